@@ -1,0 +1,81 @@
+"""What extraction produces: plain dataclasses, shared by spiders, pipelines and the CLI.
+
+Scrapy accepts dataclass instances as items, so the spiders yield these directly and the
+pipelines never see a Response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(slots=True)
+class ArticleItem:
+    """One article page, as extracted. Only ``source``, ``url`` and ``fetched_url`` are
+    guaranteed; validation (pipelines.validate) decides whether the rest suffices."""
+
+    source: str
+    url: str
+    """Canonical URL (rel=canonical / og:url / the response URL), not yet normalised."""
+    fetched_url: str
+    title: str | None = None
+    kicker: str | None = None
+    teaser: str | None = None
+    body: str | None = None
+    published_at: datetime | None = None
+    date_signal: str | None = None
+    """Which signal gave ``published_at``: ``jsonld``, ``meta``, ``time``, ``visible``, ``url``."""
+    tags: list[str] = field(default_factory=list)
+    section: str | None = None
+    type_label: str | None = None
+    image_url: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
+    site_article_id: str | None = None
+    alias_urls: list[str] = field(default_factory=list)
+    """Other URLs that led to this page (redirect chain, old ``meldung_NNNN`` links)."""
+    warnings: list[str] = field(default_factory=list)
+    """Non-fatal extraction problems, e.g. a missing Stichwörter block."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        return data
+
+
+@dataclass(slots=True)
+class ListingEntry:
+    """One teaser in a listing, a feed or a related-items block."""
+
+    url: str
+    title: str | None = None
+    kicker: str | None = None
+    teaser: str | None = None
+    published_at: datetime | None = None
+    type_label: str | None = None
+    image_alt: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        return data
+
+
+@dataclass(slots=True)
+class Listing:
+    """A listing page (archive, section, feed, related block) with its entries."""
+
+    url: str
+    entries: list[ListingEntry] = field(default_factory=list)
+    next_url: str | None = None
+    section: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "section": self.section,
+            "next_url": self.next_url,
+            "entries": [e.to_json() for e in self.entries],
+        }
