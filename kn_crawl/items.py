@@ -36,6 +36,9 @@ class ArticleItem:
     site_article_id: str | None = None
     alias_urls: list[str] = field(default_factory=list)
     """Other URLs that led to this page (redirect chain, old ``meldung_NNNN`` links)."""
+    legacy_url: bool = False
+    """Fetched at an old URL form that was served without a redirect to the current URL. Such a
+    copy never replaces the current page's content; it only adds its URL as an alias."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal extraction problems, e.g. a missing Stichwörter block."""
 

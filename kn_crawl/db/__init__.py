@@ -1,0 +1,1 @@
+"""The database: typed models, engine set-up, migrations and the article store."""

@@ -1,0 +1,118 @@
+"""Deployment configuration, read once from ``KN_*`` environment variables.
+
+Everything a deployment may change lives here, with its default. Secrets (database passwords
+inside ``KN_DATABASE_URL``, later the SMTP password) are read from the environment by the
+component that needs them and never copied into Scrapy settings, which Scrapy logs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kn_crawl import __version__
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message says which and why."""
+
+
+DEFAULT_CONTACT = "kn-crawl operator <ops@kn-crawl.invalid>"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+_BASE_URL_VAR = re.compile(r"^KN_BASE_URL_([A-Z0-9_]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    contact: str
+    download_timeout: int = 30
+    max_response_bytes: int = 8 * 1024 * 1024
+    concurrent_per_site: int = 2
+    autothrottle_start_delay: float = 1.0
+    autothrottle_max_delay: float = 30.0
+    store_batch_size: int = 50
+    log_level: str = "INFO"
+    base_urls: dict[str, str] = field(default_factory=dict)
+    """Per-source base URL overrides from ``KN_BASE_URL_<SOURCE>`` (e.g. to point at a mirror)."""
+
+    @property
+    def user_agent(self) -> str:
+        return f"kn-crawl/{__version__} (+{self.contact})"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("KN_DATA_DIR") or "data")
+        database_url = env.get("KN_DATABASE_URL") or f"sqlite:///{data_dir / 'kn-crawl.sqlite3'}"
+        if "://" not in database_url:
+            raise ConfigError(
+                f"KN_DATABASE_URL must be a SQLAlchemy URL such as sqlite:///data/kn.sqlite3 "
+                f"or postgresql+psycopg://user@host/db, got {_redact(database_url)!r}"
+            )
+        contact = (env.get("KN_CONTACT") or DEFAULT_CONTACT).strip()
+        if "\n" in contact or "\r" in contact:
+            raise ConfigError("KN_CONTACT must be a single line")
+        log_level = (env.get("KN_LOG_LEVEL") or "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError(f"KN_LOG_LEVEL={log_level!r} is not a log level")
+        base_urls = {}
+        for key, value in env.items():
+            match = _BASE_URL_VAR.match(key)
+            if match and value.strip():
+                if not value.startswith(("http://", "https://")):
+                    raise ConfigError(f"{key}={value!r} is not an http(s) URL")
+                base_urls[match.group(1).lower()] = value.strip()
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            contact=contact,
+            download_timeout=_int(env, "KN_DOWNLOAD_TIMEOUT", 30, minimum=1),
+            max_response_bytes=_int(env, "KN_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, minimum=1024),
+            concurrent_per_site=_int(env, "KN_CONCURRENT_PER_SITE", 2, minimum=1),
+            autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0),
+            autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0),
+            store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1),
+            log_level=log_level,
+            base_urls=base_urls,
+        )
+
+    @property
+    def safe_database_url(self) -> str:
+        return _redact(self.database_url)
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced, for messages and logs."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
