@@ -1,0 +1,1 @@
+"""Scrapy item pipelines, one job each, in this order: normalize, validate, dedupe, store."""

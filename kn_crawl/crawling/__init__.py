@@ -1,0 +1,1 @@
+"""Scrapy glue: settings, run recording, robots.txt policy, and the crawl runner."""

@@ -1,0 +1,166 @@
+"""Records each crawl in ``crawl_runs`` and everything that went wrong in ``dropped_items``.
+
+A Scrapy extension, so it sees the whole run: it opens the run when the spider opens, hears
+every dropped item, failed page and callback exception, and closes the run with Scrapy's
+counters and a status when the spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from sqlalchemy import Engine
+from twisted.python.failure import Failure
+
+from kn_crawl.crawling.signals import page_failed
+from kn_crawl.db.engine import get_engine
+from kn_crawl.db.runs import Drop, finish_run, record_drops, start_run
+from kn_crawl.db.store import ensure_source
+from kn_crawl.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Drops are written in small batches: few transactions, little held in memory.
+DROP_FLUSH_SIZE = 50
+
+# Scrapy's finish reasons mapped to our run status.
+STATUS_FOR_REASON = {
+    "finished": "ok",
+    "shutdown": "interrupted",
+    "closespider_timeout": "timeout",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunRecorder:
+    def __init__(self, crawler: Crawler, engine: Engine) -> None:
+        self.crawler = crawler
+        self.engine = engine
+        self.run_id: int | None = None
+        self.source_id: int | None = None
+        self.pending: list[Drop] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("KN_RECORD_RUNS", True):
+            raise NotConfigured
+        ext = cls(crawler, get_engine(Settings.from_env().database_url))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.page_failed, signal=page_failed)
+        return ext
+
+    # -- signals -----------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        with self.engine.begin() as conn:
+            self.source_id = ensure_source(
+                conn,
+                name=spider.name,
+                family=getattr(spider, "family", spider.name),
+                title=getattr(spider, "source_title", spider.name),
+                base_url=getattr(spider, "base_url", ""),
+            )
+            self.run_id = start_run(
+                conn,
+                source_id=self.source_id,
+                base_url=getattr(spider, "base_url", ""),
+                now=_now(),
+                pid=os.getpid(),
+            )
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("kn/run_id", self.run_id)
+        stats.set_value("kn/source_id", self.source_id)
+        logger.info("crawl run %s of %s started", self.run_id, spider.name)
+
+    def item_dropped(self, item: Any, response: Response | None, exception: Exception) -> None:
+        if getattr(exception, "recorded", True) is False:
+            return
+        url = getattr(item, "url", None) or (response.url if response is not None else "")
+        self._add(
+            Drop(
+                url=url,
+                stage=getattr(exception, "stage", "validate"),
+                reason=getattr(exception, "reason", "dropped"),
+                detail=str(exception),
+            )
+        )
+
+    def page_failed(self, url: str, stage: str, reason: str, detail: str | None = None) -> None:
+        self._add(Drop(url=url, stage=stage, reason=reason, detail=detail))
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        # A callback crashed on this page: the page is lost for this run, so it is recorded.
+        exc = failure.value
+        self._add(
+            Drop(
+                url=response.url,
+                stage="parse",
+                reason="exception",
+                detail=f"{type(exc).__name__}: {exc}",
+            )
+        )
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._flush()
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        values = stats.get_stats()
+        status = STATUS_FOR_REASON.get(reason, "failed")
+        counts = {
+            "pages": int(values.get("response_received_count", 0)),
+            "requests": int(values.get("downloader/request_count", 0)),
+            "bytes": int(values.get("downloader/response_bytes", 0)),
+            "not_modified": int(values.get("downloader/response_status_count/304", 0)),
+            "articles_new": int(values.get("kn/articles_new", 0)),
+            "articles_updated": int(values.get("kn/articles_updated", 0)),
+            "articles_unchanged": int(values.get("kn/articles_unchanged", 0)),
+            "dropped": int(values.get("kn/dropped", 0)),
+            "errors": int(values.get("log_count/ERROR", 0)),
+        }
+        plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
+        with self.engine.begin() as conn:
+            finish_run(
+                conn,
+                self.run_id,
+                status=status,
+                finish_reason=reason,
+                counts=counts,
+                stats=plain,
+                now=_now(),
+            )
+        logger.info("crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, reason)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _add(self, drop: Drop) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("kn/dropped")
+        stats.inc_value(f"kn/dropped/{drop.reason}")
+        logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
+        self.pending.append(drop)
+        if len(self.pending) >= DROP_FLUSH_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        drops, self.pending = self.pending, []
+        with self.engine.begin() as conn:
+            record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())

@@ -1,0 +1,58 @@
+"""robots.txt as RFC 9309 says, which is stricter than Scrapy's default.
+
+Scrapy parses whatever a robots.txt request returns, so a 503 error page reads as "allow
+all", and a network error also allows all. RFC 9309 §2.3.1.4: when robots.txt is unreachable
+(5xx, network errors), the crawler must assume complete disallow. 4xx still means "no rules".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
+
+from kn_crawl.crawling.signals import page_failed
+
+logger = logging.getLogger(__name__)
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._disallow_all(netloc, response.url, f"http_{response.status}")
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._disallow_all(netloc, f"//{netloc}/robots.txt", type(exc).__name__)
+
+    def _disallow_all(self, netloc: str, url: str, why: str) -> None:
+        logger.error(
+            "robots.txt of %s unreachable (%s): crawling of this site is disallowed (RFC 9309)",
+            netloc,
+            why,
+        )
+        self._stats.inc_value("kn/robots_unreachable")
+        self.crawler.signals.send_catch_log(
+            signal=page_failed,
+            url=url,
+            stage="fetch",
+            reason="robots_unreachable",
+            detail=f"robots.txt unreachable ({why}); RFC 9309 says disallow all",
+        )
+        parser: RobotParser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(pending, Deferred):
+            pending.callback(parser)

@@ -1,0 +1,53 @@
+"""Scrapy settings derived from our Settings. No secrets here: Scrapy logs its settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kn_crawl.settings import Settings
+
+
+def scrapy_settings(settings: Settings) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "kn-crawl",
+        "SPIDER_MODULES": ["spiders"],
+        "NEWSPIDER_MODULE": "spiders",
+        "USER_AGENT": settings.user_agent,
+        # Politeness: robots.txt (5xx or unreachable = disallow all, see robots.py), few
+        # concurrent requests per site, AutoThrottle, bounded time and size per response.
+        "ROBOTSTXT_OBEY": True,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "kn_crawl.crawling.robots.StrictRobotsTxtMiddleware": 100,
+        },
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_per_site,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": settings.autothrottle_start_delay,
+        "AUTOTHROTTLE_MAX_DELAY": settings.autothrottle_max_delay,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.concurrent_per_site),
+        "DOWNLOAD_DELAY": 0,
+        "DOWNLOAD_TIMEOUT": settings.download_timeout,
+        "DOWNLOAD_MAXSIZE": settings.max_response_bytes,
+        "DOWNLOAD_WARNSIZE": settings.max_response_bytes // 4,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": 2,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "REDIRECT_ENABLED": True,
+        "COOKIES_ENABLED": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": settings.log_level,
+        "STATS_DUMP": False,
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        "DEFAULT_DROPITEM_LOG_LEVEL": "INFO",
+        "ITEM_PIPELINES": {
+            "pipelines.normalize.NormalizePipeline": 100,
+            "pipelines.validate.ValidatePipeline": 200,
+            "pipelines.dedupe.DedupePipeline": 300,
+            "pipelines.store.StorePipeline": 400,
+        },
+        "EXTENSIONS": {
+            "kn_crawl.crawling.recorder.RunRecorder": 100,
+        },
+        "KN_STORE_BATCH_SIZE": settings.store_batch_size,
+    }

@@ -1,0 +1,1 @@
+"""Site-independent extraction helpers used by the page objects in ``spiders/``."""

@@ -1,0 +1,154 @@
+"""Teaser lists: archive pages, section pages, home pages and "related" blocks.
+
+A teaser is recognised by what a reader sees, not by class names: a link to an article,
+usually a heading (``Kicker: Title``), a paragraph opening with the date (``[28.01.2025] …
+mehr...``), sometimes an image and a lower-case type label (``bericht``). The container of a
+teaser is the largest element around its link that holds no link to another article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from kn_crawl.dates import find_date, parse_date, split_leading_date
+from kn_crawl.extract.dom import nearest_block, text_of
+from kn_crawl.items import ListingEntry
+from kn_crawl.text import clean_text, split_kicker, strip_more
+
+LEADING_BRACKET_DATE = re.compile(r"^\s*\[\s*\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\s*\]")
+TYPE_LABEL = re.compile(r"^[a-zäöüß][a-zäöüß-]{2,24}$")
+MORE_LINK = re.compile(r"^(mehr|weiterlesen|weiter|more)\b", re.IGNORECASE)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def article_links(
+    scope: HtmlElement, base_url: str, is_article: Callable[[str], bool]
+) -> list[tuple[HtmlElement, str]]:
+    """(anchor, absolute URL) for every link to an article inside ``scope``, in page order."""
+    found = []
+    for a in scope.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:")):
+            continue
+        url = urljoin(base_url, href)
+        if is_article(url):
+            found.append((a, url))
+    return found
+
+
+def teaser_entries(
+    scope: HtmlElement,
+    *,
+    base_url: str,
+    is_article: Callable[[str], bool],
+    exclude: Iterable[str] = (),
+    now: datetime | None = None,
+) -> list[ListingEntry]:
+    links = article_links(scope, base_url, is_article)
+    excluded = set(exclude)
+    # For every element between a link and the scope: which article URLs it contains.
+    owners: dict[HtmlElement, set[str]] = {}
+    first_anchor: dict[str, HtmlElement] = {}
+    for a, url in links:
+        first_anchor.setdefault(url, a)
+        node = a
+        while node is not None and node is not scope:
+            owners.setdefault(node, set()).add(url)
+            node = node.getparent()
+    entries = []
+    for url, anchor in first_anchor.items():
+        if url in excluded:
+            continue
+        container = anchor
+        for ancestor in anchor.iterancestors():
+            if ancestor is scope or owners.get(ancestor) != {url}:
+                break
+            container = ancestor
+        anchors = [a for a, u in links if u == url]
+        entries.append(_entry(url, container, anchors, now=now))
+    return entries
+
+
+def _entry(
+    url: str, container: HtmlElement, anchors: list[HtmlElement], *, now: datetime | None
+) -> ListingEntry:
+    published_at: datetime | None = None
+    teaser: str | None = None
+    date_block: HtmlElement | None = None
+    for node in container.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for text in (node.text, node.tail):
+            if text and LEADING_BRACKET_DATE.match(text):
+                block = node if text is node.text else node.getparent()
+                if block is None:
+                    continue
+                date_block = nearest_block(block)
+                published_at, teaser = split_leading_date(text_of(date_block))
+                break
+        if date_block is not None:
+            break
+    if published_at is None:
+        for time_el in container.iter("time"):
+            published_at = parse_date(time_el.get("datetime") or text_of(time_el), now=now)
+            if published_at:
+                break
+
+    heading = next(
+        (h for h in container.iter(*HEADINGS) if text_of(h)),
+        None,
+    )
+    if heading is not None:
+        headline = text_of(heading)
+    else:
+        texts = [text_of(a) for a in anchors]
+        headline = max((t for t in texts if t and not MORE_LINK.match(t)), key=len, default=None)
+    kicker, title = split_kicker(headline)
+    if kicker is None and heading is not None:
+        kicker, title = _kicker_from_parts(heading, headline) or (None, title)
+
+    type_label = None
+    image_alt = None
+    for node in container.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag == "img" and image_alt is None:
+            image_alt = clean_text(node.get("alt"))
+        if type_label is None and node is not heading and len(node) == 0:
+            text = clean_text(node.text)
+            if text and TYPE_LABEL.match(text) and not MORE_LINK.match(text):
+                type_label = text
+    if published_at is None:
+        published_at = find_date(text_of(container), now=now)
+    return ListingEntry(
+        url=url,
+        title=title,
+        kicker=kicker,
+        teaser=strip_more(teaser),
+        published_at=published_at,
+        type_label=type_label,
+        image_alt=image_alt,
+    )
+
+
+def _kicker_from_parts(heading: HtmlElement, headline: str | None) -> tuple[str, str] | None:
+    """A heading built as ``<span>Kicker</span> Title``: its first text part is the kicker."""
+    if not headline:
+        return None
+    for node in heading.iterdescendants():
+        if not isinstance(node.tag, str):
+            continue
+        first = text_of(node)
+        if not first or first == headline:
+            continue  # empty, or a wrapper (a link) around the whole headline
+        if headline.startswith(first):
+            rest = clean_text(headline[len(first) :].lstrip(" :–-"))
+            if rest:
+                return first, rest
+        return None
+    return None

@@ -1,0 +1,192 @@
+"""Read-side queries used by the CLI (and later the web UI). Bound parameters only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.engine import Connection
+
+from kn_crawl.db.models import (
+    Article,
+    ArticleRevision,
+    ArticleTag,
+    CrawlRun,
+    DroppedItem,
+    Source,
+    Tag,
+)
+from kn_crawl.tags import tag_key
+
+RUNS = CrawlRun.__table__
+SOURCES = Source.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    id: int
+    source: str
+    published_at: datetime
+    kicker: str | None
+    title: str
+    url: str
+    tags: list[str]
+
+
+def articles_query(
+    *,
+    tag: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    limit: int = 20,
+) -> Select[tuple[int, str, datetime, str | None, str, str]]:
+    query = (
+        select(
+            Article.id,
+            Source.name,
+            Article.published_at,
+            Article.kicker,
+            Article.title,
+            Article.url,
+        )
+        .join(Source, Source.id == Article.source_id)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    if source:
+        query = query.where(Source.name == source)
+    if since:
+        query = query.where(Article.published_at >= since)
+    if tag:
+        tagged = (
+            select(ArticleTag.article_id)
+            .join(Tag, Tag.id == ArticleTag.tag_id)
+            .where(Tag.key == tag_key(tag))
+        )
+        query = query.where(Article.id.in_(tagged))
+    return query
+
+
+def list_articles(conn: Connection, **filters: object) -> list[ArticleRow]:
+    rows = conn.execute(articles_query(**filters)).all()  # type: ignore[arg-type]
+    tags = tags_of(conn, [r[0] for r in rows])
+    return [
+        ArticleRow(
+            id=r[0],
+            source=r[1],
+            published_at=r[2],
+            kicker=r[3],
+            title=r[4],
+            url=r[5],
+            tags=tags.get(r[0], []),
+        )
+        for r in rows
+    ]
+
+
+def tags_of(conn: Connection, article_ids: Sequence[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {}
+    if not article_ids:
+        return result
+    for aid, name in conn.execute(
+        select(ArticleTag.article_id, Tag.name)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.article_id.in_(article_ids))
+        .order_by(ArticleTag.article_id, ArticleTag.position)
+    ).all():
+        result.setdefault(aid, []).append(name)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    name: str
+    title: str
+    base_url: str
+    articles: int
+    last_run_at: datetime | None
+    last_status: str | None
+    last_new: int | None
+    last_dropped: int | None
+
+
+def source_rows(conn: Connection) -> dict[str, SourceRow]:
+    counts = dict(
+        conn.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all()
+    )
+    last_run_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.source_id).scalar_subquery()
+    runs = {
+        r.source_id: r for r in conn.execute(select(RUNS).where(RUNS.c.id.in_(last_run_ids))).all()
+    }
+    rows = {}
+    for src in conn.execute(select(SOURCES).order_by(SOURCES.c.name)).all():
+        run = runs.get(src.id)
+        rows[src.name] = SourceRow(
+            name=src.name,
+            title=src.title,
+            base_url=src.base_url,
+            articles=int(counts.get(src.id, 0)),
+            last_run_at=run.started_at if run else None,
+            last_status=run.status if run else None,
+            last_new=run.articles_new if run else None,
+            last_dropped=run.dropped if run else None,
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    sources: int
+    articles: int
+    tags: int
+    revisions: int
+    dropped_by_reason: dict[str, int]
+
+
+def totals(conn: Connection, run_ids: Sequence[int] | None = None) -> Totals:
+    """Database-wide counts; dropped items only of ``run_ids`` when given."""
+
+    def count(model: type) -> int:
+        return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+    dropped = select(DroppedItem.reason, func.count()).group_by(DroppedItem.reason)
+    if run_ids is not None:
+        dropped = dropped.where(DroppedItem.run_id.in_(run_ids))
+    return Totals(
+        sources=count(Source),
+        articles=count(Article),
+        tags=count(Tag),
+        revisions=count(ArticleRevision),
+        dropped_by_reason=dict(conn.execute(dropped.order_by(DroppedItem.reason)).all()),
+    )
+
+
+def dropped_rows(
+    conn: Connection, *, run_id: int | None = None, source: str | None = None, limit: int = 50
+) -> list[tuple[datetime, str, str, str, str, str | None]]:
+    query = (
+        select(
+            DroppedItem.created_at,
+            Source.name,
+            DroppedItem.stage,
+            DroppedItem.reason,
+            DroppedItem.url,
+            DroppedItem.detail,
+        )
+        .join(Source, Source.id == DroppedItem.source_id, isouter=True)
+        .order_by(DroppedItem.id.desc())
+        .limit(limit)
+    )
+    if run_id is not None:
+        query = query.where(DroppedItem.run_id == run_id)
+    if source:
+        query = query.where(Source.name == source)
+    return [tuple(r) for r in conn.execute(query).all()]  # type: ignore[misc]
+
+
+def runs_of(conn: Connection, run_ids: Sequence[int]) -> list[Row[Any]]:
+    """Crawl-run rows (all columns of ``crawl_runs``, attribute access)."""
+    return list(conn.execute(select(RUNS).where(RUNS.c.id.in_(run_ids)).order_by(RUNS.c.id)).all())

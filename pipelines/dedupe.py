@@ -1,0 +1,46 @@
+"""Drop second copies of an article within one run.
+
+Keys: the canonical URL, the site's article id, and the fingerprint (source + normalised
+title + day). Across runs the store recognises articles by the same keys in the database.
+A legacy copy (an old URL served without redirect) never displaces the current page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kn_crawl.identity import fingerprint
+from kn_crawl.items import ArticleItem
+from pipelines.drops import Duplicate
+
+
+def identity_keys(item: ArticleItem) -> list[str]:
+    keys = [f"url:{item.url}"]
+    if item.site_article_id:
+        keys.append(f"id:{item.source}:{item.site_article_id}")
+    if item.title and item.published_at:
+        keys.append(f"fp:{fingerprint(item.source, item.title, item.published_at)}")
+    return keys
+
+
+class DedupePipeline:
+    def __init__(self) -> None:
+        # key -> (url of the copy we kept, whether that copy was a legacy one)
+        self.seen: dict[str, tuple[str, bool]] = {}
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        keys = identity_keys(item)
+        for key in keys:
+            earlier = self.seen.get(key)
+            if earlier is None:
+                continue
+            earlier_url, earlier_legacy = earlier
+            # A current page after a legacy copy goes on: the store lets it win.
+            if item.legacy_url or not earlier_legacy:
+                raise Duplicate(f"same article as {earlier_url} ({key.split(':', 1)[0]})")
+        for key in keys:
+            if key not in self.seen or not item.legacy_url:
+                self.seen[key] = (item.url, item.legacy_url)
+        return item

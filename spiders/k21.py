@@ -1,0 +1,651 @@
+"""The K21 media sites: kommune21.de, move-online.de, stadt-und-werk.de (one CMS, one URL shape).
+
+What we know of them is in shared/docs/SOURCES.md. Extraction goes by what a reader sees —
+the ``[27.11.2017]`` date opening the teaser, ``Stichwörter:``, ``(Bildquelle: …)``,
+``Weitere Meldungen und Beiträge aus dem Bereich: …`` — then semantic HTML and metadata, never
+by class names alone. Where a signal is missing the item says so in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import scrapy
+from lxml.html import HtmlElement
+from parsel import Selector
+from scrapy.http import Response, TextResponse
+from w3lib.encoding import html_to_unicode
+
+from kn_crawl.crawling.signals import page_failed
+from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
+from kn_crawl.extract.dom import BLOCK_TAGS, has_block_children, inside, nearest_block, text_of
+from kn_crawl.extract.feeds import FeedError, looks_like_feed, parse_feed
+from kn_crawl.extract.metadata import (
+    jsonld_article,
+    jsonld_keywords,
+    jsonld_text,
+    link_href,
+    meta_all,
+    meta_content,
+)
+from kn_crawl.extract.teasers import LEADING_BRACKET_DATE, TYPE_LABEL, teaser_entries
+from kn_crawl.items import ArticleItem, Listing, ListingEntry
+from kn_crawl.tags import split_tags
+from kn_crawl.text import clean_text, parse_credit, split_kicker
+from kn_crawl.urls import same_site
+from spiders.base import NewsSpider
+
+# --- URLs ---------------------------------------------------------------------------------
+
+
+class UrlKind(StrEnum):
+    ARTICLE = "article"
+    LEGACY_ARTICLE = "legacy_article"
+    ARCHIVE = "archive"
+    SECTION = "section"
+    FEED = "feed"
+
+
+_ARCHIVE = re.compile(r"^k21-meldungen/(?:page/\d+/?)?$")
+_FEED = re.compile(r"^(?:k21-meldungen/)?feed/?$")
+_ARTICLE = re.compile(r"^k21-meldungen/(?!page/|feed/?$)[^/?#]+/?$")
+_SECTION = re.compile(r"^k21-themen/[^/]+/(?:page/\d+/?)?$")
+# /meldung_33697, /meldung_39436_gn, /meldung_28242_Ratsinformationssystem+ist+sicher.html,
+# /meldung_44452_KI+f%C3%BCr+flotteren+Busverkehr.pdf: the number is the article id.
+_LEGACY = re.compile(r"^meldung_(\d+)(?:[_.][^/]*)?$")
+
+
+def _relative_path(url: str, base_url: str) -> str | None:
+    if not same_site(url, base_url):
+        return None
+    path = urlsplit(url).path
+    base_path = urlsplit(base_url).path
+    if not path.startswith(base_path):
+        return None
+    return path[len(base_path) :]
+
+
+def classify_url(url: str, base_url: str) -> UrlKind | None:
+    """What a URL on a K21 site is; None for other pages (topics overview, Heftarchiv, …)."""
+    path = _relative_path(url, base_url)
+    if path is None:
+        return None
+    if _FEED.match(path):
+        return UrlKind.FEED
+    if _ARCHIVE.match(path):
+        return UrlKind.ARCHIVE
+    if _ARTICLE.match(path):
+        return UrlKind.ARTICLE
+    if _LEGACY.match(path):
+        return UrlKind.LEGACY_ARTICLE
+    if _SECTION.match(path):
+        return UrlKind.SECTION
+    return None
+
+
+def legacy_id(url: str) -> str | None:
+    """The article number of an old ``meldung_NNNN`` URL."""
+    match = _LEGACY.match(urlsplit(url).path.rsplit("/", 1)[-1])
+    return match.group(1) if match else None
+
+
+def is_article_url(url: str, base_url: str) -> bool:
+    return classify_url(url, base_url) in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE)
+
+
+# --- pages --------------------------------------------------------------------------------
+
+TAGS_MARKER = re.compile(
+    r"^\s*(Stichw(?:ö|oe)rter|Stichworte|Schlagw(?:ö|oe)rter|Schlagworte)\s*:?"
+)
+SECTION_MARKER = re.compile(r"aus dem Bereich\s*:?\s*(.*)$", re.IGNORECASE)
+RELATED_MARKER = re.compile(r"Weitere Meldungen", re.IGNORECASE)
+CREDIT_START = re.compile(r"^\s*\(?\s*(Bildquelle|Foto|Bild|Quelle)\s*:", re.IGNORECASE)
+TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+[^-–|]*(?:online|\.de)\b.*$", re.IGNORECASE)
+BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li", "blockquote", "div"})
+SKIP_ANCESTORS = frozenset({"figure", "aside", "nav", "footer", "form", "script", "style"})
+
+
+def _root_of(html: str | bytes, content_type: str | None = None) -> HtmlElement:
+    if isinstance(html, bytes):
+        _encoding, html = html_to_unicode(content_type, html)
+    return Selector(text=html, type="html").root
+
+
+class _Page:
+    def __init__(self, url: str, root: HtmlElement, *, source: str, base_url: str) -> None:
+        self.url = url
+        self.root = root
+        self.source = source
+        self.base_url = base_url
+
+    @classmethod
+    def from_html(
+        cls,
+        url: str,
+        html: str | bytes,
+        *,
+        source: str,
+        base_url: str,
+        content_type: str | None = None,
+    ) -> Self:
+        return cls(url, _root_of(html, content_type), source=source, base_url=base_url)
+
+    @classmethod
+    def from_response(cls, response: TextResponse, *, source: str, base_url: str) -> Self:
+        return cls(response.url, response.selector.root, source=source, base_url=base_url)
+
+    def is_article(self, url: str) -> bool:
+        return is_article_url(url, self.base_url)
+
+    def abs(self, href: str | None) -> str | None:
+        return urljoin(self.url, href.strip()) if href and href.strip() else None
+
+
+class K21ArticlePage(_Page):
+    """An article page. ``to_item()`` gives the article, ``related()`` the related teasers."""
+
+    def to_item(self, *, now: datetime | None = None) -> ArticleItem:
+        root = self.root
+        ld = jsonld_article(root)
+        warnings: list[str] = []
+        h1 = self._headline()
+        item = ArticleItem(source=self.source, url=self._canonical(), fetched_url=self.url)
+
+        title = text_of(h1)
+        kicker, type_label = self._kicker_and_label(h1)
+        if h1 is not None and title:
+            split = _kicker_inside(h1, title)
+            if split:
+                kicker, title = split
+        if not title:
+            title = clean_text(
+                meta_content(root, "og:title") or jsonld_text(ld, "headline") or self._title_tag()
+            )
+            if title:
+                warnings.append("no <h1>: title from metadata")
+        item.title, item.kicker, item.type_label = title, kicker, type_label
+
+        following = h1.xpath("following::*") if h1 is not None else list(root.iter())
+        markers = self._markers(following)
+        teaser_block, visible_date, teaser = self._teaser(following, markers)
+        item.teaser = teaser or clean_text(
+            meta_content(root, "og:description", "description") or jsonld_text(ld, "description")
+        )
+        item.published_at, item.date_signal = self._date(ld, visible_date, now=now)
+        if teaser_block is not None and visible_date is None:
+            warnings.append("bracketed date present but invalid")
+        if item.published_at is None:
+            warnings.append("no date in JSON-LD, meta, <time>, teaser or URL")
+
+        self._image(item, following, markers)
+        item.body = self._body(following, teaser_block, markers)
+        item.tags = self._tags(markers, ld)
+        if not item.tags:
+            warnings.append("no Stichwörter")
+        item.section = self._section(markers, ld)
+        item.site_article_id = self._site_id()
+        item.warnings = warnings
+        return item
+
+    def related(self, *, now: datetime | None = None) -> list[ListingEntry]:
+        """The teasers under "Weitere Meldungen und Beiträge aus dem Bereich: …"."""
+        h1 = self._headline()
+        following = h1.xpath("following::*") if h1 is not None else list(self.root.iter())
+        marker = self._markers(following).get("related")
+        if marker is None:
+            return []
+        # The smallest ancestor of the marker that holds article links is the related block.
+        scope = marker
+        while scope is not None and not any(
+            self.is_article(urljoin(self.url, a.get("href") or "")) for a in scope.iter("a")
+        ):
+            scope = scope.getparent()
+        if scope is None:
+            return []
+        own = {self.url, self._canonical()}
+        return teaser_entries(
+            scope, base_url=self.url, is_article=self.is_article, exclude=own, now=now
+        )
+
+    # -- pieces ------------------------------------------------------------------------
+
+    def _headline(self) -> HtmlElement | None:
+        for path in (".//article//h1", ".//main//h1", ".//h1"):
+            for h1 in self.root.iterfind(path):
+                if text_of(h1):
+                    return h1
+        return None
+
+    def _canonical(self) -> str:
+        href = link_href(self.root, "canonical") or meta_content(self.root, "og:url")
+        url = self.abs(href)
+        return url if url and url.startswith(("http://", "https://")) else self.url
+
+    def _title_tag(self) -> str | None:
+        title = text_of(self.root.find(".//title"))
+        return TITLE_SUFFIX.sub("", title) if title else None
+
+    def _kicker_and_label(self, h1: HtmlElement | None) -> tuple[str | None, str | None]:
+        """Kicker (Dachzeile) and type label: short elements right before the headline."""
+        if h1 is None:
+            return None, None
+        kicker = label = None
+        anchor = h1
+        # A wrapper holding only the headline: look before the wrapper instead.
+        while anchor.getprevious() is None and anchor.getparent() is not None:
+            parent = anchor.getparent()
+            if parent is None or parent.tag in ("article", "main", "body") or len(parent) > 1:
+                break
+            anchor = parent
+        node = anchor.getprevious()
+        for _ in range(2):
+            if node is None or not isinstance(node.tag, str):
+                break
+            text = text_of(node)
+            if not text or len(text) > 80 or node.tag in ("nav", "script", "style", "img"):
+                break
+            if is_banner_date(text) or LEADING_BRACKET_DATE.match(text) or parse_date(text):
+                break
+            if TYPE_LABEL.match(text) and label is None:
+                label = text
+            elif kicker is None and not TYPE_LABEL.match(text):
+                kicker = text
+            else:
+                break
+            node = node.getprevious()
+        return kicker, label
+
+    def _markers(self, following: list[HtmlElement]) -> dict[str, HtmlElement]:
+        """The visible landmarks after the headline: the Stichwörter line, the section line,
+        the related block."""
+        found: dict[str, HtmlElement] = {}
+        for el in following:
+            if not isinstance(el.tag, str):
+                continue
+            text = el.text
+            if not text or not text.strip():
+                continue
+            if "tags" not in found and TAGS_MARKER.match(text):
+                found["tags"] = el
+            elif "related" not in found and RELATED_MARKER.search(text):
+                found["related"] = el
+                section = SECTION_MARKER.search(text_of(nearest_block(el)) or "")
+                if section:
+                    found["section"] = el
+                break
+        return found
+
+    def _stop(self, markers: dict[str, HtmlElement]) -> set[HtmlElement]:
+        return {m for k, m in markers.items() if k in ("tags", "related")}
+
+    def _teaser(
+        self, following: list[HtmlElement], markers: dict[str, HtmlElement]
+    ) -> tuple[HtmlElement | None, datetime | None, str | None]:
+        stops = self._stop(markers)
+        for el in following:
+            if el in stops:
+                break
+            if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+                continue
+            if el.text and LEADING_BRACKET_DATE.match(el.text):
+                block = nearest_block(el)
+                date, teaser = split_leading_date(text_of(block))
+                return block, date, teaser
+        return None, None, None
+
+    def _date(
+        self, ld: dict[str, Any] | None, visible: datetime | None, *, now: datetime | None
+    ) -> tuple[datetime | None, str | None]:
+        candidates = (
+            ("jsonld", lambda: parse_date(jsonld_text(ld, "datePublished"), now=now)),
+            (
+                "meta",
+                lambda: parse_date(
+                    meta_content(self.root, "article:published_time", "datePublished"), now=now
+                ),
+            ),
+            ("time", self._time_element),
+            ("visible", lambda: visible),
+            ("url", lambda: date_from_url(self.url)),
+        )
+        for signal, get in candidates:
+            value = get()
+            if value is not None:
+                return value, signal
+        return None, None
+
+    def _time_element(self) -> datetime | None:
+        h1 = self._headline()
+        scope = h1.getparent() if h1 is not None else None
+        while scope is not None and scope.tag not in ("article", "main", "body"):
+            scope = scope.getparent()
+        if scope is None:
+            return None
+        for el in scope.iter("time"):
+            if inside(el, ("aside", "nav", "footer")):
+                continue
+            value = parse_date(el.get("datetime") or text_of(el))
+            if value:
+                return value
+            break
+        return None
+
+    def _image(
+        self, item: ArticleItem, following: list[HtmlElement], markers: dict[str, HtmlElement]
+    ) -> None:
+        stops = self._stop(markers)
+        for el in following:
+            if el in stops:
+                break
+            if el.tag == "figure" or (el.tag == "img" and not inside(el, SKIP_ANCESTORS)):
+                img = el if el.tag == "img" else next(el.iter("img"), None)
+                if img is not None:
+                    item.image_url = self.abs(img.get("src") or img.get("data-src"))
+                caption_el = el.find(".//figcaption") if el.tag == "figure" else None
+                caption, credit = parse_credit(text_of(caption_el))
+                if credit is None:
+                    credit = self._credit_after(el, following, stops)
+                item.image_caption, item.image_credit = caption, credit
+                break
+        if item.image_url is None:
+            item.image_url = self.abs(meta_content(self.root, "og:image"))
+
+    def _credit_after(
+        self, figure: HtmlElement, following: list[HtmlElement], stops: set[HtmlElement]
+    ) -> str | None:
+        started = False
+        for el in following:
+            if el is figure:
+                started = True
+                continue
+            if not started:
+                continue
+            if el in stops:
+                break
+            if el.text and CREDIT_START.match(el.text):
+                return parse_credit(text_of(el))[1]
+        return None
+
+    def _body(
+        self,
+        following: list[HtmlElement],
+        teaser_block: HtmlElement | None,
+        markers: dict[str, HtmlElement],
+    ) -> str | None:
+        stops = self._stop(markers)
+        started = teaser_block is None
+        taken: list[HtmlElement] = []
+        paragraphs: list[str] = []
+        for el in following:
+            if el in stops:
+                break
+            if el is teaser_block:
+                started = True
+                continue
+            if not started or el.tag not in BODY_TAGS:
+                continue
+            if teaser_block is not None and _is_within(el, teaser_block):
+                continue
+            if inside(el, SKIP_ANCESTORS) or any(_is_within(el, t) for t in taken[-3:]):
+                continue
+            if el.tag == "div" and (has_block_children(el) or not _has_own_text(el)):
+                continue
+            text = text_of(el)
+            if not text or CREDIT_START.match(text):
+                continue
+            taken.append(el)
+            paragraphs.append(text)
+        return "\n\n".join(paragraphs) or None
+
+    def _tags(self, markers: dict[str, HtmlElement], ld: dict[str, Any] | None) -> list[str]:
+        marker = markers.get("tags")
+        if marker is not None:
+            tags = split_tags(text_of(marker))
+            if not tags:
+                # The label stands alone (``<span>Stichwörter:</span><ul>…</ul>``).
+                tags = split_tags(text_of(marker.getparent()))
+            if tags:
+                return tags
+        return (
+            jsonld_keywords(ld)
+            or meta_all(self.root, "article:tag")
+            or split_tags(meta_content(self.root, "keywords"))
+        )
+
+    def _section(self, markers: dict[str, HtmlElement], ld: dict[str, Any] | None) -> str | None:
+        marker = markers.get("section")
+        if marker is not None:
+            match = SECTION_MARKER.search(text_of(nearest_block(marker)) or "")
+            if match and match.group(1).strip():
+                return clean_text(match.group(1))
+        return clean_text(
+            jsonld_text(ld, "articleSection") or meta_content(self.root, "article:section")
+        )
+
+    def _site_id(self) -> str | None:
+        shortlink = link_href(self.root, "shortlink")
+        if shortlink:
+            post = parse_qs(urlsplit(shortlink).query).get("p")
+            if post and post[0].isdigit():
+                return f"p:{post[0]}"
+        number = legacy_id(self.url)
+        return f"meldung:{number}" if number else None
+
+
+def _kicker_inside(h1: HtmlElement, title: str) -> tuple[str, str] | None:
+    """``<h1><span>Dortmund</span> Chief Information Office …</h1>``: kicker inside h1."""
+    for child in h1:
+        if not isinstance(child.tag, str):
+            continue
+        first = text_of(child)
+        if first and first != title and title.startswith(first) and len(first) <= 80:
+            rest = clean_text(title[len(first) :].lstrip(" :–-"))
+            if rest:
+                return first, rest
+        return None
+    return None
+
+
+def _is_within(el: HtmlElement, container: HtmlElement) -> bool:
+    return el is container or any(a is container for a in el.iterancestors())
+
+
+def _has_own_text(el: HtmlElement) -> bool:
+    if el.text and el.text.strip():
+        return True
+    return any(c.tail and c.tail.strip() for c in el)
+
+
+class K21ListingPage(_Page):
+    """An archive, section or home page: its teasers and the link to the next page."""
+
+    def to_listing(self, *, now: datetime | None = None) -> Listing:
+        scope = self.root.find(".//main")
+        if scope is None:
+            scope = self.root.find(".//body")
+        if scope is None:
+            scope = self.root
+        entries = teaser_entries(scope, base_url=self.url, is_article=self.is_article, now=now)
+        return Listing(
+            url=self.url, entries=entries, next_url=self._next_url(), section=self._section()
+        )
+
+    def section_urls(self) -> list[str]:
+        """Topic pages linked from anywhere on the page (navigation included)."""
+        urls = []
+        for a in self.root.iter("a"):
+            url = self.abs(a.get("href"))
+            if url and classify_url(url, self.base_url) == UrlKind.SECTION:
+                urls.append(url)
+        return list(dict.fromkeys(urls))
+
+    def _next_url(self) -> str | None:
+        href = link_href(self.root, "next")
+        if href:
+            return self.abs(href)
+        for a in self.root.iter("a"):
+            text = (text_of(a) or "").lower()
+            if text in {"weiter", "weiter »", "»", "›", "nächste seite", "nächste", "next"}:
+                return self.abs(a.get("href"))
+        current = re.search(r"/page/(\d+)/?$", urlsplit(self.url).path)
+        wanted = f"/page/{int(current.group(1)) + 1 if current else 2}/"
+        for a in self.root.iter("a"):
+            url = self.abs(a.get("href"))
+            if url and urlsplit(url).path.endswith(wanted):
+                return url
+        return None
+
+    def _section(self) -> str | None:
+        if classify_url(self.url, self.base_url) != UrlKind.SECTION:
+            return None
+        h1 = self.root.find(".//main//h1") or self.root.find(".//h1")
+        return text_of(h1)
+
+
+# --- the spider ---------------------------------------------------------------------------
+
+
+def looks_like_article(root: HtmlElement) -> bool:
+    """For pages of unknown URL (``kn-crawl parse`` without --url)."""
+    if jsonld_article(root) is not None or meta_content(root, "og:type") == "article":
+        return True
+    page = K21ArticlePage("http://unknown/", root, source="", base_url="http://unknown/")
+    h1 = page._headline()
+    if h1 is None:
+        return False
+    following = h1.xpath("following::*")
+    return page._teaser(following, page._markers(following))[0] is not None
+
+
+class K21Spider(NewsSpider):
+    """Feed first, then the archive and topic pages, then every article page found."""
+
+    family: ClassVar[str] = "k21"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.legacy_ids_seen: set[str] = set()
+
+    @classmethod
+    def extract(
+        cls,
+        url: str | None,
+        body: bytes,
+        *,
+        base_url: str | None = None,
+        content_type: str | None = None,
+    ) -> ArticleItem | Listing:
+        """What a saved page means: an article, or a listing (archive, section, feed)."""
+        base = base_url or cls.default_base_url
+        page_url = url or base
+        if looks_like_feed(body):
+            return parse_feed(body, page_url)
+        root = _root_of(body, content_type)
+        kind = classify_url(page_url, base) if url else None
+        is_article = kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE) or (
+            kind is None and looks_like_article(root)
+        )
+        if is_article:
+            item = K21ArticlePage(page_url, root, source=cls.name, base_url=base).to_item()
+            item.legacy_url = kind == UrlKind.LEGACY_ARTICLE
+            return item
+        return K21ListingPage(page_url, root, source=cls.name, base_url=base).to_listing()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield self._request(self.url("k21-meldungen/feed"), self.parse_feed, priority=20)
+        yield self._request(self.url("k21-meldungen/"), self.parse_listing, priority=10)
+        yield self._request(self.url(""), self.parse_listing)
+
+    def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.record_failure, **kwargs)
+
+    def _article_request(self, url: str, entry: ListingEntry | None = None) -> Iterator[Any]:
+        number = (
+            legacy_id(url) if classify_url(url, self.base_url) is UrlKind.LEGACY_ARTICLE else None
+        )
+        if number is not None:
+            # Many spellings of one old URL (``_gn``, title, ``.pdf``): fetch one of them.
+            if number in self.legacy_ids_seen:
+                return
+            self.legacy_ids_seen.add(number)
+        yield self._request(url, self.parse_article, priority=5, meta={"listing_entry": entry})
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        try:
+            listing = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            self._page_failed(response.url, "bad_feed", str(exc))
+            return
+        for entry in listing.entries:
+            url = urljoin(response.url, entry.url)
+            if is_article_url(url, self.base_url):
+                yield from self._article_request(url, entry)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self._page_failed(response.url, "not_html", "listing is not a text page")
+            return
+        page = K21ListingPage.from_response(response, source=self.name, base_url=self.base_url)
+        listing = page.to_listing()
+        self.crawler.stats.inc_value("kn/listing_entries", len(listing.entries))
+        for entry in listing.entries:
+            yield from self._article_request(entry.url, entry)
+        if listing.next_url:
+            yield self._request(listing.next_url, self.parse_listing, priority=10)
+        for url in page.section_urls():
+            yield self._request(url, self.parse_listing)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self._page_failed(response.url, "not_html", "article URL answered a non-HTML page")
+            return
+        page = K21ArticlePage.from_response(response, source=self.name, base_url=self.base_url)
+        item = page.to_item()
+        redirects = response.meta.get("redirect_urls") or []
+        item.alias_urls = list(dict.fromkeys([*redirects, *item.alias_urls]))
+        item.legacy_url = classify_url(response.url, self.base_url) is UrlKind.LEGACY_ARTICLE
+        entry: ListingEntry | None = response.meta.get("listing_entry")
+        if item.type_label is None and entry is not None:
+            item.type_label = entry.type_label
+        if item.site_article_id is None:
+            for url in redirects:
+                number = legacy_id(url)
+                if number:
+                    item.site_article_id = f"meldung:{number}"
+                    break
+        yield item
+        for related in page.related():
+            yield from self._article_request(related.url, related)
+        for a in page.root.iter("a"):
+            url = page.abs(a.get("href"))
+            if url and is_article_url(url, self.base_url):
+                yield from self._article_request(url)
+
+    def _page_failed(self, url: str, reason: str, detail: str) -> None:
+        self.crawler.signals.send_catch_log(
+            signal=page_failed, url=url, stage="parse", reason=reason, detail=detail
+        )
+
+
+class Kommune21Spider(K21Spider):
+    name = "kommune21"
+    source_title = "Kommune21"
+    default_base_url = "https://www.kommune21.de/"
+
+
+class MoveSpider(K21Spider):
+    name = "move"
+    source_title = "move – moderne verwaltung"
+    default_base_url = "https://www.move-online.de/"
+
+
+class StadtUndWerkSpider(K21Spider):
+    name = "stadtundwerk"
+    source_title = "stadt+werk"
+    default_base_url = "https://www.stadt-und-werk.de/"
