@@ -1,0 +1,420 @@
+"""Tables for kn_crawl.dates. Every expected value is an aware datetime; the
+comparison also checks the offset and the zone, so "Berlin local" and "fixed
++01:00 as given" are distinguished."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kn_crawl import dates
+from kn_crawl.dates import (
+    BERLIN,
+    date_from_url,
+    find_date,
+    is_banner_date,
+    parse_date,
+    split_leading_date,
+)
+
+# The day of the Kommune21 capture, noon Berlin time.
+NOW = datetime(2025, 1, 31, 12, 0, tzinfo=BERLIN)
+
+
+def B(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, us: int = 0) -> datetime:
+    """Wall time in Europe/Berlin."""
+    return datetime(y, mo, d, h, mi, s, us, tzinfo=BERLIN)
+
+
+def Z(y: int, mo: int, d: int, h: int, mi: int, s: int = 0, us: int = 0, *, off: float) -> datetime:
+    """Fixed offset, as written in the source (off in hours)."""
+    tz = UTC if off == 0 else timezone(timedelta(hours=off))
+    return datetime(y, mo, d, h, mi, s, us, tzinfo=tz)
+
+
+def same(result: datetime | None, expected: datetime | None) -> bool:
+    if result is None or expected is None:
+        return result is expected
+    return (result, result.utcoffset(), str(result.tzinfo)) == (
+        expected,
+        expected.utcoffset(),
+        str(expected.tzinfo),
+    )
+
+
+PARSE_CASES = [
+    # --- K21 and other numeric German dates (day first, always)
+    ("27.11.2017", B(2017, 11, 27)),
+    ("[27.11.2017]", B(2017, 11, 27)),
+    ("  [27.11.2017]  ", B(2017, 11, 27)),
+    ("[ 27.11.2017 ]", B(2017, 11, 27)),
+    ("(27.11.2017)", B(2017, 11, 27)),
+    ("\u00a027.11.2017\u00a0", B(2017, 11, 27)),
+    ("27.11.2017, 10:30 Uhr", B(2017, 11, 27, 10, 30)),
+    ("27.11.2017 10:30", B(2017, 11, 27, 10, 30)),
+    ("27.11.2017 um 10:30 Uhr", B(2017, 11, 27, 10, 30)),
+    ("27.11.2017 10.30 Uhr", B(2017, 11, 27, 10, 30)),
+    ("27.11.2017 10:30:15", B(2017, 11, 27, 10, 30, 15)),
+    ("27.11.2017\n10:30 Uhr", B(2017, 11, 27, 10, 30)),
+    ("27. 11. 2017", B(2017, 11, 27)),
+    ("3.6.2024", B(2024, 6, 3)),
+    ("10.11.2020", B(2020, 11, 10)),  # the classic trap: 10 November, not 11 October
+    ("01.02.2024", B(2024, 2, 1)),
+    ("29.02.2024", B(2024, 2, 29)),  # leap day
+    ("31.01.25", B(2025, 1, 31)),
+    ("01.01.00", B(2000, 1, 1)),
+    ("Mo, 03.06.24", B(2024, 6, 3)),
+    ("Mo., 03.06.24", B(2024, 6, 3)),
+    ("Di 28.01.2025", B(2025, 1, 28)),
+    ("Dienstag, 28.01.2025", B(2025, 1, 28)),
+    ("23.10.2024 - 10:30", B(2024, 10, 23, 10, 30)),
+    ("23.10.2024 – 10:30", B(2024, 10, 23, 10, 30)),
+    ("23.10.2024 | 10:30 Uhr", B(2024, 10, 23, 10, 30)),
+    ("28/01/2025", B(2025, 1, 28)),
+    ("28-01-2025", B(2025, 1, 28)),
+    ("27.11.2017 10:30 MEZ", Z(2017, 11, 27, 10, 30, off=1)),
+    # --- spelled months
+    ("23. Oktober 2024", B(2024, 10, 23)),
+    ("23. oktober 2024", B(2024, 10, 23)),
+    ("23 Oktober 2024", B(2024, 10, 23)),
+    ("23. Oktober 2024.", B(2024, 10, 23)),
+    ("Freitag, 31. Januar 2025", B(2025, 1, 31)),
+    ("Freitag, den 31. Januar 2025", B(2025, 1, 31)),
+    ("Fr., 31. Jan. 2025", B(2025, 1, 31)),
+    ("3. März 2024", B(2024, 3, 3)),
+    ("3. MÄRZ 2024", B(2024, 3, 3)),
+    ("3. Maerz 2024", B(2024, 3, 3)),
+    ("3. Mrz. 2024", B(2024, 3, 3)),
+    ("3. Mrz 2024", B(2024, 3, 3)),
+    ("3.März 2024", B(2024, 3, 3)),
+    ("5. Jan. 2025", B(2025, 1, 5)),
+    ("2. Jänner 2025", B(2025, 1, 2)),
+    ("9. Sept. 2024", B(2024, 9, 9)),
+    ("9. Sep 2024", B(2024, 9, 9)),
+    ("1. Okt 2024", B(2024, 10, 1)),
+    ("1. Okt. 2024", B(2024, 10, 1)),
+    ("1. Mai 2024", B(2024, 5, 1)),
+    ("15. Juni 2024", B(2024, 6, 15)),
+    ("15. Juli 2024", B(2024, 7, 15)),
+    ("24. Dez. 2024", B(2024, 12, 24)),
+    ("23. Oktober 2024, 10:30 Uhr", B(2024, 10, 23, 10, 30)),
+    ("23. Oktober 2024 um 10:30 Uhr", B(2024, 10, 23, 10, 30)),
+    ("23. Oktober 2024 - 9:05", B(2024, 10, 23, 9, 5)),
+    # --- ISO 8601 (datePublished, article:published_time)
+    ("2025-01-28", B(2025, 1, 28)),
+    ("2025-01-28T09:15:00+01:00", Z(2025, 1, 28, 9, 15, off=1)),
+    ("2025-07-28T09:15:00+02:00", Z(2025, 7, 28, 9, 15, off=2)),
+    ("2025-01-28T09:15:00+0100", Z(2025, 1, 28, 9, 15, off=1)),
+    ("2025-01-28T09:15:00-05:00", Z(2025, 1, 28, 9, 15, off=-5)),
+    ("2025-01-28T09:15:00Z", Z(2025, 1, 28, 9, 15, off=0)),
+    ("2025-01-28t09:15:00z", Z(2025, 1, 28, 9, 15, off=0)),
+    ("2025-01-28T09:15:00.123Z", Z(2025, 1, 28, 9, 15, 0, 123000, off=0)),
+    ("2025-01-28T09:15:00.123456789+01:00", Z(2025, 1, 28, 9, 15, 0, 123456, off=1)),
+    ("2025-01-28T09:15", B(2025, 1, 28, 9, 15)),
+    ("2025-01-28 09:15:00", B(2025, 1, 28, 9, 15)),
+    ("2025-07-01T10:00:00", B(2025, 7, 1, 10, 0)),
+    ("2025/01/28", B(2025, 1, 28)),
+    # --- RFC 822 / 2822 (RSS pubDate)
+    ("Tue, 28 Jan 2025 09:15:00 +0100", Z(2025, 1, 28, 9, 15, off=1)),
+    ("Tue, 28 Jan 2025 09:15:00 GMT", Z(2025, 1, 28, 9, 15, off=0)),
+    ("Tue, 28 Jan 2025 09:15:00 UT", Z(2025, 1, 28, 9, 15, off=0)),
+    ("Tue, 28 Jan 2025 09:15:00 -0500", Z(2025, 1, 28, 9, 15, off=-5)),
+    ("Tue, 28 Jan 2025 09:15:00 EST", Z(2025, 1, 28, 9, 15, off=-5)),
+    ("Wed, 02 Jul 2025 18:00:00 +0200", Z(2025, 7, 2, 18, 0, off=2)),
+    ("28 Jan 2025 09:15 +0000", Z(2025, 1, 28, 9, 15, off=0)),
+    ("Tue, 28 Jan 2025 09:15:00", B(2025, 1, 28, 9, 15)),
+    ("Friday, 31 January 2025", B(2025, 1, 31)),
+    # --- spellings only the dateparser fallback knows
+    ("Jan 31, 2025", B(2025, 1, 31)),
+    ("January 31st, 2025", B(2025, 1, 31)),
+    ("31st January 2025", B(2025, 1, 31)),
+    ("January 31, 2025 09:15 +0530", Z(2025, 1, 31, 9, 15, off=5.5)),
+    ("July 4 2024 3pm", B(2024, 7, 4, 15, 0)),
+    # ... but not soup with a month in it: dateparser would take the 5 of "UTC+5"
+    # or the 3 of "3pm" as the day.
+    ("Montag Feb UTC+5 1999", None),
+    ("3pm 10:30 2025 May", None),
+    ("Januar UTC+5 - 2025", None),
+    # --- relative, against NOW = 2025-01-31 12:00 Berlin
+    ("heute", B(2025, 1, 31)),
+    ("Heute", B(2025, 1, 31)),
+    ("gestern", B(2025, 1, 30)),
+    ("vorgestern", B(2025, 1, 29)),
+    ("heute, 10:30 Uhr", B(2025, 1, 31, 10, 30)),
+    ("Heute um 10:30", B(2025, 1, 31, 10, 30)),
+    ("gestern 14:05", B(2025, 1, 30, 14, 5)),
+    ("Gestern, 14:05 Uhr", B(2025, 1, 30, 14, 5)),
+    ("vor 2 Stunden", B(2025, 1, 31, 10, 0)),
+    ("vor 5 Minuten", B(2025, 1, 31, 11, 55)),
+    ("vor 1 Minute", B(2025, 1, 31, 11, 59)),
+    ("vor einer Stunde", B(2025, 1, 31, 11, 0)),
+    ("vor 2 Std.", B(2025, 1, 31, 10, 0)),
+    ("Vor 3 Tagen", B(2025, 1, 28, 12, 0)),
+    ("vor einem Tag", B(2025, 1, 30, 12, 0)),
+    ("vor 1 Woche", B(2025, 1, 24, 12, 0)),
+    ("today", B(2025, 1, 31)),
+    ("yesterday", B(2025, 1, 30)),
+    ("2 hours ago", B(2025, 1, 31, 10, 0)),
+    ("an hour ago", B(2025, 1, 31, 11, 0)),
+    # --- DST (Europe/Berlin: 2025-03-30 02:00 -> 03:00, 2025-10-26 03:00 -> 02:00)
+    ("30.03.2025 01:59", B(2025, 3, 30, 1, 59)),
+    # 02:30 does not exist that night: read as a clock not yet switched forward.
+    ("30.03.2025 02:30", B(2025, 3, 30, 3, 30)),
+    ("30.03.2025 03:00", B(2025, 3, 30, 3, 0)),
+    ("31.03.2025", B(2025, 3, 31)),
+    # 02:30 happens twice in October: the first (summer time, +02:00) is taken.
+    ("26.10.2025 02:30", Z(2025, 10, 26, 2, 30, off=2).astimezone(BERLIN)),
+    ("26.10.2025 03:30", B(2025, 10, 26, 3, 30)),
+    # --- impossible, ambiguous, garbage -> None
+    ("31.02.2024", None),
+    ("29.02.2023", None),
+    ("00.13.2020", None),
+    ("32.01.2024", None),
+    ("31.04.2024", None),
+    ("00.01.2024", None),
+    ("27.11.2017 24:00", None),
+    ("27.11.2017 10:60", None),
+    ("30. Februar 2024", None),
+    ("2025-02-30", None),
+    ("2025-13-01", None),
+    ("2025-01-28T25:00:00Z", None),
+    ("2025-01-28T09:15:00+25:00", None),
+    ("", None),
+    ("   ", None),
+    ("garbage", None),
+    ("Politik", None),
+    ("Stichwörter: Politik, Dortmund", None),
+    ("1 2 2020", None),  # dateparser would say 1 February: number soup is not a date
+    ("12 34 5678 2020", None),
+    ("2.0", None),
+    ("10:30", None),
+    ("10.11.", None),
+    ("23. Oktober", None),  # no year: never filled in
+    ("Oktober 2024", None),  # no day
+    ("Januar 2025", None),
+    ("28-01-25", None),  # could be 2028-01-25: ambiguous
+    ("28/01/25", None),
+    ("23.10.2024 - 24.10.2024", None),  # a range is not one date
+    ("27.11.1850", None),  # outside 1900..2100
+    ("01.01.2101", None),
+    ("vor 2 Monaten", None),  # too vague to store
+    ("vor 1 Jahr", None),
+    ("vor einigen Minuten", None),
+    ("vor allem Kommunen", None),
+    ("Mitte Januar 2025", None),
+    ("Anfang 2025", None),
+    ("letzten Montag im Januar 2025", None),
+    ("Am 23. Oktober 2024 hat der Rat beschlossen", None),  # prose: use find_date
+    ("Dortmund 27.11.2017", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARSE_CASES)
+def test_parse_date(text: str, expected: datetime | None) -> None:
+    assert same(parse_date(text, now=NOW), expected)
+
+
+def test_parse_table_is_long() -> None:
+    assert len(PARSE_CASES) >= 50
+
+
+RELATIVE = [
+    "heute",
+    "gestern",
+    "vorgestern",
+    "heute, 10:30 Uhr",
+    "gestern 14:05",
+    "vor 2 Stunden",
+    "vor 5 Minuten",
+    "vor 3 Tagen",
+    "today",
+    "yesterday",
+    "2 hours ago",
+]
+
+
+@pytest.mark.parametrize("text", RELATIVE)
+def test_relative_without_now_is_none(text: str) -> None:
+    assert parse_date(text) is None
+    assert find_date(f"Aktualisiert {text}") is None
+
+
+@pytest.mark.parametrize(
+    ("now", "text", "expected"),
+    [
+        # A naive now is wall time in tz.
+        (datetime(2025, 1, 31, 12, 0), "vor 2 Stunden", B(2025, 1, 31, 10, 0)),
+        # An aware now in another zone is converted first: 23:30 UTC is already
+        # 31 January in Berlin.
+        (datetime(2025, 1, 30, 23, 30, tzinfo=UTC), "heute", B(2025, 1, 31)),
+        (datetime(2025, 1, 30, 23, 30, tzinfo=UTC), "gestern", B(2025, 1, 30)),
+        # Hours count on the time line across the spring-forward gap ...
+        (B(2025, 3, 30, 4, 0), "vor 2 Stunden", B(2025, 3, 30, 1, 0)),
+        # ... days on the wall clock.
+        (B(2025, 3, 30, 12, 0), "vor 1 Tag", B(2025, 3, 29, 12, 0)),
+        (B(2025, 3, 30, 12, 0), "gestern", B(2025, 3, 29)),
+    ],
+)
+def test_relative_now_handling(now: datetime, text: str, expected: datetime) -> None:
+    assert same(parse_date(text, now=now), expected)
+
+
+def test_tz_parameter() -> None:
+    utc = ZoneInfo("UTC")
+    assert same(parse_date("27.11.2017 10:30", tz=utc), datetime(2017, 11, 27, 10, 30, tzinfo=utc))
+    # An explicit offset wins over tz.
+    assert same(parse_date("2025-01-28T09:15:00+01:00", tz=utc), Z(2025, 1, 28, 9, 15, off=1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "\x00",
+        "[]",
+        "[[",
+        "()",
+        "Uhr",
+        "Freitag,",
+        "99999999999.1.2025",
+        "1.1.99999",
+        "vor 99999 Tagen",
+        "vor 9999 Wochen",
+        "2025-01-28T09:15:00.+01:00",
+        "Tue, 28 Foo 2025 09:15:00 +0100",
+        "x" * 10_000,
+        "27.11.2017 " * 50,
+        "🙂 31. Januar 2025",
+        "٣١.٠١.٢٠٢٥",  # Arabic-Indic digits
+    ],
+)
+def test_never_raises(text: str | None) -> None:
+    result = parse_date(text, now=NOW)
+    assert result is None or result.tzinfo is not None
+
+
+# The documented formats must be handled by the regexes, never by dateparser
+# (0.6-2 ms per call, on every page). This pins the fast path.
+FAST_PATH = [
+    "[27.11.2017]",
+    "23. Oktober 2024",
+    "Freitag, 31. Januar 2025",
+    "27.11.2017, 10:30 Uhr",
+    "31.01.25",
+    "Mo, 03.06.24",
+    "3. Mrz. 2024",
+    "9. Sept. 2024",
+    "23.10.2024 - 10:30",
+    "2025-01-28T09:15:00.123+01:00",
+    "Tue, 28 Jan 2025 09:15:00 +0100",
+    "Tue, 28 Jan 2025 09:15:00 GMT",
+    "heute, 10:30 Uhr",
+    "gestern 14:05",
+    "vor 2 Stunden",
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH)
+def test_documented_formats_take_the_fast_path(text: str) -> None:
+    assert dates._FULL_RE.fullmatch(dates._normalise(text)) is not None
+
+
+FIND_CASES = [
+    ("Veröffentlicht am 23. Oktober 2024 von Max Muster", B(2024, 10, 23)),
+    ("Pressemitteilung vom 27.11.2017, 10:30 Uhr", B(2017, 11, 27, 10, 30)),
+    ("Stand: 31.01.25", B(2025, 1, 31)),
+    ("Am 1. Juni 2017 hat der Rat die Notwendigkeit beschlossen.", B(2017, 6, 1)),
+    ("datePublished 2025-01-28T09:15:00+01:00 und mehr", Z(2025, 1, 28, 9, 15, off=1)),
+    # KGSt event: a range, the first date is the start.
+    ("12.03.2025 09:00 - 13.03.2025 16:00 | Köln", B(2025, 3, 12, 9, 0)),
+    # IP addresses and versions are not dates; an invalid date is skipped.
+    ("Server 192.168.10.11, Version 2.0, am 31.02.2024 oder 01.03.2024", B(2024, 3, 1)),
+    ("Digitales Bayern 5.0 startet im Frühjahr", None),
+    ("Die Stadt hat heute mitgeteilt, dass …", None),  # bare "heute" is prose
+    ("Aktualisiert: heute, 10:30 Uhr", B(2025, 1, 31, 10, 30)),
+    ("Max Muster · vor 2 Stunden", B(2025, 1, 31, 10, 0)),
+    ("vor allem Kommunen profitieren", None),
+    ("3 Kommunen 2024", None),
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FIND_CASES)
+def test_find_date(text: str | None, expected: datetime | None) -> None:
+    assert same(find_date(text, now=NOW), expected)
+
+
+SPLIT_CASES = [
+    (
+        "[27.11.2017] In Dortmund soll ein Chief Information Office …",
+        B(2017, 11, 27),
+        "In Dortmund soll ein Chief Information Office …",
+    ),
+    ("[28.01.2025] Im Frühjahr startet … mehr...", B(2025, 1, 28), "Im Frühjahr startet … mehr..."),
+    ("  [28.01.2025]   Text", B(2025, 1, 28), "Text"),
+    ("[28.01.2025]", B(2025, 1, 28), None),
+    # Invalid but date-shaped: the date slot is removed, the date is unknown.
+    ("[31.02.2024] Text", None, "Text"),
+    ("[00.13.2020] Text", None, "Text"),
+    # Not a date at all: untouched.
+    ("[Update] Text", None, "[Update] Text"),
+    ("In Dortmund [27.11.2017] soll", None, "In Dortmund [27.11.2017] soll"),
+    ("Ohne Datum", None, "Ohne Datum"),
+    ("", None, ""),
+    (None, None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected_date", "expected_rest"), SPLIT_CASES)
+def test_split_leading_date(
+    text: str | None, expected_date: datetime | None, expected_rest: str | None
+) -> None:
+    found, rest = split_leading_date(text)
+    assert same(found, expected_date)
+    assert rest == expected_rest
+
+
+URL_CASES = [
+    ("https://www.behoerden-spiegel.de/2025/01/28/digitale-verwaltung/", B(2025, 1, 28)),
+    ("https://www.behoerden-spiegel.de/2025/01/28-digitale-verwaltung", B(2025, 1, 28)),
+    ("https://example.org/news/2024/06/03", B(2024, 6, 3)),
+    ("https://example.org/2024/06/03.html", B(2024, 6, 3)),
+    ("https://example.org/2024/02/30/slug/", None),  # impossible
+    ("https://example.org/1985/01/28/slug/", None),  # implausible year
+    ("https://example.org/2025/01/slug/", None),  # no day: no guess
+    ("https://www.dstgb.de/aktuelles/2025-12/slug/", None),  # year-number, not a date
+    ("https://example.org/12025/01/28/", None),
+    ("https://example.org/2025/01/281/", None),
+    ("https://example.org/slug/?d=/2025/01/28/", None),  # query is not the path
+    ("https://www.kommune21.de/k21-meldungen/potenziale-frueh-erkannt/", None),
+    ("http://[::1", None),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), URL_CASES)
+def test_date_from_url(url: str, expected: datetime | None) -> None:
+    assert same(date_from_url(url), expected)
+
+
+BANNER_CASES = [
+    ("Freitag, 31. Januar 2025", True),
+    ("  Freitag,  31. Januar 2025 ", True),
+    ("Montag, 3. März 2025", True),
+    ("Samstag 1. Februar 2025", True),
+    ("Friday, 31 January 2025", True),
+    ("31. Januar 2025", False),  # no weekday: an ordinary date
+    ("Fr, 31. Januar 2025", False),  # abbreviated weekday
+    ("Freitag, 31.01.2025", False),  # numeric month
+    ("Freitag, 31. Februar 2025", False),  # impossible
+    ("Freitag, 31. Januar 2025, 10:30 Uhr", False),
+    ("Freitag", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BANNER_CASES)
+def test_is_banner_date(text: str, expected: bool) -> None:
+    assert is_banner_date(text) is expected
