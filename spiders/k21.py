@@ -23,7 +23,14 @@ from w3lib.encoding import html_to_unicode
 
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
-from kn_crawl.extract.dom import BLOCK_TAGS, has_block_children, inside, nearest_block, text_of
+from kn_crawl.extract.dom import (
+    BLOCK_TAGS,
+    has_block_children,
+    inside,
+    nearest_block,
+    paragraphs_of,
+    text_of,
+)
 from kn_crawl.extract.feeds import FeedError, looks_like_feed, parse_feed
 from kn_crawl.extract.metadata import (
     jsonld_article,
@@ -36,7 +43,7 @@ from kn_crawl.extract.metadata import (
 from kn_crawl.extract.teasers import LEADING_BRACKET_DATE, TYPE_LABEL, teaser_entries
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from kn_crawl.tags import split_tags
-from kn_crawl.text import clean_text, parse_credit, split_kicker
+from kn_crawl.text import clean_text, parse_credit
 from kn_crawl.urls import same_site
 from spiders.base import NewsSpider
 
@@ -183,8 +190,8 @@ class K21ArticlePage(_Page):
         if item.published_at is None:
             warnings.append("no date in JSON-LD, meta, <time>, teaser or URL")
 
-        self._image(item, following, markers)
-        item.body = self._body(following, teaser_block, markers)
+        not_body = self._image(item, following, markers)
+        item.body = self._body(following, teaser_block, markers, not_body)
         item.tags = self._tags(markers, ld)
         if not item.tags:
             warnings.append("no Stichwörter")
@@ -338,38 +345,75 @@ class K21ArticlePage(_Page):
 
     def _image(
         self, item: ArticleItem, following: list[HtmlElement], markers: dict[str, HtmlElement]
-    ) -> None:
+    ) -> set[HtmlElement]:
+        """Fill image URL, caption and credit; return the caption/credit elements, which are
+        not body text."""
         stops = self._stop(markers)
+        used: set[HtmlElement] = set()
         for el in following:
             if el in stops:
                 break
-            if el.tag == "figure" or (el.tag == "img" and not inside(el, SKIP_ANCESTORS)):
-                img = el if el.tag == "img" else next(el.iter("img"), None)
-                if img is not None:
-                    item.image_url = self.abs(img.get("src") or img.get("data-src"))
-                caption_el = el.find(".//figcaption") if el.tag == "figure" else None
+            if el.tag == "figure":
+                img = next(el.iter("img"), None)
+                caption_el = el.find(".//figcaption")
                 caption, credit = parse_credit(text_of(caption_el))
                 if credit is None:
-                    credit = self._credit_after(el, following, stops)
-                item.image_caption, item.image_credit = caption, credit
-                break
+                    credit_el = self._credit_after(el, following, stops)
+                    credit = parse_credit(text_of(credit_el))[1]
+                    if credit_el is not None:
+                        used.add(credit_el)
+            elif el.tag == "img" and not inside(el, SKIP_ANCESTORS):
+                img = el
+                # A bare image: its caption and credit are the short blocks beside it.
+                box = el.getparent() if el.getparent() is not None else el
+                credit_el = self._credit_after(el, following, stops)
+                caption_el = next(
+                    (
+                        c
+                        for c in box.iter()
+                        if c is not el
+                        and c is not box
+                        and c is not credit_el
+                        and isinstance(c.tag, str)
+                        and c.tag not in ("img", "a", "br")
+                        and not has_block_children(c)
+                        and text_of(c)
+                    ),
+                    None,
+                )
+                caption = parse_credit(text_of(caption_el))[0]
+                credit = parse_credit(text_of(credit_el))[1]
+                used.update(e for e in (credit_el,) if e is not None)
+            else:
+                continue
+            if caption_el is not None:
+                used.add(caption_el)
+            if img is not None:
+                item.image_url = self.abs(img.get("src") or img.get("data-src"))
+            item.image_caption, item.image_credit = caption, credit
+            break
         if item.image_url is None:
             item.image_url = self.abs(meta_content(self.root, "og:image"))
+        return used
 
     def _credit_after(
-        self, figure: HtmlElement, following: list[HtmlElement], stops: set[HtmlElement]
-    ) -> str | None:
+        self, start: HtmlElement, following: list[HtmlElement], stops: set[HtmlElement]
+    ) -> HtmlElement | None:
+        """The ``(Bildquelle: …)`` block after an image, if it comes within a few blocks."""
         started = False
+        blocks = 0
         for el in following:
-            if el is figure:
+            if el is start:
                 started = True
                 continue
             if not started:
                 continue
-            if el in stops:
+            if el in stops or blocks > 4:
                 break
             if el.text and CREDIT_START.match(el.text):
-                return parse_credit(text_of(el))[1]
+                return el
+            if isinstance(el.tag, str) and el.tag in BLOCK_TAGS:
+                blocks += 1
         return None
 
     def _body(
@@ -377,6 +421,7 @@ class K21ArticlePage(_Page):
         following: list[HtmlElement],
         teaser_block: HtmlElement | None,
         markers: dict[str, HtmlElement],
+        not_body: set[HtmlElement],
     ) -> str | None:
         stops = self._stop(markers)
         started = teaser_block is None
@@ -394,13 +439,15 @@ class K21ArticlePage(_Page):
                 continue
             if inside(el, SKIP_ANCESTORS) or any(_is_within(el, t) for t in taken[-3:]):
                 continue
+            if el in not_body:
+                continue
             if el.tag == "div" and (has_block_children(el) or not _has_own_text(el)):
                 continue
-            text = text_of(el)
-            if not text or CREDIT_START.match(text):
-                continue
-            taken.append(el)
-            paragraphs.append(text)
+            texts = paragraphs_of(el) if el.find(".//br") is not None else [text_of(el)]
+            texts = [t for t in texts if t and not CREDIT_START.match(t)]
+            if texts:
+                taken.append(el)
+                paragraphs.extend(texts)
         return "\n\n".join(paragraphs) or None
 
     def _tags(self, markers: dict[str, HtmlElement], ld: dict[str, Any] | None) -> list[str]:

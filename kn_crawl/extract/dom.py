@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from lxml.html import HtmlElement
@@ -20,21 +21,35 @@ BLOCK_TAGS = frozenset(
 CHROME_TAGS = frozenset({"script", "style", "noscript", "template", "nav", "form", "button"})
 
 
+_NOT_TEXT = ("script", "style", "noscript", "template")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
 def text_of(el: HtmlElement | None) -> str | None:
-    """The element's visible text, cleaned; scripts and styles left out."""
+    """The element's visible text, cleaned; scripts and styles left out, ``<br>`` a space."""
     if el is None:
         return None
-    if not any(True for _ in el.iter("script", "style", "noscript", "template")):
+    if not any(True for _ in el.iter("br", *_NOT_TEXT)):
         return clean_text(el.text_content())
     parts: list[str] = []
     _collect(el, parts)
-    return clean_text(" ".join(parts))
+    return clean_text("".join(parts))
+
+
+def paragraphs_of(el: HtmlElement) -> list[str]:
+    """The element's text split into paragraphs at blank lines and double ``<br>``."""
+    parts: list[str] = []
+    _collect(el, parts)
+    cleaned = (clean_text(p) for p in _PARAGRAPH_BREAK.split("".join(parts)))
+    return [p for p in cleaned if p]
 
 
 def _collect(el: HtmlElement, parts: list[str]) -> None:
-    if el.tag in ("script", "style", "noscript", "template"):
+    if el.tag in _NOT_TEXT:
         return
-    if el.text:
+    if el.tag == "br":
+        parts.append("\n")
+    elif el.text:
         parts.append(el.text)
     for child in el:
         if isinstance(child.tag, str):

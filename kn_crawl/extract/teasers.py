@@ -83,16 +83,18 @@ def _entry(
     for node in container.iter():
         if not isinstance(node.tag, str):
             continue
-        for text in (node.text, node.tail):
-            if text and LEADING_BRACKET_DATE.match(text):
-                block = node if text is node.text else node.getparent()
-                if block is None:
-                    continue
-                date_block = nearest_block(block)
-                published_at, teaser = split_leading_date(text_of(date_block))
-                break
-        if date_block is not None:
-            break
+        # The date opens a text node: the element's own text, or the text after a child.
+        if node.text and LEADING_BRACKET_DATE.match(node.text):
+            holder: HtmlElement | None = node
+        elif node.tail and LEADING_BRACKET_DATE.match(node.tail):
+            holder = node.getparent()
+        else:
+            continue
+        if holder is None:
+            continue
+        date_block = nearest_block(holder)
+        published_at, teaser = split_leading_date(text_of(date_block))
+        break
     if published_at is None:
         for time_el in container.iter("time"):
             published_at = parse_date(time_el.get("datetime") or text_of(time_el), now=now)
