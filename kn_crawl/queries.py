@@ -18,11 +18,12 @@ from kn_crawl.db.models import (
     DroppedItem,
     Source,
     Tag,
+    table_of,
 )
 from kn_crawl.tags import tag_key
 
-RUNS = CrawlRun.__table__
-SOURCES = Source.__table__
+RUNS = table_of(CrawlRun)
+SOURCES = table_of(Source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def articles_query(
     source: str | None = None,
     since: datetime | None = None,
     limit: int = 20,
-) -> Select[tuple[int, str, datetime, str | None, str, str]]:
+) -> Select[int, str, datetime, str | None, str, str]:
     query = (
         select(
             Article.id,

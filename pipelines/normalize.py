@@ -37,11 +37,11 @@ def normalize_article(item: ArticleItem) -> ArticleItem:
     tags: list[str] = []
     keys: set[str] = set()
     for raw in item.tags:
-        name = clean_tag(raw)
-        key = tag_key(name) if name else ""
-        if name and key and key not in keys:
+        cleaned = clean_tag(raw)
+        key = tag_key(cleaned) if cleaned else ""
+        if cleaned and key and key not in keys:
             keys.add(key)
-            tags.append(name)
+            tags.append(cleaned)
     item.tags = tags
     return item
 

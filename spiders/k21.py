@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -161,7 +162,7 @@ class K21ArticlePage(_Page):
         root = self.root
         ld = jsonld_article(root)
         warnings: list[str] = []
-        h1 = self._headline()
+        h1 = self.headline
         item = ArticleItem(source=self.source, url=self._canonical(), fetched_url=self.url)
 
         title = text_of(h1)
@@ -178,8 +179,7 @@ class K21ArticlePage(_Page):
                 warnings.append("no <h1>: title from metadata")
         item.title, item.kicker, item.type_label = title, kicker, type_label
 
-        following = h1.xpath("following::*") if h1 is not None else list(root.iter())
-        markers = self._markers(following)
+        following, markers = self.following, self.markers
         teaser_block, visible_date, teaser = self._teaser(following, markers)
         item.teaser = teaser or clean_text(
             meta_content(root, "og:description", "description") or jsonld_text(ld, "description")
@@ -202,9 +202,7 @@ class K21ArticlePage(_Page):
 
     def related(self, *, now: datetime | None = None) -> list[ListingEntry]:
         """The teasers under "Weitere Meldungen und Beiträge aus dem Bereich: …"."""
-        h1 = self._headline()
-        following = h1.xpath("following::*") if h1 is not None else list(self.root.iter())
-        marker = self._markers(following).get("related")
+        marker = self.markers.get("related")
         if marker is None:
             return []
         # The smallest ancestor of the marker that holds article links is the related block.
@@ -222,7 +220,9 @@ class K21ArticlePage(_Page):
 
     # -- pieces ------------------------------------------------------------------------
 
-    def _headline(self) -> HtmlElement | None:
+    @cached_property
+    def headline(self) -> HtmlElement | None:
+        """The article's ``<h1>`` (inside ``<article>`` or ``<main>`` when there is one)."""
         for path in (".//article//h1", ".//main//h1", ".//h1"):
             for h1 in self.root.iterfind(path):
                 if text_of(h1):
@@ -268,11 +268,18 @@ class K21ArticlePage(_Page):
             node = node.getprevious()
         return kicker, label
 
-    def _markers(self, following: list[HtmlElement]) -> dict[str, HtmlElement]:
+    @cached_property
+    def following(self) -> list[HtmlElement]:
+        """Every element after the headline, in document order (the reading order)."""
+        h1 = self.headline
+        return h1.xpath("following::*") if h1 is not None else list(self.root.iter())
+
+    @cached_property
+    def markers(self) -> dict[str, HtmlElement]:
         """The visible landmarks after the headline: the Stichwörter line, the section line,
         the related block."""
         found: dict[str, HtmlElement] = {}
-        for el in following:
+        for el in self.following:
             if not isinstance(el.tag, str):
                 continue
             text = el.text
@@ -328,7 +335,7 @@ class K21ArticlePage(_Page):
         return None, None
 
     def _time_element(self) -> datetime | None:
-        h1 = self._headline()
+        h1 = self.headline
         scope = h1.getparent() if h1 is not None else None
         while scope is not None and scope.tag not in ("article", "main", "body"):
             scope = scope.getparent()
@@ -563,11 +570,9 @@ def looks_like_article(root: HtmlElement) -> bool:
     if jsonld_article(root) is not None or meta_content(root, "og:type") == "article":
         return True
     page = K21ArticlePage("http://unknown/", root, source="", base_url="http://unknown/")
-    h1 = page._headline()
-    if h1 is None:
+    if page.headline is None:
         return False
-    following = h1.xpath("following::*")
-    return page._teaser(following, page._markers(following))[0] is not None
+    return page._teaser(page.following, page.markers)[0] is not None
 
 
 class K21Spider(NewsSpider):

@@ -4,6 +4,7 @@ interface documented in the README; change them only with a migration and a READ
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -221,3 +223,8 @@ class DroppedItem(Base):
     """A short machine-readable code: ``http_404``, ``no_date``, ``no_title``, ``timeout``…"""
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, typed as such (``__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)

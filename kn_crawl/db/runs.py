@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-from kn_crawl.db.models import CrawlRun, DroppedItem
+from kn_crawl.db.models import CrawlRun, DroppedItem, table_of
 
-runs_t = CrawlRun.__table__
-dropped_t = DroppedItem.__table__
+runs_t = table_of(CrawlRun)
+dropped_t = table_of(DroppedItem)
 
 RUN_STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
 

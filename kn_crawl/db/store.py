@@ -25,20 +25,21 @@ from kn_crawl.db.models import (
     DroppedItem,
     Source,
     Tag,
+    table_of,
 )
 from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.identity import content_hash, fingerprint
 from kn_crawl.items import ArticleItem
 from kn_crawl.tags import tag_key
 
-articles = Article.__table__
-article_urls = ArticleUrl.__table__
-article_tags = ArticleTag.__table__
-revisions = ArticleRevision.__table__
-tags_t = Tag.__table__
-sources_t = Source.__table__
-runs_t = CrawlRun.__table__
-dropped_t = DroppedItem.__table__
+articles = table_of(Article)
+article_urls = table_of(ArticleUrl)
+article_tags = table_of(ArticleTag)
+revisions = table_of(ArticleRevision)
+tags_t = table_of(Tag)
+sources_t = table_of(Source)
+runs_t = table_of(CrawlRun)
+dropped_t = table_of(DroppedItem)
 
 
 @dataclass(slots=True)
@@ -330,9 +331,7 @@ def _write_tags(
         "key",
     )
     ids: dict[str, int] = dict(
-        conn.execute(
-            select(tags_t.c.key, tags_t.c.id).where(tags_t.c.key.in_(first_article))
-        ).all()
+        conn.execute(select(tags_t.c.key, tags_t.c.id).where(tags_t.c.key.in_(first_article))).all()
     )
     if replace_for:
         conn.execute(article_tags.delete().where(article_tags.c.article_id.in_(replace_for)))
