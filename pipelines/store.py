@@ -10,6 +10,7 @@ from typing import Any, Self
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.store import ArticleStore, StoreCounts
@@ -71,13 +72,25 @@ class StorePipeline:
         source_id = self.stats.get_value("kn/source_id")
         if source_id is None:
             raise RuntimeError("no source id: is the RunRecorder extension enabled?")
-        counts = self.store.save(
-            int(source_id),
-            self.source,
-            batch,
-            now=datetime.now(UTC),
-            run_id=self.stats.get_value("kn/run_id"),
-        )
+        try:
+            counts = self.store.save(
+                int(source_id),
+                self.source,
+                batch,
+                now=datetime.now(UTC),
+                run_id=self.stats.get_value("kn/run_id"),
+            )
+        except SQLAlchemyError as exc:
+            # The batch's transaction was rolled back: nothing half-written. The articles
+            # are fetched again by the next run; this run is marked failed.
+            self.stats.inc_value("kn/store_failed", len(batch))
+            logger.error(
+                "could not store %d articles (%s): %s",
+                len(batch),
+                type(exc).__name__,
+                ", ".join(item.url for item in batch),
+            )
+            return
         self._count(counts)
 
     def _count(self, counts: StoreCounts) -> None:

@@ -122,6 +122,8 @@ class RunRecorder:
         assert stats is not None
         values = stats.get_stats()
         status = STATUS_FOR_REASON.get(reason, "failed")
+        if values.get("kn/store_failed"):
+            status = "failed"
         counts = {
             "pages": int(values.get("response_received_count", 0)),
             "requests": int(values.get("downloader/request_count", 0)),
