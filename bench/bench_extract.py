@@ -32,7 +32,9 @@ def fetch_pages(n: int) -> list[tuple[str, str, bytes]]:
     return pages
 
 
-def per_page_us(pages: list[tuple[str, str, bytes]], fn: Callable[[str, str, bytes], object]) -> float:
+def per_page_us(
+    pages: list[tuple[str, str, bytes]], fn: Callable[[str, str, bytes], object]
+) -> float:
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()

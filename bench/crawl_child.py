@@ -61,7 +61,7 @@ def main(argv: list[str]) -> None:
         urls_in, pairs = Path(argv[1]), argv[2:]
         values.update({"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "ROBOTSTXT_OBEY": False})
     bases = dict(pair.split("=", 1) for pair in pairs)
-    process = CrawlerProcess(ScrapySettings(values), install_root_handler=False)
+    process = CrawlerProcess(ScrapySettings(values))
     crawlers = []
     if mode == "real":
         for name, base in bases.items():

@@ -3,10 +3,11 @@ library code. Bad arguments and configuration end in one line on stderr and a no
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,7 +23,8 @@ EXIT_FAILURE = 1
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"kn-crawl: error: {message}", err=True)
+    # One line, always: driver messages may hold newlines and tabs.
+    click.echo(f"kn-crawl: error: {' '.join(message.split())}", err=True)
     sys.exit(code)
 
 
@@ -38,12 +40,14 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
-    engine = get_engine(settings.database_url)
-    if migrate:
-        try:
+    try:
+        engine = get_engine(settings.database_url)
+        if migrate:
             upgrade(engine)
-        except OperationalError as exc:
-            fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
+    except OSError as exc:
+        fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
+    except OperationalError as exc:
+        fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
     return engine
 
 
@@ -52,7 +56,9 @@ def parse_since(value: str | None) -> datetime | None:
         return None
     parsed = parse_date(value, now=datetime.now(BERLIN))
     if parsed is None:
-        raise click.BadParameter(f"{value!r} is not a date (try 2025-01-31 or 31.01.2025)")
+        raise click.BadParameter(
+            f"{value!r} is not a date (try 2025-01-31 or 31.01.2025)", param_hint="--since"
+        )
     return parsed
 
 
@@ -134,11 +140,12 @@ def crawl_and_report(
     from kn_crawl.crawling.runner import run_crawl
     from kn_crawl.queries import runs_of
 
+    engine = open_engine(settings)
     outcomes = run_crawl(sources, settings, base_urls=base_urls, extra_settings=extra)
     run_ids = [o.run_id for o in outcomes if o.run_id is not None]
-    engine = open_engine(settings, migrate=False)
     with engine.connect() as conn:
-        runs = runs_of(conn, run_ids)
+        runs_by_id = {r.id: r for r in runs_of(conn, run_ids)}
+    rows = [(o, runs_by_id[o.run_id]) for o in outcomes if o.run_id in runs_by_id]
     click.echo("")
     click.echo(
         table(
@@ -153,13 +160,14 @@ def crawl_and_report(
                     r.dropped,
                     r.errors,
                 )
-                for o, r in zip(outcomes, runs, strict=False)
+                for o, r in rows
             ],
             ["source", "status", "pages", "new", "updated", "unchanged", "dropped", "errors"],
         )
     )
-    if len(runs) < len(outcomes):
-        fail("a crawl did not start (see the log above)", EXIT_FAILURE)
+    if len(rows) < len(outcomes):
+        missing = ", ".join(o.source for o in outcomes if o.run_id not in runs_by_id)
+        fail(f"no crawl run was recorded for {missing} (see the log above)", EXIT_FAILURE)
     return run_ids
 
 
@@ -276,7 +284,13 @@ def sources() -> None:
 @click.option("--tag", help="Only articles with this Stichwort (any spelling of it).")
 @click.option("--source", help="Only articles of this source.")
 @click.option("--since", help="Only articles published on or after this date.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=20,
+    show_default=True,
+    help="At most this many articles.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 def articles(
     tag: str | None, source: str | None, since: str | None, limit: int, as_json: bool
@@ -331,11 +345,20 @@ def _headline(kicker: str | None, title: str, width: int = 70) -> str:
 @main.command()
 @click.option("--run", "run_id", type=int, help="Only drops of this crawl run.")
 @click.option("--source", help="Only drops of this source.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=50,
+    show_default=True,
+    help="At most this many rows.",
+)
 def dropped(run_id: int | None, source: str | None, limit: int) -> None:
     """List pages and items that were not stored, with the reason, newest first."""
     from kn_crawl.queries import dropped_rows
+    from kn_crawl.sources import spider_for
 
+    if source:
+        spider_for(source)
     with open_engine(load_settings()).connect() as conn:
         rows = dropped_rows(conn, run_id=run_id, source=source, limit=limit)
     click.echo(
@@ -401,18 +424,23 @@ def mirror() -> None:
 @click.option("--size", type=click.IntRange(min=1), default=None, help="Articles in the mirror.")
 def mirror_serve(port: int, host: str, size: int | None) -> None:
     """Serve the mirror until interrupted, printing each site's base URL."""
+    if not is_loopback(host):
+        fail(f"--host {host!r}: the mirror only listens on loopback addresses")
     from kn_crawl.mirror import serve
 
-    if not host.startswith("127.") and host not in ("localhost", "::1"):
-        fail(f"--host {host!r}: the mirror only listens on loopback addresses")
     try:
         serve(size, host, port)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc}", EXIT_FAILURE)
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,3 +35,18 @@ def content_hash(
         h.update((part or "").encode("utf-8"))
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def site_ids_compatible(a: str | None, b: str | None) -> bool:
+    """Whether two site article ids may belong to one article.
+
+    Ids are namespaced (``p:40157``, ``meldung:40157``). Two ids of the same namespace that
+    differ are two articles — repeated titles on one day exist (``…-kommunen`` and
+    ``…-kommunen-2``), so a fingerprint match alone must not merge them. Ids of different
+    namespaces, or a missing id, cannot tell.
+    """
+    if a is None or b is None:
+        return True
+    namespace_a, _, _ = a.partition(":")
+    namespace_b, _, _ = b.partition(":")
+    return namespace_a != namespace_b or a == b

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kn_crawl.identity import fingerprint
+from kn_crawl.identity import fingerprint, site_ids_compatible
 from kn_crawl.items import ArticleItem
 from pipelines.drops import Duplicate
 
@@ -25,8 +25,8 @@ def identity_keys(item: ArticleItem) -> list[str]:
 
 class DedupePipeline:
     def __init__(self) -> None:
-        # key -> (url of the copy we kept, whether that copy was a legacy one)
-        self.seen: dict[str, tuple[str, bool]] = {}
+        # key -> (url of the copy we kept, whether it was a legacy copy, its site id)
+        self.seen: dict[str, tuple[str, bool, str | None]] = {}
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -36,11 +36,13 @@ class DedupePipeline:
             earlier = self.seen.get(key)
             if earlier is None:
                 continue
-            earlier_url, earlier_legacy = earlier
+            earlier_url, earlier_legacy, earlier_id = earlier
+            if key.startswith("fp:") and not site_ids_compatible(item.site_article_id, earlier_id):
+                continue  # same title on the same day, but two articles
             # A current page after a legacy copy goes on: the store lets it win.
             if item.legacy_url or not earlier_legacy:
                 raise Duplicate(f"same article as {earlier_url} ({key.split(':', 1)[0]})")
         for key in keys:
             if key not in self.seen or not item.legacy_url:
-                self.seen[key] = (item.url, item.legacy_url)
+                self.seen[key] = (item.url, item.legacy_url, item.site_article_id)
         return item

@@ -11,7 +11,9 @@ class Rejected(DropItem):
     stage = "validate"
 
     def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}", log_level="WARNING")
+        # The run recorder logs the drop with its URL and reason; Scrapy's own line (which
+        # prints the whole item) is kept for debugging only.
+        super().__init__(detail, log_level="DEBUG")
         self.reason = reason
 
 

@@ -7,7 +7,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,7 +24,10 @@ MAX_BUFFER_AGE_S = 2.0
 
 
 class StorePipeline:
-    def __init__(self, stats: StatsCollector, database_url: str, batch_size: int) -> None:
+    def __init__(
+        self, crawler: Crawler, stats: StatsCollector, database_url: str, batch_size: int
+    ) -> None:
+        self.crawler = crawler
         self.stats = stats
         self.database_url = database_url
         self.batch_size = batch_size
@@ -40,14 +42,16 @@ class StorePipeline:
         # The database URL may hold a password: it comes from the environment, never from
         # Scrapy settings.
         return cls(
+            crawler,
             crawler.stats,
             Settings.from_env().database_url,
             crawler.settings.getint("KN_STORE_BATCH_SIZE", 50),
         )
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
         self.store = ArticleStore(get_engine(self.database_url))
-        self.source = spider.name
+        assert self.crawler.spider is not None
+        self.source = self.crawler.spider.name
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -62,7 +66,7 @@ class StorePipeline:
             self.flush()
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self.flush()
 
     def flush(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionRefusedError,
@@ -39,6 +40,8 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
         return "timeout", str(exc)
     if failure.check(ConnectionRefusedError):
         return "connection_refused", str(exc)
+    if failure.check(IgnoreRequest) and "robots.txt" in str(exc):
+        return "robots_disallowed", str(exc)
     return type(exc).__name__.lower()[:64], f"{type(exc).__name__}: {exc}"
 
 
@@ -65,7 +68,6 @@ class NewsSpider(scrapy.Spider):
         """Errback: every request that ends in an error is recorded with its reason."""
         request = failure.request  # type: ignore[attr-defined]
         reason, detail = failure_reason(failure)
-        self.logger.warning("failed: %s (%s)", request.url, detail)
         self.crawler.signals.send_catch_log(
             signal=page_failed, url=request.url, stage="fetch", reason=reason, detail=detail
         )

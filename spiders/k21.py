@@ -181,6 +181,10 @@ class K21ArticlePage(_Page):
 
         following, markers = self.following, self.markers
         teaser_block, visible_date, teaser = self._teaser(following, markers)
+        date_line = None
+        if teaser_block is None:
+            # The 2022 layout shows the date alone on a line under the headline.
+            date_line, visible_date = self._date_line(following, markers)
         item.teaser = teaser or clean_text(
             meta_content(root, "og:description", "description") or jsonld_text(ld, "description")
         )
@@ -191,6 +195,8 @@ class K21ArticlePage(_Page):
             warnings.append("no date in JSON-LD, meta, <time>, teaser or URL")
 
         not_body = self._image(item, following, markers)
+        if date_line is not None:
+            not_body.add(date_line)
         item.body = self._body(following, teaser_block, markers, not_body)
         item.tags = self._tags(markers, ld)
         if not item.tags:
@@ -312,6 +318,27 @@ class K21ArticlePage(_Page):
                 date, teaser = split_leading_date(text_of(block))
                 return block, date, teaser
         return None, None, None
+
+    def _date_line(
+        self, following: list[HtmlElement], markers: dict[str, HtmlElement]
+    ) -> tuple[HtmlElement | None, datetime | None]:
+        """A short line right under the headline that is only a date (``02.06.2023``)."""
+        stops = self._stop(markers)
+        blocks = 0
+        for el in following:
+            if el in stops or blocks >= 4:
+                break
+            if not isinstance(el.tag, str) or (el.tag not in BLOCK_TAGS and el.tag != "span"):
+                continue
+            if has_block_children(el):
+                continue
+            blocks += 1
+            text = text_of(el)
+            if text and len(text) <= 40 and not is_banner_date(text):
+                value = parse_date(text)
+                if value is not None:
+                    return el, value
+        return None, None
 
     def _date(
         self, ld: dict[str, Any] | None, visible: datetime | None, *, now: datetime | None
@@ -558,8 +585,8 @@ class K21ListingPage(_Page):
     def _section(self) -> str | None:
         if classify_url(self.url, self.base_url) != UrlKind.SECTION:
             return None
-        h1 = self.root.find(".//main//h1") or self.root.find(".//h1")
-        return text_of(h1)
+        h1 = self.root.find(".//main//h1")
+        return text_of(h1 if h1 is not None else self.root.find(".//h1"))
 
 
 # --- the spider ---------------------------------------------------------------------------

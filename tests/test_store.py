@@ -77,11 +77,15 @@ def test_changed_teaser_updates_and_keeps_revision(engine: Engine) -> None:
     with engine.connect() as conn:
         rev = conn.execute(select(ArticleRevision.__table__)).one()
         art = conn.execute(select(Article.__table__)).one()
-        tags = conn.execute(
-            select(Tag.name)
-            .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-            .order_by(ArticleTag.position)
-        ).scalars().all()
+        tags = (
+            conn.execute(
+                select(Tag.name)
+                .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+                .order_by(ArticleTag.position)
+            )
+            .scalars()
+            .all()
+        )
     assert rev.teaser.startswith("In Dortmund soll")
     assert rev.tags == ["Politik", "Dortmund"]
     assert art.teaser == "Neuer Teaser."
@@ -192,7 +196,7 @@ def test_concurrent_writers_do_not_duplicate(engine: Engine, db_url: str) -> Non
             store = ArticleStore(eng)
             for start in range(0, 30, 5):
                 store.save(sid, "kommune21", items[start : start + 5], now=NOW)
-        except BaseException as exc:  # collected and asserted below
+        except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
             eng.dispose()

@@ -122,10 +122,17 @@ class RunRecorder:
         assert stats is not None
         values = stats.get_stats()
         status = STATUS_FOR_REASON.get(reason, "failed")
-        if values.get("kn/store_failed"):
+        pages = int(values.get("response_received_count", 0))
+        robots_pages = int(values.get("robotstxt/response_count", 0))
+        if status == "ok" and (
+            values.get("kn/store_failed")
+            or values.get("kn/robots_unreachable")
+            or pages - robots_pages <= 0
+        ):
+            # Finished, but the site was unreachable or nothing could be stored: a failure.
             status = "failed"
         counts = {
-            "pages": int(values.get("response_received_count", 0)),
+            "pages": pages,
             "requests": int(values.get("downloader/request_count", 0)),
             "bytes": int(values.get("downloader/response_bytes", 0)),
             "not_modified": int(values.get("downloader/response_status_count/304", 0)),
@@ -133,7 +140,7 @@ class RunRecorder:
             "articles_updated": int(values.get("kn/articles_updated", 0)),
             "articles_unchanged": int(values.get("kn/articles_unchanged", 0)),
             "dropped": int(values.get("kn/dropped", 0)),
-            "errors": int(values.get("log_count/ERROR", 0)),
+            "errors": int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0)),
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         with self.engine.begin() as conn:
@@ -155,6 +162,9 @@ class RunRecorder:
         assert stats is not None
         stats.inc_value("kn/dropped")
         stats.inc_value(f"kn/dropped/{drop.reason}")
+        if drop.stage in ("fetch", "parse"):
+            # Pages lost to the network, the server or our parser (not rejected items).
+            stats.inc_value("kn/errors")
         logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
         self.pending.append(drop)
         if len(self.pending) >= DROP_FLUSH_SIZE:

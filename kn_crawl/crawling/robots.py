@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
@@ -24,6 +26,15 @@ DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._schemes: dict[str, str] = {}
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        url = urlparse_cached(request)
+        self._schemes.setdefault(url.netloc, url.scheme)
+        return await super().robot_parser(request)
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
             self._disallow_all(netloc, response.url, f"http_{response.status}")
@@ -35,7 +46,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             super()._robots_error(exc, netloc)
             return
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-        self._disallow_all(netloc, f"//{netloc}/robots.txt", type(exc).__name__)
+        scheme = self._schemes.get(netloc, "http")
+        self._disallow_all(netloc, f"{scheme}://{netloc}/robots.txt", type(exc).__name__)
 
     def _disallow_all(self, netloc: str, url: str, why: str) -> None:
         logger.error(

@@ -39,7 +39,7 @@ def run_crawl(
     upgrade(get_engine(settings.database_url))
     values = scrapy_settings(settings)
     values.update(extra_settings or {})
-    process = CrawlerProcess(ScrapySettings(values), install_root_handler=True)
+    process = CrawlerProcess(ScrapySettings(values))
     crawlers: list[tuple[str, Crawler]] = []
     for name, cls in classes.items():
         crawler = process.create_crawler(cls)

@@ -28,7 +28,7 @@ from kn_crawl.db.models import (
     table_of,
 )
 from kn_crawl.db.upsert import insert_ignore
-from kn_crawl.identity import content_hash, fingerprint
+from kn_crawl.identity import content_hash, fingerprint, site_ids_compatible
 from kn_crawl.items import ArticleItem
 from kn_crawl.tags import tag_key
 
@@ -164,14 +164,14 @@ def _save(
             )
         ).all()
     )
-    by_fp: dict[str, int] = {}
-    for fp, aid in conn.execute(
-        select(articles.c.fingerprint, articles.c.id).where(
+    by_fp: dict[str, list[tuple[int, str | None]]] = {}
+    for fp, aid, site_id in conn.execute(
+        select(articles.c.fingerprint, articles.c.id, articles.c.site_article_id).where(
             articles.c.source_id == source_id,
             articles.c.fingerprint.in_({p.fingerprint for p in batch}),
         )
     ).all():
-        by_fp.setdefault(fp, aid)
+        by_fp.setdefault(fp, []).append((aid, site_id))
 
     unchanged_ids: list[int] = []
     new_alias_rows: list[dict[str, Any]] = []
@@ -185,7 +185,14 @@ def _save(
         if aid is None and item.site_article_id:
             aid = by_site_id.get(item.site_article_id)
         if aid is None:
-            aid = by_fp.get(p.fingerprint)
+            aid = next(
+                (
+                    candidate
+                    for candidate, site_id in by_fp.get(p.fingerprint, ())
+                    if site_ids_compatible(item.site_article_id, site_id)
+                ),
+                None,
+            )
 
         if aid is None:
             aid = _insert_article(conn, source_id, p, now=now, run_id=run_id)
@@ -213,7 +220,9 @@ def _save(
             new_alias_rows.append({"url": u, "article_id": aid})
         if item.site_article_id:
             by_site_id.setdefault(item.site_article_id, aid)
-        by_fp.setdefault(p.fingerprint, aid)
+        known = by_fp.setdefault(p.fingerprint, [])
+        if all(candidate != aid for candidate, _ in known):
+            known.append((aid, item.site_article_id))
 
     if unchanged_ids:
         conn.execute(
