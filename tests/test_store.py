@@ -196,7 +196,7 @@ def test_concurrent_writers_do_not_duplicate(engine: Engine, db_url: str) -> Non
             store = ArticleStore(eng)
             for start in range(0, 30, 5):
                 store.save(sid, "kommune21", items[start : start + 5], now=NOW)
-        except Exception as exc:  # collected and asserted below
+        except Exception as exc:  # noqa: BLE001 - any failure is collected and asserted below
             errors.append(exc)
         finally:
             eng.dispose()
