@@ -415,8 +415,9 @@ class K21ArticlePage(_Page):
                     ),
                     None,
                 )
-                caption = parse_credit(text_of(caption_el))[0]
-                credit = parse_credit(text_of(credit_el))[1]
+                caption, credit = parse_credit(text_of(caption_el))
+                if credit_el is not None:
+                    credit = parse_credit(text_of(credit_el))[1]
                 used.update(e for e in (credit_el,) if e is not None)
             else:
                 continue
@@ -552,7 +553,14 @@ class K21ListingPage(_Page):
             scope = self.root.find(".//body")
         if scope is None:
             scope = self.root
-        entries = teaser_entries(scope, base_url=self.url, is_article=self.is_article, now=now)
+        entries = teaser_entries(
+            scope,
+            base_url=self.url,
+            is_article=self.is_article,
+            now=now,
+            # Sidebars and menus ("Meistgelesen") repeat articles without their teasers.
+            skip_inside=("aside", "nav", "header", "footer"),
+        )
         return Listing(
             url=self.url, entries=entries, next_url=self._next_url(), section=self._section()
         )
@@ -594,10 +602,14 @@ class K21ListingPage(_Page):
 
 def looks_like_article(root: HtmlElement) -> bool:
     """For pages of unknown URL (``kn-crawl parse`` without --url)."""
-    if jsonld_article(root) is not None or meta_content(root, "og:type") == "article":
+    og_type = meta_content(root, "og:type")
+    if og_type == "website":
+        return False
+    if jsonld_article(root) is not None or og_type == "article":
         return True
+    # No metadata: an article shows a dated teaser under its headline and its Stichwörter.
     page = K21ArticlePage("http://unknown/", root, source="", base_url="http://unknown/")
-    if page.headline is None:
+    if page.headline is None or "tags" not in page.markers:
         return False
     return page._teaser(page.following, page.markers)[0] is not None
 
@@ -627,8 +639,9 @@ class K21Spider(NewsSpider):
             return parse_feed(body, page_url)
         root = _root_of(body, content_type)
         kind = classify_url(page_url, base) if url else None
+        is_home = url is not None and _relative_path(url, base) == ""
         is_article = kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE) or (
-            kind is None and looks_like_article(root)
+            kind is None and not is_home and looks_like_article(root)
         )
         if is_article:
             item = K21ArticlePage(page_url, root, source=cls.name, base_url=base).to_item()

@@ -27,13 +27,20 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def article_links(
-    scope: HtmlElement, base_url: str, is_article: Callable[[str], bool]
+    scope: HtmlElement,
+    base_url: str,
+    is_article: Callable[[str], bool],
+    skip_inside: Iterable[str] = (),
 ) -> list[tuple[HtmlElement, str]]:
-    """(anchor, absolute URL) for every link to an article inside ``scope``, in page order."""
+    """(anchor, absolute URL) for every link to an article inside ``scope``, in page order,
+    leaving out links inside elements named in ``skip_inside``."""
+    skip = frozenset(skip_inside)
     found = []
     for a in scope.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:")):
+            continue
+        if skip and any(anc.tag in skip for anc in a.iterancestors()):
             continue
         url = urljoin(base_url, href)
         if is_article(url):
@@ -48,8 +55,9 @@ def teaser_entries(
     is_article: Callable[[str], bool],
     exclude: Iterable[str] = (),
     now: datetime | None = None,
+    skip_inside: Iterable[str] = (),
 ) -> list[ListingEntry]:
-    links = article_links(scope, base_url, is_article)
+    links = article_links(scope, base_url, is_article, skip_inside)
     excluded = set(exclude)
     # For every element between a link and the scope: which article URLs it contains.
     owners: dict[HtmlElement, set[str]] = {}
