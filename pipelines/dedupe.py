@@ -2,7 +2,7 @@
 
 Keys: the canonical URL, the site's article id, and the fingerprint (source + normalised
 title + day). Across runs the store recognises articles by the same keys in the database.
-A legacy copy (an old URL served without redirect) never displaces the current page.
+Legacy copies (an old URL served without redirect) are left to the store.
 """
 
 from __future__ import annotations
@@ -25,24 +25,25 @@ def identity_keys(item: ArticleItem) -> list[str]:
 
 class DedupePipeline:
     def __init__(self) -> None:
-        # key -> (url of the copy we kept, whether it was a legacy copy, its site id)
-        self.seen: dict[str, tuple[str, bool, str | None]] = {}
+        # key -> (URL of the copy we kept, its site id)
+        self.seen: dict[str, tuple[str, str | None]] = {}
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
+            return item
+        if item.legacy_url:
+            # Legacy copies go on: the store records their URL as an alias of the article
+            # and never lets them replace the current page's content.
             return item
         keys = identity_keys(item)
         for key in keys:
             earlier = self.seen.get(key)
             if earlier is None:
                 continue
-            earlier_url, earlier_legacy, earlier_id = earlier
+            earlier_url, earlier_id = earlier
             if key.startswith("fp:") and not site_ids_compatible(item.site_article_id, earlier_id):
                 continue  # same title on the same day, but two articles
-            # A current page after a legacy copy goes on: the store lets it win.
-            if item.legacy_url or not earlier_legacy:
-                raise Duplicate(f"same article as {earlier_url} ({key.split(':', 1)[0]})")
+            raise Duplicate(f"same article as {earlier_url} ({key.split(':', 1)[0]})")
         for key in keys:
-            if key not in self.seen or not item.legacy_url:
-                self.seen[key] = (item.url, item.legacy_url, item.site_article_id)
+            self.seen.setdefault(key, (item.url, item.site_article_id))
         return item

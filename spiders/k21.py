@@ -28,6 +28,7 @@ from kn_crawl.extract.dom import (
     BLOCK_TAGS,
     has_block_children,
     inside,
+    lead_text_of,
     nearest_block,
     paragraphs_of,
     text_of,
@@ -315,7 +316,7 @@ class K21ArticlePage(_Page):
                 continue
             if el.text and LEADING_BRACKET_DATE.match(el.text):
                 block = nearest_block(el)
-                date, teaser = split_leading_date(text_of(block))
+                date, teaser = split_leading_date(lead_text_of(block))
                 return block, date, teaser
         return None, None, None
 

@@ -210,3 +210,20 @@ def test_concurrent_writers_do_not_duplicate(engine: Engine, db_url: str) -> Non
     assert count(engine, Article) == 30
     assert count(engine, Tag) == 31
     assert count(engine, ArticleTag) == 60
+
+
+def test_legacy_copy_known_by_its_url_still_never_updates(engine: Engine) -> None:
+    sid = setup_source(engine)
+    store = ArticleStore(engine)
+    store.save(sid, "kommune21", [item()], now=NOW)
+    legacy = item(
+        url="https://www.kommune21.de/meldung_33697_gn",
+        fetched_url="https://www.kommune21.de/meldung_33697_gn",
+        body="Anders extrahierter Text.",
+        site_article_id="meldung:33697",
+        legacy_url=True,
+    )
+    store.save(sid, "kommune21", [legacy], now=NOW)
+    again = store.save(sid, "kommune21", [legacy], now=NOW + timedelta(days=1))
+    assert (again.updated, again.duplicates) == (0, 1)
+    assert count(engine, ArticleRevision) == 0

@@ -198,23 +198,24 @@ def _save(
             aid = _insert_article(conn, source_id, p, now=now, run_id=run_id)
             counts.new += 1
             tag_rows_for[aid] = p.tags
-        elif not matched_by_url and item.legacy_url:
-            # An old-layout copy of an article we have: remember the URL, keep the content.
-            counts.duplicates += 1
         else:
             current = conn.execute(select(articles).where(articles.c.id == aid)).mappings().one()
-            if not matched_by_url and current["url"] != item.url:
-                # Same article, new canonical URL (e.g. first met as an old-layout copy).
-                new_alias_rows.append({"url": current["url"], "article_id": aid})
-                conn.execute(update(articles).where(articles.c.id == aid).values(url=item.url))
-            if current["content_hash"] == p.content_hash:
-                unchanged_ids.append(aid)
-                counts.unchanged += 1
+            if item.legacy_url and current["url"] != item.url:
+                # An old-layout copy of an article we have: remember the URL, keep the content.
+                counts.duplicates += 1
             else:
-                _revise(conn, aid, current, p, now=now, run_id=run_id)
-                counts.updated += 1
-                tag_rows_for[aid] = p.tags
-                replace_tags_for.add(aid)
+                if not matched_by_url and current["url"] != item.url:
+                    # Same article, new canonical URL (e.g. first met as an old-layout copy).
+                    new_alias_rows.append({"url": current["url"], "article_id": aid})
+                    conn.execute(update(articles).where(articles.c.id == aid).values(url=item.url))
+                if current["content_hash"] == p.content_hash:
+                    unchanged_ids.append(aid)
+                    counts.unchanged += 1
+                else:
+                    _revise(conn, aid, current, p, now=now, run_id=run_id)
+                    counts.updated += 1
+                    tag_rows_for[aid] = p.tags
+                    replace_tags_for.add(aid)
         for u in p.urls:
             by_url.setdefault(u, aid)
             new_alias_rows.append({"url": u, "article_id": aid})

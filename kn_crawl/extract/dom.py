@@ -36,6 +36,25 @@ def text_of(el: HtmlElement | None) -> str | None:
     return clean_text("".join(parts))
 
 
+def lead_text_of(el: HtmlElement | None) -> str | None:
+    """The element's text up to its first block-level child.
+
+    For a teaser paragraph: when a page forgets ``</p>``, the parser nests the following
+    figure and paragraphs inside it, and only the lead belongs to the teaser.
+    """
+    if el is None:
+        return None
+    parts: list[str] = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
+            break
+        if isinstance(child.tag, str):
+            _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    return clean_text("".join(parts))
+
+
 def paragraphs_of(el: HtmlElement) -> list[str]:
     """The element's text split into paragraphs at blank lines and double ``<br>``."""
     parts: list[str] = []

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from kn_crawl.dates import find_date, parse_date, split_leading_date
-from kn_crawl.extract.dom import nearest_block, text_of
+from kn_crawl.extract.dom import lead_text_of, nearest_block, text_of
 from kn_crawl.items import ListingEntry
 from kn_crawl.text import clean_text, split_kicker, strip_more
 
@@ -101,7 +101,7 @@ def _entry(
         if holder is None:
             continue
         date_block = nearest_block(holder)
-        published_at, teaser = split_leading_date(text_of(date_block))
+        published_at, teaser = split_leading_date(lead_text_of(date_block))
         break
     if published_at is None:
         for time_el in container.iter("time"):

@@ -1,0 +1,117 @@
+"""Helpers for tests that crawl the mirror: run ``kn-crawl crawl`` in a subprocess (a Twisted
+reactor runs once per process) and read the resulting database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from kn_crawl.db.engine import make_engine
+from kn_crawl.db.models import (
+    Article,
+    ArticleRevision,
+    ArticleTag,
+    ArticleUrl,
+    CrawlRun,
+    DroppedItem,
+    Source,
+    Tag,
+    table_of,
+)
+from kn_crawl.mirror import Mirror
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def crawl(
+    db_url: str,
+    mirror: Mirror,
+    sources: Sequence[str] = ("kommune21", "move", "stadtundwerk"),
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "kn_crawl", "crawl", *sources]
+    for source in sources:
+        args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
+    full_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KN_")},
+        "KN_DATABASE_URL": db_url,
+        "KN_AUTOTHROTTLE_START_DELAY": "0",
+        "KN_DOWNLOAD_TIMEOUT": "10",
+        **(env or {}),
+    }
+    return subprocess.run(
+        args, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=REPO
+    )
+
+
+class Db:
+    """Read-only views of a crawled database, for assertions."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = make_engine(url)
+
+    def count(self, model: type, **where: Any) -> int:
+        query = select(func.count()).select_from(model)
+        table = table_of(model)
+        for key, value in where.items():
+            query = query.where(table.c[key] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def articles_by_source(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Source.name, func.count(Article.id))
+                .join(Article, Article.source_id == Source.id)
+                .group_by(Source.name)
+            ).all()
+        return {name: n for name, n in rows}
+
+    def runs(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(table_of(CrawlRun), Source.name.label("source"))
+                    .join(Source, Source.id == CrawlRun.source_id)
+                    .order_by(CrawlRun.id)
+                ).all()
+            )
+
+    def drops(self, run_id: int | None = None) -> list[Any]:
+        query = select(table_of(DroppedItem)).order_by(DroppedItem.id)
+        if run_id is not None:
+            query = query.where(DroppedItem.run_id == run_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def articles(self) -> dict[str, Any]:
+        """Articles by URL, each with its tags in page order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(table_of(Article))).all()
+            tags: dict[int, list[str]] = {}
+            for aid, name in conn.execute(
+                select(ArticleTag.article_id, Tag.name)
+                .join(Tag, Tag.id == ArticleTag.tag_id)
+                .order_by(ArticleTag.article_id, ArticleTag.position)
+            ).all():
+                tags.setdefault(aid, []).append(name)
+        return {r.url: (r, tags.get(r.id, [])) for r in rows}
+
+    def url_aliases(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(ArticleUrl.url, ArticleUrl.article_id)).all())
+
+    def revisions(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(table_of(ArticleRevision))).all())
+
+    def close(self) -> None:
+        self.engine.dispose()
