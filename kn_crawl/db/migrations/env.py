@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from kn_crawl.db.models import Base
+from kn_crawl.db.schema import metadata
 
 config = context.config
 engine = config.attributes["engine"]
@@ -12,7 +12,7 @@ engine = config.attributes["engine"]
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds tables where needed.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

@@ -1,5 +1,4 @@
-"""The ``kn-crawl`` command line. Each command's docstring is its ``--help``; bodies only call
-library code. Bad arguments and configuration end in one line on stderr and a non-zero exit."""
+"""Crawling commands: crawl, demo, sources, parse, mirror serve."""
 
 from __future__ import annotations
 
@@ -7,103 +6,20 @@ import ipaddress
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from kn_crawl.dates import BERLIN, parse_date
-from kn_crawl.settings import ConfigError, Settings
-
-EXIT_USAGE = 2
-EXIT_FAILURE = 1
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    # One line, always: driver messages may hold newlines and tabs.
-    click.echo(f"kn-crawl: error: {' '.join(message.split())}", err=True)
-    sys.exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        fail(f"bad configuration: {exc}")
-
-
-def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
-    """The configured database, migrated to the current schema."""
-    from kn_crawl.db.engine import get_engine
-    from kn_crawl.db.migrate import upgrade
-
-    try:
-        engine = get_engine(settings.database_url)
-        if migrate:
-            upgrade(engine)
-    except OSError as exc:
-        fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
-    except OperationalError as exc:
-        fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
-    return engine
-
-
-def parse_since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = parse_date(value, now=datetime.now(BERLIN))
-    if parsed is None:
-        raise click.BadParameter(
-            f"{value!r} is not a date (try 2025-01-31 or 31.01.2025)", param_hint="--since"
-        )
-    return parsed
-
-
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """A plain fixed-width table."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
-    out += [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    return "\n".join(out)
-
-
-def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(BERLIN).strftime(fmt) if dt else "-"
-
-
-class KnGroup(click.Group):
-    """Turns our expected errors into one-line messages instead of tracebacks."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigError as exc:
-            fail(str(exc))
-        except OperationalError as exc:
-            fail(f"database error: {exc.orig}", EXIT_FAILURE)
-        except SQLAlchemyError as exc:
-            fail(f"database error: {exc}", EXIT_FAILURE)
-
-
-@click.group(cls=KnGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="kn-crawl")
-def main() -> None:
-    """kn-crawl: monitor German municipal-digitalisation news.
-
-    Crawls the configured news sites into a SQL database (SQLite by default, PostgreSQL via
-    KN_DATABASE_URL) and lets you query what was collected. Configuration comes from KN_*
-    environment variables; see the README.
-    """
-
+from kn_crawl.cli.common import (
+    EXIT_FAILURE,
+    fail,
+    load_settings,
+    local,
+    open_engine,
+    table,
+)
+from kn_crawl.settings import Settings
 
 # --- crawling -----------------------------------------------------------------------------
 
@@ -171,7 +87,7 @@ def crawl_and_report(
     return run_ids
 
 
-@main.command()
+@click.command()
 @click.argument("sources", nargs=-1)
 @click.option(
     "--base-url",
@@ -197,7 +113,7 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...]) -> None:
             sys.exit(EXIT_FAILURE)
 
 
-@main.command()
+@click.command()
 @click.option("--size", type=click.IntRange(min=1), default=None, help="Articles in the mirror.")
 @click.option(
     "--port",
@@ -248,10 +164,7 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
     click.echo("See them with: kn-crawl dropped    Latest articles: kn-crawl articles")
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
-@main.command()
+@click.command()
 def sources() -> None:
     """List the configured sources with their base URL and last run."""
     from kn_crawl.queries import source_rows
@@ -280,96 +193,7 @@ def sources() -> None:
     )
 
 
-@main.command()
-@click.option("--tag", help="Only articles with this Stichwort (any spelling of it).")
-@click.option("--source", help="Only articles of this source.")
-@click.option("--since", help="Only articles published on or after this date.")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 10_000),
-    default=20,
-    show_default=True,
-    help="At most this many articles.",
-)
-@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
-def articles(
-    tag: str | None, source: str | None, since: str | None, limit: int, as_json: bool
-) -> None:
-    """List articles, newest first."""
-    from kn_crawl.queries import list_articles
-    from kn_crawl.sources import spider_for
-
-    if source:
-        spider_for(source)
-    since_dt = parse_since(since)
-    with open_engine(load_settings()).connect() as conn:
-        rows = list_articles(conn, tag=tag, source=source, since=since_dt, limit=limit)
-    if as_json:
-        for r in rows:
-            click.echo(
-                json.dumps(
-                    {
-                        "id": r.id,
-                        "source": r.source,
-                        "published_at": r.published_at.isoformat(),
-                        "kicker": r.kicker,
-                        "title": r.title,
-                        "url": r.url,
-                        "tags": r.tags,
-                    },
-                    ensure_ascii=False,
-                )
-            )
-        return
-    click.echo(
-        table(
-            [
-                (
-                    local(r.published_at, "%d.%m.%Y"),
-                    r.source,
-                    _headline(r.kicker, r.title),
-                    ", ".join(r.tags),
-                )
-                for r in rows
-            ],
-            ["date", "source", "headline", "Stichwörter"],
-        )
-    )
-
-
-def _headline(kicker: str | None, title: str, width: int = 70) -> str:
-    text = f"{kicker}: {title}" if kicker else title
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-@main.command()
-@click.option("--run", "run_id", type=int, help="Only drops of this crawl run.")
-@click.option("--source", help="Only drops of this source.")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 10_000),
-    default=50,
-    show_default=True,
-    help="At most this many rows.",
-)
-def dropped(run_id: int | None, source: str | None, limit: int) -> None:
-    """List pages and items that were not stored, with the reason, newest first."""
-    from kn_crawl.queries import dropped_rows
-    from kn_crawl.sources import spider_for
-
-    if source:
-        spider_for(source)
-    with open_engine(load_settings()).connect() as conn:
-        rows = dropped_rows(conn, run_id=run_id, source=source, limit=limit)
-    click.echo(
-        table(
-            [(local(r[0]), r[1], r[2], r[3], r[4], (r[5] or "")[:80]) for r in rows],
-            ["when", "source", "stage", "reason", "URL", "detail"],
-        )
-    )
-
-
-@main.command()
+@click.command()
 @click.option("--source", "source_name", required=True, help="The source the page is from.")
 @click.option("--url", help="The page's URL (decides the page kind; else it is sniffed).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -389,25 +213,7 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
 
 
-# --- administration -----------------------------------------------------------------------
-
-
-@main.group()
-def db() -> None:
-    """Database administration."""
-
-
-@db.command("upgrade")
-def db_upgrade() -> None:
-    """Apply all database migrations (safe to run any time)."""
-    from kn_crawl.db.migrate import current_revision
-
-    settings = load_settings()
-    engine = open_engine(settings)
-    click.echo(f"{settings.safe_database_url} is at revision {current_revision(engine)}")
-
-
-@main.group()
+@click.group()
 def mirror() -> None:
     """The bundled offline mirror of the K21 sites (for demos and tests)."""
 
@@ -441,7 +247,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,36 @@
+"""The ``kn-crawl`` command line. Each command's docstring is its ``--help``; bodies only call
+library code. Bad arguments and configuration end in one line on stderr and a non-zero exit.
+
+One module per group of commands; a new feature adds its module and one line below.
+"""
+
+from __future__ import annotations
+
+import click
+
+from kn_crawl.cli import admin, crawl, query
+from kn_crawl.cli.common import KnGroup
+
+
+@click.group(cls=KnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kn-crawl")
+def main() -> None:
+    """kn-crawl: monitor German municipal-digitalisation news.
+
+    Crawls the configured news sites into a SQL database (SQLite by default, PostgreSQL via
+    KN_DATABASE_URL) and lets you query what was collected. Configuration comes from KN_*
+    environment variables; see the README.
+    """
+
+
+for command in (
+    crawl.crawl,
+    crawl.demo,
+    crawl.sources,
+    crawl.parse,
+    crawl.mirror,
+    query.articles,
+    query.dropped,
+    admin.db,
+):
+    main.add_command(command)

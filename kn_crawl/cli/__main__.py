@@ -1,0 +1,3 @@
+from kn_crawl.cli import main
+
+main()

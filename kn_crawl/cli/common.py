@@ -1,0 +1,90 @@
+"""What every command shares: settings, the database, one-line errors, tables, dates."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NoReturn
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from kn_crawl.dates import BERLIN, parse_date
+from kn_crawl.settings import ConfigError, Settings
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    # One line, always: driver messages may hold newlines and tabs.
+    click.echo(f"kn-crawl: error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        fail(f"bad configuration: {exc}")
+
+
+def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
+    """The configured database, migrated to the current schema."""
+    from kn_crawl.db.engine import get_engine
+    from kn_crawl.db.migrate import upgrade
+
+    try:
+        engine = get_engine(settings.database_url)
+        if migrate:
+            upgrade(engine)
+    except OSError as exc:
+        fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
+    except OperationalError as exc:
+        fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
+    return engine
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_date(value, now=datetime.now(BERLIN))
+    if parsed is None:
+        raise click.BadParameter(
+            f"{value!r} is not a date (try 2025-01-31 or 31.01.2025)", param_hint="--since"
+        )
+    return parsed
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain fixed-width table."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
+    out += [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    return "\n".join(out)
+
+
+def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return dt.astimezone(BERLIN).strftime(fmt) if dt else "-"
+
+
+class KnGroup(click.Group):
+    """Turns our expected errors into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            fail(f"database error: {exc.orig}", EXIT_FAILURE)
+        except SQLAlchemyError as exc:
+            fail(f"database error: {exc}", EXIT_FAILURE)
