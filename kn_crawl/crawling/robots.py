@@ -33,7 +33,14 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         self._schemes.setdefault(url.netloc, url.scheme)
-        return await super().robot_parser(request)
+        parser = await super().robot_parser(request)
+        # Requests that waited for the robots.txt download share one Deferred, and only the
+        # first waiter is handed the parser (the others get None, i.e. "allow all"). The
+        # parser is stored before the Deferred fires, so read it from there.
+        stored = self._parsers.get(url.netloc)
+        if parser is None and stored is not None and not isinstance(stored, Deferred):
+            return stored
+        return parser
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
