@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 
@@ -21,14 +22,22 @@ from kn_crawl.mirror import Mirror
 from spiders.k21 import K21ArticlePage, K21ListingPage
 
 
+def get(url: str) -> bytes:
+    try:
+        with urllib.request.urlopen(url) as resp:
+            return bytes(resp.read())
+    except urllib.error.HTTPError:  # the mirror's flaky page: 500 once, then 200
+        with urllib.request.urlopen(url) as resp:
+            return bytes(resp.read())
+
+
 def fetch_pages(n: int) -> list[tuple[str, str, bytes]]:
     pages = []
     with Mirror() as mirror:
         for source in ("kommune21", "move", "stadtundwerk"):
             base = mirror.base_urls[source]
             for url in mirror.article_urls(source)[: n // 3]:
-                with urllib.request.urlopen(url) as resp:
-                    pages.append((source, base, resp.read()))
+                pages.append((source, base, get(url)))
     return pages
 
 

@@ -53,6 +53,10 @@ def main(argv: list[str]) -> None:
     values = scrapy_settings(settings)
     values.update({"LOG_LEVEL": "ERROR", "AUTOTHROTTLE_START_DELAY": 0.0})
     fetched: list[str] = []
+
+    def record(response: Response, **_: Any) -> None:
+        fetched.append(response.url)
+
     if mode == "real":
         db_url, urls_out, pairs = argv[1], Path(argv[2]), argv[3:]
         os.environ["KN_DATABASE_URL"] = db_url
@@ -66,9 +70,7 @@ def main(argv: list[str]) -> None:
     if mode == "real":
         for name, base in bases.items():
             crawler = process.create_crawler(spider_for(name))
-            crawler.signals.connect(
-                lambda response, **_: fetched.append(response.url), signal=signals.response_received
-            )
+            crawler.signals.connect(record, signal=signals.response_received)
             process.crawl(crawler, base_url=base)
             crawlers.append(crawler)
     else:

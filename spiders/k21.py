@@ -17,8 +17,6 @@ from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import scrapy
-from lxml.html import HtmlElement
-from parsel import Selector
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_to_unicode
 
@@ -26,11 +24,13 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
 from kn_crawl.extract.dom import (
     BLOCK_TAGS,
+    Element,
     has_block_children,
     inside,
     lead_text_of,
     nearest_block,
     paragraphs_of,
+    parse_html,
     text_of,
 )
 from kn_crawl.extract.feeds import FeedError, looks_like_feed, parse_feed
@@ -70,6 +70,15 @@ _LEGACY = re.compile(r"^meldung_(\d+)(?:[_.][^/]*)?$")
 
 
 def _relative_path(url: str, base_url: str) -> str | None:
+    # Fast path, taken by nearly every link: the page writes URLs the way the base URL does.
+    if url.startswith(base_url):
+        rest = url[len(base_url) :]
+        end = len(rest)
+        for sep in "?#":
+            cut = rest.find(sep)
+            if cut != -1:
+                end = min(end, cut)
+        return rest[:end]
     if not same_site(url, base_url):
         return None
     path = urlsplit(url).path
@@ -120,14 +129,15 @@ BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li", "blockquote", "div"})
 SKIP_ANCESTORS = frozenset({"figure", "aside", "nav", "footer", "form", "script", "style"})
 
 
-def _root_of(html: str | bytes, content_type: str | None = None) -> HtmlElement:
+def _root_of(html: str | bytes, content_type: str | None = None) -> Element:
     if isinstance(html, bytes):
+        # The same encoding rules as Scrapy: HTTP header, BOM, <meta charset>, then guess.
         _encoding, html = html_to_unicode(content_type, html)
-    return Selector(text=html, type="html").root
+    return parse_html(html)
 
 
 class _Page:
-    def __init__(self, url: str, root: HtmlElement, *, source: str, base_url: str) -> None:
+    def __init__(self, url: str, root: Element, *, source: str, base_url: str) -> None:
         self.url = url
         self.root = root
         self.source = source
@@ -147,13 +157,15 @@ class _Page:
 
     @classmethod
     def from_response(cls, response: TextResponse, *, source: str, base_url: str) -> Self:
-        return cls(response.url, response.selector.root, source=source, base_url=base_url)
+        return cls(response.url, parse_html(response.text), source=source, base_url=base_url)
 
     def is_article(self, url: str) -> bool:
         return is_article_url(url, self.base_url)
 
     def abs(self, href: str | None) -> str | None:
-        return urljoin(self.url, href.strip()) if href and href.strip() else None
+        if not href or not (href := href.strip()):
+            return None
+        return href if href.startswith(("http://", "https://")) else urljoin(self.url, href)
 
 
 class K21ArticlePage(_Page):
@@ -228,7 +240,7 @@ class K21ArticlePage(_Page):
     # -- pieces ------------------------------------------------------------------------
 
     @cached_property
-    def headline(self) -> HtmlElement | None:
+    def headline(self) -> Element | None:
         """The article's ``<h1>`` (inside ``<article>`` or ``<main>`` when there is one)."""
         for path in (".//article//h1", ".//main//h1", ".//h1"):
             for h1 in self.root.iterfind(path):
@@ -245,7 +257,7 @@ class K21ArticlePage(_Page):
         title = text_of(self.root.find(".//title"))
         return TITLE_SUFFIX.sub("", title) if title else None
 
-    def _kicker_and_label(self, h1: HtmlElement | None) -> tuple[str | None, str | None]:
+    def _kicker_and_label(self, h1: Element | None) -> tuple[str | None, str | None]:
         """Kicker (Dachzeile) and type label: short elements right before the headline."""
         if h1 is None:
             return None, None
@@ -276,16 +288,16 @@ class K21ArticlePage(_Page):
         return kicker, label
 
     @cached_property
-    def following(self) -> list[HtmlElement]:
+    def following(self) -> list[Element]:
         """Every element after the headline, in document order (the reading order)."""
         h1 = self.headline
         return h1.xpath("following::*") if h1 is not None else list(self.root.iter())
 
     @cached_property
-    def markers(self) -> dict[str, HtmlElement]:
+    def markers(self) -> dict[str, Element]:
         """The visible landmarks after the headline: the Stichwörter line, the section line,
         the related block."""
-        found: dict[str, HtmlElement] = {}
+        found: dict[str, Element] = {}
         for el in self.following:
             if not isinstance(el.tag, str):
                 continue
@@ -302,12 +314,12 @@ class K21ArticlePage(_Page):
                 break
         return found
 
-    def _stop(self, markers: dict[str, HtmlElement]) -> set[HtmlElement]:
+    def _stop(self, markers: dict[str, Element]) -> set[Element]:
         return {m for k, m in markers.items() if k in ("tags", "related")}
 
     def _teaser(
-        self, following: list[HtmlElement], markers: dict[str, HtmlElement]
-    ) -> tuple[HtmlElement | None, datetime | None, str | None]:
+        self, following: list[Element], markers: dict[str, Element]
+    ) -> tuple[Element | None, datetime | None, str | None]:
         stops = self._stop(markers)
         for el in following:
             if el in stops:
@@ -321,8 +333,8 @@ class K21ArticlePage(_Page):
         return None, None, None
 
     def _date_line(
-        self, following: list[HtmlElement], markers: dict[str, HtmlElement]
-    ) -> tuple[HtmlElement | None, datetime | None]:
+        self, following: list[Element], markers: dict[str, Element]
+    ) -> tuple[Element | None, datetime | None]:
         """A short line right under the headline that is only a date (``02.06.2023``)."""
         stops = self._stop(markers)
         blocks = 0
@@ -379,12 +391,12 @@ class K21ArticlePage(_Page):
         return None
 
     def _image(
-        self, item: ArticleItem, following: list[HtmlElement], markers: dict[str, HtmlElement]
-    ) -> set[HtmlElement]:
+        self, item: ArticleItem, following: list[Element], markers: dict[str, Element]
+    ) -> set[Element]:
         """Fill image URL, caption and credit; return the caption/credit elements, which are
         not body text."""
         stops = self._stop(markers)
-        used: set[HtmlElement] = set()
+        used: set[Element] = set()
         for el in following:
             if el in stops:
                 break
@@ -433,8 +445,8 @@ class K21ArticlePage(_Page):
         return used
 
     def _credit_after(
-        self, start: HtmlElement, following: list[HtmlElement], stops: set[HtmlElement]
-    ) -> HtmlElement | None:
+        self, start: Element, following: list[Element], stops: set[Element]
+    ) -> Element | None:
         """The ``(Bildquelle: …)`` block after an image, if it comes within a few blocks."""
         started = False
         blocks = 0
@@ -454,14 +466,14 @@ class K21ArticlePage(_Page):
 
     def _body(
         self,
-        following: list[HtmlElement],
-        teaser_block: HtmlElement | None,
-        markers: dict[str, HtmlElement],
-        not_body: set[HtmlElement],
+        following: list[Element],
+        teaser_block: Element | None,
+        markers: dict[str, Element],
+        not_body: set[Element],
     ) -> str | None:
         stops = self._stop(markers)
         started = teaser_block is None
-        taken: list[HtmlElement] = []
+        taken: list[Element] = []
         paragraphs: list[str] = []
         for el in following:
             if el in stops:
@@ -486,7 +498,7 @@ class K21ArticlePage(_Page):
                 paragraphs.extend(texts)
         return "\n\n".join(paragraphs) or None
 
-    def _tags(self, markers: dict[str, HtmlElement], ld: dict[str, Any] | None) -> list[str]:
+    def _tags(self, markers: dict[str, Element], ld: dict[str, Any] | None) -> list[str]:
         marker = markers.get("tags")
         if marker is not None:
             tags = split_tags(text_of(marker))
@@ -501,7 +513,7 @@ class K21ArticlePage(_Page):
             or split_tags(meta_content(self.root, "keywords"))
         )
 
-    def _section(self, markers: dict[str, HtmlElement], ld: dict[str, Any] | None) -> str | None:
+    def _section(self, markers: dict[str, Element], ld: dict[str, Any] | None) -> str | None:
         marker = markers.get("section")
         if marker is not None:
             match = SECTION_MARKER.search(text_of(nearest_block(marker)) or "")
@@ -521,7 +533,7 @@ class K21ArticlePage(_Page):
         return f"meldung:{number}" if number else None
 
 
-def _kicker_inside(h1: HtmlElement, title: str) -> tuple[str, str] | None:
+def _kicker_inside(h1: Element, title: str) -> tuple[str, str] | None:
     """``<h1><span>Dortmund</span> Chief Information Office …</h1>``: kicker inside h1."""
     for child in h1:
         if not isinstance(child.tag, str):
@@ -535,11 +547,11 @@ def _kicker_inside(h1: HtmlElement, title: str) -> tuple[str, str] | None:
     return None
 
 
-def _is_within(el: HtmlElement, container: HtmlElement) -> bool:
+def _is_within(el: Element, container: Element) -> bool:
     return el is container or any(a is container for a in el.iterancestors())
 
 
-def _has_own_text(el: HtmlElement) -> bool:
+def _has_own_text(el: Element) -> bool:
     if el.text and el.text.strip():
         return True
     return any(c.tail and c.tail.strip() for c in el)
@@ -601,7 +613,7 @@ class K21ListingPage(_Page):
 # --- the spider ---------------------------------------------------------------------------
 
 
-def looks_like_article(root: HtmlElement) -> bool:
+def looks_like_article(root: Element) -> bool:
     """For pages of unknown URL (``kn-crawl parse`` without --url)."""
     og_type = meta_content(root, "og:type")
     if og_type == "website":
@@ -623,6 +635,9 @@ class K21Spider(NewsSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.legacy_ids_seen: set[str] = set()
+        self.article_urls_requested: set[str] = set()
+        self.type_labels: dict[str, str] = {}
+        self.other_urls: set[str] = set()
 
     @classmethod
     def extract(
@@ -659,6 +674,13 @@ class K21Spider(NewsSpider):
         return scrapy.Request(url, callback=callback, errback=self.record_failure, **kwargs)
 
     def _article_request(self, url: str, entry: ListingEntry | None = None) -> Iterator[Any]:
+        # Every article page links ~50 others; most were requested already. Skipping them
+        # here saves each one a trip through Scrapy's middlewares and duplicate filter.
+        if entry is not None and entry.type_label:
+            self.type_labels[url] = entry.type_label
+        if url in self.article_urls_requested:
+            return
+        self.article_urls_requested.add(url)
         number = (
             legacy_id(url) if classify_url(url, self.base_url) is UrlKind.LEGACY_ARTICLE else None
         )
@@ -667,9 +689,15 @@ class K21Spider(NewsSpider):
             if number in self.legacy_ids_seen:
                 return
             self.legacy_ids_seen.add(number)
-        yield self._request(url, self.parse_article, priority=5, meta={"listing_entry": entry})
+        yield self._request(url, self.parse_article, priority=5)
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
+    # Callbacks return lists, not generators: Scrapy inspects the source of every generator
+    # callback for "return" statements, and bound methods defeat its cache (measured: the
+    # largest single cost of a crawl).
+    def parse_feed(self, response: Response) -> list[Any]:
+        return list(self._parse_feed(response))
+
+    def _parse_feed(self, response: Response) -> Iterator[Any]:
         try:
             listing = parse_feed(response.body, response.url)
         except FeedError as exc:
@@ -680,7 +708,10 @@ class K21Spider(NewsSpider):
             if is_article_url(url, self.base_url):
                 yield from self._article_request(url, entry)
 
-    def parse_listing(self, response: Response) -> Iterator[Any]:
+    def parse_listing(self, response: Response) -> list[Any]:
+        return list(self._parse_listing(response))
+
+    def _parse_listing(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self._page_failed(response.url, "not_html", "listing is not a text page")
             return
@@ -694,7 +725,10 @@ class K21Spider(NewsSpider):
         for url in page.section_urls():
             yield self._request(url, self.parse_listing)
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    def parse_article(self, response: Response) -> list[Any]:
+        return list(self._parse_article(response))
+
+    def _parse_article(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self._page_failed(response.url, "not_html", "article URL answered a non-HTML page")
             return
@@ -703,9 +737,11 @@ class K21Spider(NewsSpider):
         redirects = response.meta.get("redirect_urls") or []
         item.alias_urls = list(dict.fromkeys([*redirects, *item.alias_urls]))
         item.legacy_url = classify_url(response.url, self.base_url) is UrlKind.LEGACY_ARTICLE
-        entry: ListingEntry | None = response.meta.get("listing_entry")
-        if item.type_label is None and entry is not None:
-            item.type_label = entry.type_label
+        if item.type_label is None:
+            # The type label (bericht, interview) shows in listings, not on the page itself.
+            item.type_label = self.type_labels.get(response.url) or next(
+                (self.type_labels[u] for u in redirects if u in self.type_labels), None
+            )
         if item.site_article_id is None:
             for url in redirects:
                 number = legacy_id(url)
@@ -713,12 +749,15 @@ class K21Spider(NewsSpider):
                     item.site_article_id = f"meldung:{number}"
                     break
         yield item
-        for related in page.related():
-            yield from self._article_request(related.url, related)
+        # Related teasers, "Mehr zum Thema" links and the rest: every article link counts.
         for a in page.root.iter("a"):
             url = page.abs(a.get("href"))
-            if url and is_article_url(url, self.base_url):
+            if url is None or url in self.article_urls_requested or url in self.other_urls:
+                continue
+            if is_article_url(url, self.base_url):
                 yield from self._article_request(url)
+            elif len(self.other_urls) < 100_000:
+                self.other_urls.add(url)  # menus and footers repeat on every page
 
     def _page_failed(self, url: str, reason: str, detail: str) -> None:
         self.crawler.signals.send_catch_log(

@@ -136,16 +136,21 @@ def test_legacy_first_then_current_moves_url(engine: Engine) -> None:
         url="https://www.kommune21.de/meldung_33697_gn",
         fetched_url="https://www.kommune21.de/meldung_33697_gn",
         site_article_id="meldung:33697",
+        body="Anders extrahierter Text.",
         legacy_url=True,
     )
     store.save(sid, "kommune21", [legacy], now=NOW)
     counts = store.save(sid, "kommune21", [item()], now=NOW)
-    assert counts.new == 0
+    assert (counts.new, counts.updated) == (0, 0)
     assert count(engine, Article) == 1
+    # The current page's extraction replaces the legacy copy's, without a revision.
+    assert count(engine, ArticleRevision) == 0
     with engine.connect() as conn:
         art = conn.execute(select(Article.__table__)).one()
         urls = set(conn.execute(select(ArticleUrl.url)).scalars())
     assert art.url.endswith("/chief-information-office/")
+    assert art.body == "Absatz eins.\n\nAbsatz zwei."
+    assert art.site_article_id == "p:33697"
     assert "https://www.kommune21.de/meldung_33697_gn" in urls
 
 

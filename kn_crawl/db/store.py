@@ -42,6 +42,9 @@ runs_t = table_of(CrawlRun)
 dropped_t = table_of(DroppedItem)
 
 
+_INSERT_ARTICLE = articles.insert().returning(articles.c.id)
+
+
 @dataclass(slots=True)
 class StoreCounts:
     new: int = 0
@@ -205,10 +208,20 @@ def _save(
                 counts.duplicates += 1
             else:
                 if not matched_by_url and current["url"] != item.url:
-                    # Same article, new canonical URL (e.g. first met as an old-layout copy).
+                    # Same article under its current URL, first met elsewhere (an old-layout
+                    # copy): the current page becomes the article. That is a better
+                    # extraction, not an edit by the publisher, so it is no revision.
                     new_alias_rows.append({"url": current["url"], "article_id": aid})
-                    conn.execute(update(articles).where(articles.c.id == aid).values(url=item.url))
-                if current["content_hash"] == p.content_hash:
+                    conn.execute(
+                        update(articles)
+                        .where(articles.c.id == aid)
+                        .values(**_article_values(p), last_seen_at=now)
+                    )
+                    unchanged_ids.append(aid)
+                    counts.unchanged += 1
+                    tag_rows_for[aid] = p.tags
+                    replace_tags_for.add(aid)
+                elif current["content_hash"] == p.content_hash:
                     unchanged_ids.append(aid)
                     counts.unchanged += 1
                 else:
@@ -271,7 +284,9 @@ def _insert_article(
         "last_seen_at": now,
         "first_seen_run_id": run_id,
     }
-    return int(conn.execute(articles.insert().values(values).returning(articles.c.id)).scalar_one())
+    # One statement object, parameters apart: SQLAlchemy compiles it once and caches it
+    # (``.values(...)`` per row would build and compile a new statement every time).
+    return int(conn.execute(_INSERT_ARTICLE, values).scalar_one())
 
 
 def _revise(

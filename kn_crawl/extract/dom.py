@@ -4,10 +4,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeAlias
 
-from lxml.html import HtmlElement
+from lxml import etree
 
 from kn_crawl.text import clean_text
+
+# Plain lxml.etree elements: lxml.html's element classes are looked up in Python for every
+# element touched, which costs more than the parse itself on a 40 KB page.
+Element: TypeAlias = etree._Element
+
+# Comments and processing instructions dropped: their text is not page text.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
+def parse_html(text: str | bytes, encoding: str | None = None) -> Element:
+    """Parse a page leniently (broken HTML is normal) into an lxml.etree tree."""
+    if isinstance(text, str):
+        try:
+            root = etree.fromstring(text, _PARSER)
+        except ValueError:  # a str with an XML encoding declaration
+            root = None
+            text = text.encode("utf-8")
+            encoding = "utf-8"
+        else:
+            return root if root is not None else etree.fromstring("<html></html>", _PARSER)
+    parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, encoding=encoding
+    )
+    root = etree.fromstring(text, parser) if text.strip() else None
+    return root if root is not None else etree.fromstring("<html></html>", _PARSER)
+
 
 BLOCK_TAGS = frozenset(
     {
@@ -25,18 +52,18 @@ _NOT_TEXT = ("script", "style", "noscript", "template")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
-def text_of(el: HtmlElement | None) -> str | None:
+def text_of(el: Element | None) -> str | None:
     """The element's visible text, cleaned; scripts and styles left out, ``<br>`` a space."""
     if el is None:
         return None
     if not any(True for _ in el.iter("br", *_NOT_TEXT)):
-        return clean_text(el.text_content())
+        return clean_text("".join(el.itertext()))
     parts: list[str] = []
     _collect(el, parts)
     return clean_text("".join(parts))
 
 
-def lead_text_of(el: HtmlElement | None) -> str | None:
+def lead_text_of(el: Element | None) -> str | None:
     """The element's text up to its first block-level child.
 
     For a teaser paragraph: when a page forgets ``</p>``, the parser nests the following
@@ -55,7 +82,7 @@ def lead_text_of(el: HtmlElement | None) -> str | None:
     return clean_text("".join(parts))
 
 
-def paragraphs_of(el: HtmlElement) -> list[str]:
+def paragraphs_of(el: Element) -> list[str]:
     """The element's text split into paragraphs at blank lines and double ``<br>``."""
     parts: list[str] = []
     _collect(el, parts)
@@ -63,7 +90,7 @@ def paragraphs_of(el: HtmlElement) -> list[str]:
     return [p for p in cleaned if p]
 
 
-def _collect(el: HtmlElement, parts: list[str]) -> None:
+def _collect(el: Element, parts: list[str]) -> None:
     if el.tag in _NOT_TEXT:
         return
     if el.tag == "br":
@@ -77,13 +104,13 @@ def _collect(el: HtmlElement, parts: list[str]) -> None:
             parts.append(child.tail)
 
 
-def has_block_children(el: HtmlElement) -> bool:
+def has_block_children(el: Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el)
 
 
-def nearest_block(el: HtmlElement) -> HtmlElement:
+def nearest_block(el: Element) -> Element:
     """``el`` itself if it is a block element, else its nearest block ancestor."""
-    node: HtmlElement | None = el
+    node: Element | None = el
     while node is not None:
         if isinstance(node.tag, str) and node.tag in BLOCK_TAGS:
             return node
@@ -91,7 +118,7 @@ def nearest_block(el: HtmlElement) -> HtmlElement:
     return el
 
 
-def inside(el: HtmlElement, tags: Iterable[str]) -> bool:
+def inside(el: Element, tags: Iterable[str]) -> bool:
     """Whether ``el`` or one of its ancestors has one of ``tags``."""
     wanted = frozenset(tags)
     if el.tag in wanted:
@@ -99,5 +126,5 @@ def inside(el: HtmlElement, tags: Iterable[str]) -> bool:
     return any(a.tag in wanted for a in el.iterancestors())
 
 
-def is_descendant(el: HtmlElement, ancestor: HtmlElement) -> bool:
+def is_descendant(el: Element, ancestor: Element) -> bool:
     return any(a is ancestor for a in el.iterancestors())

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from lxml.html import HtmlElement
+from kn_crawl.extract.dom import Element
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
             yield from _walk(node["@graph"])
 
 
-def jsonld_objects(doc: HtmlElement) -> list[dict[str, Any]]:
+def jsonld_objects(doc: Element) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page, ``@graph`` members flattened. Broken blocks are
     skipped (a site's invalid JSON-LD must not cost us the page)."""
     objects: list[dict[str, Any]] = []
@@ -52,7 +52,7 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return set()
 
 
-def jsonld_article(doc: HtmlElement) -> dict[str, Any] | None:
+def jsonld_article(doc: Element) -> dict[str, Any] | None:
     """The page's article object (NewsArticle & co.), if it declares one."""
     for obj in jsonld_objects(doc):
         if _types(obj) & ARTICLE_TYPES:
@@ -82,7 +82,7 @@ def jsonld_keywords(obj: dict[str, Any] | None) -> list[str]:
     return []
 
 
-def meta_content(doc: HtmlElement, *keys: str) -> str | None:
+def meta_content(doc: Element, *keys: str) -> str | None:
     """The first non-empty ``<meta property|name=key content>`` for the keys, in key order."""
     head = doc.find("head")
     scope = head if head is not None else doc
@@ -98,7 +98,7 @@ def meta_content(doc: HtmlElement, *keys: str) -> str | None:
     return None
 
 
-def meta_all(doc: HtmlElement, key: str) -> list[str]:
+def meta_all(doc: Element, key: str) -> list[str]:
     """All values of a repeatable meta property such as ``article:tag``."""
     return [
         (m.get("content") or "").strip()
@@ -108,7 +108,7 @@ def meta_all(doc: HtmlElement, key: str) -> list[str]:
     ]
 
 
-def link_href(doc: HtmlElement, rel: str) -> str | None:
+def link_href(doc: Element, rel: str) -> str | None:
     for link in doc.iter("link", "a"):
         rels = (link.get("rel") or "").lower().split()
         href = link.get("href")

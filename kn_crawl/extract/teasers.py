@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
-
 from kn_crawl.dates import find_date, parse_date, split_leading_date
-from kn_crawl.extract.dom import lead_text_of, nearest_block, text_of
+from kn_crawl.extract.dom import Element, lead_text_of, nearest_block, text_of
 from kn_crawl.items import ListingEntry
 from kn_crawl.text import clean_text, split_kicker, strip_more
 
@@ -27,11 +25,11 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def article_links(
-    scope: HtmlElement,
+    scope: Element,
     base_url: str,
     is_article: Callable[[str], bool],
     skip_inside: Iterable[str] = (),
-) -> list[tuple[HtmlElement, str]]:
+) -> list[tuple[Element, str]]:
     """(anchor, absolute URL) for every link to an article inside ``scope``, in page order,
     leaving out links inside elements named in ``skip_inside``."""
     skip = frozenset(skip_inside)
@@ -42,14 +40,14 @@ def article_links(
             continue
         if skip and any(anc.tag in skip for anc in a.iterancestors()):
             continue
-        url = urljoin(base_url, href)
+        url = href if href.startswith(("http://", "https://")) else urljoin(base_url, href)
         if is_article(url):
             found.append((a, url))
     return found
 
 
 def teaser_entries(
-    scope: HtmlElement,
+    scope: Element,
     *,
     base_url: str,
     is_article: Callable[[str], bool],
@@ -60,8 +58,8 @@ def teaser_entries(
     links = article_links(scope, base_url, is_article, skip_inside)
     excluded = set(exclude)
     # For every element between a link and the scope: which article URLs it contains.
-    owners: dict[HtmlElement, set[str]] = {}
-    first_anchor: dict[str, HtmlElement] = {}
+    owners: dict[Element, set[str]] = {}
+    first_anchor: dict[str, Element] = {}
     for a, url in links:
         first_anchor.setdefault(url, a)
         node = a
@@ -83,17 +81,17 @@ def teaser_entries(
 
 
 def _entry(
-    url: str, container: HtmlElement, anchors: list[HtmlElement], *, now: datetime | None
+    url: str, container: Element, anchors: list[Element], *, now: datetime | None
 ) -> ListingEntry:
     published_at: datetime | None = None
     teaser: str | None = None
-    date_block: HtmlElement | None = None
+    date_block: Element | None = None
     for node in container.iter():
         if not isinstance(node.tag, str):
             continue
         # The date opens a text node: the element's own text, or the text after a child.
         if node.text and LEADING_BRACKET_DATE.match(node.text):
-            holder: HtmlElement | None = node
+            holder: Element | None = node
         elif node.tail and LEADING_BRACKET_DATE.match(node.tail):
             holder = node.getparent()
         else:
@@ -146,7 +144,7 @@ def _entry(
     )
 
 
-def _kicker_from_parts(heading: HtmlElement, headline: str | None) -> tuple[str, str] | None:
+def _kicker_from_parts(heading: Element, headline: str | None) -> tuple[str, str] | None:
     """A heading built as ``<span>Kicker</span> Title``: its first text part is the kicker."""
     if not headline:
         return None
