@@ -11,7 +11,7 @@ import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
@@ -58,4 +58,33 @@ def run_hooks(ctx: RunContext, hooks: Sequence[str] = AFTER_RUN_HOOKS) -> list[H
             outcomes.append(HookOutcome(path, False, f"{type(exc).__name__}: {exc}"))
         else:
             outcomes.append(HookOutcome(path, True))
+    return outcomes
+
+
+def run_after_run_hooks(
+    engine: Engine,
+    settings: Settings,
+    run_ids: Sequence[int],
+    *,
+    hooks: Sequence[str] | None = None,
+) -> list[HookOutcome]:
+    """Run the hooks after crawl runs ``run_ids``; failures are recorded in
+    ``hook_failures`` (with the error) and never raised."""
+    from kn_crawl.db.models import table_of
+    from kn_crawl.db.state_models import HookFailure
+
+    now = datetime.now(UTC)
+    ctx = RunContext(engine=engine, settings=settings, run_ids=tuple(run_ids), now=now)
+    outcomes = run_hooks(ctx, AFTER_RUN_HOOKS if hooks is None else hooks)
+    failures = [
+        {"hook": o.name, "run_ids": list(run_ids), "error": o.error or "", "created_at": now}
+        for o in outcomes
+        if not o.ok
+    ]
+    if failures:
+        try:
+            with engine.begin() as conn:
+                conn.execute(table_of(HookFailure).insert(), failures)
+        except Exception:  # the database may be what failed; the log has it either way
+            logger.exception("could not record %d hook failures", len(failures))
     return outcomes

@@ -82,3 +82,13 @@ class Listing:
             "next_url": self.next_url,
             "entries": [e.to_json() for e in self.entries],
         }
+
+
+@dataclass(slots=True)
+class UrlAlias:
+    """Another URL of a known article (an old link that redirects to it), learned without
+    fetching the article again."""
+
+    source: str
+    url: str
+    target: str

@@ -63,6 +63,12 @@ class Settings:
     autothrottle_start_delay: float = 1.0
     autothrottle_max_delay: float = 30.0
     store_batch_size: int = 50
+    retry_times: int = 2
+    """Retries of a failed request (5xx, timeouts) within a run."""
+    recheck_days: float = 2.0
+    """Known articles younger than this are fetched again on refresh, to catch edits."""
+    max_listing_pages: int = 500
+    """How deep one listing is paged in one run (``crawl --full`` ignores it)."""
     log_level: str = "INFO"
     base_urls: dict[str, str] = field(default_factory=dict)
     """Per-source base URL overrides from ``KN_BASE_URL_<SOURCE>`` (e.g. to point at a mirror)."""
@@ -104,6 +110,9 @@ class Settings:
             autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0),
             autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0),
             store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1),
+            retry_times=_int(env, "KN_RETRY_TIMES", 2),
+            recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0),
+            max_listing_pages=_int(env, "KN_MAX_LISTING_PAGES", 500, minimum=1),
             log_level=log_level,
             base_urls=base_urls,
         )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.store import ArticleStore, StoreCounts
-from kn_crawl.items import ArticleItem
+from kn_crawl.items import ArticleItem, UrlAlias
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class StorePipeline:
         self.database_url = database_url
         self.batch_size = batch_size
         self.buffer: list[ArticleItem] = []
+        self.aliases: list[UrlAlias] = []
         self.buffer_since = 0.0
         self.store: ArticleStore | None = None
         self.source = ""
@@ -54,6 +55,9 @@ class StorePipeline:
         self.source = self.crawler.spider.name
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, UrlAlias):
+            self.aliases.append(item)
+            return item
         if not isinstance(item, ArticleItem):
             return item
         if not self.buffer:
@@ -68,6 +72,15 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+        if self.aliases and self.store is not None:
+            source_id = self.stats.get_value("kn/source_id")
+            if source_id is not None:
+                try:
+                    self.store.save_aliases(
+                        int(source_id), [(a.url, a.target) for a in self.aliases]
+                    )
+                except SQLAlchemyError as exc:  # aliases are relearned next run
+                    logger.error("could not store %d URL aliases: %s", len(self.aliases), exc)
 
     def flush(self) -> None:
         if not self.buffer or self.store is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -16,7 +17,10 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from kn_crawl.crawling.known import KnownState, load_known, signature_changed
 from kn_crawl.crawling.signals import page_failed
+from kn_crawl.db.engine import get_engine
+from kn_crawl.items import ListingEntry
 from kn_crawl.settings import ConfigError, Settings
 
 
@@ -52,13 +56,48 @@ class NewsSpider(scrapy.Spider):
     source_title: ClassVar[str]
     default_base_url: ClassVar[str]
 
-    def __init__(self, base_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, base_url: str | None = None, full: bool | str = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        configured = Settings.from_env().base_urls.get(self.name)
+        settings = Settings.from_env()
+        configured = settings.base_urls.get(self.name)
         self.base_url = normalize_base_url(base_url or configured or self.default_base_url)
         # Offsite filtering is by host name; ports are checked by the spider's classifier.
         host = urlsplit(self.base_url).hostname
         self.allowed_domains = [host] if host else []
+        # -a full=1 on the command line arrives as a string.
+        self.full = full is True or str(full).lower() in ("1", "true", "yes")
+        self.recheck = timedelta(days=settings.recheck_days)
+        self.max_listing_pages = settings.max_listing_pages
+        self.known = KnownState()
+        self.backfill = True
+
+    def load_known(self) -> None:
+        """What the database knows of this source; a first crawl (or ``full``) is a
+        backfill that reads every listing page."""
+        if not self.full:
+            self.known = load_known(get_engine(Settings.from_env().database_url), self.name)
+        self.backfill = self.full or not self.known.articles
+        self.logger.info(
+            "%s crawl: %d known article URLs, %d pages to retry",
+            "full" if self.full else ("backfill" if self.backfill else "incremental"),
+            len(self.known.articles),
+            len(self.known.retry_urls),
+        )
+
+    def decide(self, url: str, entry: ListingEntry | None = None) -> str:
+        """``new``, ``changed``, ``recheck`` (young: may have been edited) or ``skip``."""
+        if self.full:
+            return "new"
+        signature = self.known.signature(url)
+        if signature is None:
+            return "new"
+        if entry is not None and signature_changed(signature, entry):
+            return "changed"
+        if datetime.now(UTC) - signature.published_at < self.recheck:
+            return "recheck"
+        return "skip"
 
     def url(self, path: str) -> str:
         """An absolute URL on this source for ``path`` (relative to the base URL)."""

@@ -43,7 +43,7 @@ from kn_crawl.extract.metadata import (
     meta_content,
 )
 from kn_crawl.extract.teasers import LEADING_BRACKET_DATE, TYPE_LABEL, teaser_entries
-from kn_crawl.items import ArticleItem, Listing, ListingEntry
+from kn_crawl.items import ArticleItem, Listing, ListingEntry, UrlAlias
 from kn_crawl.tags import split_tags
 from kn_crawl.text import clean_text, parse_credit
 from kn_crawl.urls import same_site
@@ -638,6 +638,8 @@ class K21Spider(NewsSpider):
         self.article_urls_requested: set[str] = set()
         self.type_labels: dict[str, str] = {}
         self.other_urls: set[str] = set()
+        self._saw_news = False
+        self.known_legacy: dict[str, str] = {}
 
     @classmethod
     def extract(
@@ -666,9 +668,111 @@ class K21Spider(NewsSpider):
         return K21ListingPage(page_url, root, source=cls.name, base_url=base).to_listing()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield self._request(self.url("k21-meldungen/feed"), self.parse_feed, priority=20)
-        yield self._request(self.url("k21-meldungen/"), self.parse_listing, priority=10)
-        yield self._request(self.url(""), self.parse_listing)
+        self.load_known()
+        # Feed and archive first; both conditional, so an unchanged site costs two 304s.
+        yield self._listing_request(self.url("k21-meldungen/feed"), self.parse_feed, 20)
+        yield self._listing_request(self.url("k21-meldungen/"), self.parse_listing, 10)
+        if self.backfill:
+            # The home page links the topic pages; a backfill reads those too.
+            yield self._listing_request(self.url(""), self.parse_listing, 0)
+        for url in self.known.retry_urls:
+            kind = classify_url(url, self.base_url)
+            if kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE):
+                self.article_urls_requested.add(url)
+                yield self._request(url, self.parse_article, priority=5)
+            elif kind is UrlKind.FEED:
+                yield self._listing_request(url, self.parse_feed, 20)
+            elif kind is not None:
+                yield self._listing_request(url, self.parse_listing, 10)
+
+    def load_known(self) -> None:
+        super().load_known()
+        # Old URLs come in many spellings (_gn, .html, .pdf): known by their number.
+        self.known_legacy = {}
+        for url in self.known.articles:
+            if "/meldung_" in url:
+                number = legacy_id(url)
+                if number:
+                    self.known_legacy.setdefault(number, url)
+
+    def _listing_request(
+        self, url: str, callback: Any, priority: int, page: int = 1
+    ) -> scrapy.Request:
+        return self._request(
+            url,
+            callback,
+            priority=priority,
+            meta={"kn_conditional": True, "kn_page": page},
+        )
+
+    def _unchanged(self, response: Response) -> bool:
+        """A 304, or the same bytes as last time: everything on it was handled then."""
+        if response.status == 304 or response.meta.get("kn_unchanged"):
+            self.crawler.stats.inc_value("kn/listings_unchanged")
+            return True
+        return False
+
+    def decide(self, url: str, entry: ListingEntry | None = None) -> str:
+        if not self.full and "/meldung_" in url:
+            number = legacy_id(url)
+            if number and number in self.known_legacy:
+                url = self.known_legacy[number]
+            elif number and not self.backfill:
+                # An old link we cannot place: ask where it redirects before fetching.
+                return "resolve"
+        return super().decide(url, entry)
+
+    def _entries(self, entries: list[ListingEntry]) -> Iterator[Any]:
+        """Requests for the entries worth fetching; sets ``self._saw_news`` when a teaser
+        showed a new or changed article (which is what keeps the paging going)."""
+        self._saw_news = False
+        for entry in entries:
+            decision = self.decide(entry.url, entry)
+            self.crawler.stats.inc_value(f"kn/entries/{decision}")
+            if decision == "skip":
+                continue
+            if decision == "resolve":
+                yield from self._resolve_request(entry.url, entry)
+                continue
+            self._saw_news = self._saw_news or decision in ("new", "changed")
+            yield from self._article_request(entry.url, entry)
+
+    def _resolve_request(self, url: str, entry: ListingEntry | None = None) -> Iterator[Any]:
+        if entry is not None and entry.type_label:
+            self.type_labels[url] = entry.type_label
+        if url in self.article_urls_requested:
+            return
+        self.article_urls_requested.add(url)
+        yield self._request(
+            url,
+            self.resolve_legacy,
+            priority=5,
+            meta={"dont_redirect": True, "handle_httpstatus_list": [301, 302, 303, 307, 308]},
+        )
+
+    def resolve_legacy(self, response: Response) -> list[Any]:
+        """An old link's redirect: a known target only gets the old URL as an alias."""
+        if not 300 <= response.status < 400:
+            return self.parse_article(response)  # served directly (the 2022 layout)
+        location = response.headers.get(b"Location")
+        if not location:
+            self._page_failed(response.url, "bad_redirect", "redirect without Location")
+            return []
+        target = urljoin(response.url, location.decode("latin-1"))
+        if self.decide(target) == "skip":
+            self.crawler.stats.inc_value("kn/aliases_learned")
+            return [UrlAlias(source=self.name, url=response.url, target=target)]
+        if target in self.article_urls_requested:
+            return []
+        self.article_urls_requested.add(target)
+        return [
+            self._request(
+                target,
+                self.parse_article,
+                priority=5,
+                meta={"redirect_urls": [response.url]},
+            )
+        ]
 
     def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.record_failure, **kwargs)
@@ -698,15 +802,21 @@ class K21Spider(NewsSpider):
         return list(self._parse_feed(response))
 
     def _parse_feed(self, response: Response) -> Iterator[Any]:
+        if self._unchanged(response):
+            return
         try:
             listing = parse_feed(response.body, response.url)
         except FeedError as exc:
             self._page_failed(response.url, "bad_feed", str(exc))
             return
+        entries = []
         for entry in listing.entries:
-            url = urljoin(response.url, entry.url)
-            if is_article_url(url, self.base_url):
-                yield from self._article_request(url, entry)
+            entry.url = urljoin(response.url, entry.url)
+            if is_article_url(entry.url, self.base_url):
+                entries.append(entry)
+        self.crawler.stats.inc_value("kn/listing_pages_parsed")
+        self.crawler.stats.inc_value("kn/listing_entries", len(entries))
+        yield from self._entries(entries)
 
     def parse_listing(self, response: Response) -> list[Any]:
         return list(self._parse_listing(response))
@@ -715,15 +825,23 @@ class K21Spider(NewsSpider):
         if not isinstance(response, TextResponse):
             self._page_failed(response.url, "not_html", "listing is not a text page")
             return
+        if self._unchanged(response):
+            return
         page = K21ListingPage.from_response(response, source=self.name, base_url=self.base_url)
         listing = page.to_listing()
+        self.crawler.stats.inc_value("kn/listing_pages_parsed")
         self.crawler.stats.inc_value("kn/listing_entries", len(listing.entries))
-        for entry in listing.entries:
-            yield from self._article_request(entry.url, entry)
-        if listing.next_url:
-            yield self._request(listing.next_url, self.parse_listing, priority=10)
-        for url in page.section_urls():
-            yield self._request(url, self.parse_listing)
+        yield from self._entries(listing.entries)
+        number = int(response.meta.get("kn_page", 1))
+        # Page on while teasers show news; a backfill reads the whole listing (to a limit).
+        if listing.next_url and (self.backfill or self._saw_news):
+            if self.full or number < self.max_listing_pages:
+                yield self._listing_request(listing.next_url, self.parse_listing, 10, number + 1)
+            else:
+                self.crawler.stats.inc_value("kn/listing_depth_limit")
+        if self.backfill:
+            for url in page.section_urls():
+                yield self._listing_request(url, self.parse_listing, 0)
 
     def parse_article(self, response: Response) -> list[Any]:
         return list(self._parse_article(response))
@@ -755,7 +873,11 @@ class K21Spider(NewsSpider):
             if url is None or url in self.article_urls_requested or url in self.other_urls:
                 continue
             if is_article_url(url, self.base_url):
-                yield from self._article_request(url)
+                decision = self.decide(url)
+                if decision == "resolve":
+                    yield from self._resolve_request(url)
+                elif decision != "skip":
+                    yield from self._article_request(url)
             elif len(self.other_urls) < 100_000:
                 self.other_urls.add(url)  # menus and footers repeat on every page
 

@@ -36,8 +36,9 @@ def crawl(
     *,
     env: dict[str, str] | None = None,
     timeout: float = 300,
+    full: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, "-m", "kn_crawl", "crawl", *sources]
+    args = [sys.executable, "-m", "kn_crawl", "crawl", *sources, *(["--full"] if full else [])]
     for source in sources:
         args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
     full_env = {

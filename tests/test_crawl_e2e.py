@@ -28,6 +28,7 @@ class Scenario:
     outputs: list[Any]
     counts_after: list[dict[str, int]]
     edited_url: str
+    refresh_requests: list[Any]
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +48,24 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
 
         outputs.append(crawl(db_url, mirror))
         counts_after.append(totals())
-        outputs.append(crawl(db_url, mirror))
+        mirror.clear_requests()
+        outputs.append(crawl(db_url, mirror))  # a refresh of the unchanged mirror
+        counts_after.append(totals())
+        refresh_requests = list(mirror.requests)
+        outputs.append(crawl(db_url, mirror, full=True))  # everything again
         counts_after.append(totals())
         edited_url = mirror.article_urls("kommune21")[5]
         mirror.edit_article("kommune21", edited_url, teaser=EDITED_TEASER)
         outputs.append(crawl(db_url, mirror, ["kommune21"]))
         counts_after.append(totals())
-        yield Scenario(mirror, db, outputs, counts_after, edited_url)
+        yield Scenario(mirror, db, outputs, counts_after, edited_url, refresh_requests)
         db.close()
 
 
 def runs_of_crawl(s: Scenario, index: int) -> dict[str, Any]:
     """The runs of crawl number ``index`` (0-based), by source."""
     runs = s.db.runs()
-    per_crawl = [3, 3, 1]
+    per_crawl = [3, 3, 3, 1]
     start = sum(per_crawl[:index])
     return {r.source: r for r in runs[start : start + per_crawl[index]]}
 
@@ -171,19 +176,33 @@ def test_old_and_new_urls_of_one_article_are_one_row(scenario: Scenario) -> None
         assert aliases[f"{base}meldung_{article.id}_gn"] == current
 
 
-def test_second_crawl_of_unchanged_mirror_adds_nothing(scenario: Scenario) -> None:
+def test_refresh_of_unchanged_mirror_adds_nothing_and_costs_two_requests(
+    scenario: Scenario,
+) -> None:
     assert scenario.counts_after[1] == scenario.counts_after[0]
     runs = runs_of_crawl(scenario, 1)
-    assert sum(r.articles_new for r in runs.values()) == 0
-    assert sum(r.articles_updated for r in runs.values()) == 0
+    assert sum(r.articles_new + r.articles_updated for r in runs.values()) == 0
+    for source, run in runs.items():
+        paths = [r.path for r in scenario.refresh_requests if r.source == source]
+        beyond_robots = [p for p in paths if p != "/robots.txt"]
+        # The feed and the first archive page, both answered 304 Not Modified.
+        assert len(beyond_robots) <= 2, (source, paths)
+        assert run.not_modified == len(beyond_robots), source
+        assert run.requests - 1 == len(beyond_robots)  # the run counts what it sent
+
+
+def test_full_crawl_of_unchanged_mirror_adds_nothing(scenario: Scenario) -> None:
+    assert scenario.counts_after[2] == scenario.counts_after[0]
+    runs = runs_of_crawl(scenario, 2)
+    assert sum(r.articles_new + r.articles_updated for r in runs.values()) == 0
     assert sum(r.articles_unchanged for r in runs.values()) >= 160
 
 
 def test_edited_teaser_gives_one_update_and_one_revision(scenario: Scenario) -> None:
-    run = runs_of_crawl(scenario, 2)["kommune21"]
+    run = runs_of_crawl(scenario, 3)["kommune21"]
     assert (run.articles_new, run.articles_updated) == (0, 1)
-    assert scenario.counts_after[2]["articles"] == 160
-    assert scenario.counts_after[2]["revisions"] == 1
+    assert scenario.counts_after[3]["articles"] == 160
+    assert scenario.counts_after[3]["revisions"] == 1
     [revision] = scenario.db.revisions()
     row, _ = scenario.db.articles()[scenario.edited_url]
     assert revision.article_id == row.id

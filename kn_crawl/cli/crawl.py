@@ -52,12 +52,14 @@ def crawl_and_report(
     settings: Settings,
     base_urls: dict[str, str],
     extra: dict[str, Any] | None = None,
+    *,
+    full: bool = False,
 ) -> list[int]:
     from kn_crawl.crawling.runner import run_crawl
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings)
-    outcomes = run_crawl(sources, settings, base_urls=base_urls, extra_settings=extra)
+    outcomes = run_crawl(sources, settings, base_urls=base_urls, extra_settings=extra, full=full)
     run_ids = [o.run_id for o in outcomes if o.run_id is not None]
     with engine.connect() as conn:
         runs_by_id = {r.id: r for r in runs_of(conn, run_ids)}
@@ -96,8 +98,23 @@ def crawl_and_report(
     metavar="[SOURCE=]URL",
     help="Crawl this base URL instead of the real site (e.g. a mirror). Repeatable.",
 )
-def crawl(sources: tuple[str, ...], base_url: tuple[str, ...]) -> None:
-    """Crawl SOURCES now (all sources when none are given) and print a summary."""
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Fetch every listing page and article again (default: only what is new or changed).",
+)
+@click.option(
+    "--no-hooks",
+    is_flag=True,
+    help="Skip the after-run hooks (health checks, alerts); the scheduler runs them itself.",
+)
+def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_hooks: bool) -> None:
+    """Crawl SOURCES now (all sources when none are given) and print a summary.
+
+    A source's first crawl reads its whole archive; later crawls are refreshes that fetch
+    only new and changed articles (conditional requests, paging stops at known articles).
+    """
+    from kn_crawl.hooks import run_after_run_hooks
     from kn_crawl.sources import source_names, spider_for
 
     settings = load_settings()
@@ -105,10 +122,15 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...]) -> None:
     for name in names:
         spider_for(name)
     urls = parse_base_urls(base_url, names)
-    run_ids = crawl_and_report(names, settings, urls, {"LOGSTATS_INTERVAL": 15.0})
+    run_ids = crawl_and_report(names, settings, urls, {"LOGSTATS_INTERVAL": 15.0}, full=full)
     from kn_crawl.queries import runs_of
 
-    with open_engine(settings, migrate=False).connect() as conn:
+    engine = open_engine(settings, migrate=False)
+    if not no_hooks:
+        for outcome in run_after_run_hooks(engine, settings, run_ids):
+            if not outcome.ok:
+                click.echo(f"after-run hook {outcome.name} failed: {outcome.error}", err=True)
+    with engine.connect() as conn:
         if any(r.status != "ok" for r in runs_of(conn, run_ids)):
             sys.exit(EXIT_FAILURE)
 

@@ -33,6 +33,7 @@ def run_crawl(
     *,
     base_urls: Mapping[str, str] | None = None,
     extra_settings: Mapping[str, Any] | None = None,
+    full: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl ``sources`` now and block until all are done. Migrates the database first."""
     classes = {name: spider_for(name) for name in sources}
@@ -44,7 +45,7 @@ def run_crawl(
     for name, cls in classes.items():
         crawler = process.create_crawler(cls)
         url = (base_urls or {}).get(name)
-        process.crawl(crawler, **({"base_url": url} if url else {}))
+        process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
         crawlers.append((name, crawler))
     process.start()
     outcomes = []

@@ -19,6 +19,9 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "kn_crawl.crawling.robots.StrictRobotsTxtMiddleware": 100,
+            # Below HttpCompressionMiddleware (590): responses reach it decompressed, so the
+            # body hash is of the page, not of its gzip encoding.
+            "kn_crawl.crawling.conditional.ConditionalRequestsMiddleware": 580,
         },
         "CONCURRENT_REQUESTS": 16,
         # Scrapy starts this many asyncio workers for the output of every callback; ours
@@ -35,7 +38,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": settings.max_response_bytes,
         "DOWNLOAD_WARNSIZE": settings.max_response_bytes // 4,
         "RETRY_ENABLED": True,
-        "RETRY_TIMES": 2,
+        "RETRY_TIMES": settings.retry_times,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "REDIRECT_ENABLED": True,
         "COOKIES_ENABLED": True,

@@ -3,7 +3,7 @@ tests see all of them. A feature with its own tables adds one import line."""
 
 from __future__ import annotations
 
-from kn_crawl.db import models
+from kn_crawl.db import models, state_models  # noqa: F401 - registers the tables
 
 metadata = models.Base.metadata
 

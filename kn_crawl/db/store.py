@@ -31,6 +31,7 @@ from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.identity import content_hash, fingerprint, site_ids_compatible
 from kn_crawl.items import ArticleItem
 from kn_crawl.tags import tag_key
+from kn_crawl.urls import canonicalize_url
 
 articles = table_of(Article)
 article_urls = table_of(ArticleUrl)
@@ -126,6 +127,11 @@ class ArticleStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def save_aliases(self, source_id: int, pairs: Sequence[tuple[str, str]]) -> int:
+        """Record (old URL, target URL) pairs for targets that are known articles."""
+        with self.engine.begin() as conn:
+            return _save_aliases(conn, source_id, pairs)
+
     def save(
         self,
         source_id: int,
@@ -140,6 +146,24 @@ class ArticleStore:
         with self.engine.begin() as conn:
             lock_source(conn, source_id)
             return _save(conn, source_id, prepared, now=now, run_id=run_id)
+
+
+def _save_aliases(conn: Connection, source_id: int, pairs: Sequence[tuple[str, str]]) -> int:
+    targets = {canonicalize_url(t) for _, t in pairs}
+    known = dict(
+        conn.execute(
+            select(article_urls.c.url, article_urls.c.article_id)
+            .join(articles, articles.c.id == article_urls.c.article_id)
+            .where(articles.c.source_id == source_id, article_urls.c.url.in_(targets))
+        ).all()
+    )
+    rows = [
+        {"url": canonicalize_url(url), "article_id": known[canonicalize_url(target)]}
+        for url, target in pairs
+        if canonicalize_url(target) in known
+    ]
+    insert_ignore(conn, article_urls, _unique_by(rows, "url"), "url")
+    return len(rows)
 
 
 def _save(
