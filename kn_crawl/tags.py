@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from kn_crawl.text import clean_text
 
-__all__ = ["MAX_TAG_LENGTH", "clean_tag", "split_tags", "tag_key"]
+__all__ = ["MAX_TAG_LENGTH", "clean_tag", "concept_key", "split_tags", "tag_key"]
 
 MAX_TAG_LENGTH = 80
 
@@ -35,6 +36,13 @@ def tag_key(name: str) -> str:
     """
     key = unicodedata.normalize("NFKC", name).casefold().translate(_UMLAUTS)
     return _NON_ALNUM_RE.sub("", key)
+
+
+def concept_key(name: str, aliases: Mapping[str, str]) -> str:
+    """``tag_key`` with synonyms folded: ``Onlinezugangsgesetz`` -> ``ozg`` when ``aliases``
+    (tag key -> preferred tag key, see ``kn_crawl.alerts.vocabulary``) says so."""
+    key = tag_key(name)
+    return aliases.get(key, key)
 
 
 def clean_tag(name: str) -> str | None:

@@ -1,0 +1,49 @@
+"""Alerts in ``kn-crawl demo``: a sample subscription, matched including the first crawl, and
+its e-mails written as ``.eml`` files (the ``--dry-run`` path), so nothing is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from kn_crawl.alerts.delivery import write_dry_run
+from kn_crawl.alerts.matching import match
+from kn_crawl.alerts.render import message_domain
+from kn_crawl.alerts.subscriptions import SubscriptionSpec, list_subscriptions, subscribe
+from kn_crawl.alerts.vocabulary import load_vocabulary
+from kn_crawl.settings import Settings
+
+SAMPLE = SubscriptionSpec(
+    email="analyst@example.org",
+    tags=("OZG", "Dortmund"),
+    queries=('Glasfaser OR "Smart City"',),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAlerts:
+    subscription_created: bool
+    queued: int
+    files: list[Path]
+    folder: Path
+
+
+def demo_alerts(engine: Engine, settings: Settings, *, now: datetime) -> DemoAlerts:
+    with engine.connect() as conn:
+        existing = list_subscriptions(conn)
+    created = False
+    if not existing:
+        created = subscribe(engine, SAMPLE, now=now).created
+    result = match(
+        engine,
+        now=now,
+        vocabulary=load_vocabulary(settings.tag_aliases_file),
+        message_domain=message_domain(settings.smtp),
+        include_backfill=True,
+    )
+    folder = settings.data_dir / "demo-alerts"
+    files = write_dry_run(engine, settings, folder, now=now)
+    return DemoAlerts(created, result.queued, files, folder)

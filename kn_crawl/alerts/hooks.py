@@ -1,0 +1,33 @@
+"""The after-run hook: match what the crawl brought, then send what is due."""
+
+from __future__ import annotations
+
+import logging
+
+from kn_crawl.alerts.delivery import send_due
+from kn_crawl.alerts.matching import match
+from kn_crawl.alerts.render import message_domain
+from kn_crawl.alerts.vocabulary import load_vocabulary
+from kn_crawl.hooks import RunContext
+
+logger = logging.getLogger(__name__)
+
+
+def after_run(ctx: RunContext) -> None:
+    settings = ctx.settings
+    result = match(
+        ctx.engine,
+        now=ctx.now,
+        vocabulary=load_vocabulary(settings.tag_aliases_file),
+        message_domain=message_domain(settings.smtp),
+    )
+    logger.info(
+        "alerts: %d articles and %d Stichwörter looked at (%d held back as backfill), "
+        "%d entries queued",
+        result.articles, result.tags, result.held_back, result.queued,
+    )  # fmt: skip
+    if not settings.smtp.host:
+        logger.info("alerts: no SMTP server configured (KN_SMTP_HOST); e-mails stay queued")
+        return
+    sent = send_due(ctx.engine, settings, now=ctx.now)
+    logger.info("alerts: %d sent, %d to retry, %d failed", sent.sent, sent.retry, sent.failed)

@@ -1,0 +1,317 @@
+"""The alert e-mail: German plain text and HTML from Jinja2 templates, plus safe headers.
+
+Everything scraped is untrusted: the HTML template autoescapes, links are only ever http(s),
+and anything that goes into a header has its CR/LF and other control characters removed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from kn_crawl.alerts import keywords
+from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
+from kn_crawl.alerts.schedule import describe
+from kn_crawl.alerts.tokens import make_token
+from kn_crawl.dates import BERLIN
+from kn_crawl.db.models import Article, Source, Tag, table_of
+from kn_crawl.settings import SmtpSettings
+
+emails_t = table_of(AlertEmail)
+outbox_t = table_of(AlertOutbox)
+subs_t = table_of(AlertSubscription)
+articles_t = table_of(Article)
+sources_t = table_of(Source)
+tags_t = table_of(Tag)
+
+MAX_SUBJECT_LABELS = 3
+Segments = list[tuple[str, bool]]
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+
+def header_safe(value: str, limit: int = 200) -> str:
+    """One line: CR, LF and every other control character become spaces, runs collapse."""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None (no ``javascript:``, no ``data:``)."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(unicodedata.category(c) == "Cc" or c.isspace() for c in url):
+        return None
+    return url
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _labels(labels: Sequence[str]) -> str:
+    """The most frequent first: ``OZG, Dortmund u. a.``."""
+    shown = [label for label, _ in Counter(labels).most_common()]
+    text = ", ".join(shown[:MAX_SUBJECT_LABELS])
+    return text + (" u. a." if len(shown) > MAX_SUBJECT_LABELS else "")
+
+
+# --- view model -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonView:
+    kind: str
+    label: str
+
+    @property
+    def text(self) -> str:
+        if self.kind == "tag":
+            return f"Stichwort „{self.label}“"
+        if self.kind == "query":
+            return f"Suche „{self.label}“"
+        if self.kind == "source":
+            return f"alle Meldungen von {self.label}"
+        return f"neues Stichwort „{self.label}“"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    kind: str
+    """``article`` or ``new_tag`` (then the fields describe the article that introduced it)."""
+    reasons: list[ReasonView]
+    tag: str | None = None
+    title: Segments = field(default_factory=list)
+    kicker: Segments = field(default_factory=list)
+    teaser: Segments = field(default_factory=list)
+    url: str | None = None
+    date: str = ""
+    source: str = ""
+
+    @property
+    def has_article(self) -> bool:
+        return bool(self.title)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailView:
+    id: int
+    recipient: str
+    mode: str
+    message_id: str
+    items: list[ItemView]
+    subscriptions: list[tuple[int, str]]
+    """(id, German description) of the subscriptions behind the items."""
+
+    @property
+    def articles(self) -> list[ItemView]:
+        return [i for i in self.items if i.kind == "article"]
+
+    @property
+    def new_tags(self) -> list[ItemView]:
+        return [i for i in self.items if i.kind == "new_tag"]
+
+    @property
+    def subject(self) -> str:
+        parts = []
+        if self.articles:
+            labels = [
+                r.label for i in self.articles for r in i.reasons if r.kind in ("tag", "query")
+            ]
+            sources = [i.source for i in self.articles]
+            target = f"zu {_labels(labels)}" if labels else f"von {_labels(sources)}"
+            parts.append(f"{plural(len(self.articles), 'neue Meldung', 'neue Meldungen')} {target}")
+        if len(self.new_tags) == 1:
+            parts.append(f"neues Stichwort {self.new_tags[0].tag}")
+        elif self.new_tags:
+            names = _labels([i.tag or "" for i in self.new_tags])
+            parts.append(f"{len(self.new_tags)} neue Stichwörter: {names}")
+        subject = " und ".join(parts) or "Benachrichtigung"
+        prefix = {"daily": "Tagesübersicht: ", "weekly": "Wochenübersicht: "}.get(self.mode, "")
+        return header_safe(prefix + subject[0].upper() + subject[1:])
+
+
+def describe_subscription(row: Any) -> str:
+    what = []
+    if row.tags:
+        what.append("Stichwörter " + ", ".join(row.tags))
+    if row.queries:
+        what.append("Suche " + "; ".join(row.queries))
+    if row.new_tags:
+        what.append("neue Stichwörter")
+    if row.sources:
+        what.append("nur " + ", ".join(row.sources))
+    return f"{' · '.join(what)} ({describe(row.mode, row.digest_time, row.digest_weekday)})"
+
+
+def load_email(conn: Connection, email_id: int) -> EmailView | None:
+    """The e-mail with its items, or None when it does not exist."""
+    email = conn.execute(select(emails_t).where(emails_t.c.id == email_id)).first()
+    if email is None:
+        return None
+    entries = conn.execute(
+        select(outbox_t).where(outbox_t.c.email_id == email_id).order_by(outbox_t.c.id)
+    ).all()
+    tag_names = dict(
+        conn.execute(
+            select(tags_t.c.id, tags_t.c.name).where(
+                tags_t.c.id.in_([e.tag_id for e in entries if e.tag_id])
+            )
+        ).all()
+    )
+    first_articles = dict(
+        conn.execute(
+            select(tags_t.c.id, tags_t.c.first_article_id).where(
+                tags_t.c.id.in_([e.tag_id for e in entries if e.tag_id])
+            )
+        ).all()
+    )
+    article_ids = {e.article_id for e in entries if e.article_id} | {
+        a for a in first_articles.values() if a
+    }
+    articles = {
+        r.id: r
+        for r in conn.execute(
+            select(articles_t, sources_t.c.title.label("source_title"))
+            .join(sources_t, sources_t.c.id == articles_t.c.source_id)
+            .where(articles_t.c.id.in_(article_ids))
+        ).all()
+    }
+    items: list[ItemView] = []
+    published: list[datetime] = []
+    sub_ids: set[int] = set()
+    for entry in entries:
+        reasons = [ReasonView(str(r["kind"]), str(r["label"])) for r in entry.reasons]
+        terms = [str(t) for r in entry.reasons for t in r.get("terms", ())]
+        sub_ids |= {int(r["subscription"]) for r in entry.reasons if r.get("subscription")}
+        if entry.kind == "new_tag":
+            tag = tag_names.get(entry.tag_id, "")
+            article = articles.get(first_articles.get(entry.tag_id) or -1)
+        else:
+            tag = None
+            article = articles.get(entry.article_id or -1)
+            if article is None:
+                continue  # deleted since it was queued
+        items.append(_item(entry.kind, reasons, tag, article, terms))
+        published.append(article.published_at if article is not None else email.created_at)
+    # Newest first, as on the sites.
+    order = sorted(range(len(items)), key=lambda i: published[i], reverse=True)
+    items = [items[i] for i in order]
+    subs = conn.execute(select(subs_t).where(subs_t.c.id.in_(sub_ids)).order_by(subs_t.c.id))
+    return EmailView(
+        id=email.id,
+        recipient=email.recipient,
+        mode=email.mode,
+        message_id=email.message_id,
+        items=items,
+        subscriptions=[(s.id, describe_subscription(s)) for s in subs],
+    )
+
+
+def _item(
+    kind: str, reasons: list[ReasonView], tag: str | None, article: Any, terms: list[str]
+) -> ItemView:
+    if article is None:
+        return ItemView(kind, reasons, tag)
+    return ItemView(
+        kind,
+        reasons,
+        tag,
+        title=keywords.highlight_terms(article.title, terms),
+        kicker=keywords.highlight_terms(article.kicker, terms) if article.kicker else [],
+        teaser=keywords.highlight_terms(article.teaser, terms) if article.teaser else [],
+        url=safe_url(article.url),
+        date=article.published_at.astimezone(BERLIN).strftime("%d.%m.%Y"),
+        source=article.source_title,
+    )
+
+
+# --- the message ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("kn_crawl.alerts", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def unsubscribe_link(smtp: SmtpSettings, token: str) -> tuple[str, str | None]:
+    """(List-Unsubscribe value, one-click URL or None)."""
+    if smtp.unsubscribe_url:
+        separator = "&" if "?" in smtp.unsubscribe_url else "?"
+        url = f"{smtp.unsubscribe_url}{separator}token={quote(token)}"
+        return f"<{url}>", url
+    mailbox = parseaddr(smtp.from_address)[1]
+    return f"<mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>", None
+
+
+def build_message(
+    view: EmailView, *, smtp: SmtpSettings, secret: bytes, now: datetime
+) -> EmailMessage:
+    token = make_token(secret, [sid for sid, _ in view.subscriptions], view.recipient)
+    list_unsubscribe, one_click = unsubscribe_link(smtp, token)
+    context = {
+        "email": view,
+        "token": token,
+        "one_click": one_click,
+        "from_mailbox": parseaddr(smtp.from_address)[1],
+        "heading": view.subject,
+    }
+    env = _environment()
+    text = env.get_template("alert.txt").render(context)
+    html = env.get_template("alert.html").render(context)
+
+    msg = EmailMessage(policy=SMTP)
+    name, mailbox = parseaddr(smtp.from_address)
+    local, _, domain = mailbox.rpartition("@")
+    msg["From"] = Address(header_safe(name), local, domain)
+    to_local, _, to_domain = view.recipient.rpartition("@")
+    msg["To"] = Address(addr_spec=f"{to_local}@{to_domain}")
+    msg["Subject"] = view.subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = header_safe(view.message_id)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["List-Unsubscribe"] = header_safe(list_unsubscribe, limit=2000)
+    if one_click:
+        # RFC 8058: the URL alone unsubscribes, on a POST with this body.
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def message_domain(smtp: SmtpSettings) -> str:
+    """Right-hand side of Message-IDs: the sender's domain."""
+    return re.sub(r"[^A-Za-z0-9.-]", "", parseaddr(smtp.from_address)[1].rpartition("@")[2]) or (
+        "kn-crawl.invalid"
+    )

@@ -1,0 +1,258 @@
+"""Alert commands: subscribe, unsubscribe, subscriptions, alerts match/send/status."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from kn_crawl.cli.common import EXIT_FAILURE, fail, load_settings, local, open_engine, table
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _log_to_stderr(level: str) -> None:
+    # What was sent, deferred or refused is worth a line on stderr (never the password).
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@click.command()
+@click.argument("email")
+@click.option("--tag", "-t", "tags", multiple=True, help="A Stichwort to follow. Repeatable.")
+@click.option(
+    "--query",
+    "-q",
+    "queries",
+    multiple=True,
+    help='Keyword query over title, kicker, teaser: words, "phrases", -exclusions. Repeatable.',
+)
+@click.option(
+    "--source", "-s", "sources", multiple=True, help="Only articles of this source. Repeatable."
+)
+@click.option("--new-tags", is_flag=True, help="Also tell about Stichwörter never seen before.")
+@click.option(
+    "--mode",
+    type=click.Choice(["immediate", "daily", "weekly"]),
+    default="immediate",
+    show_default=True,
+    help="Right after each crawl, or as a digest.",
+)
+@click.option("--at", "at", default="07:00", show_default=True, help="Digest time (Berlin).")
+@click.option(
+    "--weekday", default="mo", show_default=True, help="Weekly digest day (mo, di, … so)."
+)
+def subscribe(
+    email: str,
+    tags: tuple[str, ...],
+    queries: tuple[str, ...],
+    sources: tuple[str, ...],
+    new_tags: bool,
+    mode: str,
+    at: str,
+    weekday: str,
+) -> None:
+    """Send EMAIL alerts about new articles with the given Stichwörter or keywords.
+
+    Any spelling or synonym of a Stichwort matches (E-Government = eGovernment, OZG =
+    Onlinezugangsgesetz). With only --source, every new article of those sources is sent.
+    Prints the subscription and its unsubscribe token.
+    """
+    from kn_crawl.alerts.render import describe_subscription
+    from kn_crawl.alerts.schedule import parse_weekday
+    from kn_crawl.alerts.subscriptions import (
+        SubscriptionError,
+        SubscriptionSpec,
+        list_subscriptions,
+        validate,
+    )
+    from kn_crawl.alerts.subscriptions import (
+        subscribe as store,
+    )
+    from kn_crawl.alerts.tokens import load_secret, make_token
+    from kn_crawl.sources import source_names
+
+    day = parse_weekday(weekday)
+    if day is None:
+        raise click.BadParameter(f"{weekday!r} is not a weekday (mo … so)", param_hint="--weekday")
+    spec = SubscriptionSpec(email, tags, queries, sources, new_tags, mode, at, day)
+    settings = load_settings()
+    now = _now()
+    try:
+        spec = validate(spec, source_names(), now=now)
+    except SubscriptionError as exc:
+        fail(str(exc))
+    engine = open_engine(settings)
+    done = store(engine, spec, now=now)
+    with engine.connect() as conn:
+        row = next(r for r in list_subscriptions(conn) if r.id == done.id)
+    state = "created" if done.created else "already exists"
+    click.echo(f"Subscription {done.id} for {row.email} {state}: {describe_subscription(row)}")
+    token = make_token(load_secret(settings), [done.id], row.email)
+    click.echo(f"Unsubscribe with: kn-crawl unsubscribe --token {token}")
+
+
+@click.command()
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--token", help="The token from an alert e-mail (works without the address).")
+def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
+    """End subscriptions IDS, or the ones an e-mail's --token names. Needs no network."""
+    from kn_crawl.alerts.subscriptions import (
+        SubscriptionError,
+        unsubscribe_with_token,
+    )
+    from kn_crawl.alerts.subscriptions import (
+        unsubscribe as end,
+    )
+    from kn_crawl.alerts.tokens import load_secret
+
+    if bool(ids) == bool(token):
+        fail("give subscription IDS or --token, not both and not neither")
+    settings = load_settings()
+    engine = open_engine(settings)
+    if token:
+        try:
+            ended = unsubscribe_with_token(engine, load_secret(settings), token, now=_now())
+        except SubscriptionError as exc:
+            fail(str(exc))
+        click.echo(f"Unsubscribed: {', '.join(map(str, ended))}")
+        return
+    n = end(engine, ids, now=_now())
+    click.echo(f"Unsubscribed {n} of {len(ids)} (the others were not active)")
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Include ended subscriptions.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def subscriptions(show_all: bool, as_json: bool) -> None:
+    """List the alert subscriptions."""
+    from kn_crawl.alerts.render import describe_subscription
+    from kn_crawl.alerts.subscriptions import list_subscriptions
+
+    with open_engine(load_settings()).connect() as conn:
+        rows = list_subscriptions(conn, include_inactive=show_all)
+    if as_json:
+        for r in rows:
+            data = {k: v for k, v in r._mapping.items()}
+            for key in ("created_at", "unsubscribed_at"):
+                data[key] = data[key].isoformat() if data[key] else None
+            click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(
+        table(
+            [(r.id, r.email, "yes" if r.active else "no", describe_subscription(r)) for r in rows],
+            ["id", "email", "active", "follows"],
+        )
+    )
+
+
+@click.group()
+def alerts() -> None:
+    """Alert matching and delivery (also run after each scheduled crawl)."""
+
+
+@alerts.command("match")
+@click.option(
+    "--include-backfill",
+    is_flag=True,
+    help="Also alert articles of a source's first crawl (held back otherwise).",
+)
+def alerts_match(include_backfill: bool) -> None:
+    """Queue alerts for the articles and Stichwörter not matched yet. Safe to re-run."""
+    from kn_crawl.alerts.matching import match
+    from kn_crawl.alerts.render import message_domain
+    from kn_crawl.alerts.vocabulary import load_vocabulary
+
+    settings = load_settings()
+    _log_to_stderr(settings.log_level)
+    result = match(
+        open_engine(settings),
+        now=_now(),
+        vocabulary=load_vocabulary(settings.tag_aliases_file),
+        message_domain=message_domain(settings.smtp),
+        include_backfill=include_backfill,
+    )
+    click.echo(
+        f"Looked at {result.articles} articles and {result.tags} Stichwörter "
+        f"({result.held_back} held back as first-crawl backfill, {result.new_tags} new "
+        f"Stichwörter); queued {result.queued} alerts in {result.emails} new e-mails."
+    )
+
+
+@alerts.command("send")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the due e-mails as .eml files into this folder instead; changes nothing.",
+)
+@click.option("--retry-now", is_flag=True, help="Do not wait for the retry backoff.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
+    """Send the due alert e-mails over SMTP.
+
+    The server comes from KN_SMTP_* (see the README); --dry-run writes .eml files instead.
+    """
+    from kn_crawl.alerts.delivery import send_due, write_dry_run
+
+    settings = load_settings()
+    _log_to_stderr(settings.log_level)
+    engine = open_engine(settings)
+    if dry_run is not None:
+        try:
+            paths = write_dry_run(engine, settings, dry_run, now=_now())
+        except OSError as exc:
+            fail(f"cannot write to {dry_run}: {exc.strerror}", EXIT_FAILURE)
+        click.echo(f"Wrote {len(paths)} e-mails to {dry_run}")
+        return
+    if not settings.smtp.host:
+        fail("no SMTP server configured (set KN_SMTP_HOST), or use --dry-run DIR")
+    result = send_due(engine, settings, now=_now(), retry_now=retry_now, limit=limit)
+    click.echo(f"Sent {result.sent}, to retry {result.retry}, failed {result.failed}")
+    for error in result.errors:
+        click.echo(f"  {error}", err=True)
+    if result.retry or result.failed:
+        sys.exit(EXIT_FAILURE)
+
+
+@alerts.command("status")
+def alerts_status() -> None:
+    """The outbox: e-mails by state, retries ahead, and permanent failures with the server's
+    answer."""
+    from kn_crawl.alerts.outbox import status
+
+    with open_engine(load_settings()).connect() as conn:
+        st = status(conn, now=_now())
+    counts = st.emails
+    click.echo(
+        f"E-mails: {counts.get('sent', 0)} sent, {counts.get('due', 0)} due now, "
+        f"{counts.get('waiting', 0)} waiting (digest time or retry), "
+        f"{counts.get('failed', 0)} failed; {st.entries} alerts queued in total"
+    )
+    if st.next_due:
+        click.echo(f"Next due: {local(st.next_due)}")
+    for title, rows in (("Retrying", st.retrying), ("Failed", st.failed)):
+        if rows:
+            click.echo(f"\n{title}:")
+            click.echo(
+                table(
+                    [
+                        (
+                            r.id,
+                            r.recipient,
+                            r.mode,
+                            r.attempts,
+                            local(r.next_attempt_at),
+                            " ".join((r.last_error or "").split()),
+                        )
+                        for r in rows
+                    ],
+                    ["id", "recipient", "mode", "attempts", "next attempt", "last error"],
+                )
+            )
