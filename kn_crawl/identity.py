@@ -9,15 +9,22 @@ from datetime import datetime
 from kn_crawl.dates import BERLIN
 from kn_crawl.text import title_key
 
+# How much of the teaser goes into a fingerprint: enough to tell two articles with the same
+# title on the same day apart (they exist: ``…-kommunen`` and ``…-kommunen-2``), short enough
+# that a copy whose teaser was cut or re-wrapped still matches.
+FINGERPRINT_TEASER_CHARS = 60
 
-def fingerprint(source: str, title: str, published_at: datetime) -> str:
-    """Source + normalised title + publication day (Berlin): the same story under two URLs.
+
+def fingerprint(source: str, title: str, published_at: datetime, teaser: str | None = None) -> str:
+    """Source + normalised title + publication day (Berlin) + the start of the teaser: the
+    same story under two URLs.
 
     Only the day counts, because one copy may carry a time (metadata) and another only the
     visible ``[dd.mm.yyyy]`` date.
     """
     day = published_at.astimezone(BERLIN).date().isoformat()
-    raw = f"{source}\x1f{title_key(title)}\x1f{day}"
+    lead = title_key(teaser)[:FINGERPRINT_TEASER_CHARS] if teaser else ""
+    raw = f"{source}\x1f{title_key(title)}\x1f{day}\x1f{lead}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 

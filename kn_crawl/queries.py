@@ -112,6 +112,7 @@ class SourceRow:
     last_status: str | None
     last_new: int | None
     last_dropped: int | None
+    health: str | None = None
 
 
 def source_rows(conn: Connection) -> dict[str, SourceRow]:
@@ -122,6 +123,9 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
     runs = {
         r.source_id: r for r in conn.execute(select(RUNS).where(RUNS.c.id.in_(last_run_ids))).all()
     }
+    from kn_crawl.db.state_models import SourceHealth
+
+    health = dict(conn.execute(select(SourceHealth.source_id, SourceHealth.status)).all())
     rows = {}
     for src in conn.execute(select(SOURCES).order_by(SOURCES.c.name)).all():
         run = runs.get(src.id)
@@ -134,6 +138,7 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
             last_status=run.status if run else None,
             last_new=run.articles_new if run else None,
             last_dropped=run.dropped if run else None,
+            health=health.get(src.id),
         )
     return rows
 

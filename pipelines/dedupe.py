@@ -19,7 +19,7 @@ def identity_keys(item: ArticleItem) -> list[str]:
     if item.site_article_id:
         keys.append(f"id:{item.source}:{item.site_article_id}")
     if item.title and item.published_at:
-        keys.append(f"fp:{fingerprint(item.source, item.title, item.published_at)}")
+        keys.append(f"fp:{fingerprint(item.source, item.title, item.published_at, item.teaser)}")
     return keys
 
 

@@ -726,6 +726,8 @@ class K21Spider(NewsSpider):
         """Requests for the entries worth fetching; sets ``self._saw_news`` when a teaser
         showed a new or changed article (which is what keeps the paging going)."""
         self._saw_news = False
+        dated = sum(1 for e in entries if e.published_at is not None)
+        self.crawler.stats.inc_value("kn/listing_entries_dated", dated)
         for entry in entries:
             decision = self.decide(entry.url, entry)
             self.crawler.stats.inc_value(f"kn/entries/{decision}")

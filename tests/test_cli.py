@@ -743,5 +743,9 @@ def test_readme_command_table_matches_the_cli() -> None:
     leaves = {p for p in COMMAND_PATHS if p and not isinstance(resolve(p), click.Group)}
     assert set(documented) == leaves
     for path, options in documented.items():
-        real = {o for param in resolve(path).params for o in getattr(param, "opts", [])}
+        real = {
+            o
+            for param in resolve(path).params
+            for o in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+        }
         assert options <= real, f"kn-crawl {' '.join(path)}: README shows {options - real}"

@@ -33,7 +33,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": settings.autothrottle_start_delay,
         "AUTOTHROTTLE_MAX_DELAY": settings.autothrottle_max_delay,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.concurrent_per_site),
-        "DOWNLOAD_DELAY": 0,
+        "DOWNLOAD_DELAY": settings.download_delay,
         "DOWNLOAD_TIMEOUT": settings.download_timeout,
         "DOWNLOAD_MAXSIZE": settings.max_response_bytes,
         "DOWNLOAD_WARNSIZE": settings.max_response_bytes // 4,

@@ -85,7 +85,7 @@ def _prepare(source: str, item: ArticleItem) -> _Prepared:
             tags.append((key, name))
     return _Prepared(
         item=item,
-        fingerprint=fingerprint(source, item.title, item.published_at),
+        fingerprint=fingerprint(source, item.title, item.published_at, item.teaser),
         content_hash=content_hash(
             title=item.title,
             kicker=item.kicker,

@@ -1,0 +1,187 @@
+"""Operations commands: schedule, runs, health."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from kn_crawl.cli.common import EXIT_FAILURE, fail, load_settings, local, open_engine, table
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run every due source once, then exit (for cron).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Schedule file (TOML; default: KN_CONFIG_FILE or ./kn-crawl.toml if present).",
+)
+def schedule(once: bool, config_file: Path | None) -> None:
+    """Crawl every enabled source on its own interval or cron schedule until stopped.
+
+    Each run is a child process with a hard timeout; a source never runs twice at once;
+    after downtime an overdue source runs once, promptly. Only one scheduler may run per
+    database. SIGTERM/SIGINT: no new runs, running crawls get the grace period.
+    """
+    from kn_crawl.scheduler.config import load_schedule
+    from kn_crawl.scheduler.lock import AlreadyRunning, SchedulerLock
+    from kn_crawl.scheduler.service import Scheduler
+    from kn_crawl.sources import source_names
+
+    settings = load_settings()
+    config = load_schedule(source_names(), path=config_file)
+    if not config.enabled():
+        fail("no source is enabled in the schedule")
+    engine = open_engine(settings)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+    )
+    try:
+        with SchedulerLock(engine):
+            scheduler = Scheduler(engine=engine, settings=settings, config=config)
+            if once:
+                results = scheduler.run_due_once()
+                click.echo(f"{len(results)} sources crawled")
+                if any(r.returncode != 0 for r in results):
+                    sys.exit(EXIT_FAILURE)
+            else:
+                scheduler.serve()
+    except AlreadyRunning as exc:
+        fail(str(exc), EXIT_FAILURE)
+
+
+@click.command()
+@click.option("--source", help="Only runs of this source.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=20,
+    show_default=True,
+    help="At most this many runs.",
+)
+def runs(source: str | None, limit: int) -> None:
+    """List recent crawl runs with their status and counts, newest first."""
+    from kn_crawl.db.models import CrawlRun, Source, table_of
+    from kn_crawl.sources import spider_for
+
+    if source:
+        spider_for(source)
+    runs_t = table_of(CrawlRun)
+    query = (
+        select(runs_t, Source.name.label("source"))
+        .join(Source, Source.id == runs_t.c.source_id)
+        .order_by(runs_t.c.id.desc())
+        .limit(limit)
+    )
+    if source:
+        query = query.where(Source.name == source)
+    with open_engine(load_settings()).connect() as conn:
+        rows = conn.execute(query).all()
+    click.echo(
+        table(
+            [
+                (
+                    r.id,
+                    r.source,
+                    local(r.started_at, "%Y-%m-%d %H:%M:%S"),
+                    (
+                        f"{(r.finished_at - r.started_at).total_seconds():.0f}s"
+                        if r.finished_at
+                        else "-"
+                    ),
+                    r.status,
+                    r.requests,
+                    r.not_modified,
+                    r.articles_new,
+                    r.articles_updated,
+                    r.dropped,
+                    r.errors,
+                )
+                for r in rows
+            ],
+            [
+                "run",
+                "source",
+                "started",
+                "took",
+                "status",
+                "requests",
+                "304",
+                "new",
+                "updated",
+                "dropped",
+                "errors",
+            ],
+        )
+    )
+
+
+@click.command()
+@click.option(
+    "--events",
+    type=click.IntRange(0, 1000),
+    default=10,
+    show_default=True,
+    help="Also list this many recent health events.",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of tables.")
+def health(events: int, as_json: bool) -> None:
+    """Show each source's health (healthy, degraded, failing) with the evidence."""
+    from kn_crawl.db.models import Source
+    from kn_crawl.db.state_models import HealthEvent, SourceHealth
+
+    with open_engine(load_settings()).connect() as conn:
+        states = conn.execute(
+            select(Source.name, SourceHealth.status, SourceHealth.since, SourceHealth.evidence)
+            .join(SourceHealth, SourceHealth.source_id == Source.id)
+            .order_by(Source.name)
+        ).all()
+        recent = conn.execute(
+            select(HealthEvent.created_at, Source.name, HealthEvent.kind, HealthEvent.evidence)
+            .join(Source, Source.id == HealthEvent.source_id)
+            .order_by(HealthEvent.id.desc())
+            .limit(events)
+        ).all()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "sources": [
+                        {"source": n, "status": st, "since": si.isoformat(), "evidence": ev}
+                        for n, st, si, ev in states
+                    ],
+                    "events": [
+                        {"at": at.isoformat(), "source": n, "kind": k, "evidence": ev}
+                        for at, n, k, ev in recent
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(
+        table(
+            [
+                (n, st, local(si), "; ".join(str(e["message"]) for e in ev) or "-")
+                for n, st, si, ev in states
+            ],
+            ["source", "health", "since", "evidence"],
+        )
+    )
+    if events:
+        click.echo("")
+        click.echo(
+            table(
+                [
+                    (local(at), n, k, "; ".join(str(e["message"]) for e in ev) or "-")
+                    for at, n, k, ev in recent
+                ],
+                ["when", "source", "event", "evidence"],
+            )
+        )
