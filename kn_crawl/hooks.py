@@ -32,7 +32,10 @@ class RunContext:
 Hook = Callable[[RunContext], None]
 
 # In order. A feature adds its hook here.
-AFTER_RUN_HOOKS: tuple[str, ...] = ()
+AFTER_RUN_HOOKS: tuple[str, ...] = (
+    "kn_crawl.health:after_run",
+    "kn_crawl.alerts.hooks:after_run",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Deployment configuration, read once from ``KN_*`` environment variables.
 
 Everything a deployment may change lives here, with its default. Secrets (database passwords
-inside ``KN_DATABASE_URL``, later the SMTP password) are read from the environment by the
+inside ``KN_DATABASE_URL``, the SMTP password) are read from the environment by the
 component that needs them and never copied into Scrapy settings, which Scrapy logs.
 """
 
@@ -51,6 +51,58 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
 
 _BASE_URL_VAR = re.compile(r"^KN_BASE_URL_([A-Z0-9_]+)$")
 
+SMTP_TLS_MODES = {"starttls": 587, "tls": 465, "plain": 25}
+DEFAULT_SMTP_FROM = "kn-crawl <alerts@kn-crawl.invalid>"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where alert e-mails go. No password field on purpose: the sender reads
+    ``KN_SMTP_PASSWORD`` / ``KN_SMTP_PASSWORD_FILE`` when it connects, so the secret is never
+    part of a repr, a log line or Scrapy's settings."""
+
+    host: str | None = None
+    """None: nothing is sent (e-mails stay queued; ``alerts send --dry-run`` still works)."""
+    port: int = 587
+    tls: str = "starttls"
+    """``starttls`` or ``tls`` (implicit), both verifying the certificate; ``plain`` only for
+    a local relay, and only when set explicitly."""
+    user: str | None = None
+    from_address: str = DEFAULT_SMTP_FROM
+    timeout: float = 30.0
+    ca_file: Path | None = None
+    """Extra CA bundle to verify the server with (e.g. an internal CA)."""
+    unsubscribe_url: str | None = None
+    """One-click unsubscribe endpoint; the token is appended as ``?token=``."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings:
+        tls = (env.get("KN_SMTP_TLS") or "starttls").strip().lower()
+        if tls not in SMTP_TLS_MODES:
+            raise ConfigError(f"KN_SMTP_TLS={tls!r} must be one of {', '.join(SMTP_TLS_MODES)}")
+        for name in ("KN_SMTP_HOST", "KN_SMTP_USER", "KN_SMTP_FROM", "KN_UNSUBSCRIBE_URL"):
+            if any(c in env.get(name, "") for c in "\r\n"):
+                raise ConfigError(f"{name} must be a single line")
+        unsubscribe_url = (env.get("KN_UNSUBSCRIBE_URL") or "").strip() or None
+        if unsubscribe_url and not unsubscribe_url.startswith(("https://", "http://")):
+            raise ConfigError(f"KN_UNSUBSCRIBE_URL={unsubscribe_url!r} is not an http(s) URL")
+        from_address = (env.get("KN_SMTP_FROM") or DEFAULT_SMTP_FROM).strip()
+        if "@" not in from_address:
+            raise ConfigError(f"KN_SMTP_FROM={from_address!r} is not an e-mail address")
+        port = _int(env, "KN_SMTP_PORT", SMTP_TLS_MODES[tls], minimum=1)
+        if port > 65535:
+            raise ConfigError(f"KN_SMTP_PORT={port} is not a port")
+        return cls(
+            host=(env.get("KN_SMTP_HOST") or "").strip() or None,
+            port=port,
+            tls=tls,
+            user=(env.get("KN_SMTP_USER") or "").strip() or None,
+            from_address=from_address,
+            timeout=_float(env, "KN_SMTP_TIMEOUT", 30.0, minimum=0.1),
+            ca_file=Path(env["KN_SMTP_CA_FILE"]) if env.get("KN_SMTP_CA_FILE") else None,
+            unsubscribe_url=unsubscribe_url,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -63,6 +115,8 @@ class Settings:
     autothrottle_start_delay: float = 1.0
     autothrottle_max_delay: float = 30.0
     store_batch_size: int = 50
+    download_delay: float = 0.0
+    """Minimum seconds between requests to one site (AutoThrottle never goes below it)."""
     retry_times: int = 2
     """Retries of a failed request (5xx, timeouts) within a run."""
     recheck_days: float = 2.0
@@ -72,6 +126,12 @@ class Settings:
     log_level: str = "INFO"
     base_urls: dict[str, str] = field(default_factory=dict)
     """Per-source base URL overrides from ``KN_BASE_URL_<SOURCE>`` (e.g. to point at a mirror)."""
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    """Alert delivery. The SMTP password is deliberately not here (see SmtpSettings)."""
+    alerts_secret_file: Path | None = None
+    """Key for unsubscribe tokens when ``KN_ALERTS_SECRET`` is unset (default: in data_dir)."""
+    tag_aliases_file: Path | None = None
+    """Stichwort synonyms replacing the bundled ``kn_crawl/alerts/aliases.toml``."""
 
     @property
     def user_agent(self) -> str:
@@ -110,11 +170,17 @@ class Settings:
             autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0),
             autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0),
             store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1),
+            download_delay=_float(env, "KN_DOWNLOAD_DELAY", 0.0),
             retry_times=_int(env, "KN_RETRY_TIMES", 2),
             recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0),
             max_listing_pages=_int(env, "KN_MAX_LISTING_PAGES", 500, minimum=1),
             log_level=log_level,
             base_urls=base_urls,
+            smtp=SmtpSettings.from_env(env),
+            alerts_secret_file=Path(env.get("KN_ALERTS_SECRET_FILE") or data_dir / "alerts-secret"),
+            tag_aliases_file=Path(env["KN_TAG_ALIASES_FILE"])
+            if env.get("KN_TAG_ALIASES_FILE")
+            else None,
         )
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from kn_crawl.cli import admin, crawl, query
+from kn_crawl.cli import admin, alerts, crawl, query, schedule, search
 from kn_crawl.cli.common import KnGroup
 
 
@@ -32,5 +32,17 @@ for command in (
     query.articles,
     query.dropped,
     admin.db,
+    schedule.schedule,
+    schedule.runs,
+    schedule.health,
+    search.search,
+    search.tags,
+    search.export,
+    search.stats,
+    search.serve,
+    alerts.subscribe,
+    alerts.unsubscribe,
+    alerts.subscriptions,
+    alerts.alerts,
 ):
     main.add_command(command)

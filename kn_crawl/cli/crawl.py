@@ -168,6 +168,25 @@ def demo(size: int | None, port: int) -> None:
     finally:
         mirror.stop()
     print_totals(settings, run_ids)
+    print_demo_alerts(settings)
+
+
+def print_demo_alerts(settings: Settings) -> None:
+    """With no SMTP server configured, show what alert e-mails would look like."""
+    if settings.smtp.host:
+        click.echo("Alerts: SMTP is configured; use kn-crawl subscribe and kn-crawl alerts send")
+        return
+    from datetime import UTC, datetime
+
+    from kn_crawl.alerts.demo import SAMPLE, demo_alerts
+
+    shown = demo_alerts(open_engine(settings, migrate=False), settings, now=datetime.now(UTC))
+    click.echo("")
+    if shown.subscription_created:
+        click.echo(f"Alerts: sample subscription for {SAMPLE.email} (kn-crawl subscriptions)")
+    click.echo(f"Alerts: {shown.queued} new, written as e-mails (not sent) to {shown.folder}:")
+    for path in shown.files:
+        click.echo(f"  {path}")
 
 
 def print_totals(settings: Settings, run_ids: list[int]) -> None:
@@ -188,7 +207,7 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
 
 @click.command()
 def sources() -> None:
-    """List the configured sources with their base URL and last run."""
+    """List the configured sources with their base URL, last run and health."""
     from kn_crawl.queries import source_rows
     from kn_crawl.sources import spider_classes
 
@@ -208,10 +227,14 @@ def sources() -> None:
                 local(row.last_run_at) if row else "never",
                 (row.last_status or "-") if row else "-",
                 row.last_new if row and row.last_new is not None else "-",
+                (row.health or "-") if row else "-",
             )
         )
     click.echo(
-        table(rows, ["source", "title", "base URL", "articles", "last run", "status", "new"])
+        table(
+            rows,
+            ["source", "title", "base URL", "articles", "last run", "status", "new", "health"],
+        )
     )
 
 

@@ -3,7 +3,12 @@ tests see all of them. A feature with its own tables adds one import line."""
 
 from __future__ import annotations
 
-from kn_crawl.db import models, state_models  # noqa: F401 - registers the tables
+from kn_crawl.alerts import models as alert_models  # noqa: F401 - registers the tables
+from kn_crawl.db import (
+    models,
+    search_models,  # noqa: F401 - autogenerate leaves search indexes
+    state_models,  # noqa: F401 - registers the tables
+)
 
 metadata = models.Base.metadata
 

@@ -1,0 +1,353 @@
+"""Analysts' commands: search, tags, export, stats, serve. They only read: after the usual
+migration on start they open the database read-only."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from sqlalchemy import Engine
+
+from kn_crawl.cli.common import (
+    EXIT_FAILURE,
+    fail,
+    load_settings,
+    local,
+    open_engine,
+    parse_since,
+    table,
+)
+from kn_crawl.dates import BERLIN
+from kn_crawl.query import Query, QueryError, parse_query
+
+QUERY_HELP = (
+    'Words, "exact phrases", -exclusions, OR, and filters tag: source: section: since: until: '
+    "(see the README, section Search)."
+)
+# Exports at least this large get a progress bar (on a terminal).
+PROGRESS_MIN_ROWS = 10_000
+
+
+def _query(text: str) -> Query:
+    try:
+        return parse_query(text, now=datetime.now(BERLIN))
+    except QueryError as exc:
+        fail(f"bad query: {exc}")
+
+
+@contextmanager
+def read_engine() -> Iterator[Engine]:
+    """The configured database, migrated, then reopened read-only."""
+    from kn_crawl.search.readonly import readonly_engine
+
+    settings = load_settings()
+    open_engine(settings)
+    try:
+        engine = readonly_engine(settings.database_url)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _plain(segments: list[tuple[str, bool]]) -> str:
+    return "".join(text for text, _ in segments)
+
+
+@click.command()
+@click.argument("query")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=20,
+    show_default=True,
+    help="At most this many results.",
+)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results.")
+@click.option(
+    "--order",
+    type=click.Choice(["relevance", "date"]),
+    default="relevance",
+    show_default=True,
+    help="Best match first, or newest first.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
+    """Full-text search in the collected articles.
+
+    QUERY uses the query language: words, "exact phrases", -exclusions, OR, and filters
+    tag:, source:, section:, since:, until: — e.g. 'OZG OR Onlinezugangsgesetz tag:Hessen
+    since:01.03.2025'. Umlauts may be written out (Buergerbuero finds Bürgerbüro).
+    """
+    from kn_crawl.search import search as run_search
+
+    parsed = _query(query)
+    with read_engine() as engine, engine.connect() as conn:
+        page = run_search(conn, parsed, limit=limit, offset=offset, order=order)  # type: ignore[arg-type]
+    rows: list[dict[str, Any]] = [
+        {
+            "id": h.id,
+            "source": h.source,
+            "published_at": h.published_at.isoformat(),
+            "url": h.url,
+            "kicker": h.kicker,
+            "title": h.title,
+            "section": h.section,
+            "tags": h.tags,
+            "score": round(h.score, 4),
+            "snippet": _plain(h.snippet),
+            "matched": sorted({text for text, hit in h.title_marks + h.snippet if hit}),
+        }
+        for h in page.hits
+    ]
+    out = sys.stdout
+    if fmt == "json":
+        click.echo(json.dumps({"total": page.total, "results": rows}, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {**row, "tags": "; ".join(row["tags"]), "matched": "; ".join(row["matched"])}
+            )
+    else:
+        click.echo(
+            table(
+                [
+                    (local(h.published_at, "%d.%m.%Y"), h.source, _short(h.kicker, h.title))
+                    for h in page.hits
+                ],
+                ["date", "source", "headline"],
+            )
+        )
+        shown = f"{offset + 1}–{offset + len(page.hits)}" if page.hits else "0"
+        click.echo(f"{shown} of {page.total} articles", err=True)
+
+
+def _short(kicker: str | None, title: str, width: int = 90) -> str:
+    text = f"{kicker}: {title}" if kicker else title
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command()
+@click.option("--new-since", help="Stichwörter whose first article appeared on or after DATE.")
+@click.option(
+    "--trend",
+    is_flag=True,
+    help="Rising Stichwörter: the last --days compared with the --days before.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=30,
+    show_default=True,
+    help="Length of the period for --trend.",
+)
+@click.option("--since", help="Count only articles published on or after DATE.")
+@click.option(
+    "--top",
+    type=click.IntRange(1, 10_000),
+    default=20,
+    show_default=True,
+    help="At most this many Stichwörter.",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+def tags(
+    new_since: str | None, trend: bool, days: int, since: str | None, top: int, as_json: bool
+) -> None:
+    """Most used, newly appeared (--new-since) or rising (--trend) Stichwörter."""
+    from kn_crawl.search.insights import new_tags, rising_tags, top_tags
+
+    if new_since and trend:
+        raise click.UsageError("use either --new-since or --trend")
+    new_since_dt = _date(new_since, "--new-since")
+    since_dt = parse_since(since)
+    cells: list[tuple[object, ...]]
+    with read_engine() as engine, engine.connect() as conn:
+        if new_since_dt is not None:
+            rows = new_tags(conn, since=new_since_dt, top=top)
+            headers = ["Stichwort", "articles", "first article"]
+            cells = [(r.name, r.count, local(r.first_published_at, "%d.%m.%Y")) for r in rows]
+        elif trend:
+            rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=top)
+            headers = ["Stichwort", f"last {days} days", "before", "growth"]
+            cells = [(r.name, r.count, r.previous, f"+{r.growth}") for r in rows]
+        else:
+            rows = top_tags(conn, since=since_dt, top=top)
+            headers = ["Stichwort", "articles"]
+            cells = [(r.name, r.count) for r in rows]
+    if as_json:
+        for r in rows:
+            record: dict[str, Any] = {"key": r.key, "name": r.name, "articles": r.count}
+            if trend:
+                record["previous"] = r.previous
+            if r.first_published_at:
+                record["first_published_at"] = r.first_published_at.isoformat()
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(table(cells, headers))
+
+
+def _date(value: str | None, hint: str) -> datetime | None:
+    try:
+        return parse_since(value)
+    except click.BadParameter as exc:
+        raise click.BadParameter(exc.message, param_hint=hint) from None
+
+
+@click.command()
+@click.argument("query", required=False, default="")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "parquet"]),
+    required=True,
+    help="File format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    help="File to write ('-' for standard output, not for parquet).",
+)
+@click.option("--no-body", is_flag=True, help="Leave out the article bodies.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help=f"Progress bar on stderr (default: on a terminal, from {PROGRESS_MIN_ROWS} rows).",
+)
+def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | None) -> None:
+    """Export the articles matching QUERY (all articles without one), newest first.
+
+    Streams from the database to the file in batches, so memory stays flat for any size.
+    """
+    from kn_crawl.search import EXPORT_COLUMNS, count, export_rows
+    from kn_crawl.search.export import ExportError, counting, write_csv, write_jsonl, write_parquet
+
+    parsed = _query(query)
+    if fmt == "parquet" and output == "-":
+        raise click.BadParameter("parquet needs a file", param_hint="--output")
+    columns = tuple(c for c in EXPORT_COLUMNS if not (no_body and c == "body"))
+    if output != "-" and not Path(output).resolve().parent.is_dir():
+        fail(f"cannot write {output}: no such folder")
+    with read_engine() as engine, engine.connect() as conn:
+        total = count(conn, parsed)
+        show = (
+            progress
+            if progress is not None
+            else (sys.stderr.isatty() and total >= PROGRESS_MIN_ROWS)
+        )
+        rows = export_rows(conn, parsed, with_body=not no_body)
+        with click.progressbar(
+            length=total, label="export", file=sys.stderr, hidden=not show
+        ) as bar:
+            counted = counting(rows, bar.update)
+            try:
+                if fmt == "parquet":
+                    written = write_parquet(counted, output, columns)
+                else:
+                    with _open_text(output) as out:
+                        writer = write_csv if fmt == "csv" else write_jsonl
+                        written = writer(counted, out, columns)
+            except ExportError as exc:
+                fail(str(exc), EXIT_FAILURE)
+            except OSError as exc:
+                fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_FAILURE)
+    click.echo(f"{written} articles written to {output}", err=True)
+
+
+@contextmanager
+def _open_text(output: str) -> Iterator[IO[str]]:
+    if output == "-":
+        yield sys.stdout
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+@click.command()
+@click.option(
+    "--months",
+    type=click.IntRange(1, 600),
+    default=12,
+    show_default=True,
+    help="Articles per source for this many recent months.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of tables.")
+def stats(months: int, as_json: bool) -> None:
+    """Articles per source and month, Stichwörter, and crawl runs."""
+    from kn_crawl.search.insights import stats as collect
+
+    with read_engine() as engine, engine.connect() as conn:
+        s = collect(conn, months=months)
+    if as_json:
+        click.echo(json.dumps({
+            "articles": s.articles,
+            "tags": s.tags,
+            "tagged_articles": s.tagged_articles,
+            "per_source_month": [{"source": a, "month": m, "articles": n}
+                                 for a, m, n in s.per_source_month],
+            "runs_by_status": s.runs_by_status,
+            "last_runs": [{"source": a, "started_at": t.isoformat(), "status": st, "new": new,
+                           "dropped": d} for a, t, st, new, d in s.last_runs],
+        }, ensure_ascii=False, indent=2))  # fmt: skip
+        return
+    sources = sorted({src for src, _, _ in s.per_source_month})
+    grid: dict[str, dict[str, int]] = {}
+    for src, month, n in s.per_source_month:
+        grid.setdefault(month, {})[src] = n
+    click.echo(table(
+        [(m, *(grid[m].get(src, 0) for src in sources), sum(grid[m].values()))
+         for m in sorted(grid, reverse=True)],
+        ["month", *sources, "total"],
+    ))  # fmt: skip
+    click.echo()
+    click.echo(f"{s.articles} articles, {s.tags} Stichwörter ({s.tagged_articles} articles tagged)")
+    runs = ", ".join(f"{k}: {v}" for k, v in sorted(s.runs_by_status.items())) or "none"
+    click.echo(f"crawl runs: {runs}")
+    if s.last_runs:
+        click.echo()
+        click.echo(table(
+            [(src, local(t), st, new, d) for src, t, st, new, d in s.last_runs],
+            ["source", "last run", "status", "new", "dropped"],
+        ))  # fmt: skip
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free port; the URL is printed).",
+)
+def serve(host: str, port: int) -> None:
+    """Serve the read-only web UI (search, articles, Stichwörter, sources, feeds, JSON API)."""
+    from kn_crawl.web.server import run
+
+    settings = load_settings()
+    open_engine(settings)
+    try:
+        run(settings.database_url, host=host, port=port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)

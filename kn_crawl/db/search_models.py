@@ -1,0 +1,44 @@
+"""Names of the full-text search objects that migration 0004 creates by hand-written DDL.
+
+They are not SQLAlchemy tables (SQLite FTS5 virtual tables and their shadow tables cannot be
+declared; PostgreSQL's ``article_search`` is maintained only by a trigger), so this module tells
+Alembic's autogenerate comparison to leave them alone instead of proposing to drop them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate.compare import comparators
+from alembic.operations import ops
+from alembic.util.langhelpers import DispatchPriority, PriorityDispatchResult
+
+SQLITE_FTS_TABLES = ("articles_fts", "search_words_trigram")
+SQLITE_TABLES = ("search_words",)
+# FTS5 keeps its index in shadow tables named after the virtual table.
+_FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
+POSTGRESQL_TABLES = ("article_search",)
+
+SEARCH_TABLES = frozenset(
+    (
+        *SQLITE_FTS_TABLES,
+        *SQLITE_TABLES,
+        *(table + suffix for table in SQLITE_FTS_TABLES for suffix in _FTS5_SHADOWS),
+        *POSTGRESQL_TABLES,
+    )
+)
+
+
+def is_search_table(name: str | None) -> bool:
+    return name in SEARCH_TABLES
+
+
+@comparators.dispatch_for("schema", priority=DispatchPriority.LAST)
+def _ignore_search_tables(
+    autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: Any
+) -> PriorityDispatchResult:
+    # Dropping a table is reported with its indexes as separate operations; all name it.
+    upgrade_ops.ops[:] = [
+        op for op in upgrade_ops.ops if not is_search_table(getattr(op, "table_name", None))
+    ]
+    return PriorityDispatchResult.CONTINUE

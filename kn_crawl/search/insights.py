@@ -1,0 +1,181 @@
+"""Stichwörter over time and database statistics: most used, newly appeared, rising tags; the
+weekly counts of one tag; articles per source and month; crawl runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Connection
+
+from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag
+from kn_crawl.search.periods import fill_weeks, month_of, week_of
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    key: str
+    name: str
+    count: int
+    previous: int = 0
+    """Count in the previous period (rising tags)."""
+    first_published_at: datetime | None = None
+
+    @property
+    def growth(self) -> int:
+        return self.count - self.previous
+
+
+def top_tags(
+    conn: Connection, *, since: datetime | None = None, until: datetime | None = None, top: int = 20
+) -> list[TagCount]:
+    """Most used Stichwörter (of articles published in [since, until) when given)."""
+    n = func.count().label("n")
+    stmt = (
+        select(Tag.key, Tag.name, n)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .group_by(Tag.id, Tag.key, Tag.name)
+        .order_by(n.desc(), Tag.name)
+        .limit(top)
+    )
+    if since is not None or until is not None:
+        stmt = stmt.join(Article, Article.id == ArticleTag.article_id)
+        if since is not None:
+            stmt = stmt.where(Article.published_at >= since)
+        if until is not None:
+            stmt = stmt.where(Article.published_at < until)
+    return [TagCount(key=k, name=name, count=int(c)) for k, name, c in conn.execute(stmt).all()]
+
+
+def new_tags(conn: Connection, *, since: datetime, top: int = 50) -> list[TagCount]:
+    """Stichwörter whose first article was published on or after ``since``, newest first."""
+    first = func.min(Article.published_at).label("first")
+    n = func.count().label("n")
+    stmt = (
+        select(Tag.key, Tag.name, n, first)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .group_by(Tag.id, Tag.key, Tag.name)
+        .having(func.min(Article.published_at) >= since)
+        .order_by(first.desc(), n.desc())
+        .limit(top)
+    )
+    return [
+        TagCount(key=k, name=name, count=int(c), first_published_at=_aware(f))
+        for k, name, c, f in conn.execute(stmt).all()
+    ]
+
+
+def rising_tags(
+    conn: Connection, *, now: datetime, days: int = 30, top: int = 20, minimum: int = 2
+) -> list[TagCount]:
+    """Stichwörter used more in the last ``days`` than in the ``days`` before, by growth."""
+    start = now - timedelta(days=days)
+    before = start - timedelta(days=days)
+    current = func.sum(case((Article.published_at >= start, 1), else_=0)).label("current")
+    previous = func.sum(case((Article.published_at < start, 1), else_=0)).label("previous")
+    stmt = (
+        select(Tag.key, Tag.name, current, previous)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .where(Article.published_at >= before, Article.published_at < now)
+        .group_by(Tag.id, Tag.key, Tag.name)
+        .having(func.sum(case((Article.published_at >= start, 1), else_=0)) >= minimum)
+    )
+    rows = [
+        TagCount(key=k, name=name, count=int(c), previous=int(p))
+        for k, name, c, p in conn.execute(stmt).all()
+    ]
+    rising = [r for r in rows if r.count > r.previous]
+    rising.sort(key=lambda r: (-r.growth, -r.count, r.name))
+    return rising[:top]
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    # min() over a TypeDecorator column comes back raw on SQLite (a naive UTC string).
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def find_tag(conn: Connection, key: str) -> tuple[int, str, str, datetime] | None:
+    """(id, key, name, first_seen_at) of the Stichwort with this key."""
+    row = conn.execute(
+        select(Tag.id, Tag.key, Tag.name, Tag.first_seen_at).where(Tag.key == key)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+def weekly_counts(
+    conn: Connection, tag_id: int, *, since: datetime | None = None
+) -> list[tuple[date, int]]:
+    """Articles per week (Monday, count) with this Stichwort, gaps filled with 0."""
+    week = week_of(conn.dialect.name).label("week")
+    stmt = (
+        select(week, func.count())
+        .select_from(ArticleTag)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .where(ArticleTag.tag_id == tag_id)
+        .group_by(week)
+    )
+    if since is not None:
+        stmt = stmt.where(Article.published_at >= since)
+    counts = {str(w): int(c) for w, c in conn.execute(stmt).all()}
+    if not counts:
+        return []
+    days = sorted(date.fromisoformat(w) for w in counts)
+    return fill_weeks(counts, days[0], days[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    per_source_month: list[tuple[str, str, int]]
+    """(source, YYYY-MM, articles), newest month first."""
+    tags: int
+    tagged_articles: int
+    articles: int
+    runs_by_status: dict[str, int]
+    last_runs: list[tuple[str, datetime, str, int, int]]
+    """(source, started_at, status, new, dropped) of the latest run of each source."""
+
+
+def stats(conn: Connection, *, months: int = 12) -> Stats:
+    month = month_of(conn.dialect.name).label("month")
+    per_month = conn.execute(
+        select(Source.name, month, func.count())
+        .join(Source, Source.id == Article.source_id)
+        .group_by(Source.name, month)
+        .order_by(month.desc(), Source.name)
+    ).all()
+    recent = sorted({m for _, m, _ in per_month}, reverse=True)[:months]
+    last_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.source_id).scalar_subquery()
+    last_runs = conn.execute(
+        select(
+            Source.name,
+            CrawlRun.started_at,
+            CrawlRun.status,
+            CrawlRun.articles_new,
+            CrawlRun.dropped,
+        )
+        .join(Source, Source.id == CrawlRun.source_id)
+        .where(CrawlRun.id.in_(last_ids))
+        .order_by(Source.name)
+    ).all()
+    return Stats(
+        per_source_month=[(s, m, int(c)) for s, m, c in per_month if m in recent],
+        tags=int(conn.execute(select(func.count()).select_from(Tag)).scalar_one()),
+        tagged_articles=int(
+            conn.execute(select(func.count(func.distinct(ArticleTag.article_id)))).scalar_one()
+        ),
+        articles=int(conn.execute(select(func.count()).select_from(Article)).scalar_one()),
+        runs_by_status={
+            s: int(c)
+            for s, c in conn.execute(
+                select(CrawlRun.status, func.count()).group_by(CrawlRun.status)
+            ).all()
+        },
+        last_runs=[(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in last_runs],
+    )

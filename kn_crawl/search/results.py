@@ -1,0 +1,274 @@
+"""Search results and facets: what the CLI, the web UI and the JSON API show."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, null, select
+from sqlalchemy.engine import Connection
+
+from kn_crawl.db.models import Article, ArticleTag, Source, Tag
+from kn_crawl.queries import tags_of
+from kn_crawl.query.matching import highlight, snippet
+from kn_crawl.query.model import Query
+from kn_crawl.search.filters import filter_conditions, hits
+from kn_crawl.search.periods import month_of
+from kn_crawl.search.tagged import tag_id_of, tagged_count, tagged_newest
+from kn_crawl.tags import tag_key
+
+Segments = list[tuple[str, bool]]
+Order = Literal["relevance", "date"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: int
+    source: str
+    url: str
+    title: str
+    kicker: str | None
+    teaser: str | None
+    section: str | None
+    published_at: datetime
+    score: float
+    tags: list[str] = field(default_factory=list)
+    title_marks: Segments = field(default_factory=list)
+    """The title split into (text, is_match) segments."""
+    snippet: Segments = field(default_factory=list)
+    """Teaser, or the part of the body with the first match, highlighted."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: list[Hit]
+    total: int
+    offset: int
+    limit: int
+
+
+def _ranked_ids(
+    conn: Connection, query: Query, order: Order, limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """Step one: only (id, score) of one page, so the sort handles narrow rows."""
+    tag_id = _single_tag(conn, query)
+    if tag_id is not None:
+        return [(i, 0.0) for i in tagged_newest(conn, tag_id, limit=limit, offset=offset)]
+    if not query.groups and not query.excluded:
+        # Filters only: one pass over articles, newest first (the date index can drive it).
+        newest = (
+            select(Article.id)
+            .where(*filter_conditions(query))
+            .order_by(Article.published_at.desc(), Article.id.desc())
+        )
+        return [(int(i), 0.0) for i in conn.execute(newest.limit(limit).offset(offset)).scalars()]
+    matched = hits(query, conn)
+    stmt = select(matched.c.id, matched.c.score)
+    if order == "relevance" and query.groups:
+        # Ties in score are rare; breaking them by id keeps the sort inside the index.
+        stmt = stmt.order_by(matched.c.score.desc(), matched.c.id.desc())
+    else:
+        stmt = stmt.join(Article, Article.id == matched.c.id).order_by(
+            Article.published_at.desc(), Article.id.desc()
+        )
+    return [(int(i), float(s or 0.0)) for i, s in conn.execute(stmt.limit(limit).offset(offset))]
+
+
+def search(
+    conn: Connection,
+    query: Query,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    order: Order = "relevance",
+    with_total: bool = True,
+) -> SearchPage:
+    """One page of matching articles with highlighted title and snippet."""
+    ranked = _ranked_ids(conn, query, order, limit, offset)
+    ids = [i for i, _ in ranked]
+    rows = {
+        r[0]: r
+        for r in conn.execute(
+            select(
+                Article.id,
+                Source.name,
+                Article.url,
+                Article.title,
+                Article.kicker,
+                Article.teaser,
+                Article.section,
+                Article.published_at,
+                Article.body,
+            )
+            .join(Source, Source.id == Article.source_id)
+            .where(Article.id.in_(ids))
+        )
+    }
+    tags = tags_of(conn, ids)
+    terms = query.terms
+    result = []
+    for article_id, score in ranked:
+        r = rows[article_id]
+        marks = snippet(r[5], terms)
+        if terms and not any(m for _, m in marks):
+            body_marks = snippet(r[8], terms)
+            if any(m for _, m in body_marks):
+                marks = body_marks
+        result.append(
+            Hit(
+                id=r[0],
+                source=r[1],
+                url=r[2],
+                title=r[3],
+                kicker=r[4],
+                teaser=r[5],
+                section=r[6],
+                published_at=r[7],
+                score=score,
+                tags=tags.get(r[0], []),
+                title_marks=highlight(r[3], terms),
+                snippet=marks,
+            )
+        )
+    total = count(conn, query) if with_total else len(result)
+    return SearchPage(hits=result, total=total, offset=offset, limit=limit)
+
+
+def _single_tag(conn: Connection, query: Query) -> int | None:
+    """The tag id when ``query`` is exactly one ``tag:`` filter (a Stichwort page)."""
+    if len(query.tags) != 1 or replace(query, tags=(), text="") != Query():
+        return None
+    return tag_id_of(conn, tag_key(query.tags[0])) or -1
+
+
+def count(conn: Connection, query: Query) -> int:
+    tag_id = _single_tag(conn, query)
+    if tag_id is not None:
+        return tagged_count(conn, tag_id)
+    matched = hits(query, conn)
+    return int(conn.execute(select(func.count()).select_from(matched)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    sources: list[tuple[str, int]]
+    sections: list[tuple[str, int]]
+    tags: list[tuple[str, int]]
+    months: list[tuple[str, int]]
+
+
+def facets(
+    conn: Connection, query: Query, *, top: int = 10, months: int = 24, sample: int | None = None
+) -> Facets:
+    """Counts of the matching articles by source, section, Stichwort and month.
+
+    Source, section and month come from one grouped pass over the matches (a few thousand
+    groups at most), Stichwörter from a second one. With ``sample``, only the first ``sample``
+    matches (most relevant, else newest) are counted: a broad query on a large database then
+    answers in bounded time, and the UI says that the counts are a sample.
+    """
+    matched = hits(query, conn)
+    if sample is not None:
+        first = select(matched.c.id)
+        if query.groups:
+            first = first.order_by(matched.c.score.desc(), matched.c.id.desc())
+        else:
+            first = first.join(Article, Article.id == matched.c.id).order_by(
+                Article.published_at.desc(), Article.id.desc()
+            )
+        matched = first.limit(sample).subquery("sampled")
+    month = month_of(conn.dialect.name).label("month")
+    by_source: Counter[str] = Counter()
+    by_section: Counter[str] = Counter()
+    by_month: Counter[str] = Counter()
+    for source, section, m, rows in conn.execute(
+        select(Source.name, Article.section, month, func.count())
+        .select_from(matched)
+        .join(Article, Article.id == matched.c.id)
+        .join(Source, Source.id == Article.source_id)
+        .group_by(Source.name, Article.section, month)
+    ):
+        by_source[source] += rows
+        if section:
+            by_section[section] += rows
+        by_month[m] += rows
+    n = func.count().label("n")
+    tags = conn.execute(
+        select(Tag.name, n)
+        .select_from(matched)
+        .join(ArticleTag, ArticleTag.article_id == matched.c.id)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .group_by(Tag.id, Tag.name)
+        .order_by(n.desc(), Tag.name)
+        .limit(top)
+    ).all()
+    return Facets(
+        sources=_top(by_source, None),
+        sections=_top(by_section, top),
+        tags=[(name, int(c)) for name, c in tags],
+        months=sorted(by_month.items(), reverse=True)[:months],
+    )
+
+
+def _top(counts: Counter[str], limit: int | None) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "source",
+    "published_at",
+    "url",
+    "kicker",
+    "title",
+    "teaser",
+    "section",
+    "type_label",
+    "tags",
+    "body",
+)
+
+
+def export_rows(
+    conn: Connection, query: Query, *, batch_size: int = 2000, with_body: bool = True
+) -> Iterator[dict[str, object]]:
+    """Every matching article, newest first, streamed with a server-side cursor in batches:
+    memory stays flat however many rows there are."""
+    matched = hits(query, conn)
+    stmt = (
+        select(
+            Article.id,
+            Source.name,
+            Article.published_at,
+            Article.url,
+            Article.kicker,
+            Article.title,
+            Article.teaser,
+            Article.section,
+            Article.type_label,
+            Article.body if with_body else null(),
+        )
+        .join(matched, matched.c.id == Article.id)
+        .join(Source, Source.id == Article.source_id)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt)
+    for partition in result.partitions():
+        tags = tags_of(conn, [r[0] for r in partition])
+        for r in partition:
+            yield {
+                "id": r[0],
+                "source": r[1],
+                "published_at": r[2],
+                "url": r[3],
+                "kicker": r[4],
+                "title": r[5],
+                "teaser": r[6],
+                "section": r[7],
+                "type_label": r[8],
+                "tags": tags.get(r[0], []),
+                "body": r[9],
+            }

@@ -1,0 +1,96 @@
+"""Result lists as files (CSV, JSON) and as an Atom feed: streamed, so any size works."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+
+from kn_crawl.search import EXPORT_COLUMNS, export_rows, search
+from kn_crawl.search.export import json_ready
+from kn_crawl.web.app import connection
+from kn_crawl.web.params import query_or_400, query_text
+
+bp = Blueprint("exports", __name__)
+FEED_SIZE = 50
+
+
+def _filename(ext: str) -> str:
+    return f"kn-crawl-{datetime.now(UTC):%Y%m%d-%H%M%S}.{ext}"
+
+
+@bp.get("/export.csv")
+def export_csv() -> Response:
+    query = query_or_400()
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        with connection() as conn:
+            for row in export_rows(conn, query):
+                values = [row[c] for c in EXPORT_COLUMNS]
+                writer.writerow(
+                    [
+                        v.isoformat() if isinstance(v, datetime)
+                        else "; ".join(v) if isinstance(v, list) else v
+                        for v in values
+                    ]
+                )  # fmt: skip
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'},
+    )
+
+
+@bp.get("/export.json")
+def export_json() -> Response:
+    query = query_or_400()
+
+    def generate() -> Iterator[str]:
+        yield "["
+        first = True
+        with connection() as conn:
+            for row in export_rows(conn, query):
+                yield ("" if first else ",\n") + json.dumps(
+                    json_ready(row, EXPORT_COLUMNS), ensure_ascii=False
+                )
+                first = False
+        yield "]\n"
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{_filename("json")}"'},
+    )
+
+
+@bp.get("/feed.atom")
+def atom_feed() -> Any:
+    query = query_or_400()
+    q = query_text()
+    with connection() as conn:
+        page = search(conn, query, limit=FEED_SIZE, order="date", with_total=False)
+    updated = max((h.published_at for h in page.hits), default=datetime(2000, 1, 1, tzinfo=UTC))
+    body = render_template(
+        "feed.xml",
+        q=q,
+        hits=page.hits,
+        updated=updated,
+        self_url=url_for("exports.atom_feed", q=q, _external=True),
+        html_url=url_for("views.search_page", q=q, order="date", _external=True),
+        base=request.host_url,
+    )
+    return Response(body, mimetype="application/atom+xml")

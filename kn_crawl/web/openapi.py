@@ -1,0 +1,125 @@
+"""The OpenAPI 3.1 description of the JSON API (kept next to it; a test checks that every
+route under /api is described)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_Q = {
+    "name": "q",
+    "in": "query",
+    "description": 'Query language: words, "phrases", -exclusions, OR, tag:, source:, '
+    "section:, since:, until:",
+    "schema": {"type": "string"},
+}
+_PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+_LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+}
+_ERROR = {
+    "description": "Bad request (e.g. an invalid query); the message says what is wrong",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_SEGMENTS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"text": {"type": "string"}, "match": {"type": "boolean"}},
+    },
+    "description": "Text split into segments; match=true marks the query's words",
+}
+
+
+def _ok(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "kn-crawl API",
+        "version": "1",
+        "description": "Read-only access to the collected articles of kn-crawl.",
+    },
+    "paths": {
+        "/api/search": {
+            "get": {
+                "summary": "Search articles",
+                "parameters": [
+                    _Q, _PAGE, _LIMIT,
+                    {"name": "order", "in": "query",
+                     "schema": {"type": "string", "enum": ["relevance", "date"]}},
+                    {"name": "facets", "in": "query", "schema": {"type": "string", "enum": ["1"]},
+                     "description": "1: include counts by source, section, Stichwort, month"},
+                ],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/SearchResult"}),
+                              "400": _ERROR},
+            }
+        },
+        "/api/articles/{id}": {
+            "get": {
+                "summary": "One article with Stichwörter, revisions and the same story elsewhere",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": _ok({"type": "object"}), "404": _ERROR},
+            }
+        },
+        "/api/tags": {
+            "get": {
+                "summary": "Most used Stichwörter",
+                "parameters": [_LIMIT],
+                "responses": {"200": _ok({"type": "object"})},
+            }
+        },
+        "/api/tags/{key}": {
+            "get": {
+                "summary": "A Stichwort with its weekly article counts",
+                "parameters": [{"name": "key", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": _ok({"type": "object"}), "404": _ERROR},
+            }
+        },
+        "/api/openapi.json": {
+            "get": {"summary": "This description", "responses": {"200": _ok({"type": "object"})}}
+        },
+    },
+    "components": {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+            },
+            "SearchResult": {
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string"},
+                    "total": {"type": "integer"},
+                    "page": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "source": {"type": "string"},
+                                "url": {"type": "string"},
+                                "published_at": {"type": "string", "format": "date-time"},
+                                "kicker": {"type": ["string", "null"]},
+                                "title": {"type": "string"},
+                                "section": {"type": ["string", "null"]},
+                                "tags": {"type": "array", "items": {"type": "string"}},
+                                "score": {"type": "number"},
+                                "title_highlighted": _SEGMENTS,
+                                "snippet": _SEGMENTS,
+                            },
+                        },
+                    },
+                    "facets": {"type": "object"},
+                },
+            },
+        }
+    },
+}  # fmt: skip

@@ -1,0 +1,144 @@
+"""HTML pages: search, article, Stichwort, new and rising Stichwörter, sources."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, url_for
+
+from kn_crawl.dates import BERLIN, parse_date
+from kn_crawl.queries import source_rows
+from kn_crawl.query import parse_query
+from kn_crawl.search import facets, search
+from kn_crawl.search.articles import article_detail
+from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
+from kn_crawl.search.sources import source_health
+from kn_crawl.tags import tag_key
+from kn_crawl.web.app import connection
+from kn_crawl.web.charts import weekly_chart
+from kn_crawl.web.params import PAGE_SIZE, order, page_number, parsed_query, query_text
+
+bp = Blueprint("views", __name__)
+# Facets of a broader result list count its first matches only (bounded page time).
+FACET_SAMPLE = 20_000
+
+
+def refine(q: str, addition: str) -> str:
+    """The query with one more filter, for facet links."""
+    return f"{q} {addition}".strip()
+
+
+def quoted(value: str) -> str:
+    return f'"{value}"' if any(c.isspace() for c in value) else value
+
+
+@bp.get("/")
+def search_page() -> Any:
+    q = query_text()
+    query, error = parsed_query()
+    page = page_number()
+    sort = order()
+    results = found = None
+    if query is not None and error is None and (q or request.args.get("alle")):
+        with connection() as conn:
+            results = search(
+                conn,
+                query,
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
+                order=sort,  # type: ignore[arg-type]
+            )
+            sample = FACET_SAMPLE if results.total > FACET_SAMPLE else None
+            found = facets(conn, query, sample=sample)
+    status = 400 if error else 200
+    return render_template(
+        "search.html",
+        q=q,
+        error=error,
+        results=results,
+        facets=found,
+        page=page,
+        order=sort,
+        page_size=PAGE_SIZE,
+        facet_sample=FACET_SAMPLE,
+        refine=refine,
+        quoted=quoted,
+    ), status
+
+
+@bp.get("/artikel/<int:article_id>")
+def article_page(article_id: int) -> Any:
+    with connection() as conn:
+        detail = article_detail(conn, article_id)
+    if detail is None:
+        abort(404, description="Diesen Artikel gibt es nicht.")
+    terms = parse_query(request.args.get("q", "")).terms if request.args.get("q") else ()
+    return render_template("article.html", d=detail, a=detail.article, terms=terms)
+
+
+@bp.get("/stichwort/<key>")
+def tag_page(key: str) -> Any:
+    page = page_number()
+    with connection() as conn:
+        tag = find_tag(conn, tag_key(key))
+        if tag is None:
+            abort(404, description="Diesen Stichwort gibt es nicht.")
+        tag_id, tkey, name, first_seen = tag
+        query = parse_query(f"tag:{quoted(name)}")
+        results = search(conn, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order="date")
+        weeks = weekly_counts(conn, tag_id)
+    chart = weekly_chart(weeks[-156:], title=f"Artikel pro Woche mit dem Stichwort {name}")
+    return render_template(
+        "tag.html",
+        name=name,
+        key=tkey,
+        first_seen=first_seen,
+        results=results,
+        chart=chart,
+        page=page,
+        page_size=PAGE_SIZE,
+        q=f"tag:{quoted(name)}",
+    )
+
+
+def _since_param(default_days: int) -> datetime:
+    raw = request.args.get("seit")
+    if raw:
+        parsed = parse_date(raw, now=datetime.now(BERLIN))
+        if parsed is None:
+            abort(400, description=f"Kein Datum: {raw}")
+        return parsed
+    return datetime.now(BERLIN) - timedelta(days=default_days)
+
+
+@bp.get("/stichwoerter/neu")
+def new_tags_page() -> Any:
+    since = _since_param(90)
+    with connection() as conn:
+        rows = new_tags(conn, since=since, top=100)
+    return render_template("tags_new.html", rows=rows, since=since)
+
+
+@bp.get("/stichwoerter/steigend")
+def rising_tags_page() -> Any:
+    raw = request.args.get("tage", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        abort(400, description="Ungültiger Zeitraum")
+    days = int(raw)
+    with connection() as conn:
+        rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=50)
+    return render_template("tags_rising.html", rows=rows, days=days)
+
+
+@bp.get("/quellen")
+def sources_page() -> Any:
+    with connection() as conn:
+        rows = source_rows(conn)
+        health = source_health(conn)
+    return render_template("sources.html", rows=rows.values(), health=health)
+
+
+@bp.app_template_global()
+def tag_url(name: str) -> str:
+    return url_for("views.tag_page", key=tag_key(name) or name)

@@ -1,0 +1,168 @@
+"""The web UI in a real browser: headless Debian Chromium driven by Playwright, against
+``kn-crawl serve`` (a real subprocess and HTTP server) on a database filled by crawling the
+mirror. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kn_crawl.mirror import Mirror
+from tests.crawling import crawl
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("KN_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``kn-crawl serve`` on a freshly crawled mirror database; yields its base URL."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        result = crawl(db_url, mirror)
+        assert result.returncode == 0, result.stderr[-2000:]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
+    env["KN_DATABASE_URL"] = db_url
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kn_crawl", "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "http://127.0.0.1:" in line, proc.stderr.read() if proc.stderr else line
+    url = line.split(" on ", 1)[1].split(" ", 1)[0]
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("KN_REQUIRE_POSTGRES"):  # CI: everything must run
+            pytest.fail(f"{CHROMIUM} not installed")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.kn_errors = errors
+    yield pg
+    context.close()
+    assert errors == []  # no script errors, no CSP violations
+
+
+def test_search_with_a_facet_then_open_an_article(server: str, page: Any) -> None:
+    page.goto(server)
+    page.fill("input[name=q]", "OZG OR Onlinezugangsgesetz")
+    page.click("button[type=submit]")
+    page.wait_for_selector("ol.hits li.hit")
+    total = int(page.inner_text("p.summary strong"))
+    assert total > 1
+    assert page.locator("ol.hits mark").count() > 0
+    page.screenshot(path=ARTIFACTS / "search.png", full_page=True)
+
+    facet = page.locator("section[data-facet=source] a").first
+    facet_name = facet.inner_text()
+    facet.click()
+    page.wait_for_selector("ol.hits li.hit")
+    assert f"source:{facet_name}" in page.input_value("input[name=q]")
+    narrowed = int(page.inner_text("p.summary strong"))
+    assert 0 < narrowed <= total
+    metas = page.locator("ol.hits .meta").all_inner_texts()
+    assert metas and all(facet_name in m for m in metas)
+    page.screenshot(path=ARTIFACTS / "search-facet.png", full_page=True)
+
+    title = page.locator("ol.hits h3 a").first.inner_text()
+    page.locator("ol.hits h3 a").first.click()
+    page.wait_for_selector("article.article h1")
+    assert page.inner_text("article.article h1") == title
+    assert "Alle Felder" in page.content()
+    assert page.locator("article.article h1 mark, article.article .teaser mark").count() > 0
+    page.screenshot(path=ARTIFACTS / "article.png", full_page=True)
+
+
+def test_tag_page_shows_its_weekly_chart(server: str, page: Any) -> None:
+    page.goto(server + "stichwort/politik")
+    page.wait_for_selector("figure.chart svg")
+    assert page.inner_text("h1") == "Stichwort: Politik"
+    bars = page.locator("figure.chart svg rect.bar")
+    assert bars.count() > 10
+    box = page.locator("figure.chart svg").bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100  # actually rendered
+    heights = [float(h) for h in bars.evaluate_all("els => els.map(e => e.getAttribute('height'))")]
+    assert max(heights) > 0
+    page.screenshot(path=ARTIFACTS / "tag.png", full_page=True)
+
+
+def test_export_csv_from_a_result_list(server: str, page: Any, tmp_path: Path) -> None:
+    page.goto(server + "?q=tag%3ASmart-City")
+    page.wait_for_selector("ol.hits li.hit")
+    total = int(page.inner_text("p.summary strong"))
+    with page.expect_download() as info:
+        page.click("p.summary a:text('CSV')")
+    target = tmp_path / "export.csv"
+    info.value.save_as(target)
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert len(rows) == total
+    assert all("Smart City" in row["tags"] for row in rows)
+    page.screenshot(path=ARTIFACTS / "export.png")
+
+
+def test_other_pages_render(server: str, page: Any) -> None:
+    for path, heading in [
+        ("quellen", "Quellen"),
+        ("stichwoerter/neu?seit=01.01.2025", "Neue Stichwörter"),
+        ("stichwoerter/steigend?tage=2000", "Steigende Stichwörter"),
+        ("api/", "JSON-API"),
+    ]:
+        page.goto(server + path)
+        assert heading in page.inner_text("h1")
+    page.goto(server + "quellen")
+    assert page.locator("td.health-ok").count() == 3
+    page.screenshot(path=ARTIFACTS / "sources.png", full_page=True)
+    page.goto(server + '?q="kaputt')
+    assert "Ungültige Suche" in page.inner_text("p.error")
+    page.screenshot(path=ARTIFACTS / "query-error.png")
+    # The page itself answered 400 on purpose; the browser logs that as a failed load.
+    assert all("status of 400" in e for e in page.kn_errors)
+    page.kn_errors.clear()
+
+
+def test_artifacts_are_gitignored() -> None:
+    assert "test-artifacts/" in (REPO / ".gitignore").read_text().splitlines()
