@@ -1,26 +1,22 @@
-"""The K21 media sites: kommune21.de, move-online.de, stadt-und-werk.de (one CMS, one URL shape).
+"""K21 page objects: what an article page and a listing page mean (tested without a crawler).
 
-What we know of them is in shared/docs/SOURCES.md. Extraction goes by what a reader sees —
-the ``[27.11.2017]`` date opening the teaser, ``Stichwörter:``, ``(Bildquelle: …)``,
-``Weitere Meldungen und Beiträge aus dem Bereich: …`` — then semantic HTML and metadata, never
-by class names alone. Where a signal is missing the item says so in ``warnings``.
+Extraction goes by what a reader sees — the ``[27.11.2017]`` date opening the teaser,
+``Stichwörter:``, ``(Bildquelle: …)``, ``Weitere Meldungen und Beiträge aus dem Bereich: …`` —
+then semantic HTML and metadata, never by class names alone. Where a signal is missing the item
+says so in ``warnings``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from enum import StrEnum
 from functools import cached_property
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import TextResponse
 from w3lib.encoding import html_to_unicode
 
-from kn_crawl.crawling.signals import page_failed
 from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
 from kn_crawl.extract.dom import (
     BLOCK_TAGS,
@@ -33,7 +29,6 @@ from kn_crawl.extract.dom import (
     parse_html,
     text_of,
 )
-from kn_crawl.extract.feeds import FeedError, looks_like_feed, parse_feed
 from kn_crawl.extract.metadata import (
     jsonld_article,
     jsonld_keywords,
@@ -43,80 +38,10 @@ from kn_crawl.extract.metadata import (
     meta_content,
 )
 from kn_crawl.extract.teasers import LEADING_BRACKET_DATE, TYPE_LABEL, teaser_entries
-from kn_crawl.items import ArticleItem, Listing, ListingEntry, UrlAlias
+from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from kn_crawl.tags import split_tags
 from kn_crawl.text import clean_text, parse_credit
-from kn_crawl.urls import same_site
-from spiders.base import NewsSpider
-
-# --- URLs ---------------------------------------------------------------------------------
-
-
-class UrlKind(StrEnum):
-    ARTICLE = "article"
-    LEGACY_ARTICLE = "legacy_article"
-    ARCHIVE = "archive"
-    SECTION = "section"
-    FEED = "feed"
-
-
-_ARCHIVE = re.compile(r"^k21-meldungen/(?:page/\d+/?)?$")
-_FEED = re.compile(r"^(?:k21-meldungen/)?feed/?$")
-_ARTICLE = re.compile(r"^k21-meldungen/(?!page/|feed/?$)[^/?#]+/?$")
-_SECTION = re.compile(r"^k21-themen/[^/]+/(?:page/\d+/?)?$")
-# /meldung_33697, /meldung_39436_gn, /meldung_28242_Ratsinformationssystem+ist+sicher.html,
-# /meldung_44452_KI+f%C3%BCr+flotteren+Busverkehr.pdf: the number is the article id.
-_LEGACY = re.compile(r"^meldung_(\d+)(?:[_.][^/]*)?$")
-
-
-def _relative_path(url: str, base_url: str) -> str | None:
-    # Fast path, taken by nearly every link: the page writes URLs the way the base URL does.
-    if url.startswith(base_url):
-        rest = url[len(base_url) :]
-        end = len(rest)
-        for sep in "?#":
-            cut = rest.find(sep)
-            if cut != -1:
-                end = min(end, cut)
-        return rest[:end]
-    if not same_site(url, base_url):
-        return None
-    path = urlsplit(url).path
-    base_path = urlsplit(base_url).path
-    if not path.startswith(base_path):
-        return None
-    return path[len(base_path) :]
-
-
-def classify_url(url: str, base_url: str) -> UrlKind | None:
-    """What a URL on a K21 site is; None for other pages (topics overview, Heftarchiv, …)."""
-    path = _relative_path(url, base_url)
-    if path is None:
-        return None
-    if _FEED.match(path):
-        return UrlKind.FEED
-    if _ARCHIVE.match(path):
-        return UrlKind.ARCHIVE
-    if _ARTICLE.match(path):
-        return UrlKind.ARTICLE
-    if _LEGACY.match(path):
-        return UrlKind.LEGACY_ARTICLE
-    if _SECTION.match(path):
-        return UrlKind.SECTION
-    return None
-
-
-def legacy_id(url: str) -> str | None:
-    """The article number of an old ``meldung_NNNN`` URL."""
-    match = _LEGACY.match(urlsplit(url).path.rsplit("/", 1)[-1])
-    return match.group(1) if match else None
-
-
-def is_article_url(url: str, base_url: str) -> bool:
-    return classify_url(url, base_url) in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE)
-
-
-# --- pages --------------------------------------------------------------------------------
+from spiders.k21.urls import UrlKind, classify_url, is_article_url, legacy_id
 
 TAGS_MARKER = re.compile(
     r"^\s*(Stichw(?:ö|oe)rter|Stichworte|Schlagw(?:ö|oe)rter|Schlagworte)\s*:?"
@@ -610,9 +535,6 @@ class K21ListingPage(_Page):
         return text_of(h1 if h1 is not None else self.root.find(".//h1"))
 
 
-# --- the spider ---------------------------------------------------------------------------
-
-
 def looks_like_article(root: Element) -> bool:
     """For pages of unknown URL (``kn-crawl parse`` without --url)."""
     og_type = meta_content(root, "og:type")
@@ -625,283 +547,3 @@ def looks_like_article(root: Element) -> bool:
     if page.headline is None or "tags" not in page.markers:
         return False
     return page._teaser(page.following, page.markers)[0] is not None
-
-
-class K21Spider(NewsSpider):
-    """Feed first, then the archive and topic pages, then every article page found."""
-
-    family: ClassVar[str] = "k21"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.legacy_ids_seen: set[str] = set()
-        self.article_urls_requested: set[str] = set()
-        self.type_labels: dict[str, str] = {}
-        self.other_urls: set[str] = set()
-        self._saw_news = False
-        self.known_legacy: dict[str, str] = {}
-
-    @classmethod
-    def extract(
-        cls,
-        url: str | None,
-        body: bytes,
-        *,
-        base_url: str | None = None,
-        content_type: str | None = None,
-    ) -> ArticleItem | Listing:
-        """What a saved page means: an article, or a listing (archive, section, feed)."""
-        base = base_url or cls.default_base_url
-        page_url = url or base
-        if looks_like_feed(body):
-            return parse_feed(body, page_url)
-        root = _root_of(body, content_type)
-        kind = classify_url(page_url, base) if url else None
-        is_home = url is not None and _relative_path(url, base) == ""
-        is_article = kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE) or (
-            kind is None and not is_home and looks_like_article(root)
-        )
-        if is_article:
-            item = K21ArticlePage(page_url, root, source=cls.name, base_url=base).to_item()
-            item.legacy_url = kind == UrlKind.LEGACY_ARTICLE
-            return item
-        return K21ListingPage(page_url, root, source=cls.name, base_url=base).to_listing()
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.load_known()
-        # Feed and archive first; both conditional, so an unchanged site costs two 304s.
-        yield self._listing_request(self.url("k21-meldungen/feed"), self.parse_feed, 20)
-        yield self._listing_request(self.url("k21-meldungen/"), self.parse_listing, 10)
-        if self.backfill:
-            # The home page links the topic pages; a backfill reads those too.
-            yield self._listing_request(self.url(""), self.parse_listing, 0)
-        for url in self.known.retry_urls:
-            kind = classify_url(url, self.base_url)
-            if kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE):
-                self.article_urls_requested.add(url)
-                yield self._request(url, self.parse_article, priority=5)
-            elif kind is UrlKind.FEED:
-                yield self._listing_request(url, self.parse_feed, 20)
-            elif kind is not None:
-                yield self._listing_request(url, self.parse_listing, 10)
-
-    def load_known(self) -> None:
-        super().load_known()
-        # Old URLs come in many spellings (_gn, .html, .pdf): known by their number.
-        self.known_legacy = {}
-        for url in self.known.articles:
-            if "/meldung_" in url:
-                number = legacy_id(url)
-                if number:
-                    self.known_legacy.setdefault(number, url)
-
-    def _listing_request(
-        self, url: str, callback: Any, priority: int, page: int = 1
-    ) -> scrapy.Request:
-        return self._request(
-            url,
-            callback,
-            priority=priority,
-            meta={"kn_conditional": True, "kn_page": page},
-        )
-
-    def _unchanged(self, response: Response) -> bool:
-        """A 304, or the same bytes as last time: everything on it was handled then."""
-        if response.status == 304 or response.meta.get("kn_unchanged"):
-            self.crawler.stats.inc_value("kn/listings_unchanged")
-            return True
-        return False
-
-    def decide(self, url: str, entry: ListingEntry | None = None) -> str:
-        if not self.full and "/meldung_" in url:
-            number = legacy_id(url)
-            if number and number in self.known_legacy:
-                url = self.known_legacy[number]
-            elif number and not self.backfill:
-                # An old link we cannot place: ask where it redirects before fetching.
-                return "resolve"
-        return super().decide(url, entry)
-
-    def _entries(self, entries: list[ListingEntry]) -> Iterator[Any]:
-        """Requests for the entries worth fetching; sets ``self._saw_news`` when a teaser
-        showed a new or changed article (which is what keeps the paging going)."""
-        self._saw_news = False
-        dated = sum(1 for e in entries if e.published_at is not None)
-        self.crawler.stats.inc_value("kn/listing_entries_dated", dated)
-        for entry in entries:
-            decision = self.decide(entry.url, entry)
-            self.crawler.stats.inc_value(f"kn/entries/{decision}")
-            if decision == "skip":
-                continue
-            if decision == "resolve":
-                yield from self._resolve_request(entry.url, entry)
-                continue
-            self._saw_news = self._saw_news or decision in ("new", "changed")
-            yield from self._article_request(entry.url, entry)
-
-    def _resolve_request(self, url: str, entry: ListingEntry | None = None) -> Iterator[Any]:
-        if entry is not None and entry.type_label:
-            self.type_labels[url] = entry.type_label
-        if url in self.article_urls_requested:
-            return
-        self.article_urls_requested.add(url)
-        yield self._request(
-            url,
-            self.resolve_legacy,
-            priority=5,
-            meta={"dont_redirect": True, "handle_httpstatus_list": [301, 302, 303, 307, 308]},
-        )
-
-    def resolve_legacy(self, response: Response) -> list[Any]:
-        """An old link's redirect: a known target only gets the old URL as an alias."""
-        if not 300 <= response.status < 400:
-            return self.parse_article(response)  # served directly (the 2022 layout)
-        location = response.headers.get(b"Location")
-        if not location:
-            self._page_failed(response.url, "bad_redirect", "redirect without Location")
-            return []
-        target = urljoin(response.url, location.decode("latin-1"))
-        if self.decide(target) == "skip":
-            self.crawler.stats.inc_value("kn/aliases_learned")
-            return [UrlAlias(source=self.name, url=response.url, target=target)]
-        if target in self.article_urls_requested:
-            return []
-        self.article_urls_requested.add(target)
-        return [
-            self._request(
-                target,
-                self.parse_article,
-                priority=5,
-                meta={"redirect_urls": [response.url]},
-            )
-        ]
-
-    def _request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.record_failure, **kwargs)
-
-    def _article_request(self, url: str, entry: ListingEntry | None = None) -> Iterator[Any]:
-        # Every article page links ~50 others; most were requested already. Skipping them
-        # here saves each one a trip through Scrapy's middlewares and duplicate filter.
-        if entry is not None and entry.type_label:
-            self.type_labels[url] = entry.type_label
-        if url in self.article_urls_requested:
-            return
-        self.article_urls_requested.add(url)
-        number = (
-            legacy_id(url) if classify_url(url, self.base_url) is UrlKind.LEGACY_ARTICLE else None
-        )
-        if number is not None:
-            # Many spellings of one old URL (``_gn``, title, ``.pdf``): fetch one of them.
-            if number in self.legacy_ids_seen:
-                return
-            self.legacy_ids_seen.add(number)
-        yield self._request(url, self.parse_article, priority=5)
-
-    # Callbacks return lists, not generators: Scrapy inspects the source of every generator
-    # callback for "return" statements, and bound methods defeat its cache (measured: the
-    # largest single cost of a crawl).
-    def parse_feed(self, response: Response) -> list[Any]:
-        return list(self._parse_feed(response))
-
-    def _parse_feed(self, response: Response) -> Iterator[Any]:
-        if self._unchanged(response):
-            return
-        try:
-            listing = parse_feed(response.body, response.url)
-        except FeedError as exc:
-            self._page_failed(response.url, "bad_feed", str(exc))
-            return
-        entries = []
-        for entry in listing.entries:
-            entry.url = urljoin(response.url, entry.url)
-            if is_article_url(entry.url, self.base_url):
-                entries.append(entry)
-        self.crawler.stats.inc_value("kn/listing_pages_parsed")
-        self.crawler.stats.inc_value("kn/listing_entries", len(entries))
-        yield from self._entries(entries)
-
-    def parse_listing(self, response: Response) -> list[Any]:
-        return list(self._parse_listing(response))
-
-    def _parse_listing(self, response: Response) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            self._page_failed(response.url, "not_html", "listing is not a text page")
-            return
-        if self._unchanged(response):
-            return
-        page = K21ListingPage.from_response(response, source=self.name, base_url=self.base_url)
-        listing = page.to_listing()
-        self.crawler.stats.inc_value("kn/listing_pages_parsed")
-        self.crawler.stats.inc_value("kn/listing_entries", len(listing.entries))
-        yield from self._entries(listing.entries)
-        number = int(response.meta.get("kn_page", 1))
-        # Page on while teasers show news; a backfill reads the whole listing (to a limit).
-        if listing.next_url and (self.backfill or self._saw_news):
-            if self.full or number < self.max_listing_pages:
-                yield self._listing_request(listing.next_url, self.parse_listing, 10, number + 1)
-            else:
-                self.crawler.stats.inc_value("kn/listing_depth_limit")
-        if self.backfill:
-            for url in page.section_urls():
-                yield self._listing_request(url, self.parse_listing, 0)
-
-    def parse_article(self, response: Response) -> list[Any]:
-        return list(self._parse_article(response))
-
-    def _parse_article(self, response: Response) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            self._page_failed(response.url, "not_html", "article URL answered a non-HTML page")
-            return
-        page = K21ArticlePage.from_response(response, source=self.name, base_url=self.base_url)
-        item = page.to_item()
-        redirects = response.meta.get("redirect_urls") or []
-        item.alias_urls = list(dict.fromkeys([*redirects, *item.alias_urls]))
-        item.legacy_url = classify_url(response.url, self.base_url) is UrlKind.LEGACY_ARTICLE
-        if item.type_label is None:
-            # The type label (bericht, interview) shows in listings, not on the page itself.
-            item.type_label = self.type_labels.get(response.url) or next(
-                (self.type_labels[u] for u in redirects if u in self.type_labels), None
-            )
-        if item.site_article_id is None:
-            for url in redirects:
-                number = legacy_id(url)
-                if number:
-                    item.site_article_id = f"meldung:{number}"
-                    break
-        yield item
-        # Related teasers, "Mehr zum Thema" links and the rest: every article link counts.
-        for a in page.root.iter("a"):
-            url = page.abs(a.get("href"))
-            if url is None or url in self.article_urls_requested or url in self.other_urls:
-                continue
-            if is_article_url(url, self.base_url):
-                decision = self.decide(url)
-                if decision == "resolve":
-                    yield from self._resolve_request(url)
-                elif decision != "skip":
-                    yield from self._article_request(url)
-            elif len(self.other_urls) < 100_000:
-                self.other_urls.add(url)  # menus and footers repeat on every page
-
-    def _page_failed(self, url: str, reason: str, detail: str) -> None:
-        self.crawler.signals.send_catch_log(
-            signal=page_failed, url=url, stage="parse", reason=reason, detail=detail
-        )
-
-
-class Kommune21Spider(K21Spider):
-    name = "kommune21"
-    source_title = "Kommune21"
-    default_base_url = "https://www.kommune21.de/"
-
-
-class MoveSpider(K21Spider):
-    name = "move"
-    source_title = "move – moderne verwaltung"
-    default_base_url = "https://www.move-online.de/"
-
-
-class StadtUndWerkSpider(K21Spider):
-    name = "stadtundwerk"
-    source_title = "stadt+werk"
-    default_base_url = "https://www.stadt-und-werk.de/"
