@@ -202,7 +202,10 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
     click.echo(f"Revisions: {t.revisions}")
     dropped = ", ".join(f"{reason} {n}" for reason, n in t.dropped_by_reason.items()) or "none"
     click.echo(f"Not stored in this run (reason count): {dropped}")
-    click.echo("See them with: kn-crawl dropped    Latest articles: kn-crawl articles")
+    click.echo(
+        "See them with: kn-crawl dropped    Latest articles: kn-crawl articles    "
+        "Search and charts: kn-crawl serve"
+    )
 
 
 @click.command()
