@@ -132,6 +132,8 @@ class Settings:
     """Key for unsubscribe tokens when ``KN_ALERTS_SECRET`` is unset (default: in data_dir)."""
     tag_aliases_file: Path | None = None
     """Stichwort synonyms replacing the bundled ``kn_crawl/alerts/aliases.toml``."""
+    admin_emails: tuple[str, ...] = ()
+    """Who hears about source health events (``KN_ADMIN_EMAIL``); empty: recorded only."""
 
     @property
     def user_agent(self) -> str:
@@ -181,11 +183,29 @@ class Settings:
             tag_aliases_file=Path(env["KN_TAG_ALIASES_FILE"])
             if env.get("KN_TAG_ALIASES_FILE")
             else None,
+            admin_emails=_admin_emails(env.get("KN_ADMIN_EMAIL") or ""),
         )
 
     @property
     def safe_database_url(self) -> str:
         return _redact(self.database_url)
+
+
+def _admin_emails(raw: str) -> tuple[str, ...]:
+    """``KN_ADMIN_EMAIL``: comma-separated, each checked like a subscription address and
+    lower-cased like outbox recipients; duplicates dropped, order kept."""
+    # Imported here: the alerts package imports this module, and only this variable needs it.
+    from kn_crawl.alerts.subscriptions import SubscriptionError, check_email
+
+    addresses: dict[str, None] = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        try:
+            addresses[check_email(part).lower()] = None
+        except SubscriptionError as exc:
+            raise ConfigError(f"KN_ADMIN_EMAIL: {exc}") from None
+    return tuple(addresses)
 
 
 def _redact(url: str) -> str:

@@ -54,7 +54,7 @@ def send_due(
                 email_id = pending[0]
                 with engine.connect() as conn:
                     view = load_email(conn, email_id)
-                if view is None or not view.items:
+                if view is None or view.is_empty:
                     outbox.delete_empty(engine, email_id, token)
                     pending.pop(0)
                     continue
@@ -112,7 +112,7 @@ def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: date
     written = []
     with engine.connect() as conn:
         ids = outbox.due_ids(conn, now=now)
-        views = [v for v in (load_email(conn, i) for i in ids) if v is not None and v.items]
+        views = [v for v in (load_email(conn, i) for i in ids) if v is not None and not v.is_empty]
     for view in views:
         message = build_message(view, smtp=settings.smtp, secret=secret, now=now)
         path = folder / f"alert-{view.id:06d}.eml"

@@ -1,10 +1,12 @@
-"""The after-run hook: match what the crawl brought, then send what is due."""
+"""The after-run hook: queue the source health events for the operators, match what the
+crawl brought, then send what is due."""
 
 from __future__ import annotations
 
 import logging
 
 from kn_crawl.alerts.delivery import send_due
+from kn_crawl.alerts.health_notices import queue_health_events
 from kn_crawl.alerts.matching import match
 from kn_crawl.alerts.render import message_domain
 from kn_crawl.alerts.vocabulary import load_vocabulary
@@ -15,6 +17,12 @@ logger = logging.getLogger(__name__)
 
 def after_run(ctx: RunContext) -> None:
     settings = ctx.settings
+    # The health hook runs before this one, so this run's events are already recorded.
+    health = queue_health_events(
+        ctx.engine, settings.admin_emails, now=ctx.now, message_domain=message_domain(settings.smtp)
+    )
+    if health:
+        logger.info("alerts: %d source health e-mails queued for the operators", health)
     result = match(
         ctx.engine,
         now=ctx.now,

@@ -30,6 +30,7 @@ from kn_crawl.alerts.schedule import describe
 from kn_crawl.alerts.tokens import make_token
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.models import Article, Source, Tag, table_of
+from kn_crawl.db.state_models import HealthEvent
 from kn_crawl.settings import SmtpSettings
 
 emails_t = table_of(AlertEmail)
@@ -38,6 +39,7 @@ subs_t = table_of(AlertSubscription)
 articles_t = table_of(Article)
 sources_t = table_of(Source)
 tags_t = table_of(Tag)
+events_t = table_of(HealthEvent)
 
 MAX_SUBJECT_LABELS = 3
 Segments = list[tuple[str, bool]]
@@ -118,6 +120,41 @@ class ItemView:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceView:
+    check: str
+    message: str
+    value: float | None
+    baseline: float | None
+    sample_url: str | None
+    """Only an http(s) URL; anything else scraped there is left out."""
+
+
+@dataclass(frozen=True, slots=True)
+class HealthView:
+    """A source health event for the operators (``KN_ADMIN_EMAIL``)."""
+
+    event_id: int
+    kind: str
+    """``degraded``, ``failing``, ``reminder`` or ``recovered``."""
+    source: str
+    source_title: str
+    status: str
+    previous_status: str
+    evidence: list[EvidenceView]
+    run_id: int | None
+    when: str
+    """Europe/Berlin, ``DD.MM.YYYY HH:MM``."""
+
+    @property
+    def headline(self) -> str:
+        if self.kind == "recovered":
+            return f"Quelle {self.source} ist wieder gesund"
+        if self.kind == "reminder":
+            return f"Quelle {self.source} ist weiterhin {self.status}"
+        return f"Quelle {self.source} ist {self.status}"
+
+
+@dataclass(frozen=True, slots=True)
 class EmailView:
     id: int
     recipient: str
@@ -126,6 +163,13 @@ class EmailView:
     items: list[ItemView]
     subscriptions: list[tuple[int, str]]
     """(id, German description) of the subscriptions behind the items."""
+    health: list[HealthView] = field(default_factory=list)
+    """Source health events (mode ``health``); then ``items`` is empty."""
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing left to tell (its articles were deleted since): not sent."""
+        return not self.items and not self.health
 
     @property
     def articles(self) -> list[ItemView]:
@@ -137,6 +181,9 @@ class EmailView:
 
     @property
     def subject(self) -> str:
+        if self.health:
+            more = f" (+{len(self.health) - 1})" if len(self.health) > 1 else ""
+            return header_safe(f"kn-crawl: {self.health[0].headline}{more}")
         parts = []
         if self.articles:
             labels = [
@@ -204,7 +251,10 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
     items: list[ItemView] = []
     published: list[datetime] = []
     sub_ids: set[int] = set()
+    health = _health_views(conn, [e.item_key for e in entries if e.kind == "health"])
     for entry in entries:
+        if entry.kind == "health":
+            continue
         reasons = [ReasonView(str(r["kind"]), str(r["label"])) for r in entry.reasons]
         terms = [str(t) for r in entry.reasons for t in r.get("terms", ())]
         sub_ids |= {int(r["subscription"]) for r in entry.reasons if r.get("subscription")}
@@ -229,6 +279,58 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
         message_id=email.message_id,
         items=items,
         subscriptions=[(s.id, describe_subscription(s)) for s in subs],
+        health=health,
+    )
+
+
+def _health_views(conn: Connection, item_keys: list[str]) -> list[HealthView]:
+    # Imported here: health_notices imports matching, which is heavier than rendering needs.
+    from kn_crawl.alerts.health_notices import event_id_of
+
+    ids = [i for i in (event_id_of(k) for k in item_keys) if i is not None]
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(
+            events_t,
+            sources_t.c.name.label("source_name"),
+            sources_t.c.title.label("source_title"),
+        )
+        .join(sources_t, sources_t.c.id == events_t.c.source_id)
+        .where(events_t.c.id.in_(ids))
+        .order_by(events_t.c.id)
+    ).all()
+    return [
+        HealthView(
+            event_id=row.id,
+            kind=row.kind,
+            # Source names are ours, but a header value is a single line whatever happens.
+            source=header_safe(row.source_name),
+            source_title=row.source_title,
+            status=row.status,
+            previous_status=row.previous_status,
+            evidence=[_evidence_view(e) for e in row.evidence or []],
+            run_id=row.run_id,
+            when=row.created_at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M"),
+        )
+        for row in rows
+    ]
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _evidence_view(data: dict[str, object]) -> EvidenceView:
+    """Evidence as stored by ``kn_crawl.health``; the sample URL and parts of a message come
+    from the crawled site, so the message is made one line and the URL kept only if http(s)."""
+    sample = data.get("sample_url")
+    return EvidenceView(
+        check=header_safe(str(data.get("check") or ""), limit=40),
+        message=header_safe(str(data.get("message") or ""), limit=1000),
+        value=_number(data.get("value")),
+        baseline=_number(data.get("baseline")),
+        sample_url=safe_url(sample if isinstance(sample, str) else None),
     )
 
 
@@ -278,6 +380,8 @@ def unsubscribe_link(smtp: SmtpSettings, token: str) -> tuple[str, str | None]:
 def build_message(
     view: EmailView, *, smtp: SmtpSettings, secret: bytes, now: datetime
 ) -> EmailMessage:
+    if view.health:
+        return _health_message(view, smtp=smtp, now=now)
     token = make_token(secret, [sid for sid, _ in view.subscriptions], view.recipient)
     list_unsubscribe, one_click = unsubscribe_link(smtp, token)
     context = {
@@ -291,6 +395,30 @@ def build_message(
     text = env.get_template("alert.txt").render(context)
     html = env.get_template("alert.html").render(context)
 
+    msg = _headers(view, smtp=smtp, now=now)
+    msg["List-Unsubscribe"] = header_safe(list_unsubscribe, limit=2000)
+    if one_click:
+        # RFC 8058: the URL alone unsubscribes, on a POST with this body.
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def _health_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMessage:
+    """The operators' e-mail: no subscription behind it, so no token and no List-Unsubscribe
+    (the address is removed from ``KN_ADMIN_EMAIL`` instead)."""
+    context = {"email": view, "heading": view.subject}
+    env = _environment()
+    text = env.get_template("health.txt").render(context)
+    html = env.get_template("health.html").render(context)
+    msg = _headers(view, smtp=smtp, now=now)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def _headers(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMessage:
     msg = EmailMessage(policy=SMTP)
     name, mailbox = parseaddr(smtp.from_address)
     local, _, domain = mailbox.rpartition("@")
@@ -301,12 +429,6 @@ def build_message(
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = header_safe(view.message_id)
     msg["Auto-Submitted"] = "auto-generated"
-    msg["List-Unsubscribe"] = header_safe(list_unsubscribe, limit=2000)
-    if one_click:
-        # RFC 8058: the URL alone unsubscribes, on a POST with this body.
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
     return msg
 
 
