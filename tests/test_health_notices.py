@@ -114,6 +114,16 @@ def test_without_admin_addresses_events_stay_recorded_only(world: World) -> None
     assert world.notified() == [True]
 
 
+def test_old_events_are_not_mailed_when_admin_mail_is_switched_on(world: World) -> None:
+    run_id = world.desk.crawl("move", [], now=T0, status="failed")
+    world.after_run(run_id, world.settings(), T0)  # no KN_ADMIN_EMAIL yet: recorded only
+    later = T0 + timedelta(days=30)
+    assert queue_health_events(world.engine, (OPS,), now=later, message_domain="kn.example") == 0
+    assert world.notified() == [True]
+    with world.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(emails_t)).scalar_one() == 0
+
+
 def test_scraped_evidence_is_escaped_and_injects_no_header(world: World) -> None:
     hostile = "<script>alert(1)</script>\r\nBcc: evil@example.org"
     sid = world.desk.source_id("move")

@@ -10,7 +10,7 @@ dry runs are the alert delivery's (``delivery.send_due``, ``write_dry_run``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
 from sqlalchemy.engine import Connection
@@ -29,6 +29,7 @@ MODE = "health"
 """The ``alert_emails.mode`` of health e-mails. Not a subscription mode, so article matching
 never joins an article into one (it only joins e-mails of the subscription's own mode)."""
 KIND = "health"
+MAX_EVENT_AGE = timedelta(days=2)
 
 
 def item_key(event_id: int) -> str:
@@ -55,15 +56,15 @@ def _queue(conn: Connection, admins: Sequence[str], *, now: datetime, domain: st
     # Claim the events first: an UPDATE … RETURNING takes exactly the rows still un-notified,
     # so two processes queueing at once (PostgreSQL re-checks the WHERE after the other one
     # commits; SQLite writers are serialised) never both create e-mails for one event.
-    claimed = sorted(
-        int(i)
-        for i in conn.execute(
-            update(events_t)
-            .where(events_t.c.notified.is_(False))
-            .values(notified=True)
-            .returning(events_t.c.id)
-        ).scalars()
-    )
+    rows = conn.execute(
+        update(events_t)
+        .where(events_t.c.notified.is_(False))
+        .values(notified=True)
+        .returning(events_t.c.id, events_t.c.created_at)
+    ).all()
+    # Switching KN_ADMIN_EMAIL on in a deployment that has run for months must not mail its
+    # whole history: events older than this are marked notified without an e-mail.
+    claimed = sorted(int(i) for i, created in rows if now - created <= MAX_EVENT_AGE)
     queued = 0
     for event_id in claimed:
         for recipient in admins:
