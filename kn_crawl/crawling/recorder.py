@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.runs import Drop, finish_run, record_drops, start_run
 from kn_crawl.db.store import ensure_source
 from kn_crawl.settings import Settings
@@ -54,7 +55,11 @@ class RunRecorder:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("KN_RECORD_RUNS", True):
             raise NotConfigured
-        ext = cls(crawler, get_engine(Settings.from_env().database_url))
+        engine = get_engine(Settings.from_env().database_url)
+        # `scrapy crawl` from the repository root does not go through kn-crawl's runner:
+        # bring the schema up to date here too (a no-op when it is).
+        upgrade(engine)
+        ext = cls(crawler, engine)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
