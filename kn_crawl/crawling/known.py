@@ -38,9 +38,6 @@ class KnownState:
     retry_urls: list[str] = field(default_factory=list)
     """Pages whose fetch failed transiently in the previous run."""
 
-    def is_known(self, url: str) -> bool:
-        return canonicalize_url(url) in self.articles
-
     def signature(self, url: str) -> Signature | None:
         return self.articles.get(canonicalize_url(url))
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 # How long a SQLite writer waits for another writer's lock before failing (ms).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -57,14 +54,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def get_engine(url: str) -> Engine:
     """One shared engine per URL and process (engines pool connections; make few)."""
     return make_engine(url)
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    with session_factory(engine).begin() as session:
-        yield session

@@ -126,5 +126,6 @@ def inside(el: Element, tags: Iterable[str]) -> bool:
     return any(a.tag in wanted for a in el.iterancestors())
 
 
-def is_descendant(el: Element, ancestor: Element) -> bool:
-    return any(a is ancestor for a in el.iterancestors())
+def is_within(el: Element, container: Element) -> bool:
+    """Whether ``el`` is ``container`` or inside it."""
+    return el is container or any(a is container for a in el.iterancestors())

@@ -23,6 +23,7 @@ from kn_crawl.extract.dom import (
     Element,
     has_block_children,
     inside,
+    is_within,
     lead_text_of,
     nearest_block,
     paragraphs_of,
@@ -408,9 +409,9 @@ class K21ArticlePage(_Page):
                 continue
             if not started or el.tag not in BODY_TAGS:
                 continue
-            if teaser_block is not None and _is_within(el, teaser_block):
+            if teaser_block is not None and is_within(el, teaser_block):
                 continue
-            if inside(el, SKIP_ANCESTORS) or any(_is_within(el, t) for t in taken[-3:]):
+            if inside(el, SKIP_ANCESTORS) or any(is_within(el, t) for t in taken[-3:]):
                 continue
             if el in not_body:
                 continue
@@ -470,10 +471,6 @@ def _kicker_inside(h1: Element, title: str) -> tuple[str, str] | None:
                 return first, rest
         return None
     return None
-
-
-def _is_within(el: Element, container: Element) -> bool:
-    return el is container or any(a is container for a in el.iterancestors())
 
 
 def _has_own_text(el: Element) -> bool:
