@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import (
@@ -200,6 +200,16 @@ def _save(
     ).all():
         by_fp.setdefault(fp, []).append((aid, site_id))
 
+    # The stored rows of every article the batch may touch, in one query (not one per item).
+    candidates = {
+        *by_url.values(),
+        *by_site_id.values(),
+        *(a for c in by_fp.values() for a, _ in c),
+    }
+    rows: dict[int, Any] = {
+        r["id"]: r
+        for r in conn.execute(select(articles).where(articles.c.id.in_(candidates))).mappings()
+    }
     unchanged_ids: list[int] = []
     new_alias_rows: list[dict[str, Any]] = []
     tag_rows_for: dict[int, list[tuple[str, str]]] = {}
@@ -226,11 +236,15 @@ def _save(
             counts.new += 1
             tag_rows_for[aid] = p.tags
         else:
-            current = conn.execute(select(articles).where(articles.c.id == aid)).mappings().one()
+            current = rows.get(aid) or (
+                # Inserted or changed earlier in this batch.
+                conn.execute(select(articles).where(articles.c.id == aid)).mappings().one()
+            )
             if item.legacy_url and current["url"] != item.url:
                 # An old-layout copy of an article we have: remember the URL, keep the content.
                 counts.duplicates += 1
             else:
+                rows.pop(aid, None)  # changed below: a later copy in the batch re-reads it
                 if not matched_by_url and current["url"] != item.url:
                     # Same article under its current URL, first met elsewhere (an old-layout
                     # copy): the current page becomes the article. That is a better
@@ -391,7 +405,3 @@ def _write_tags(
     ]
     if rows:
         conn.execute(article_tags.insert(), rows)
-
-
-def count_rows(conn: Connection, table: Any) -> int:
-    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
