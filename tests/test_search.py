@@ -6,9 +6,9 @@ migration."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, text, update
@@ -20,7 +20,8 @@ from kn_crawl.db.models import Article
 from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
 from kn_crawl.query import parse_query
-from kn_crawl.search import count, facets, hits, search
+from kn_crawl.search import Hit, count, facets, hits, search
+from kn_crawl.search.tagged import tag_to_list
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -223,12 +224,61 @@ def test_index_follows_updates_and_deletes(fresh_corpus: Engine) -> None:
         assert count(conn, parse_query("")) == 4
 
 
+def test_filters_follow_updates_and_deletes(fresh_corpus: Engine) -> None:
+    """On SQLite the filter values live in article_facets, kept by triggers: a changed
+    section, date or source is found at once, a deleted article no more."""
+    corpus = fresh_corpus
+    with corpus.begin() as conn:
+        move = conn.execute(text("SELECT id FROM sources WHERE name = 'move'")).scalar_one()
+        conn.execute(
+            update(Article)
+            .where(Article.url.like("%/ki/"))
+            .values(
+                section="Smart City",
+                published_at=datetime(2019, 1, 5, tzinfo=UTC),
+                source_id=move,
+            )
+        )
+    assert found(corpus, 'KI section:"Smart City"') == ["ki"]
+    assert found(corpus, 'section:"Smart City"') == ["ki", "strasse"]
+    assert found(corpus, "KI until:2020") == ["ki"]
+    assert found(corpus, "until:2020") == ["ki"]
+    assert found(corpus, "Rathaus source:move") == ["ki"]
+    assert found(corpus, "KI section:Verwaltung") == []
+    with corpus.begin() as conn:
+        conn.execute(delete(Article).where(Article.url.like("%/ki/")))
+    assert found(corpus, 'section:"Smart City"') == ["strasse"]
+    assert found(corpus, "until:2020") == []
+
+
 def test_migration_backfills_existing_articles(fresh_corpus: Engine) -> None:
     corpus = fresh_corpus
     downgrade(corpus, "0003")
     upgrade(corpus)
     assert found(corpus, "Buergerbuero") == ["buergerbuero"]
     assert found(corpus, "portal") == ["serviceportal"]
+    assert found(corpus, "portal source:move until:2025") == ["serviceportal"]
+    assert found(corpus, "Bürgeramt section:E-Government") == ["buergeramt"]
+
+
+def test_relevance_ranks_the_newest_matches_first_then_the_older(corpus: Engine) -> None:
+    q = parse_query("Bürgerbüro OR Portal OR OZG OR Intelligenz OR smart")
+    with corpus.connect() as conn:
+        full = search(conn, q, limit=50).hits
+        assert len(full) == 5
+        pages = [search(conn, q, limit=2, offset=o, rank_window=3).hits for o in (0, 2, 4)]
+    windowed = [h for page in pages for h in page]
+    # Every match exactly once across the pages.
+    assert sorted(h.id for h in windowed) == sorted(h.id for h in full)
+    newest = sorted(full, key=lambda h: -h.id)[:3]
+    older = sorted(full, key=lambda h: -h.id)[3:]
+
+    def by_score(hits: list[Hit]) -> list[int]:
+        return [h.id for h in sorted(hits, key=lambda h: (-h.score, -h.id))]
+
+    assert [h.id for h in windowed] == by_score(newest) + by_score(older)
+    # Fewer matches than the window: plain relevance.
+    assert [h.id for h in full] == by_score(full)
 
 
 @pytest.mark.parametrize(
@@ -251,3 +301,68 @@ def test_user_text_is_bound_never_inlined(corpus: Engine, q: str) -> None:
     sql = str(compiled)
     for dangerous in ("DROP", "DELETE", "1=1"):
         assert dangerous not in sql
+
+
+@pytest.fixture
+def tagged_corpus(engine: Engine) -> Engine:
+    """60 articles, one a day: "Alle" on each, "Halb" on every second, "Drittel" on every
+    third, "Selten" on two."""
+    with engine.begin() as conn:
+        source_id = ensure_source(
+            conn, name="kommune21", family="k21", title="K21", base_url="https://x/"
+        )
+    items = []
+    for n in range(60):
+        tags = ["Alle"]
+        tags += ["Halb"] if n % 2 == 0 else []
+        tags += ["Drittel"] if n % 3 == 0 else []
+        tags += ["Selten"] if n in (7, 42) else []
+        items.append(
+            article(
+                f"a{n}",
+                f"Meldung Nummer {n}",
+                tags=tags,
+                section="Verwaltung" if n % 4 else "Smart City",
+                published_at=datetime(2024, 1, 1, 12, tzinfo=BERLIN) + timedelta(days=n),
+            )
+        )
+    ArticleStore(engine).save(source_id, "kommune21", items, now=NOW)
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("tag:Alle tag:Halb", lambda n: n % 2 == 0),  # both common: the date index walk
+        ("tag:Halb tag:Drittel", lambda n: n % 6 == 0),
+        ("tag:Selten tag:Alle", lambda n: n in (7, 42)),  # one rare: its list
+        ("tag:Alle since:2024-02-01", lambda n: n >= 31),
+        ('tag:Halb -section:"Smart City"', lambda n: n % 2 == 0 and n % 4 != 0),
+        ("tag:Halb -tag:Drittel until:2024-02-01", lambda n: n % 2 == 0 and n % 3 and n < 31),
+        ("tag:Fehlt tag:Alle", lambda n: False),
+    ],
+)
+@pytest.mark.parametrize("page_size", [1, 7, 100])
+def test_tag_filters_page_newest_first_by_either_plan(
+    tagged_corpus: Engine, q: str, expected: Callable[[int], bool], page_size: int
+) -> None:
+    """Common tags walk the date index, a rare one reads its list (which one depends on the
+    page size too); both give every match once, newest first."""
+    want = [f"Meldung Nummer {n}" for n in reversed(range(60)) if expected(n)]
+    got: list[str] = []
+    with tagged_corpus.connect() as conn:
+        query = parse_query(q, now=NOW)
+        for offset in range(0, 60, page_size):
+            page = search(conn, query, limit=page_size, offset=offset, order="date")
+            got += [h.title for h in page.hits]
+        assert count(conn, query) == len(want)
+    assert got == want
+
+
+def test_tag_plan_walks_for_common_tags_and_lists_a_rare_one(tagged_corpus: Engine) -> None:
+    with tagged_corpus.connect() as conn:
+        assert tag_to_list(conn, ["alle", "halb"], 1) is None
+        assert tag_to_list(conn, ["alle", "halb"], 100) == "halb"
+        assert tag_to_list(conn, ["alle", "selten"], 1) == "selten"
+        assert tag_to_list(conn, ["fehlt", "alle"], 1) == "fehlt"
+        assert tag_to_list(conn, [], 20) is None

@@ -1,4 +1,4 @@
-"""Names of the full-text search objects that migration 0004 creates by hand-written DDL.
+"""Names of the search objects that migrations 0004 and 0005 create by hand-written DDL.
 
 They are not SQLAlchemy tables (SQLite FTS5 virtual tables and their shadow tables cannot be
 declared; PostgreSQL's ``article_search`` is maintained only by a trigger), so this module tells
@@ -14,7 +14,7 @@ from alembic.operations import ops
 from alembic.util.langhelpers import DispatchPriority, PriorityDispatchResult
 
 SQLITE_FTS_TABLES = ("articles_fts", "search_words_trigram")
-SQLITE_TABLES = ("search_words",)
+SQLITE_TABLES = ("search_words", "article_facets")
 # FTS5 keeps its index in shadow tables named after the virtual table.
 _FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
 POSTGRESQL_TABLES = ("article_search",)

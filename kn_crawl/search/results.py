@@ -8,19 +8,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, null, select
+from sqlalchemy import Select, Subquery, func, null, select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import Article, ArticleTag, Source, Tag
 from kn_crawl.queries import tags_of
 from kn_crawl.query.matching import highlight, snippet
 from kn_crawl.query.model import Query
-from kn_crawl.search.filters import filter_conditions, hits
+from kn_crawl.search.filters import filter_conditions, filter_table, hits
 from kn_crawl.search.periods import month_of
-from kn_crawl.search.tagged import tag_id_of, tagged_count, tagged_newest
+from kn_crawl.search.tagged import tag_id_of, tag_to_list, tagged_count, tagged_newest
 from kn_crawl.tags import tag_key
 
 Segments = list[tuple[str, bool]]
+# Relevance ranks the newest this many matches first (see _by_relevance); facet counts of a
+# larger result count this many matches (see facets).
+RANK_WINDOW = 20_000
 Order = Literal["relevance", "date"]
 
 
@@ -51,30 +54,81 @@ class SearchPage:
 
 
 def _ranked_ids(
-    conn: Connection, query: Query, order: Order, limit: int, offset: int
+    conn: Connection, query: Query, order: Order, limit: int, offset: int, rank_window: int
 ) -> list[tuple[int, float]]:
     """Step one: only (id, score) of one page, so the sort handles narrow rows."""
     tag_id = _single_tag(conn, query)
     if tag_id is not None:
         return [(i, 0.0) for i in tagged_newest(conn, tag_id, limit=limit, offset=offset)]
+    on = filter_table(conn)
     if not query.groups and not query.excluded:
-        # Filters only: one pass over articles, newest first (the date index can drive it).
+        # Filters only: one pass, newest first. When the Stichwörter are common, the date
+        # index drives it and each article's tags are looked up; else the rarest one's
+        # articles are read, checked for the others and sorted.
+        keys = [tag_key(t) for t in query.tags]
+        listed = tag_to_list(conn, keys, limit + offset)
         newest = (
-            select(Article.id)
-            .where(*filter_conditions(query))
-            .order_by(Article.published_at.desc(), Article.id.desc())
+            select(on.id)
+            .select_from(on.table)
+            .where(*filter_conditions(query, on, listed_tags=[] if listed is None else [listed]))
+            .order_by(on.published_at.desc(), on.id.desc())
         )
+        if keys and listed is None:
+            newest = newest.with_hint(on.table, f"INDEXED BY {on.date_index}", "sqlite")
         return [(int(i), 0.0) for i in conn.execute(newest.limit(limit).offset(offset)).scalars()]
     matched = hits(query, conn)
-    stmt = select(matched.c.id, matched.c.score)
     if order == "relevance" and query.groups:
-        # Ties in score are rare; breaking them by id keeps the sort inside the index.
-        stmt = stmt.order_by(matched.c.score.desc(), matched.c.id.desc())
-    else:
-        stmt = stmt.join(Article, Article.id == matched.c.id).order_by(
-            Article.published_at.desc(), Article.id.desc()
-        )
-    return [(int(i), float(s or 0.0)) for i, s in conn.execute(stmt.limit(limit).offset(offset))]
+        return _by_relevance(conn, matched, limit, offset, rank_window)
+    stmt = (
+        select(matched.c.id, matched.c.score)
+        .join(on.table, on.id == matched.c.id)
+        .order_by(on.published_at.desc(), on.id.desc())
+    )
+    return _pairs(conn, stmt.limit(limit).offset(offset))
+
+
+def _pairs(conn: Connection, stmt: Select[int, float]) -> list[tuple[int, float]]:
+    return [(int(i), float(s or 0.0)) for i, s in conn.execute(stmt)]
+
+
+def _by_relevance(
+    conn: Connection, matched: Subquery, limit: int, offset: int, window: int
+) -> list[tuple[int, float]]:
+    """Relevance order: the newest ``window`` matches ranked by score, then the older ones
+    ranked by score among themselves.
+
+    Scoring a match costs about a microsecond (bm25 on SQLite), so ranking every match of a
+    word found in 200,000 articles of a large database took longer than a search may take.
+    Reading the matches newest first is nearly free (the full-text index is in id order,
+    and ids follow collection), so only the newest ``window`` are scored for the first
+    pages. Below that many matches — every query on a database of a few years of these
+    sites — the order is plain relevance. Ties in score are broken by id, newest first.
+    """
+    newest = (
+        select(matched.c.id, matched.c.score)
+        .order_by(matched.c.id.desc())
+        .limit(window)
+        .subquery("newest")
+    )
+    ranked = _pairs(
+        conn,
+        select(newest.c.id, newest.c.score)
+        .order_by(newest.c.score.desc(), newest.c.id.desc())
+        .limit(limit)
+        .offset(offset),
+    )
+    if offset + limit <= window:
+        return ranked
+    # A page past the window: what is left of the window, then the older matches.
+    oldest_in_window = select(func.min(newest.c.id)).scalar_subquery()
+    older = (
+        select(matched.c.id, matched.c.score)
+        .where(matched.c.id < oldest_in_window)
+        .order_by(matched.c.score.desc(), matched.c.id.desc())
+        .limit(offset + limit - max(offset, window))
+        .offset(max(0, offset - window))
+    )
+    return ranked + _pairs(conn, older)
 
 
 def search(
@@ -85,9 +139,12 @@ def search(
     offset: int = 0,
     order: Order = "relevance",
     with_total: bool = True,
+    rank_window: int = RANK_WINDOW,
 ) -> SearchPage:
-    """One page of matching articles with highlighted title and snippet."""
-    ranked = _ranked_ids(conn, query, order, limit, offset)
+    """One page of matching articles with highlighted title and snippet.
+
+    By relevance, the newest ``rank_window`` matches come first (see ``_by_relevance``)."""
+    ranked = _ranked_ids(conn, query, order, limit, offset, rank_window)
     ids = [i for i, _ in ranked]
     rows = {
         r[0]: r
@@ -166,15 +223,17 @@ def facets(
     """Counts of the matching articles by source, section, Stichwort and month.
 
     Source, section and month come from one grouped pass over the matches (a few thousand
-    groups at most), Stichwörter from a second one. With ``sample``, only the first ``sample``
-    matches (most relevant, else newest) are counted: a broad query on a large database then
-    answers in bounded time, and the UI says that the counts are a sample.
+    groups at most), Stichwörter from a second one. With ``sample``, only the newest ``sample``
+    matches are counted (last collected for a text search, last published for filters alone):
+    a broad query on a large database then answers in bounded time, and the UI says that the
+    counts are a sample.
     """
     matched = hits(query, conn)
     if sample is not None:
         first = select(matched.c.id)
         if query.groups:
-            first = first.order_by(matched.c.score.desc(), matched.c.id.desc())
+            # The newest matches in the index's order: no score, no sort.
+            first = first.order_by(matched.c.id.desc())
         else:
             first = first.join(Article, Article.id == matched.c.id).order_by(
                 Article.published_at.desc(), Article.id.desc()

@@ -11,14 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    column,
+    func,
+    literal,
+    select,
+    table,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import literal_column
 
+from kn_crawl.db.models import UTCDateTime
 from kn_crawl.query.fold import tokens
 from kn_crawl.query.model import Query, Term
 
 FTS = table("articles_fts", column("rowid"))
+# Migration 0005: each article's filter values in a narrow row (see filters.filter_conditions).
+FACETS = table(
+    "article_facets",
+    column("article_id", Integer),
+    column("source_id", Integer),
+    column("section_key", String),
+    column("published_at", UTCDateTime()),
+)
 WORDS = table("search_words_trigram", column("word"))
 # bm25 weights of title, kicker, teaser, body: a word in the headline counts most.
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)

@@ -8,6 +8,8 @@ switch point is where both cost about the same: ``tag_count² ≈ articles × ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 
@@ -26,12 +28,38 @@ def tagged_count(conn: Connection, tag_id: int) -> int:
     )
 
 
+def _article_estimate(conn: Connection) -> int:
+    # max(id) is an index look-up, count(*) a scan; as a size estimate it is good enough.
+    return int(conn.execute(select(func.max(Article.id))).scalar() or 0)
+
+
+def tag_to_list(conn: Connection, keys: Sequence[str], wanted: int) -> str | None:
+    """Of the ``tag:`` filters ``keys``, the one whose articles to read as a list (the rarest),
+    or None when walking the date index and looking up each article's tags finds ``wanted``
+    articles sooner.
+
+    The walk reads about ``articles × wanted / matches`` rows, the matches estimated as if
+    the tags were independent; the list reads the rarest tag's articles.
+    """
+    articles = max(_article_estimate(conn), 1)
+    counts: dict[str, int] = {}
+    for key in keys:
+        tag_id = tag_id_of(conn, key)
+        counts[key] = 0 if tag_id is None else tagged_count(conn, tag_id)
+    if not counts:
+        return None
+    rarest = min(counts, key=lambda k: counts[k])
+    matches = float(articles)
+    for n in counts.values():
+        matches = matches * n / articles
+    walk = articles * wanted / matches if matches else float("inf")
+    return None if walk < counts[rarest] else rarest
+
+
 def tagged_newest(conn: Connection, tag_id: int, *, limit: int, offset: int = 0) -> list[int]:
     """Ids of the article with this tag, newest first, one page."""
-    wanted = limit + offset
-    # max(id) is an index look-up, count(*) a scan; as a size estimate it is good enough.
-    articles = int(conn.execute(select(func.max(Article.id))).scalar() or 0)
-    if tagged_count(conn, tag_id) ** 2 > articles * wanted:
+    articles = _article_estimate(conn)
+    if tagged_count(conn, tag_id) ** 2 > articles * (limit + offset):
         has_tag = exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == tag_id)
         stmt = (
             select(Article.id)

@@ -13,6 +13,7 @@ from kn_crawl.query import parse_query
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
 from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
+from kn_crawl.search.results import RANK_WINDOW
 from kn_crawl.search.sources import source_health
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
@@ -20,8 +21,9 @@ from kn_crawl.web.charts import weekly_chart
 from kn_crawl.web.params import PAGE_SIZE, order, page_number, parsed_query, query_text
 
 bp = Blueprint("views", __name__)
-# Facets of a broader result list count its first matches only (bounded page time).
-FACET_SAMPLE = 20_000
+# Facets of a broader result list count its newest matches only (bounded page time); the
+# same number bounds the matches that relevance ranks first.
+FACET_SAMPLE = RANK_WINDOW
 
 
 def refine(q: str, addition: str) -> str:
