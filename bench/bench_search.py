@@ -53,13 +53,13 @@ BATCH = 20_000
 TAIL_TAGS = 6_000
 
 QUERIES = [
-    "Bürgerbüro",
-    "Buergerbuero",
+    "Bürgeramt",
+    "Buergeramt",
     "OZG",
     "Onlinezugangsgesetz",
     "portal",
     "E-Akte",
-    '"digitale Verwaltung"',
+    '"elektronische Akte"',
     "Glasfaser OR Breitband",
     "KI",
     "Serviceportal Dortmund",
@@ -294,7 +294,7 @@ def run_queries(path: Path, repeat: int) -> None:
                 max(3, repeat // 3),
             )
         report("facet counts of a broad query (exact)", facet_times)
-        report("facet counts, first 20,000 matches (web)", sampled_times)
+        report("facet counts, newest 20,000 matches (web)", sampled_times)
         for q in BROAD_QUERIES:
             print(f"    {q!r}: {count(conn, parse_query(q)):,} matches")
         counts = {n: conn.exec_driver_sql(f"SELECT count(*) FROM {n}").scalar() for n in
