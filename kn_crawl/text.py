@@ -34,6 +34,9 @@ _SPACES = dict.fromkeys(
     [0x00A0, 0x1680, 0x180E, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000], " "
 )
 _CLEAN_TABLE = {**_INVISIBLE, **_SPACES}
+# str.translate with a dict looks up every character in Python; most texts contain none of
+# these, and a regex character class finds that out at C speed (~10x faster).
+_CLEAN_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _CLEAN_TABLE) + "]")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -48,7 +51,8 @@ def clean_text(value: str | None) -> str | None:
     if "&" in value:
         value = html.unescape(value)
     if not value.isascii():
-        value = value.translate(_CLEAN_TABLE)
+        if _CLEAN_CHARS.search(value):
+            value = value.translate(_CLEAN_TABLE)
         # Decomposed umlauts (u + U+0308, common from macOS copy-paste) would not
         # compare equal to composed ones.
         if not unicodedata.is_normalized("NFC", value):

@@ -8,6 +8,7 @@ the difference matters.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize_url
@@ -85,6 +86,9 @@ def _netloc(parts: SplitResult, scheme: str) -> str:
     return f"{userinfo}@{host}" if at else host
 
 
+# A crawl canonicalises the same URLs over and over (every link of every page is checked
+# against the known articles); w3lib's canonicalisation costs ~30 µs a call.
+@lru_cache(maxsize=65_536)
 def canonicalize_url(url: str) -> str:
     """Canonical form of an http(s) URL, for dedupe keys. Idempotent.
 

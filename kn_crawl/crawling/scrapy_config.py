@@ -47,6 +47,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "STATS_DUMP": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "DEFAULT_DROPITEM_LOG_LEVEL": "INFO",
+        "LOG_FORMATTER": "kn_crawl.crawling.logformat.QuietLogFormatter",
         "ITEM_PIPELINES": {
             "pipelines.normalize.NormalizePipeline": 100,
             "pipelines.validate.ValidatePipeline": 200,

@@ -29,6 +29,10 @@ class K21Spider(NewsSpider):
         self.article_urls_requested: set[str] = set()
         self.type_labels: dict[str, str] = {}
         self.other_urls: set[str] = set()
+        # Links as written in the page (absolute or root-relative, so they mean the same on
+        # every page) that were looked at already: menus, footers and related lists repeat.
+        self.hrefs_seen: set[str] = set()
+        self.listing_urls_requested: set[str] = set()
         self._saw_news = False
         self.known_legacy: dict[str, str] = {}
 
@@ -233,8 +237,12 @@ class K21Spider(NewsSpider):
             else:
                 self.crawler.stats.inc_value("kn/listing_depth_limit")
         if self.backfill:
+            # Every listing page links every section: request each once here, rather than
+            # hundreds of times into Scrapy's duplicate filter.
             for url in page.section_urls():
-                yield self._listing_request(url, self.parse_listing, 0)
+                if url not in self.listing_urls_requested:
+                    self.listing_urls_requested.add(url)
+                    yield self._listing_request(url, self.parse_listing, 0)
 
     def parse_article(self, response: Response) -> list[Any]:
         return list(self._parse_article(response))
@@ -262,7 +270,12 @@ class K21Spider(NewsSpider):
         yield item
         # Related teasers, "Mehr zum Thema" links and the rest: every article link counts.
         for a in page.root.iter("a"):
-            url = page.abs(a.get("href"))
+            href = a.get("href")
+            if href is None or href in self.hrefs_seen:
+                continue
+            if href.startswith(("http://", "https://", "/")) and len(self.hrefs_seen) < 100_000:
+                self.hrefs_seen.add(href)
+            url = page.abs(href)
             if url is None or url in self.article_urls_requested or url in self.other_urls:
                 continue
             if is_article_url(url, self.base_url):
