@@ -1,3 +1,4 @@
 from kn_crawl.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned child process imports this module
+    main()

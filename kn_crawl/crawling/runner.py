@@ -1,13 +1,22 @@
-"""Run crawls in this process with Scrapy's CrawlerProcess.
+"""Run crawls with Scrapy's CrawlerProcess.
 
-The Twisted reactor cannot be restarted, so one process runs one crawl session (one or more
-sources side by side). The scheduler runs each crawl in a child process for that reason.
+The Twisted reactor cannot be restarted, so one process runs one crawl session. A crawl of
+several sources runs each source in a child process of its own, ``KN_CRAWL_PROCESSES`` at a
+time: Scrapy uses one core per process, and a crawl spends most of its CPU parsing pages, so
+sources side by side use the machine's other cores (and a source that crashes its process
+takes no other source with it). One source, or ``KN_CRAWL_PROCESSES=1``, runs in this
+process. The scheduler runs each source's crawl as a child ``kn-crawl crawl SOURCE``.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -16,8 +25,11 @@ from scrapy.settings import Settings as ScrapySettings
 from kn_crawl.crawling.scrapy_config import scrapy_settings
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.migrate import upgrade
+from kn_crawl.db.runs import fail_run_of_process
 from kn_crawl.settings import Settings
 from kn_crawl.sources import spider_for
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +48,31 @@ def run_crawl(
     full: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl ``sources`` now and block until all are done. Migrates the database first."""
-    classes = {name: spider_for(name) for name in sources}
+    for name in sources:
+        spider_for(name)  # an unknown source fails here, before anything starts
     upgrade(get_engine(settings.database_url))
+    urls = dict(base_urls or {})
+    extra = dict(extra_settings or {})
+    if len(sources) > 1 and settings.crawl_processes > 1:
+        return _crawl_side_by_side(sources, settings, urls, extra, full)
+    return crawl_here(sources, settings, urls, extra, full)
+
+
+def crawl_here(
+    sources: Sequence[str],
+    settings: Settings,
+    base_urls: Mapping[str, str],
+    extra_settings: Mapping[str, Any],
+    full: bool,
+) -> list[CrawlOutcome]:
+    """Crawl ``sources`` in this process (once per process: the reactor cannot restart)."""
     values = scrapy_settings(settings)
-    values.update(extra_settings or {})
+    values.update(extra_settings)
     process = CrawlerProcess(ScrapySettings(values))
     crawlers: list[tuple[str, Crawler]] = []
-    for name, cls in classes.items():
-        crawler = process.create_crawler(cls)
-        url = (base_urls or {}).get(name)
+    for name in sources:
+        crawler = process.create_crawler(spider_for(name))
+        url = base_urls.get(name)
         process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
         crawlers.append((name, crawler))
     process.start()
@@ -59,3 +87,79 @@ def run_crawl(
             )
         )
     return outcomes
+
+
+def _child(
+    name: str,
+    settings: Settings,
+    base_urls: Mapping[str, str],
+    extra_settings: Mapping[str, Any],
+    full: bool,
+    results: Connection,
+) -> None:
+    outcome = crawl_here([name], settings, base_urls, extra_settings, full)[0]
+    results.send(outcome)
+    results.close()
+
+
+def _crawl_side_by_side(
+    sources: Sequence[str],
+    settings: Settings,
+    base_urls: Mapping[str, str],
+    extra_settings: Mapping[str, Any],
+    full: bool,
+) -> list[CrawlOutcome]:
+    # spawn, not fork: a forked child would inherit this process's threads, open database
+    # connections and (in the demo) the mirror's sockets.
+    context = multiprocessing.get_context("spawn")
+    pending = list(sources)
+    running: dict[Any, tuple[str, BaseProcess, Connection]] = {}
+    outcomes: dict[str, CrawlOutcome] = {}
+    while pending or running:
+        while pending and len(running) < settings.crawl_processes:
+            name = pending.pop(0)
+            receiver, sender = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_child,
+                args=(name, settings, base_urls, extra_settings, full, sender),
+                name=f"kn-crawl {name}",
+            )
+            child.start()
+            sender.close()
+            running[child.sentinel] = (name, child, receiver)
+        try:
+            finished = wait(list(running))
+        except KeyboardInterrupt:
+            # Ctrl-C reached the children too (same process group): they finish their
+            # crawls' bookkeeping and exit. Start nothing new; wait for them.
+            logger.warning("interrupted: waiting for the running crawls to stop")
+            pending.clear()
+            continue
+        for sentinel in finished:
+            name, ended, receiver = running.pop(sentinel)
+            outcomes[name] = _outcome_of(name, ended, receiver, settings)
+    return [outcomes[name] for name in sources]
+
+
+def _outcome_of(
+    name: str, process: BaseProcess, receiver: Connection, settings: Settings
+) -> CrawlOutcome:
+    process.join()
+    try:
+        if receiver.poll():
+            outcome = receiver.recv()
+            if isinstance(outcome, CrawlOutcome):
+                return outcome
+    except (EOFError, OSError):
+        pass
+    finally:
+        receiver.close()
+    # Killed or crashed: its run (if it got as far as starting one) is marked failed here,
+    # so the summary shows it and nothing stays "running".
+    reason = f"process gone (exit code {process.exitcode})"
+    logger.error("the crawl of %s ended without a result: %s", name, reason)
+    run_id = None
+    if process.pid is not None:
+        with get_engine(settings.database_url).begin() as conn:
+            run_id = fail_run_of_process(conn, process.pid, reason, datetime.now(UTC))
+    return CrawlOutcome(source=name, run_id=run_id, finish_reason=reason)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import CrawlRun, DroppedItem, table_of
@@ -99,3 +99,20 @@ def record_drops(
             for d in drops
         ],
     )
+
+
+def fail_run_of_process(conn: Connection, pid: int, reason: str, now: datetime) -> int | None:
+    """The run a process left "running" when it died, marked failed; its id (None if that
+    process had not started a run yet)."""
+    run_id = conn.execute(
+        select(runs_t.c.id)
+        .where(runs_t.c.pid == pid, runs_t.c.status == "running")
+        .order_by(runs_t.c.id.desc())
+    ).scalar()
+    if run_id is not None:
+        conn.execute(
+            update(runs_t)
+            .where(runs_t.c.id == run_id)
+            .values(status="failed", finish_reason=reason, finished_at=now)
+        )
+    return run_id

@@ -1,0 +1,114 @@
+"""A crawl of several sources runs each source in a process of its own (KN_CRAWL_PROCESSES):
+the same results as one process, and a source whose process dies takes no other with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kn_crawl.mirror import Mirror
+from tests.crawling import REPO, Db, crawl
+
+SOURCES = ("kommune21", "move", "stadtundwerk")
+
+
+def test_sources_side_by_side_store_what_one_process_stores(tmp_path: Path) -> None:
+    with Mirror() as mirror:
+        one = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+        side_by_side = f"sqlite:///{tmp_path / 'three.sqlite3'}"
+        first = crawl(one, mirror, env={"KN_CRAWL_PROCESSES": "1"})
+        second = crawl(side_by_side, mirror, env={"KN_CRAWL_PROCESSES": "3"})
+        expected = {s: len(mirror.expected_articles(s)) for s in SOURCES}
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert second.returncode == 0, second.stderr[-2000:]
+    a, b = Db(one), Db(side_by_side)
+    try:
+        assert a.articles_by_source() == b.articles_by_source()
+        assert b.articles_by_source() == expected
+        def content(db: Db) -> dict[str, tuple[object, ...]]:
+            return {
+                url: (row.title, row.teaser, row.published_at, row.section, tuple(tags))
+                for url, (row, tags) in db.articles().items()
+            }
+
+        assert content(a) == content(b)
+        runs = b.runs()
+        assert sorted(r.source for r in runs) == sorted(SOURCES)
+        assert {r.status for r in runs} == {"ok"}
+        # Each source in its own process.
+        assert len({r.pid for r in runs}) == 3
+    finally:
+        a.close()
+        b.close()
+
+
+def _crawl_children(pid: int) -> list[int]:
+    """The spawned crawl processes of ``pid`` (not multiprocessing's resource tracker)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = []
+    for child in map(int, children):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            found.append(child)
+    return found
+
+
+def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        args = [sys.executable, "-m", "kn_crawl", "crawl", "--no-hooks"]
+        for source in SOURCES:
+            args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KN_")},
+            "KN_DATABASE_URL": url,
+            "KN_AUTOTHROTTLE_START_DELAY": "0",
+            # Slow enough that every source is still crawling when one is killed.
+            "KN_DOWNLOAD_DELAY": "0.05",
+            "KN_CRAWL_PROCESSES": "3",
+        }
+        proc = subprocess.Popen(
+            args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        db = Db(url)
+        victim = None
+        try:
+            deadline = time.monotonic() + 60
+            while victim is None and time.monotonic() < deadline:
+                children = _crawl_children(proc.pid)
+                running = {r.pid for r in db.runs() if r.status == "running"} if children else set()
+                started = [c for c in children if c in running]
+                if len(children) == 3 and started:
+                    victim = started[0]
+                else:
+                    time.sleep(0.1)
+            assert victim is not None, "the three crawl processes never all started"
+            os.kill(victim, signal.SIGKILL)
+            out, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        runs = db.runs()
+        db.close()
+    assert proc.returncode != 0
+    killed = [r for r in runs if r.pid == victim]
+    assert len(killed) == 1
+    assert killed[0].status == "failed"
+    assert killed[0].finish_reason == f"process gone (exit code -{int(signal.SIGKILL)})"
+    assert killed[0].finished_at is not None
+    others = [r for r in runs if r.pid != victim]
+    assert sorted(r.source for r in others + killed) == sorted(SOURCES)
+    assert {r.status for r in others} == {"ok"}
+    # The summary shows all three, the killed one as failed.
+    assert "failed" in out and all(source in out for source in SOURCES), out + err
