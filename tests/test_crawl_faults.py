@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kn_crawl.db.engine import make_engine
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.mirror import Mirror
 from tests.crawling import Db, crawl
 
@@ -101,4 +103,36 @@ def test_same_database_twice_at_once_loses_nothing(mirror: Mirror, tmp_path: Pat
     assert len(db.revisions()) == 1
     runs = db.runs()[1:]
     assert sorted(r.articles_updated for r in runs) == [0, 1]
+    db.close()
+
+
+def test_a_batch_the_database_refuses_is_rolled_back_and_the_rest_stored(
+    mirror: Mirror, tmp_path: Path
+) -> None:
+    """The database refuses one article (a trigger raising, as a full disk or a constraint
+    would): its batch's transaction is rolled back, nothing of it is half-written, the other
+    batches are stored, and the run is marked failed so the next one fetches them again."""
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    refused = mirror.expected_articles("move")[7].title
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.title = "
+            f"'{refused.replace(chr(39), chr(39) * 2)}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    engine.dispose()
+    out = crawl(db_url, mirror, ["move"], env={"KN_STORE_BATCH_SIZE": "5"})
+    assert out.returncode == 1
+    assert "could not store" in out.stderr
+    assert "Traceback" not in out.stderr
+    db = Db(db_url)
+    [run] = db.runs()
+    assert run.status == "failed"
+    stored = db.articles()
+    assert refused not in {row.title for row, _ in stored.values()}
+    # Only the refused article's batch is missing; what was stored is whole (tags included).
+    assert 35 - 5 <= len(stored) < 35
+    assert run.articles_new == len(stored)
+    assert all(tags for _, tags in stored.values())
     db.close()
