@@ -1,17 +1,9 @@
-"""Write articles to the database in small batches, one transaction per batch.
-
-Batches are written by one writer thread, in order: SQLite and the database drivers do their
-work (the full-text index triggers above all) without holding Python's GIL, so a batch is
-stored on another core while the crawl goes on parsing pages. Results come back to the
-crawl's thread, which alone touches Scrapy's stats.
-"""
+"""Write articles to the database in small batches, one transaction per batch."""
 
 from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -29,16 +21,6 @@ logger = logging.getLogger(__name__)
 # Flush at least this often, so a killed crawl loses at most a few seconds of work
 # (lost items are simply fetched again by the next run).
 MAX_BUFFER_AGE_S = 2.0
-# Batches handed to the writer and not yet stored; the crawl waits beyond this (memory stays
-# bounded when the database is slower than the crawl).
-MAX_PENDING_BATCHES = 4
-
-
-@dataclass(frozen=True, slots=True)
-class _Written:
-    batch: list[ArticleItem]
-    counts: StoreCounts | None
-    error: SQLAlchemyError | None = None
 
 
 class StorePipeline:
@@ -54,8 +36,6 @@ class StorePipeline:
         self.buffer_since = 0.0
         self.store: ArticleStore | None = None
         self.source = ""
-        self.writer: ThreadPoolExecutor | None = None
-        self.pending: list[Future[_Written]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -73,7 +53,6 @@ class StorePipeline:
         self.store = ArticleStore(get_engine(self.database_url))
         assert self.crawler.spider is not None
         self.source = self.crawler.spider.name
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kn-store")
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, UrlAlias):
@@ -81,7 +60,6 @@ class StorePipeline:
             return item
         if not isinstance(item, ArticleItem):
             return item
-        self._collect(wait=False)
         if not self.buffer:
             self.buffer_since = time.monotonic()
         self.buffer.append(item)
@@ -94,9 +72,6 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self.flush()
-        self._collect(wait=True)
-        if self.writer is not None:
-            self.writer.shutdown(wait=True)
         if self.aliases and self.store is not None:
             source_id = self.stats.get_value("kn/source_id")
             if source_id is not None:
@@ -108,47 +83,32 @@ class StorePipeline:
                     logger.error("could not store %d URL aliases: %s", len(self.aliases), exc)
 
     def flush(self) -> None:
-        """Hand the buffered articles to the writer thread as one batch."""
-        if not self.buffer or self.store is None or self.writer is None:
+        if not self.buffer or self.store is None:
             return
         batch, self.buffer = self.buffer, []
         source_id = self.stats.get_value("kn/source_id")
         if source_id is None:
             raise RuntimeError("no source id: is the RunRecorder extension enabled?")
-        run_id = self.stats.get_value("kn/run_id")
-        self.pending.append(
-            self.writer.submit(self._write, self.store, int(source_id), batch, run_id)
-        )
-        if len(self.pending) > MAX_PENDING_BATCHES:
-            self._collect(wait=True, keep=MAX_PENDING_BATCHES)
-
-    def _write(
-        self, store: ArticleStore, source_id: int, batch: list[ArticleItem], run_id: Any
-    ) -> _Written:
-        """In the writer thread: one transaction for the batch; no Scrapy objects touched."""
         try:
-            counts = store.save(source_id, self.source, batch, now=datetime.now(UTC), run_id=run_id)
+            counts = self.store.save(
+                int(source_id),
+                self.source,
+                batch,
+                now=datetime.now(UTC),
+                run_id=self.stats.get_value("kn/run_id"),
+            )
         except SQLAlchemyError as exc:
-            return _Written(batch, None, exc)
-        return _Written(batch, counts)
-
-    def _collect(self, *, wait: bool, keep: int = 0) -> None:
-        """Count the batches the writer has stored (all but ``keep`` of them with ``wait``)."""
-        while self.pending and (self.pending[0].done() or (wait and len(self.pending) > keep)):
-            written = self.pending.pop(0).result()
-            if written.error is None:
-                assert written.counts is not None
-                self._count(written.counts)
-                continue
             # The batch's transaction was rolled back: nothing half-written. The articles
             # are fetched again by the next run; this run is marked failed.
-            self.stats.inc_value("kn/store_failed", len(written.batch))
+            self.stats.inc_value("kn/store_failed", len(batch))
             logger.error(
                 "could not store %d articles (%s): %s",
-                len(written.batch),
-                type(written.error).__name__,
-                ", ".join(item.url for item in written.batch),
+                len(batch),
+                type(exc).__name__,
+                ", ".join(item.url for item in batch),
             )
+            return
+        self._count(counts)
 
     def _count(self, counts: StoreCounts) -> None:
         self.stats.inc_value("kn/articles_new", counts.new)
