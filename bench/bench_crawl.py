@@ -5,9 +5,14 @@
 1. serves the large mirror in a separate process (so it does not share our GIL),
 2. warm-up: a real crawl into a scratch database, recording every URL it fetched (this also
    fills the mirror's page cache, so both timed runs see the same server),
-3. no-op: Scrapy fetches exactly those URLs with an empty callback (the ceiling),
-4. real: the real crawl again, into a fresh SQLite database.
-Prints pages/s of both, their ratio, CPU ms per page and peak memory of each run.
+3. no-op: Scrapy sends exactly those requests (redirect hops and robots.txt included, no
+   redirect followed) with an empty callback (the ceiling),
+4. real: the real crawl again, into a fresh SQLite database;
+3 and 4 twice: all sources in one process (``kn-crawl crawl``'s default), and a process per
+source, ``--processes`` at a time (default the CPU cores), as ``kn-crawl crawl`` runs them
+with KN_CRAWL_PROCESSES set.
+Prints responses ("pages") per second of both, their ratio, CPU ms per response and peak
+memory of each run.
 Target: real ≥ 70 % of the ceiling, peak memory < 300 MB.
 """
 
@@ -43,20 +48,72 @@ def start_mirror(size: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
 
 
 def child(*args: str) -> dict[str, float]:
+    return children([list(args)], 1)
+
+
+def children(runs: list[list[str]], at_once: int) -> dict[str, float]:
+    """Run crawl_child.py once per argument list, ``at_once`` at a time (as ``kn-crawl
+    crawl`` runs sources with KN_CRAWL_PROCESSES); figures summed, wall time from the first
+    crawl's start to the last one's end (process start-up of the first one left out)."""
     env = dict(os.environ)
-    out = subprocess.run(
-        [sys.executable, str(HERE / "crawl_child.py"), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    queue = list(runs)
+    running: list[subprocess.Popen[str]] = []
+    results = []
+    while queue or running:
+        while queue and len(running) < at_once:
+            running.append(
+                subprocess.Popen(
+                    [sys.executable, str(HERE / "crawl_child.py"), *queue.pop(0)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
+            )
+        done = running.pop(0)
+        out, _ = done.communicate()
+        if done.returncode:
+            raise RuntimeError(f"crawl_child.py failed with exit code {done.returncode}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return {
+        "mode": results[0]["mode"],
+        "pages": sum(r["pages"] for r in results),
+        "wall_s": max(r["ended_at"] for r in results) - min(r["started_at"] for r in results),
+        "cpu_s": sum(r["cpu_s"] for r in results),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+        "rss_sum_mb": sum(r["peak_rss_mb"] for r in results),
+        "new": sum(r["new"] for r in results),
+    }
+
+
+def report(layout: str, noop: dict[str, float], real: dict[str, float]) -> float:
+    print(f"{layout}:")
+    for run in (noop, real):
+        pps = run["pages"] / run["wall_s"]
+        cpu_ms = 1000 * run["cpu_s"] / max(run["pages"], 1)
+        print(
+            f"  {run['mode']:>5}: {run['pages']:>6} pages in {run['wall_s']:7.2f} s = "
+            f"{pps:7.1f} pages/s, CPU {cpu_ms:5.2f} ms/page, peak RSS {run['peak_rss_mb']} MB"
+            + (
+                f" (processes together {run['rss_sum_mb']:.0f} MB)"
+                if run["rss_sum_mb"] != run["peak_rss_mb"]
+                else ""
+            )
+            + (f", {run['new']} articles stored" if run["mode"] == "real" else "")
+        )
+    ratio = (real["pages"] / real["wall_s"]) / (noop["pages"] / noop["wall_s"])
+    print(f"  ratio real/noop pages/s: {ratio:.0%} (target >= 70%)")
+    return ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=5000, help="articles in the mirror")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="crawl processes at a time in the per-source layout (KN_CRAWL_PROCESSES)",
+    )
     args = parser.parse_args()
     mirror, bases = start_mirror(args.size)
     pairs = [f"{k}={v}" for k, v in bases.items()]
@@ -64,22 +121,34 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             urls = Path(tmp, "urls.txt")
             warm = child("real", f"sqlite:///{tmp}/warm.sqlite3", str(urls), *pairs)
-            noop = child("noop", str(urls), *pairs)
-            real = child("real", f"sqlite:///{tmp}/real.sqlite3", str(Path(tmp, "u2")), *pairs)
+            # One process for all sources (KN_CRAWL_PROCESSES=1, the default).
+            noop1 = child("noop", str(urls), *pairs)
+            real1 = child("real", f"sqlite:///{tmp}/real1.sqlite3", str(Path(tmp, "u1")), *pairs)
+            # A process per source, as with KN_CRAWL_PROCESSES=N; the no-op the same.
+            fetched = urls.read_text().split()
+            per_source = []
+            for name, base in bases.items():
+                mine = Path(tmp, f"urls-{name}.txt")
+                mine.write_text("\n".join(u for u in fetched if u.startswith(base)))
+                per_source.append((name, base, mine))
+            noop_n = children(
+                [["noop", str(mine), f"{name}={base}"] for name, base, mine in per_source],
+                args.processes,
+            )
+            db = f"sqlite:///{tmp}/real-n.sqlite3"
+            real_n = children(
+                [
+                    ["real", db, str(Path(tmp, f"u-{name}")), f"{name}={base}"]
+                    for name, base, _ in per_source
+                ],
+                args.processes,
+            )
     finally:
         mirror.terminate()
         mirror.wait()
     print(f"mirror: {args.size} articles; warm-up crawl {warm['pages']} pages")
-    for run in (noop, real):
-        pps = run["pages"] / run["wall_s"]
-        cpu_ms = 1000 * run["cpu_s"] / max(run["pages"], 1)
-        print(
-            f"{run['mode']:>5}: {run['pages']:>6} pages in {run['wall_s']:7.2f} s = "
-            f"{pps:7.1f} pages/s, CPU {cpu_ms:5.2f} ms/page, peak RSS {run['peak_rss_mb']} MB"
-            + (f", {run['new']} articles stored" if run["mode"] == "real" else "")
-        )
-    ratio = (real["pages"] / real["wall_s"]) / (noop["pages"] / noop["wall_s"])
-    print(f"ratio real/noop pages/s: {ratio:.0%} (target >= 70%)")
+    report("one process for all sources (the default)", noop1, real1)
+    report(f"a process per source, {args.processes} at a time", noop_n, real_n)
 
 
 if __name__ == "__main__":

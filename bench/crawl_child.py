@@ -3,9 +3,12 @@
     crawl_child.py real  DB_URL URLS_OUT  SOURCE=BASE_URL ...
     crawl_child.py noop  URLS_IN          SOURCE=BASE_URL ...
 
-``real`` runs the real spiders and pipelines into DB_URL and writes every URL it fetched to
-URLS_OUT. ``noop`` fetches exactly those URLs with a callback that does nothing: Scrapy's own
-ceiling for the same requests on this machine. Prints one JSON line of figures.
+``real`` runs the real spiders and pipelines into DB_URL and writes the URL of every request
+it sent to URLS_OUT — redirect hops included (an old ``meldung_N`` link answers 301, and the
+crawl then fetches the target). ``noop`` sends exactly those requests, with redirects not
+followed (the targets are in the list already) and a callback that does nothing: Scrapy's own
+ceiling for the same HTTP work on this machine. Both count every response downloaded. Prints
+one JSON line of figures.
 """
 
 from __future__ import annotations
@@ -54,8 +57,8 @@ def main(argv: list[str]) -> None:
     values.update({"LOG_LEVEL": "ERROR", "AUTOTHROTTLE_START_DELAY": 0.0})
     fetched: list[str] = []
 
-    def record(response: Response, **_: Any) -> None:
-        fetched.append(response.url)
+    def record(response: Response, request: scrapy.Request, **_: Any) -> None:
+        fetched.append(request.url)
 
     if mode == "real":
         db_url, urls_out, pairs = argv[1], Path(argv[2]), argv[3:]
@@ -63,14 +66,22 @@ def main(argv: list[str]) -> None:
         upgrade(get_engine(db_url))
     else:
         urls_in, pairs = Path(argv[1]), argv[2:]
-        values.update({"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "ROBOTSTXT_OBEY": False})
+        values.update(
+            {
+                "ITEM_PIPELINES": {},
+                "EXTENSIONS": {},
+                "ROBOTSTXT_OBEY": False,
+                "REDIRECT_ENABLED": False,
+                "HTTPERROR_ALLOW_ALL": True,
+            }
+        )
     bases = dict(pair.split("=", 1) for pair in pairs)
     process = CrawlerProcess(ScrapySettings(values))
     crawlers = []
     if mode == "real":
         for name, base in bases.items():
             crawler = process.create_crawler(spider_for(name))
-            crawler.signals.connect(record, signal=signals.response_received)
+            crawler.signals.connect(record, signal=signals.response_downloaded)
             process.crawl(crawler, base_url=base)
             crawlers.append(crawler)
     else:
@@ -78,16 +89,20 @@ def main(argv: list[str]) -> None:
         crawler = process.create_crawler(NoopSpider)
         process.crawl(crawler, urls=urls)
         crawlers.append(crawler)
+    started_at = time.time()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     process.start()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    pages = sum(int(c.stats.get_value("response_received_count", 0)) for c in crawlers)
+    ended_at = time.time()
+    pages = sum(int(c.stats.get_value("downloader/response_count", 0)) for c in crawlers)
     if mode == "real":
-        urls_out.write_text("\n".join(u for u in fetched if not u.endswith("/robots.txt")))
+        urls_out.write_text("\n".join(fetched))
     stats = {
         "mode": mode,
         "pages": pages,
         "wall_s": round(wall, 3),
+        "started_at": started_at,
+        "ended_at": ended_at,
         "cpu_s": round(cpu, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "items": sum(int(c.stats.get_value("item_scraped_count", 0)) for c in crawlers),

@@ -112,8 +112,9 @@ class Settings:
     download_timeout: int = 30
     max_response_bytes: int = 8 * 1024 * 1024
     concurrent_per_site: int = 2
-    crawl_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
-    """Sources crawled side by side, each in a process of its own (at most this many)."""
+    crawl_processes: int = 1
+    """Sources crawled side by side, each in a process of its own (at most this many); 1: all
+    sources in one process."""
     autothrottle_start_delay: float = 1.0
     autothrottle_max_delay: float = 30.0
     store_batch_size: int = 50
@@ -171,7 +172,7 @@ class Settings:
             download_timeout=_int(env, "KN_DOWNLOAD_TIMEOUT", 30, minimum=1),
             max_response_bytes=_int(env, "KN_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, minimum=1024),
             concurrent_per_site=_int(env, "KN_CONCURRENT_PER_SITE", 2, minimum=1),
-            crawl_processes=_int(env, "KN_CRAWL_PROCESSES", os.cpu_count() or 1, minimum=1),
+            crawl_processes=_int(env, "KN_CRAWL_PROCESSES", 1, minimum=1),
             autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0),
             autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0),
             store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1),

@@ -29,6 +29,7 @@ def test_sources_side_by_side_store_what_one_process_stores(tmp_path: Path) -> N
     try:
         assert a.articles_by_source() == b.articles_by_source()
         assert b.articles_by_source() == expected
+
         def content(db: Db) -> dict[str, tuple[object, ...]]:
             return {
                 url: (row.title, row.teaser, row.published_at, row.section, tuple(tags))

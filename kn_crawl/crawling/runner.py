@@ -1,11 +1,13 @@
 """Run crawls with Scrapy's CrawlerProcess.
 
-The Twisted reactor cannot be restarted, so one process runs one crawl session. A crawl of
-several sources runs each source in a child process of its own, ``KN_CRAWL_PROCESSES`` at a
-time: Scrapy uses one core per process, and a crawl spends most of its CPU parsing pages, so
-sources side by side use the machine's other cores (and a source that crashes its process
-takes no other source with it). One source, or ``KN_CRAWL_PROCESSES=1``, runs in this
-process. The scheduler runs each source's crawl as a child ``kn-crawl crawl SOURCE``.
+The Twisted reactor cannot be restarted, so one process runs one crawl session. With
+``KN_CRAWL_PROCESSES`` above 1, a crawl of several sources runs each source in a child
+process of its own, that many at a time: Scrapy uses one core per process, so sources side
+by side can use the machine's other cores, and a source that crashes its process takes no
+other source with it — at ~130 MB per process. On the 2-core development machine with one
+source three times the size of the others it gained little (bench/README.md), so the
+default is 1: all sources in this process. The scheduler runs each source's crawl as a
+child ``kn-crawl crawl SOURCE`` anyway.
 """
 
 from __future__ import annotations
