@@ -136,6 +136,12 @@ MORE_CASES = [
     ("Krisen zu kontern. Zum Artikel »", "Krisen zu kontern."),
     ("Krisen zu kontern […] mehr »", "Krisen zu kontern"),
     ("Krisen zu kontern. mehr...\u00a0", "Krisen zu kontern."),
+    ("Krisen zu kontern. Mehr erfahren", "Krisen zu kontern."),
+    ("Krisen zu kontern. MEHR LESEN", "Krisen zu kontern."),
+    ("Krisen zu kontern. zur Meldung", "Krisen zu kontern."),
+    ("Krisen zu kontern. Continue reading", "Krisen zu kontern."),
+    ("Krisen zu kontern (Weiterlesen)", "Krisen zu kontern"),
+    ("Krisen zu kontern ›", "Krisen zu kontern"),
     # left alone
     ("Die Stadt will mehr", "Die Stadt will mehr"),
     ("Sind die Ziele realistisch?", "Sind die Ziele realistisch?"),

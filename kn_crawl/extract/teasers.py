@@ -59,23 +59,22 @@ def teaser_entries(
     excluded = set(exclude)
     # For every element between a link and the scope: which article URLs it contains.
     owners: dict[Element, set[str]] = {}
-    first_anchor: dict[str, Element] = {}
+    anchors_of: dict[str, list[Element]] = {}
     for a, url in links:
-        first_anchor.setdefault(url, a)
+        anchors_of.setdefault(url, []).append(a)
         node = a
         while node is not None and node is not scope:
             owners.setdefault(node, set()).add(url)
             node = node.getparent()
     entries = []
-    for url, anchor in first_anchor.items():
+    for url, anchors in anchors_of.items():
         if url in excluded:
             continue
-        container = anchor
-        for ancestor in anchor.iterancestors():
+        container = anchors[0]
+        for ancestor in container.iterancestors():
             if ancestor is scope or owners.get(ancestor) != {url}:
                 break
             container = ancestor
-        anchors = [a for a, u in links if u == url]
         entries.append(_entry(url, container, anchors, now=now))
     return entries
 
