@@ -10,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+from kn_crawl.db.engine import make_engine
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.mirror import Mirror
+from kn_crawl.tags import tag_key
 from tests.crawling import REPO, Db, crawl
 
 SOURCES = ("kommune21", "move", "stadtundwerk")
@@ -25,14 +28,25 @@ def test_sources_side_by_side_store_what_one_process_stores(tmp_path: Path) -> N
         expected = {s: len(mirror.expected_articles(s)) for s in SOURCES}
     assert first.returncode == 0, first.stderr[-2000:]
     assert second.returncode == 0, second.stderr[-2000:]
+    # No crawl process opens a server of its own (telnet console, Scrapy's remote control).
+    for output in (first, second):
+        assert "listening on" not in output.stderr.lower(), output.stderr[-2000:]
     a, b = Db(one), Db(side_by_side)
     try:
         assert a.articles_by_source() == b.articles_by_source()
         assert b.articles_by_source() == expected
 
         def content(db: Db) -> dict[str, tuple[object, ...]]:
+            # Tags by key: a Stichwort keeps the spelling it was first seen in, and which
+            # source's article comes first depends on timing ("E-Government"/"eGovernment").
             return {
-                url: (row.title, row.teaser, row.published_at, row.section, tuple(tags))
+                url: (
+                    row.title,
+                    row.teaser,
+                    row.published_at,
+                    row.section,
+                    tuple(map(tag_key, tags)),
+                )
                 for url, (row, tags) in db.articles().items()
             }
 
@@ -113,3 +127,56 @@ def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:
     assert {r.status for r in others} == {"ok"}
     # The summary shows all three, the killed one as failed.
     assert "failed" in out and all(source in out for source in SOURCES), out + err
+
+
+def test_ctrl_c_stops_the_running_sources_and_starts_no_other(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while two of three
+    sources run: those two stop with their runs closed, the third never starts, and the
+    summary says so instead of a traceback."""
+    url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    with Mirror() as mirror:
+        args = [sys.executable, "-m", "kn_crawl", "crawl", "--no-hooks"]
+        for source in SOURCES:
+            args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KN_")},
+            "KN_DATABASE_URL": url,
+            "KN_AUTOTHROTTLE_START_DELAY": "0",
+            "KN_DOWNLOAD_DELAY": "0.05",
+            "KN_CRAWL_PROCESSES": "2",
+        }
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        db = Db(url)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if sum(1 for r in db.runs() if r.status == "running") == 2:
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError("two crawls never ran at once")
+            os.killpg(proc.pid, signal.SIGINT)
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        runs = db.runs()
+        db.close()
+    assert "Traceback" not in err, err[-3000:]
+    assert proc.returncode != 0
+    assert len(runs) == 2
+    assert "running" not in {r.status for r in runs}
+    assert {r.source for r in runs} == {"kommune21", "move"}
+    assert "stadtundwerk" in out + err

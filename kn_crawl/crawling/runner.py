@@ -27,7 +27,7 @@ from scrapy.settings import Settings as ScrapySettings
 from kn_crawl.crawling.scrapy_config import scrapy_settings
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.migrate import upgrade
-from kn_crawl.db.runs import fail_run_of_process
+from kn_crawl.db.runs import finalize_runs
 from kn_crawl.settings import Settings
 from kn_crawl.sources import spider_for
 
@@ -115,8 +115,9 @@ def _crawl_side_by_side(
     # connections and (in the demo) the mirror's sockets.
     context = multiprocessing.get_context("spawn")
     pending = list(sources)
-    running: dict[Any, tuple[str, BaseProcess, Connection]] = {}
+    running: dict[Any, tuple[str, BaseProcess, Connection, datetime]] = {}
     outcomes: dict[str, CrawlOutcome] = {}
+    interrupted = False
     while pending or running:
         while pending and len(running) < settings.crawl_processes:
             name = pending.pop(0)
@@ -126,42 +127,62 @@ def _crawl_side_by_side(
                 args=(name, settings, base_urls, extra_settings, full, sender),
                 name=f"kn-crawl {name}",
             )
+            started = datetime.now(UTC)
             child.start()
             sender.close()
-            running[child.sentinel] = (name, child, receiver)
+            running[child.sentinel] = (name, child, receiver, started)
         try:
             finished = wait(list(running))
         except KeyboardInterrupt:
+            if interrupted:
+                # A second Ctrl-C: stop now.
+                for _, alive, _, _ in running.values():
+                    alive.terminate()
+                raise
             # Ctrl-C reached the children too (same process group): they finish their
             # crawls' bookkeeping and exit. Start nothing new; wait for them.
             logger.warning("interrupted: waiting for the running crawls to stop")
+            interrupted = True
+            for name in pending:
+                outcomes[name] = CrawlOutcome(name, None, "not started (interrupted)")
             pending.clear()
             continue
         for sentinel in finished:
-            name, ended, receiver = running.pop(sentinel)
-            outcomes[name] = _outcome_of(name, ended, receiver, settings)
+            name, ended, receiver, started = running.pop(sentinel)
+            outcomes[name] = _outcome_of(name, ended, receiver, started, settings)
     return [outcomes[name] for name in sources]
 
 
 def _outcome_of(
-    name: str, process: BaseProcess, receiver: Connection, settings: Settings
+    name: str, process: BaseProcess, receiver: Connection, started: datetime, settings: Settings
 ) -> CrawlOutcome:
     process.join()
+    outcome = None
     try:
         if receiver.poll():
-            outcome = receiver.recv()
-            if isinstance(outcome, CrawlOutcome):
-                return outcome
+            received = receiver.recv()
+            if isinstance(received, CrawlOutcome):
+                outcome = received
     except (EOFError, OSError):
         pass
     finally:
         receiver.close()
-    # Killed or crashed: its run (if it got as far as starting one) is marked failed here,
-    # so the summary shows it and nothing stays "running".
+    # Killed, crashed, or stopped before its run was closed (a Ctrl-C while it started): a
+    # run it left "running" is marked failed here, so the summary shows it and nothing
+    # stays "running".
     reason = f"process gone (exit code {process.exitcode})"
-    logger.error("the crawl of %s ended without a result: %s", name, reason)
-    run_id = None
+    if outcome is None:
+        logger.error("the crawl of %s ended without a result: %s", name, reason)
+    ids: tuple[int, ...] = ()
     if process.pid is not None:
-        with get_engine(settings.database_url).begin() as conn:
-            run_id = fail_run_of_process(conn, process.pid, reason, datetime.now(UTC))
-    return CrawlOutcome(source=name, run_id=run_id, finish_reason=reason)
+        ids = finalize_runs(
+            get_engine(settings.database_url),
+            process.pid,
+            since=started,
+            status="failed",
+            reason=reason if outcome is None else "ended without closing its run",
+            now=datetime.now(UTC),
+        )
+    if outcome is not None:
+        return outcome
+    return CrawlOutcome(source=name, run_id=ids[-1] if ids else None, finish_reason=reason)

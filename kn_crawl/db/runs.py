@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import CrawlRun, DroppedItem, table_of
@@ -101,18 +101,23 @@ def record_drops(
     )
 
 
-def fail_run_of_process(conn: Connection, pid: int, reason: str, now: datetime) -> int | None:
-    """The run a process left "running" when it died, marked failed; its id (None if that
-    process had not started a run yet)."""
-    run_id = conn.execute(
-        select(runs_t.c.id)
-        .where(runs_t.c.pid == pid, runs_t.c.status == "running")
-        .order_by(runs_t.c.id.desc())
-    ).scalar()
-    if run_id is not None:
-        conn.execute(
-            update(runs_t)
-            .where(runs_t.c.id == run_id)
-            .values(status="failed", finish_reason=reason, finished_at=now)
-        )
-    return run_id
+def finalize_runs(
+    engine: Engine, pid: int, *, since: datetime, status: str, reason: str, now: datetime
+) -> tuple[int, ...]:
+    """Give the child's runs a final status where the child could not; returns their ids."""
+    with engine.begin() as conn:
+        # Pids are reused: only runs of this pid started since the child was.
+        rows = conn.execute(
+            select(runs_t.c.id, runs_t.c.status)
+            .where(runs_t.c.pid == pid, runs_t.c.started_at >= since)
+            .order_by(runs_t.c.id)
+        ).all()
+        ids = tuple(r.id for r in rows)
+        open_ids = [r.id for r in rows if r.status == "running"]
+        if open_ids:
+            conn.execute(
+                update(runs_t)
+                .where(runs_t.c.id.in_(open_ids))
+                .values(status=status, finish_reason=reason, finished_at=now)
+            )
+    return ids

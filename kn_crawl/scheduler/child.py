@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 
 from kn_crawl.db.models import CrawlRun, table_of
+from kn_crawl.db.runs import finalize_runs
 
 logger = logging.getLogger(__name__)
 runs_t = table_of(CrawlRun)
@@ -45,28 +46,6 @@ def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-def finalize_runs(
-    engine: Engine, pid: int, *, since: datetime, status: str, reason: str, now: datetime
-) -> tuple[int, ...]:
-    """Give the child's runs a final status where the child could not; returns their ids."""
-    with engine.begin() as conn:
-        # Pids are reused: only runs of this pid started since the child was.
-        rows = conn.execute(
-            select(runs_t.c.id, runs_t.c.status)
-            .where(runs_t.c.pid == pid, runs_t.c.started_at >= since)
-            .order_by(runs_t.c.id)
-        ).all()
-        ids = tuple(r.id for r in rows)
-        open_ids = [r.id for r in rows if r.status == "running"]
-        if open_ids:
-            conn.execute(
-                update(runs_t)
-                .where(runs_t.c.id.in_(open_ids))
-                .values(status=status, finish_reason=reason, finished_at=now)
-            )
-    return ids
 
 
 def run_child(
