@@ -119,7 +119,8 @@ _MORE_RE = re.compile(
 
 
 # How every decoration above ends (lower case). Most teasers end otherwise, and for them the
-# regex — tried at every position of the text, ~15 µs for a teaser — is skipped.
+# regex — tried at every position of the text, ~15 µs for a teaser — is skipped. A non-ASCII
+# ending always goes to the regex (its IGNORECASE knows case pairs ``lower()`` does not).
 _MORE_ENDINGS = ("..", "…", "»", ">", "›", "→", "]", ")", "lesen", "erfahren", "artikel",
                  "meldung", "more", "reading")  # fmt: skip
 
@@ -127,7 +128,7 @@ _MORE_ENDINGS = ("..", "…", "»", ">", "›", "→", "]", ")", "lesen", "erfah
 def strip_more(text: str | None) -> str | None:
     """Clean text and strip trailing "read more" links (repeatedly: ``[…] mehr »``)."""
     cleaned = clean_text(text)
-    while cleaned and cleaned[-10:].lower().endswith(_MORE_ENDINGS):
+    while cleaned and (not (end := cleaned[-10:]).isascii() or end.lower().endswith(_MORE_ENDINGS)):
         stripped = _MORE_RE.sub("", cleaned, count=1)
         if stripped == cleaned:
             break
