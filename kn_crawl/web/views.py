@@ -64,6 +64,8 @@ def search_page() -> Any:
         order=sort,
         page_size=PAGE_SIZE,
         facet_sample=FACET_SAMPLE,
+        # Relevance orders only queries with words; filters alone are always by date.
+        ranked=query is not None and bool(query.groups),
         refine=refine,
         quoted=quoted,
     ), status
