@@ -43,6 +43,10 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "REDIRECT_ENABLED": True,
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19's remote control: an HTTP server on localhost that runs Python code
+        # sent to it (token-protected, the token written to a file in the home directory).
+        # A crawler in production has no use for it; off, like the telnet console.
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": settings.log_level,
         "STATS_DUMP": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
