@@ -60,7 +60,6 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         },
         "EXTENSIONS": {
             "kn_crawl.crawling.recorder.RunRecorder": 100,
-            "kn_crawl.crawling.gc_tuning.TuneGarbageCollector": 900,
         },
         "KN_STORE_BATCH_SIZE": settings.store_batch_size,
     }
