@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,7 +78,18 @@ def crawl_here(
         url = base_urls.get(name)
         process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
         crawlers.append((name, crawler))
+    started = datetime.now(UTC)
     process.start()
+    # A Ctrl-C while a spider was still starting stops the reactor before the run recorder
+    # closes that spider's run: close what this process left open.
+    finalize_runs(
+        get_engine(settings.database_url),
+        os.getpid(),
+        since=started,
+        status="failed",
+        reason="ended without closing its run",
+        now=datetime.now(UTC),
+    )
     outcomes = []
     for name, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
