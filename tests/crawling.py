@@ -29,15 +29,16 @@ from kn_crawl.mirror import Mirror
 REPO = Path(__file__).resolve().parent.parent
 
 
-def crawl(
+def crawl_command(
     db_url: str,
     mirror: Mirror,
     sources: Sequence[str] = ("kommune21", "move", "stadtundwerk"),
     *,
     env: dict[str, str] | None = None,
-    timeout: float = 300,
     full: bool = False,
-) -> subprocess.CompletedProcess[str]:
+) -> tuple[list[str], dict[str, str]]:
+    """Arguments and environment of ``kn-crawl crawl`` of ``sources`` on the mirror (the
+    developer's own KN_* variables left out)."""
     args = [sys.executable, "-m", "kn_crawl", "crawl", *sources, *(["--full"] if full else [])]
     for source in sources:
         args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
@@ -48,6 +49,19 @@ def crawl(
         "KN_DOWNLOAD_TIMEOUT": "10",
         **(env or {}),
     }
+    return args, full_env
+
+
+def crawl(
+    db_url: str,
+    mirror: Mirror,
+    sources: Sequence[str] = ("kommune21", "move", "stadtundwerk"),
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    full: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    args, full_env = crawl_command(db_url, mirror, sources, env=env, full=full)
     return subprocess.run(
         args, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=REPO
     )

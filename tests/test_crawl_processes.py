@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.mirror import Mirror
 from kn_crawl.tags import tag_key
-from tests.crawling import REPO, Db, crawl
+from tests.crawling import REPO, Db, crawl, crawl_command
 
 SOURCES = ("kommune21", "move", "stadtundwerk")
 
@@ -80,23 +79,30 @@ def _crawl_children(pid: int) -> list[int]:
     return found
 
 
+def start_slow_crawl(url: str, mirror: Mirror, *, processes: int) -> subprocess.Popen[str]:
+    """``kn-crawl crawl`` of the three sources, slow enough (a delay between requests) that
+    all are still crawling when the test interferes; in a process group of its own."""
+    args, env = crawl_command(
+        url,
+        mirror,
+        SOURCES,
+        env={"KN_DOWNLOAD_DELAY": "0.05", "KN_CRAWL_PROCESSES": str(processes)},
+    )
+    return subprocess.Popen(
+        [*args, "--no-hooks"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
     with Mirror() as mirror:
-        args = [sys.executable, "-m", "kn_crawl", "crawl", "--no-hooks"]
-        for source in SOURCES:
-            args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("KN_")},
-            "KN_DATABASE_URL": url,
-            "KN_AUTOTHROTTLE_START_DELAY": "0",
-            # Slow enough that every source is still crawling when one is killed.
-            "KN_DOWNLOAD_DELAY": "0.05",
-            "KN_CRAWL_PROCESSES": "3",
-        }
-        proc = subprocess.Popen(
-            args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        proc = start_slow_crawl(url, mirror, processes=3)
         db = Db(url)
         victim = None
         try:
@@ -143,25 +149,7 @@ def test_ctrl_c_stops_the_running_sources_and_starts_no_other(
     upgrade(engine)
     engine.dispose()
     with Mirror() as mirror:
-        args = [sys.executable, "-m", "kn_crawl", "crawl", "--no-hooks"]
-        for source in SOURCES:
-            args += ["--base-url", f"{source}={mirror.base_urls[source]}"]
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("KN_")},
-            "KN_DATABASE_URL": url,
-            "KN_AUTOTHROTTLE_START_DELAY": "0",
-            "KN_DOWNLOAD_DELAY": "0.05",
-            "KN_CRAWL_PROCESSES": str(processes),
-        }
-        proc = subprocess.Popen(
-            args,
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        proc = start_slow_crawl(url, mirror, processes=processes)
         db = Db(url)
         try:
             deadline = time.monotonic() + 60
