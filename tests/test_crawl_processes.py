@@ -120,7 +120,7 @@ def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:
             out, err = proc.communicate(timeout=300)
         finally:
             if proc.poll() is None:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         runs = db.runs()
         db.close()
