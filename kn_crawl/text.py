@@ -129,10 +129,16 @@ def strip_more(text: str | None) -> str | None:
     """Clean text and strip trailing "read more" links (repeatedly: ``[…] mehr »``)."""
     cleaned = clean_text(text)
     while cleaned and (not (end := cleaned[-10:]).isascii() or end.lower().endswith(_MORE_ENDINGS)):
-        stripped = _MORE_RE.sub("", cleaned, count=1)
-        if stripped == cleaned:
+        # A decoration holds at most four spaces (whitespace is collapsed): search from the
+        # fifth-last space, not from every position of the text. search(…, pos) still sees
+        # the character before pos for \b.
+        pos = len(cleaned)
+        for _ in range(5):
+            pos = max(cleaned.rfind(" ", 0, pos), 0)
+        match = _MORE_RE.search(cleaned, pos)
+        if match is None:
             break
-        cleaned = stripped
+        cleaned = cleaned[: match.start()]
     return cleaned or None
 
 

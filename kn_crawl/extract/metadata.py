@@ -30,7 +30,10 @@ def jsonld_objects(doc: Element) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page, ``@graph`` members flattened. Broken blocks are
     skipped (a site's invalid JSON-LD must not cost us the page)."""
     objects: list[dict[str, Any]] = []
-    for script in doc.iterfind('.//script[@type="application/ld+json"]'):
+    # iter() filters by tag in C; an ElementPath predicate would test every element in Python.
+    for script in doc.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
         raw = script.text or ""
         if not raw.strip():
             continue
