@@ -32,13 +32,19 @@ def article_links(
 ) -> list[tuple[Element, str]]:
     """(anchor, absolute URL) for every link to an article inside ``scope``, in page order,
     leaving out links inside elements named in ``skip_inside``."""
-    skip = frozenset(skip_inside)
+    skip = tuple(skip_inside)
+    if skip and any(anc.tag in skip for anc in scope.iterancestors()):
+        return []  # the whole scope is inside a skipped element
+    # The links inside skipped elements, collected once (lxml hands out the same proxy for a
+    # node while one is alive, so set membership works) instead of walking every link's
+    # ancestors.
+    skipped = {a for el in scope.iter(*skip) for a in el.iter("a")} if skip else set()
     found = []
     for a in scope.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:")):
             continue
-        if skip and any(anc.tag in skip for anc in a.iterancestors()):
+        if a in skipped:
             continue
         url = href if href.startswith(("http://", "https://")) else urljoin(base_url, href)
         if is_article(url):
