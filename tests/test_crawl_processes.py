@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,16 +81,18 @@ def _crawl_children(pid: int) -> list[int]:
     return found
 
 
-def start_slow_crawl(url: str, mirror: Mirror, *, processes: int) -> subprocess.Popen[str]:
+@contextmanager
+def slow_crawl(url: str, mirror: Mirror, *, processes: int) -> Iterator[subprocess.Popen[str]]:
     """``kn-crawl crawl`` of the three sources, slow enough (a delay between requests) that
-    all are still crawling when the test interferes; in a process group of its own."""
+    all are still crawling when the test interferes; in a process group of its own, which
+    is killed whole if the test leaves it running."""
     args, env = crawl_command(
         url,
         mirror,
         SOURCES,
         env={"KN_DOWNLOAD_DELAY": "0.05", "KN_CRAWL_PROCESSES": str(processes)},
     )
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [*args, "--no-hooks"],
         env=env,
         cwd=REPO,
@@ -97,15 +101,20 @@ def start_slow_crawl(url: str, mirror: Mirror, *, processes: int) -> subprocess.
         text=True,
         start_new_session=True,
     )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
     with Mirror() as mirror:
-        proc = start_slow_crawl(url, mirror, processes=3)
         db = Db(url)
         victim = None
-        try:
+        with slow_crawl(url, mirror, processes=3) as proc:
             deadline = time.monotonic() + 60
             while victim is None and time.monotonic() < deadline:
                 children = _crawl_children(proc.pid)
@@ -118,10 +127,6 @@ def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:
             assert victim is not None, "the three crawl processes never all started"
             os.kill(victim, signal.SIGKILL)
             out, err = proc.communicate(timeout=300)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
         runs = db.runs()
         db.close()
     assert proc.returncode != 0
@@ -149,9 +154,8 @@ def test_ctrl_c_stops_the_running_sources_and_starts_no_other(
     upgrade(engine)
     engine.dispose()
     with Mirror() as mirror:
-        proc = start_slow_crawl(url, mirror, processes=processes)
         db = Db(url)
-        try:
+        with slow_crawl(url, mirror, processes=processes) as proc:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 if sum(1 for r in db.runs() if r.status == "running") >= 2:
@@ -161,10 +165,6 @@ def test_ctrl_c_stops_the_running_sources_and_starts_no_other(
                 raise AssertionError("two crawls never ran at once")
             os.killpg(proc.pid, signal.SIGINT)
             _, err = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
         runs = db.runs()
         db.close()
     assert "Traceback" not in err, err[-3000:]

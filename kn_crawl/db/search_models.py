@@ -1,7 +1,8 @@
 """Names of the search objects that migrations 0004 and 0005 create by hand-written DDL.
 
 They are not SQLAlchemy tables (SQLite FTS5 virtual tables and their shadow tables cannot be
-declared; PostgreSQL's ``article_search`` is maintained only by a trigger), so this module tells
+declared; PostgreSQL's ``article_search`` and SQLite's ``article_facets`` are maintained only by
+triggers, and the latter exists on SQLite alone), so this module tells
 Alembic's autogenerate comparison to leave them alone instead of proposing to drop them.
 """
 
