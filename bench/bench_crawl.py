@@ -1,18 +1,20 @@
 """Crawl benchmark: the real spiders and pipelines vs Scrapy's own ceiling, same requests.
 
-    .venv/bin/python bench/bench_crawl.py [--size 5000]
+    .venv/bin/python bench/bench_crawl.py [--size 5000] [--repeat 3] [--per-source]
 
 1. serves the large mirror in a separate process (so it does not share our GIL),
 2. warm-up: a real crawl into a scratch database, recording every URL it fetched (this also
-   fills the mirror's page cache, so both timed runs see the same server),
+   fills the mirror's page cache, so all timed runs see the same server),
 3. no-op: Scrapy sends exactly those requests (redirect hops and robots.txt included, no
    redirect followed) with an empty callback (the ceiling),
-4. real: the real crawl again, into a fresh SQLite database;
-3 and 4 twice: all sources in one process (``kn-crawl crawl``'s default), and a process per
-source, ``--processes`` at a time (default the CPU cores), as ``kn-crawl crawl`` runs them
-with KN_CRAWL_PROCESSES set.
-Prints responses ("pages") per second of both, their ratio, CPU ms per response and peak
-memory of each run.
+4. real: the real crawl again, into a fresh SQLite database, with its page worker (the
+   process beside the crawl that parses pages and writes batches);
+3 and 4 alternate ``--repeat`` times (this machine's speed drifts by minutes), all sources in
+one process (``kn-crawl crawl``'s default); with ``--per-source`` also a process per source,
+``--processes`` at a time, as ``kn-crawl crawl`` runs them with KN_CRAWL_PROCESSES set.
+Prints responses ("pages") per second of both, their ratio (each run and the median), CPU ms
+per response of the crawl process, of its page worker and of the mirror server (all three
+share the machine's two cores), and peak memory.
 Target: real ≥ 70 % of the ceiling, peak memory < 300 MB.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,6 +82,8 @@ def children(runs: list[list[str]], at_once: int) -> dict[str, float]:
         "pages": sum(r["pages"] for r in results),
         "wall_s": max(r["ended_at"] for r in results) - min(r["started_at"] for r in results),
         "cpu_s": sum(r["cpu_s"] for r in results),
+        "worker_cpu_s": sum(r.get("worker_cpu_s", 0.0) for r in results),
+        "worker_rss_mb": max(r.get("worker_peak_rss_mb", 0.0) for r in results),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
         "rss_sum_mb": sum(r["peak_rss_mb"] for r in results),
         "new": sum(r["new"] for r in results),
@@ -93,6 +98,7 @@ def report(layout: str, noop: dict[str, float], real: dict[str, float]) -> float
         print(
             f"  {run['mode']:>5}: {run['pages']:>6} pages in {run['wall_s']:7.2f} s = "
             f"{pps:7.1f} pages/s, CPU {cpu_ms:5.2f} ms/page, peak RSS {run['peak_rss_mb']} MB"
+            + f", mirror CPU {1000 * run['mirror_cpu_s'] / max(run['pages'], 1):4.2f} ms/page"
             + (
                 f" (processes together {run['rss_sum_mb']:.0f} MB)"
                 if run["rss_sum_mb"] != run["peak_rss_mb"]
@@ -100,14 +106,50 @@ def report(layout: str, noop: dict[str, float], real: dict[str, float]) -> float
             )
             + (f", {run['new']} articles stored" if run["mode"] == "real" else "")
         )
+        if run["worker_cpu_s"]:
+            worker_ms = 1000 * run["worker_cpu_s"] / max(run["pages"], 1)
+            print(
+                f"         page worker: CPU {worker_ms:5.2f} ms/page "
+                f"(both processes {cpu_ms + worker_ms:5.2f}), "
+                f"peak RSS {run['worker_rss_mb']:.0f} MB "
+                f"(with the crawl process {run['peak_rss_mb'] + run['worker_rss_mb']:.0f} MB)"
+            )
     ratio = (real["pages"] / real["wall_s"]) / (noop["pages"] / noop["wall_s"])
     print(f"  ratio real/noop pages/s: {ratio:.0%} (target >= 70%)")
     return ratio
 
 
+def mirror_cpu_s(mirror: subprocess.Popen[str]) -> float:
+    """CPU seconds the mirror server has used so far (it runs beside the crawl and competes
+    for the same two cores)."""
+    fields = Path(f"/proc/{mirror.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(
+    mirror: subprocess.Popen[str], runs: list[list[str]], at_once: int = 1
+) -> dict[str, float]:
+    """``children(runs, at_once)``, with the mirror's CPU time meanwhile."""
+    before = mirror_cpu_s(mirror)
+    figures = children(runs, at_once)
+    figures["mirror_cpu_s"] = mirror_cpu_s(mirror) - before
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=5000, help="articles in the mirror")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="no-op and real runs, alternating, per layout (the machine's speed drifts)",
+    )
+    parser.add_argument(
+        "--per-source",
+        action="store_true",
+        help="also run the layout with a process per source (KN_CRAWL_PROCESSES)",
+    )
     parser.add_argument(
         "--processes",
         type=int,
@@ -117,38 +159,57 @@ def main() -> None:
     args = parser.parse_args()
     mirror, bases = start_mirror(args.size)
     pairs = [f"{k}={v}" for k, v in bases.items()]
+    one: list[tuple[dict[str, float], dict[str, float]]] = []
+    per: list[tuple[dict[str, float], dict[str, float]]] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             urls = Path(tmp, "urls.txt")
             warm = child("real", f"sqlite:///{tmp}/warm.sqlite3", str(urls), *pairs)
-            # One process for all sources (KN_CRAWL_PROCESSES=1, the default).
-            noop1 = child("noop", str(urls), *pairs)
-            real1 = child("real", f"sqlite:///{tmp}/real1.sqlite3", str(Path(tmp, "u1")), *pairs)
-            # A process per source, as with KN_CRAWL_PROCESSES=N; the no-op the same.
             fetched = urls.read_text().split()
             per_source = []
             for name, base in bases.items():
                 mine = Path(tmp, f"urls-{name}.txt")
                 mine.write_text("\n".join(u for u in fetched if u.startswith(base)))
                 per_source.append((name, base, mine))
-            noop_n = children(
-                [["noop", str(mine), f"{name}={base}"] for name, base, mine in per_source],
-                args.processes,
-            )
-            db = f"sqlite:///{tmp}/real-n.sqlite3"
-            real_n = children(
-                [
-                    ["real", db, str(Path(tmp, f"u-{name}")), f"{name}={base}"]
-                    for name, base, _ in per_source
-                ],
-                args.processes,
-            )
+            for i in range(args.repeat):
+                # One process for all sources (KN_CRAWL_PROCESSES=1, the default).
+                noop = timed(mirror, [["noop", str(urls), *pairs]])
+                db, out = f"sqlite:///{tmp}/real-{i}.sqlite3", str(Path(tmp, f"u-{i}"))
+                real = timed(mirror, [["real", db, out, *pairs]])
+                one.append((noop, real))
+                if not args.per_source:
+                    continue
+                # A process per source, as with KN_CRAWL_PROCESSES=N; the no-op the same.
+                noop = timed(
+                    mirror,
+                    [["noop", str(f), f"{n}={b}"] for n, b, f in per_source],
+                    args.processes,
+                )
+                db = f"sqlite:///{tmp}/real-n-{i}.sqlite3"
+                real = timed(
+                    mirror,
+                    [
+                        ["real", db, str(Path(tmp, f"u-{n}-{i}")), f"{n}={b}"]
+                        for n, b, _ in per_source
+                    ],
+                    args.processes,
+                )
+                per.append((noop, real))
     finally:
         mirror.terminate()
         mirror.wait()
     print(f"mirror: {args.size} articles; warm-up crawl {warm['pages']} pages")
-    report("one process for all sources (the default)", noop1, real1)
-    report(f"a process per source, {args.processes} at a time", noop_n, real_n)
+    summary("one process for all sources (the default)", one)
+    if per:
+        summary(f"a process per source, {args.processes} at a time", per)
+
+
+def summary(layout: str, runs: list[tuple[dict[str, float], dict[str, float]]]) -> None:
+    ratios = [report(f"{layout}, run {i + 1}", noop, real) for i, (noop, real) in enumerate(runs)]
+    print(
+        f"{layout}: ratio median {statistics.median(ratios):.0%} "
+        f"(runs: {', '.join(f'{r:.0%}' for r in ratios)}; target >= 70%)"
+    )
 
 
 if __name__ == "__main__":

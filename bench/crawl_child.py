@@ -29,6 +29,7 @@ from scrapy.http import Response
 from scrapy.settings import Settings as ScrapySettings
 
 from kn_crawl.crawling.scrapy_config import scrapy_settings
+from kn_crawl.crawling.worker import page_worker
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.settings import Settings
@@ -97,6 +98,8 @@ def main(argv: list[str]) -> None:
     pages = sum(int(c.stats.get_value("downloader/response_count", 0)) for c in crawlers)
     if mode == "real":
         urls_out.write_text("\n".join(fetched))
+    # The page worker (a process of its own, stopped by now) did the parsing and storing.
+    worker = page_worker().usage
     stats = {
         "mode": mode,
         "pages": pages,
@@ -105,6 +108,8 @@ def main(argv: list[str]) -> None:
         "ended_at": ended_at,
         "cpu_s": round(cpu, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_cpu_s": worker.get("cpu_s", 0.0),
+        "worker_peak_rss_mb": worker.get("peak_rss_mb", 0.0),
         "items": sum(int(c.stats.get_value("item_scraped_count", 0)) for c in crawlers),
         "new": sum(int(c.stats.get_value("kn/articles_new", 0)) for c in crawlers),
     }

@@ -41,9 +41,13 @@ class ArticleItem:
     copy never replaces the current page's content; it only adds its URL as an alias."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal extraction problems, e.g. a missing Stichwörter block."""
+    normalized: bool = False
+    """Set by ``normalize_article``. The page worker normalises where it extracts, off the
+    reactor; the normalise pipeline then has nothing left to do."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["normalized"]
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 

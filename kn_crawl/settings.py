@@ -36,6 +36,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a yes/no value (1 or 0)")
+
+
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -115,6 +126,9 @@ class Settings:
     crawl_processes: int = 1
     """Sources crawled side by side, each in a process of its own (at most this many); 1: all
     sources in one process."""
+    crawl_worker: bool = True
+    """Each crawl process parses pages and writes the database in a helper process of its
+    own (its second core); off: all in the crawl process."""
     autothrottle_start_delay: float = 1.0
     autothrottle_max_delay: float = 30.0
     store_batch_size: int = 50
@@ -173,6 +187,7 @@ class Settings:
             max_response_bytes=_int(env, "KN_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, minimum=1024),
             concurrent_per_site=_int(env, "KN_CONCURRENT_PER_SITE", 2, minimum=1),
             crawl_processes=_int(env, "KN_CRAWL_PROCESSES", 1, minimum=1),
+            crawl_worker=_bool(env, "KN_CRAWL_WORKER", True),
             autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0),
             autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0),
             store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1),

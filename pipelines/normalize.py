@@ -43,11 +43,13 @@ def normalize_article(item: ArticleItem) -> ArticleItem:
             keys.add(key)
             tags.append(cleaned)
     item.tags = tags
+    item.normalized = True
     return item
 
 
 class NormalizePipeline:
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
+        # Items from the page worker come normalised (the same function, in its process).
+        if isinstance(item, ArticleItem) and not item.normalized:
             normalize_article(item)
         return item

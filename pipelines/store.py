@@ -1,7 +1,13 @@
-"""Write articles to the database in small batches, one transaction per batch."""
+"""Write articles to the database in small batches, one transaction per batch.
+
+Batches are written by the page worker (a process beside the crawl; see
+``kn_crawl.crawling.worker``), one at a time and in order, while the crawl goes on; the spider
+closes only after every batch has been answered.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -9,12 +15,10 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy.exc import SQLAlchemyError
 
-from kn_crawl.db.engine import get_engine
-from kn_crawl.db.store import ArticleStore, StoreCounts
+from kn_crawl.crawling.worker import PageWorkerError, page_worker
+from kn_crawl.db.store import SAVE_ALIASES, SAVE_BATCH, StoreCounts, StoreFailure
 from kn_crawl.items import ArticleItem, UrlAlias
-from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -24,33 +28,24 @@ MAX_BUFFER_AGE_S = 2.0
 
 
 class StorePipeline:
-    def __init__(
-        self, crawler: Crawler, stats: StatsCollector, database_url: str, batch_size: int
-    ) -> None:
+    def __init__(self, crawler: Crawler, stats: StatsCollector, batch_size: int) -> None:
         self.crawler = crawler
         self.stats = stats
-        self.database_url = database_url
         self.batch_size = batch_size
         self.buffer: list[ArticleItem] = []
         self.aliases: list[UrlAlias] = []
         self.buffer_since = 0.0
-        self.store: ArticleStore | None = None
+        self.writes: set[asyncio.Future[None]] = set()
         self.source = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        # The database URL may hold a password: it comes from the environment, never from
-        # Scrapy settings.
-        return cls(
-            crawler,
-            crawler.stats,
-            Settings.from_env().database_url,
-            crawler.settings.getint("KN_STORE_BATCH_SIZE", 50),
-        )
+        # The database URL may hold a password: the task reads it from the environment; it
+        # is never in Scrapy settings.
+        return cls(crawler, crawler.stats, crawler.settings.getint("KN_STORE_BATCH_SIZE", 50))
 
     def open_spider(self) -> None:
-        self.store = ArticleStore(get_engine(self.database_url))
         assert self.crawler.spider is not None
         self.source = self.crawler.spider.name
 
@@ -70,45 +65,61 @@ class StorePipeline:
             self.flush()
         return item
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         self.flush()
-        if self.aliases and self.store is not None:
-            source_id = self.stats.get_value("kn/source_id")
-            if source_id is not None:
-                try:
-                    self.store.save_aliases(
-                        int(source_id), [(a.url, a.target) for a in self.aliases]
-                    )
-                except SQLAlchemyError as exc:  # aliases are relearned next run
-                    logger.error("could not store %d URL aliases: %s", len(self.aliases), exc)
+        while self.writes:
+            await asyncio.gather(*self.writes)
+        if self.aliases:
+            await self._save_aliases()
 
     def flush(self) -> None:
-        if not self.buffer or self.store is None:
+        """Send the buffered articles off to be written as one batch."""
+        if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
+        write = asyncio.ensure_future(self._write(batch))
+        self.writes.add(write)
+        write.add_done_callback(self.writes.discard)
+
+    async def _write(self, batch: list[ArticleItem]) -> None:
         source_id = self.stats.get_value("kn/source_id")
         if source_id is None:
             raise RuntimeError("no source id: is the RunRecorder extension enabled?")
         try:
-            counts = self.store.save(
+            result = await page_worker().call(
+                SAVE_BATCH,
                 int(source_id),
                 self.source,
                 batch,
-                now=datetime.now(UTC),
-                run_id=self.stats.get_value("kn/run_id"),
+                datetime.now(UTC),
+                self.stats.get_value("kn/run_id"),
             )
-        except SQLAlchemyError as exc:
+        except PageWorkerError as exc:
+            result = StoreFailure(str(exc))
+        if isinstance(result, StoreFailure):
             # The batch's transaction was rolled back: nothing half-written. The articles
             # are fetched again by the next run; this run is marked failed.
             self.stats.inc_value("kn/store_failed", len(batch))
             logger.error(
                 "could not store %d articles (%s): %s",
                 len(batch),
-                type(exc).__name__,
+                result.error.split(":", 1)[0],
                 ", ".join(item.url for item in batch),
             )
             return
-        self._count(counts)
+        self._count(result)
+
+    async def _save_aliases(self) -> None:
+        source_id = self.stats.get_value("kn/source_id")
+        if source_id is None:
+            return
+        pairs = [(a.url, a.target) for a in self.aliases]
+        try:
+            result = await page_worker().call(SAVE_ALIASES, int(source_id), pairs)
+        except PageWorkerError as exc:
+            result = StoreFailure(str(exc))
+        if isinstance(result, StoreFailure):  # aliases are relearned next run
+            logger.error("could not store %d URL aliases: %s", len(pairs), result.error)
 
     def _count(self, counts: StoreCounts) -> None:
         self.stats.inc_value("kn/articles_new", counts.new)

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -19,6 +21,7 @@ from twisted.python.failure import Failure
 
 from kn_crawl.crawling.known import KnownState, load_known, signature_changed
 from kn_crawl.crawling.signals import page_failed
+from kn_crawl.crawling.worker import PageWorker, page_worker
 from kn_crawl.db.engine import get_engine
 from kn_crawl.items import ListingEntry
 from kn_crawl.settings import ConfigError, Settings
@@ -72,6 +75,24 @@ class NewsSpider(scrapy.Spider):
         self.max_listing_pages = settings.max_listing_pages
         self.known = KnownState()
         self.backfill = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # The page worker runs while any spider of this process is open.
+        crawler.signals.connect(spider._acquire_worker, signal=signals.spider_opened)
+        crawler.signals.connect(spider._release_worker, signal=signals.spider_closed)
+        return spider
+
+    @property
+    def worker(self) -> PageWorker:
+        return page_worker()
+
+    async def _acquire_worker(self) -> None:
+        await self.worker.acquire()
+
+    async def _release_worker(self) -> None:
+        await self.worker.release()
 
     def load_known(self) -> None:
         """What the database knows of this source; a first crawl (or ``full``) is a

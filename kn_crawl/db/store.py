@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
+from kn_crawl.db.engine import get_engine
 from kn_crawl.db.models import (
     Article,
     ArticleRevision,
@@ -30,6 +32,7 @@ from kn_crawl.db.models import (
 from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.identity import content_hash, fingerprint, site_ids_compatible
 from kn_crawl.items import ArticleItem
+from kn_crawl.settings import Settings
 from kn_crawl.tags import tag_key
 from kn_crawl.urls import canonicalize_url
 
@@ -146,6 +149,42 @@ class ArticleStore:
         with self.engine.begin() as conn:
             lock_source(conn, source_id)
             return _save(conn, source_id, prepared, now=now, run_id=run_id)
+
+
+SAVE_BATCH = "kn_crawl.db.store:save_batch"
+SAVE_ALIASES = "kn_crawl.db.store:save_alias_batch"
+
+
+@dataclass(slots=True)
+class StoreFailure:
+    """The database refused a batch; its transaction was rolled back."""
+
+    error: str
+
+
+def save_batch(
+    source_id: int,
+    source: str,
+    items: Sequence[ArticleItem],
+    now: datetime,
+    run_id: int | None,
+) -> StoreCounts | StoreFailure:
+    """The store pipeline's task (run by the page worker): one batch, one transaction, into
+    the database of ``KN_DATABASE_URL`` (the URL stays out of the pipe: it may hold a
+    password)."""
+    store = ArticleStore(get_engine(Settings.from_env().database_url))
+    try:
+        return store.save(source_id, source, items, now=now, run_id=run_id)
+    except SQLAlchemyError as exc:
+        return StoreFailure(f"{type(exc).__name__}: {exc}")
+
+
+def save_alias_batch(source_id: int, pairs: Sequence[tuple[str, str]]) -> int | StoreFailure:
+    store = ArticleStore(get_engine(Settings.from_env().database_url))
+    try:
+        return store.save_aliases(source_id, pairs)
+    except SQLAlchemyError as exc:
+        return StoreFailure(f"{type(exc).__name__}: {exc}")
 
 
 def _save_aliases(conn: Connection, source_id: int, pairs: Sequence[tuple[str, str]]) -> int:

@@ -62,6 +62,13 @@ def _root_of(html: str | bytes, content_type: str | None = None) -> Element:
     return parse_html(html)
 
 
+def absolute_url(page_url: str, href: str | None) -> str | None:
+    """``href`` as written on the page at ``page_url``, made absolute (None: no link)."""
+    if not href or not (href := href.strip()):
+        return None
+    return href if href.startswith(("http://", "https://")) else urljoin(page_url, href)
+
+
 class _Page:
     def __init__(self, url: str, root: Element, *, source: str, base_url: str) -> None:
         self.url = url
@@ -89,9 +96,7 @@ class _Page:
         return is_article_url(url, self.base_url)
 
     def abs(self, href: str | None) -> str | None:
-        if not href or not (href := href.strip()):
-            return None
-        return href if href.startswith(("http://", "https://")) else urljoin(self.url, href)
+        return absolute_url(self.url, href)
 
 
 class K21ArticlePage(_Page):

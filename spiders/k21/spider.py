@@ -11,10 +11,18 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from kn_crawl.crawling.signals import page_failed
+from kn_crawl.crawling.worker import PageWorkerDied
 from kn_crawl.extract.feeds import FeedError, looks_like_feed, parse_feed
 from kn_crawl.items import ArticleItem, Listing, ListingEntry, UrlAlias
 from spiders.base import NewsSpider
-from spiders.k21.pages import K21ArticlePage, K21ListingPage, _root_of, looks_like_article
+from spiders.k21 import work
+from spiders.k21.pages import (
+    K21ArticlePage,
+    K21ListingPage,
+    _root_of,
+    absolute_url,
+    looks_like_article,
+)
 from spiders.k21.urls import UrlKind, _relative_path, classify_url, is_article_url, legacy_id
 
 
@@ -29,9 +37,6 @@ class K21Spider(NewsSpider):
         self.article_urls_requested: set[str] = set()
         self.type_labels: dict[str, str] = {}
         self.other_urls: set[str] = set()
-        # Links as written in the page (absolute or root-relative, so they mean the same on
-        # every page) that were looked at already: menus, footers and related lists repeat.
-        self.hrefs_seen: set[str] = set()
         self.listing_urls_requested: set[str] = set()
         self._saw_news = False
         self.known_legacy: dict[str, str] = {}
@@ -147,10 +152,10 @@ class K21Spider(NewsSpider):
             meta={"dont_redirect": True, "handle_httpstatus_list": [301, 302, 303, 307, 308]},
         )
 
-    def resolve_legacy(self, response: Response) -> list[Any]:
+    async def resolve_legacy(self, response: Response) -> list[Any]:
         """An old link's redirect: a known target only gets the old URL as an alias."""
         if not 300 <= response.status < 400:
-            return self.parse_article(response)  # served directly (the 2022 layout)
+            return await self.parse_article(response)  # served directly (the 2022 layout)
         location = response.headers.get(b"Location")
         if not location:
             self._page_failed(response.url, "bad_redirect", "redirect without Location")
@@ -215,17 +220,23 @@ class K21Spider(NewsSpider):
         self.crawler.stats.inc_value("kn/listing_entries", len(entries))
         yield from self._entries(entries)
 
-    def parse_listing(self, response: Response) -> list[Any]:
-        return list(self._parse_listing(response))
-
-    def _parse_listing(self, response: Response) -> Iterator[Any]:
+    async def parse_listing(self, response: Response) -> list[Any]:
         if not isinstance(response, TextResponse):
             self._page_failed(response.url, "not_html", "listing is not a text page")
-            return
+            return []
         if self._unchanged(response):
-            return
-        page = K21ListingPage.from_response(response, source=self.name, base_url=self.base_url)
-        listing = page.to_listing()
+            return []
+        # Every listing page links every section: a backfill requests each once, from the
+        # first listing page that shows it, not hundreds of times into Scrapy's duplicate filter.
+        parsed = await self._in_worker(response, work.LISTING, self.backfill)
+        if parsed is None:
+            return []
+        listing, section_urls = parsed
+        return list(self._follow_listing(response, listing, section_urls))
+
+    def _follow_listing(
+        self, response: Response, listing: Listing, section_urls: list[str]
+    ) -> Iterator[Any]:
         self.crawler.stats.inc_value("kn/listing_pages_parsed")
         self.crawler.stats.inc_value("kn/listing_entries", len(listing.entries))
         yield from self._entries(listing.entries)
@@ -236,46 +247,49 @@ class K21Spider(NewsSpider):
                 yield self._listing_request(listing.next_url, self.parse_listing, 10, number + 1)
             else:
                 self.crawler.stats.inc_value("kn/listing_depth_limit")
-        if self.backfill:
-            # Every listing page links every section: request each once here, rather than
-            # hundreds of times into Scrapy's duplicate filter.
-            for url in page.section_urls():
-                if url not in self.listing_urls_requested:
-                    self.listing_urls_requested.add(url)
-                    yield self._listing_request(url, self.parse_listing, 0)
+        for url in section_urls:
+            if url not in self.listing_urls_requested:
+                self.listing_urls_requested.add(url)
+                yield self._listing_request(url, self.parse_listing, 0)
 
-    def parse_article(self, response: Response) -> list[Any]:
-        return list(self._parse_article(response))
-
-    def _parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> list[Any]:
         if not isinstance(response, TextResponse):
             self._page_failed(response.url, "not_html", "article URL answered a non-HTML page")
-            return
-        page = K21ArticlePage.from_response(response, source=self.name, base_url=self.base_url)
-        item = page.to_item()
+            return []
         redirects = response.meta.get("redirect_urls") or []
-        item.alias_urls = list(dict.fromkeys([*redirects, *item.alias_urls]))
-        item.legacy_url = classify_url(response.url, self.base_url) is UrlKind.LEGACY_ARTICLE
-        if item.type_label is None:
-            # The type label (bericht, interview) shows in listings, not on the page itself.
-            item.type_label = self.type_labels.get(response.url) or next(
-                (self.type_labels[u] for u in redirects if u in self.type_labels), None
+        # The type label (bericht, interview) shows in listings, not on the page itself.
+        type_label = self.type_labels.get(response.url) or next(
+            (self.type_labels[u] for u in redirects if u in self.type_labels), None
+        )
+        parsed = await self._in_worker(response, work.ARTICLE, redirects, type_label)
+        if parsed is None:
+            return []
+        item, links = parsed
+        return [item, *self._follow_links(response.url, links)]
+
+    async def _in_worker(self, response: Response, task: str, *extra: Any) -> Any:
+        """``task`` of the page's bytes, in the page worker; None (recorded) if the worker
+        died with the page."""
+        content_type = response.headers.get(b"Content-Type")
+        try:
+            return await self.worker.call(
+                task,
+                self.name,
+                self.base_url,
+                response.url,
+                response.body,
+                content_type.decode("latin-1") if content_type else None,
+                *extra,
             )
-        if item.site_article_id is None:
-            for url in redirects:
-                number = legacy_id(url)
-                if number:
-                    item.site_article_id = f"meldung:{number}"
-                    break
-        yield item
-        # Related teasers, "Mehr zum Thema" links and the rest: every article link counts.
-        for a in page.root.iter("a"):
-            href = a.get("href")
-            if href is None or href in self.hrefs_seen:
-                continue
-            if href.startswith(("http://", "https://", "/")) and len(self.hrefs_seen) < 100_000:
-                self.hrefs_seen.add(href)
-            url = page.abs(href)
+        except PageWorkerDied as exc:
+            self._page_failed(response.url, "page_worker", str(exc))
+            return None
+
+    def _follow_links(self, page_url: str, links: list[str]) -> Iterator[Any]:
+        """Requests for the article links of a page (related teasers, "Mehr zum Thema" and
+        the rest: every article link counts) not requested yet."""
+        for href in links:
+            url = absolute_url(page_url, href)
             if url is None or url in self.article_urls_requested or url in self.other_urls:
                 continue
             if is_article_url(url, self.base_url):

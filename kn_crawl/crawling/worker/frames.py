@@ -1,0 +1,70 @@
+"""The page worker's wire format and task table, shared by both ends of the pipe.
+
+A frame is a 4-byte big-endian length and a pickle. A call is ``(id, task, args)``, where
+``task`` names a function as ``"module:function"``; a reply is ``(id, ok, value)``, where a
+failed call's value is ``"ExceptionType: message"``. Pickle is safe here: the only peer is
+our own child process, started by us, on an anonymous pipe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import struct
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import IO, Any
+
+HEADER = struct.Struct(">I")
+
+
+def encode(message: Any) -> bytes:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(payload)) + payload
+
+
+def decode_all(buffer: bytearray) -> list[Any]:
+    """The complete messages at the start of ``buffer``, removed from it."""
+    messages = []
+    start = 0
+    while len(buffer) - start >= HEADER.size:
+        (size,) = HEADER.unpack_from(buffer, start)
+        end = start + HEADER.size + size
+        if end > len(buffer):
+            break
+        messages.append(pickle.loads(memoryview(buffer)[start + HEADER.size : end]))
+        start = end
+    if start:
+        del buffer[:start]
+    return messages
+
+
+def read_messages(stream: IO[bytes]) -> Iterator[Any]:
+    """Messages from a blocking stream, until it ends."""
+    while True:
+        header = stream.read(HEADER.size)
+        if len(header) < HEADER.size:
+            return
+        (size,) = HEADER.unpack(header)
+        payload = stream.read(size)
+        if len(payload) < size:
+            return
+        yield pickle.loads(payload)
+
+
+@cache
+def resolve(task: str) -> Callable[..., Any]:
+    """The function named ``"module:function"``."""
+    module, _, name = task.partition(":")
+    function = getattr(importlib.import_module(module), name, None)
+    if not callable(function):
+        raise LookupError(f"no task {task!r}")
+    return function
+
+
+def run_task(task: str, args: tuple[Any, ...]) -> Any:
+    return resolve(task)(*args)
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
