@@ -8,6 +8,7 @@ the difference matters.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 _HTTP_SCHEMES = frozenset({"http", "https"})
+_WHITESPACE = re.compile(r"\s")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Query parameters that identify a campaign or a click, never the content.
@@ -69,7 +71,7 @@ def _split_http(url: str) -> SplitResult | None:
         return None
     if parts.scheme.lower() not in _HTTP_SCHEMES or not parts.hostname:
         return None
-    if any(c.isspace() for c in parts.netloc):
+    if _WHITESPACE.search(parts.netloc):
         return None
     return parts
 

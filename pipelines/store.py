@@ -16,6 +16,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorkerError, page_worker
 from kn_crawl.db.store import SAVE_ALIASES, SAVE_BATCH, StoreCounts, StoreFailure
 from kn_crawl.items import ArticleItem, UrlAlias
@@ -97,8 +98,8 @@ class StorePipeline:
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
         if isinstance(result, StoreFailure):
-            # The batch's transaction was rolled back: nothing half-written. The articles
-            # are fetched again by the next run; this run is marked failed.
+            # The batch's transaction was rolled back: nothing half-written; this run is
+            # marked failed.
             self.stats.inc_value("kn/store_failed", len(batch))
             logger.error(
                 "could not store %d articles (%s): %s",
@@ -106,6 +107,16 @@ class StorePipeline:
                 result.error.split(":", 1)[0],
                 ", ".join(item.url for item in batch),
             )
+            # Recorded page by page, so the next run fetches them again (deep archive
+            # pages are not on the first listing pages a refresh reads).
+            for item in batch:
+                self.crawler.signals.send_catch_log(
+                    signal=page_failed,
+                    url=item.fetched_url,
+                    stage="store",
+                    reason="store_failed",
+                    detail=result.error[:500],
+                )
             return
         self._count(result)
 

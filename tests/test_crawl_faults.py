@@ -135,4 +135,13 @@ def test_a_batch_the_database_refuses_is_rolled_back_and_the_rest_stored(
     assert 35 - 5 <= len(stored) < 35
     assert run.articles_new == len(stored)
     assert all(tags for _, tags in stored.values())
+    # Each article of the refused batch is recorded, and the next run fetches it again.
+    lost = [d for d in db.drops() if d.stage == "store"]
+    assert len(lost) == 35 - len(stored)
+    assert {d.reason for d in lost} == {"store_failed"}
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse")
+    again = crawl(db_url, mirror, ["move"])
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(db.articles()) == 35
     db.close()

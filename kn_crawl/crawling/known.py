@@ -19,6 +19,9 @@ from kn_crawl.urls import canonicalize_url
 
 # Fetch failures worth retrying next run: the server or the network, not a missing page.
 TRANSIENT_REASONS_PREFIXES = ("http_5", "timeout", "connection", "dns", "responsenevercomplete")
+# Pages fetched but lost on our side: the page worker died with them, or the database refused
+# their batch. Nothing about the page itself was wrong.
+LOST_HERE_REASONS = frozenset({"page_worker", "store_failed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,8 @@ class KnownState:
     articles: dict[str, Signature] = field(default_factory=dict)
     """Every known URL of the source's articles (canonical and aliases), canonicalised."""
     retry_urls: list[str] = field(default_factory=list)
-    """Pages whose fetch failed transiently in the previous run."""
+    """Pages whose fetch failed transiently in the previous run, or that were lost on our
+    side after the fetch (``LOST_HERE_REASONS``)."""
 
     def signature(self, url: str) -> Signature | None:
         return self.articles.get(canonicalize_url(url))
@@ -97,11 +101,16 @@ def load_known(engine: Engine, source: str) -> KnownState:
         ).scalar()
         if last_run is not None:
             failed = conn.execute(
-                select(DroppedItem.url, DroppedItem.reason).where(
-                    DroppedItem.run_id == last_run, DroppedItem.stage == "fetch"
+                select(DroppedItem.url, DroppedItem.stage, DroppedItem.reason).where(
+                    DroppedItem.run_id == last_run
                 )
             ).all()
             state.retry_urls = sorted(
-                {url for url, reason in failed if reason.startswith(TRANSIENT_REASONS_PREFIXES)}
+                {
+                    url
+                    for url, stage, reason in failed
+                    if (stage == "fetch" and reason.startswith(TRANSIENT_REASONS_PREFIXES))
+                    or reason in LOST_HERE_REASONS
+                }
             )
     return state

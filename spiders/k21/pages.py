@@ -509,9 +509,12 @@ class K21ListingPage(_Page):
         """Topic pages linked from anywhere on the page (navigation included)."""
         urls = []
         for a in self.root.iter("a"):
-            url = self.abs(a.get("href"))
+            href = a.get("href")
+            if href is None or href.startswith("#"):  # "#primary": this page
+                continue
+            url = self.abs(href)
             if url and classify_url(url, self.base_url) == UrlKind.SECTION:
-                urls.append(url)
+                urls.append(url.partition("#")[0])
         return list(dict.fromkeys(urls))
 
     def _next_url(self) -> str | None:

@@ -242,9 +242,15 @@ class K21Spider(NewsSpider):
         yield from self._entries(listing.entries)
         number = int(response.meta.get("kn_page", 1))
         # Page on while teasers show news; a backfill reads the whole listing (to a limit).
-        if listing.next_url and (self.backfill or self._saw_news):
+        next_url = listing.next_url
+        if (
+            next_url
+            and next_url not in self.listing_urls_requested
+            and (self.backfill or self._saw_news)
+        ):
             if self.full or number < self.max_listing_pages:
-                yield self._listing_request(listing.next_url, self.parse_listing, 10, number + 1)
+                self.listing_urls_requested.add(next_url)
+                yield self._listing_request(next_url, self.parse_listing, 10, number + 1)
             else:
                 self.crawler.stats.inc_value("kn/listing_depth_limit")
         for url in section_urls:
@@ -290,7 +296,10 @@ class K21Spider(NewsSpider):
         the rest: every article link counts) not requested yet."""
         for href in links:
             url = absolute_url(page_url, href)
-            if url is None or url in self.article_urls_requested or url in self.other_urls:
+            if url is None:
+                continue
+            url = url.partition("#")[0]  # "/x/#kommentare" is the page /x/
+            if url in self.article_urls_requested or url in self.other_urls:
                 continue
             if is_article_url(url, self.base_url):
                 decision = self.decide(url)

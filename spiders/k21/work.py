@@ -74,7 +74,7 @@ def new_links(source: str, root: Element) -> list[str]:
     links: dict[str, None] = {}
     for a in root.iter("a"):
         href = a.get("href")
-        if href is None or href in seen:
+        if href is None or href in seen or href.startswith("#"):  # "#primary": this page
             continue
         if href.startswith(("http://", "https://", "/")) and len(seen) < MAX_LINKS_SEEN:
             seen.add(href)

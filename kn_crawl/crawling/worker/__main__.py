@@ -21,6 +21,9 @@ def main() -> None:
     # The crawl starts us in a process group of our own; this is for a SIGINT sent to us
     # directly: the crawl decides when we stop, by closing our stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Background work: the crawl process's reactor (sending the next requests, reading the
+    # responses) goes first when the cores are busy. Measured: 3 of 3 paired runs faster.
+    os.nice(10)
     replies = os.fdopen(os.dup(1), "wb")
     # Whatever a library prints must not end up in the reply stream.
     os.dup2(2, 1)
