@@ -26,13 +26,14 @@ FIELDS = (
     "image_url",
     "image_caption",
     "image_credit",
-    "site_article_id",
 )
 
 
 def _snapshot(db: Db) -> dict[str, object]:
-    # A Stichwort keeps the spelling it was first seen in, and which source comes first
-    # depends on timing: tags are compared by key.
+    """What a crawl stored, less what depends on timing: ``site_article_id`` (an article
+    first reached through an old ``meldung_N`` link gets N from the redirect, one reached
+    directly does not) and the spelling of Stichwörter."""
+    # A Stichwort keeps the spelling it was first seen in: tags are compared by key.
     articles = {
         url: (tuple(getattr(row, f) for f in FIELDS), tuple(tag_key(t) for t in tags))
         for url, (row, tags) in db.articles().items()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kn_crawl.extract.dom import parse_html
+from scrapy.http import TextResponse
+
+from kn_crawl.extract.dom import decode_page, parse_html
 from pipelines.normalize import normalize_article
 from spiders.k21 import work
 from spiders.k21.pages import K21ArticlePage, K21ListingPage
@@ -71,3 +73,25 @@ def test_section_links_are_pages_not_anchors() -> None:
         "https://www.kommune21.de/k21-themen/politik/",
         "https://www.kommune21.de/k21-themen/praxis/",
     ]
+
+
+def test_pages_are_decoded_exactly_as_scrapy_decodes_them() -> None:
+    german = "<p>Größere Städte prüfen die Übergabe – „OZG“ für 5 €</p>"
+    cases: list[tuple[bytes, str | None]] = [
+        (german.encode("utf-8"), "text/html; charset=utf-8"),
+        (german.encode("utf-8"), "text/html"),
+        (german.encode("utf-8"), None),
+        (german.encode("cp1252"), "text/html; charset=ISO-8859-1"),
+        (b'<meta charset="iso-8859-1">' + german.encode("cp1252"), "text/html"),
+        (b"<html>" + german.encode("cp1252") * 20 + b"</html>", "text/html"),
+        (german.encode("utf-8"), "text/html; charset=latin-1"),
+        (b"\xef\xbb\xbf" + german.encode("utf-8"), "text/html; charset=latin-1"),
+        ("<p>Bürger</p>".encode("utf-16"), "text/html"),
+        (b"<p>plain ascii</p>", "text/html"),
+        (b"<p>broken \xff\xfe\xfa utf-8 \xc3</p>", "text/html; charset=utf-8"),
+    ]
+    cases += [(p.read_bytes(), "text/html") for p in sorted(PAGES.glob("*.html"))]
+    for body, content_type in cases:
+        headers = {"Content-Type": content_type} if content_type else None
+        scrapy_text = TextResponse(url="https://x.test/", body=body, headers=headers).text
+        assert decode_page(body, content_type) == scrapy_text, (body[:60], content_type)

@@ -152,6 +152,9 @@ def test_child_killed_with_sigkill_is_marked_failed_and_leaves_no_partial_articl
         KN_SCHEDULE_INTERVAL="1h",
         KN_CONCURRENT_PER_SITE="1",
         KN_AUTOTHROTTLE_START_DELAY="0.1",
+        # AutoThrottle alone lets the crawl finish within a couple of seconds: a fixed
+        # delay keeps it running (~6 s) until the test kills it.
+        KN_DOWNLOAD_DELAY="0.1",
         KN_STORE_BATCH_SIZE="3",
     )
     proc = start(env)

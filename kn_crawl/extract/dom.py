@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TypeAlias
 
 from lxml import etree
+from w3lib.encoding import html_to_unicode, resolve_encoding
 
 from kn_crawl.text import clean_text
 
@@ -19,6 +20,28 @@ Element: TypeAlias = etree._Element
 _PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, collect_ids=False
 )
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> str:
+    """A page's text by the rules of Scrapy's ``TextResponse``: a BOM, the HTTP charset, a
+    ``<meta>`` charset, else the first of ASCII, UTF-8 and charset_normalizer's guess that
+    fits. (The page worker decodes pages without importing Scrapy.)"""
+    return html_to_unicode(
+        content_type, body, auto_detect_fun=_guess_encoding, default_encoding="ascii"
+    )[1]
+
+
+def _guess_encoding(body: bytes) -> str | None:
+    for encoding in ("ascii", "utf-8"):
+        try:
+            body.decode(encoding)
+        except UnicodeError:
+            continue
+        return resolve_encoding(encoding)
+    from charset_normalizer import from_bytes  # rarely needed; costs ~10 ms to import
+
+    match = from_bytes(body).best()
+    return resolve_encoding(match.encoding) if match else None
 
 
 def parse_html(text: str | bytes, encoding: str | None = None) -> Element:

@@ -1,20 +1,17 @@
 """The K21 media sites: kommune21.de, move-online.de, stadt-und-werk.de (one CMS, one URL
 shape). What we know of them is in shared/docs/SOURCES.md.
 
-``urls`` classifies URLs, ``pages`` holds the page objects, ``spider`` the spiders.
+``urls`` classifies URLs, ``pages`` holds the page objects, ``work`` what the page worker
+does with a page, ``spider`` the spiders (Scrapy finds them there; they are not imported
+here, so the page worker, which imports ``work``, does without Scrapy).
 """
 
 from spiders.k21.pages import K21ArticlePage, K21ListingPage, looks_like_article
-from spiders.k21.spider import K21Spider, Kommune21Spider, MoveSpider, StadtUndWerkSpider
 from spiders.k21.urls import UrlKind, classify_url, is_article_url, legacy_id
 
 __all__ = [
     "K21ArticlePage",
     "K21ListingPage",
-    "K21Spider",
-    "Kommune21Spider",
-    "MoveSpider",
-    "StadtUndWerkSpider",
     "UrlKind",
     "classify_url",
     "is_article_url",

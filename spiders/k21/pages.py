@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
-
-from scrapy.http import TextResponse
-from w3lib.encoding import html_to_unicode
 
 from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
 from kn_crawl.extract.dom import (
     BLOCK_TAGS,
     Element,
+    decode_page,
     has_block_children,
     inside,
     is_within,
@@ -44,6 +42,9 @@ from kn_crawl.tags import split_tags
 from kn_crawl.text import clean_text, parse_credit
 from spiders.k21.urls import UrlKind, classify_url, is_article_url, legacy_id
 
+if TYPE_CHECKING:  # the page worker parses pages without importing Scrapy (~45 MB)
+    from scrapy.http import TextResponse
+
 TAGS_MARKER = re.compile(
     r"^\s*(Stichw(?:ö|oe)rter|Stichworte|Schlagw(?:ö|oe)rter|Schlagworte)\s*:?"
 )
@@ -57,8 +58,7 @@ SKIP_ANCESTORS = frozenset({"figure", "aside", "nav", "footer", "form", "script"
 
 def _root_of(html: str | bytes, content_type: str | None = None) -> Element:
     if isinstance(html, bytes):
-        # The same encoding rules as Scrapy: HTTP header, BOM, <meta charset>, then guess.
-        _encoding, html = html_to_unicode(content_type, html)
+        html = decode_page(html, content_type)  # Scrapy's rules, as in a crawl
     return parse_html(html)
 
 

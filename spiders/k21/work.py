@@ -7,8 +7,6 @@ page, normalisation. What comes back is small and picklable.
 
 from __future__ import annotations
 
-from scrapy.http import TextResponse
-
 from kn_crawl.extract.dom import Element
 from kn_crawl.items import ArticleItem, Listing
 from pipelines.normalize import normalize_article
@@ -25,13 +23,6 @@ _links_seen: dict[str, set[str]] = {}
 MAX_LINKS_SEEN = 100_000
 
 
-def _response(url: str, body: bytes, content_type: str | None) -> TextResponse:
-    # Decoded by Scrapy's own rules (header, BOM, <meta charset>, then detection), exactly as
-    # the crawl process would have decoded it.
-    headers = {"Content-Type": content_type} if content_type else None
-    return TextResponse(url=url, body=body, headers=headers)
-
-
 def article(
     source: str,
     base_url: str,
@@ -44,8 +35,10 @@ def article(
     """The article on the page, normalised, and the page's links not handed out before
     (``href`` as written, in page order) for discovery. ``redirects`` are the URLs that
     redirected here, ``type_label`` the label a listing showed for the page."""
-    response = _response(url, body, content_type)
-    page = K21ArticlePage.from_response(response, source=source, base_url=base_url)
+    # Decoded by Scrapy's own rules, as the crawl process would have decoded it.
+    page = K21ArticlePage.from_html(
+        url, body, source=source, base_url=base_url, content_type=content_type
+    )
     item = finish_article(page.to_item(), base_url, redirects, type_label)
     return normalize_article(item), new_links(source, page.root)
 
@@ -92,6 +85,7 @@ def listing(
 ) -> tuple[Listing, list[str]]:
     """The listing's entries and next page, and (``with_sections``) the section pages it
     links."""
-    response = _response(url, body, content_type)
-    page = K21ListingPage.from_response(response, source=source, base_url=base_url)
+    page = K21ListingPage.from_html(
+        url, body, source=source, base_url=base_url, content_type=content_type
+    )
     return page.to_listing(), page.section_urls() if with_sections else []
