@@ -514,6 +514,12 @@ BAD_INPUT = {
         "KN_CONCURRENT_PER_SITE='abc' is not an integer",
     ),
     "concurrency-zero": Bad(("sources",), {"KN_CONCURRENT_PER_SITE": "0"}, 2, "at least 1"),
+    "worker-not-yes-no": Bad(
+        ("crawl", "kommune21", "--base-url", DEAD),
+        {"KN_CRAWL_WORKER": "maybe"},
+        2,
+        "KN_CRAWL_WORKER='maybe' is not a yes/no value",
+    ),
     "log-level": Bad(("sources",), {"KN_LOG_LEVEL": "chatty"}, 2, "KN_LOG_LEVEL"),
     "base-url-env-not-http": Bad(
         ("sources",), {"KN_BASE_URL_MOVE": "ftp://x"}, 2, "KN_BASE_URL_MOVE='ftp://x'"
