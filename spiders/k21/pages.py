@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
@@ -41,9 +41,6 @@ from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from kn_crawl.tags import split_tags
 from kn_crawl.text import clean_text, parse_credit
 from spiders.k21.urls import UrlKind, classify_url, is_article_url, legacy_id
-
-if TYPE_CHECKING:  # the page worker parses pages without importing Scrapy (~45 MB)
-    from scrapy.http import TextResponse
 
 TAGS_MARKER = re.compile(
     r"^\s*(Stichw(?:ö|oe)rter|Stichworte|Schlagw(?:ö|oe)rter|Schlagworte)\s*:?"
@@ -87,10 +84,6 @@ class _Page:
         content_type: str | None = None,
     ) -> Self:
         return cls(url, _root_of(html, content_type), source=source, base_url=base_url)
-
-    @classmethod
-    def from_response(cls, response: TextResponse, *, source: str, base_url: str) -> Self:
-        return cls(response.url, parse_html(response.text), source=source, base_url=base_url)
 
     def is_article(self, url: str) -> bool:
         return is_article_url(url, self.base_url)
