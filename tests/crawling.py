@@ -4,9 +4,11 @@ reactor runs once per process) and read the resulting database."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,51 @@ def crawl(
     return subprocess.run(
         args, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=REPO
     )
+
+
+@contextmanager
+def background_crawl(
+    db_url: str,
+    mirror: Mirror,
+    sources: Sequence[str] = ("kommune21", "move", "stadtundwerk"),
+    *,
+    env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[str]]:
+    """``kn-crawl crawl`` running while the test interferes, in a process group of its own,
+    which is killed whole if the test leaves it running."""
+    args, full_env = crawl_command(db_url, mirror, sources, env=env)
+    proc = subprocess.Popen(
+        [*args, "--no-hooks"],
+        env=full_env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def child_pids(pid: int, marker: bytes) -> list[int]:
+    """Child processes of ``pid`` whose command line contains ``marker``."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = []
+    for child in map(int, children):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(child)
+    return found
 
 
 class Db:

@@ -7,8 +7,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.mirror import Mirror
 from kn_crawl.tags import tag_key
-from tests.crawling import REPO, Db, crawl, crawl_command
+from tests.crawling import Db, background_crawl, child_pids, crawl
 
 SOURCES = ("kommune21", "move", "stadtundwerk")
 
@@ -66,47 +65,20 @@ def test_sources_side_by_side_store_what_one_process_stores(tmp_path: Path) -> N
 
 def _crawl_children(pid: int) -> list[int]:
     """The spawned crawl processes of ``pid`` (not multiprocessing's resource tracker)."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    found = []
-    for child in map(int, children):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"spawn_main" in cmdline:
-            found.append(child)
-    return found
+    return child_pids(pid, b"spawn_main")
 
 
-@contextmanager
-def slow_crawl(url: str, mirror: Mirror, *, processes: int) -> Iterator[subprocess.Popen[str]]:
+def slow_crawl(
+    url: str, mirror: Mirror, *, processes: int
+) -> AbstractContextManager[subprocess.Popen[str]]:
     """``kn-crawl crawl`` of the three sources, slow enough (a delay between requests) that
-    all are still crawling when the test interferes; in a process group of its own, which
-    is killed whole if the test leaves it running."""
-    args, env = crawl_command(
+    all are still crawling when the test interferes."""
+    return background_crawl(
         url,
         mirror,
         SOURCES,
         env={"KN_DOWNLOAD_DELAY": "0.05", "KN_CRAWL_PROCESSES": str(processes)},
     )
-    proc = subprocess.Popen(
-        [*args, "--no-hooks"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def test_a_killed_source_process_fails_only_its_own_run(tmp_path: Path) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 from kn_crawl.db.models import Article
 from kn_crawl.mirror import Mirror
 from kn_crawl.tags import tag_key
-from tests.crawling import REPO, Db, crawl, crawl_command
+from tests.crawling import Db, background_crawl, child_pids, crawl
 
 SOURCES = ("kommune21", "move", "stadtundwerk")
 FIELDS = (
@@ -71,41 +70,16 @@ def test_the_page_worker_changes_nothing_in_what_is_stored(tmp_path: Path) -> No
     }
 
 
-def _page_worker_of(pid: int) -> int | None:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return None
-    for child in map(int, children):
-        try:
-            if b"kn_crawl.crawling.worker" in Path(f"/proc/{child}/cmdline").read_bytes():
-                return child
-        except OSError:
-            continue
-    return None
-
-
 def test_a_killed_page_worker_is_logged_and_the_crawl_goes_on(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
     with Mirror() as mirror:
-        args, env = crawl_command(
-            url, mirror, SOURCES, env={"KN_DOWNLOAD_DELAY": "0.05", "KN_STORE_BATCH_SIZE": "5"}
-        )
-        proc = subprocess.Popen(
-            [*args, "--no-hooks"],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        try:
+        env = {"KN_DOWNLOAD_DELAY": "0.05", "KN_STORE_BATCH_SIZE": "5"}
+        with background_crawl(url, mirror, SOURCES, env=env) as proc:
             db = Db(url)
             worker = None
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                worker = _page_worker_of(proc.pid)
+                worker = next(iter(child_pids(proc.pid, b"kn_crawl.crawling.worker")), None)
                 if worker is not None and db.count(Article) > 0:
                     break
                 time.sleep(0.05)
@@ -113,10 +87,6 @@ def test_a_killed_page_worker_is_logged_and_the_crawl_goes_on(tmp_path: Path) ->
             stored_before = db.count(Article)
             os.kill(worker, signal.SIGKILL)
             _, stderr = proc.communicate(timeout=180)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
         assert "page worker failed" in stderr
         # The rest of the crawl was parsed and stored in the crawl process.
         assert stored_before < db.count(Article)
