@@ -71,7 +71,10 @@ class NewsSpider(scrapy.Spider):
         # What the source may fetch and store (scheme, host and port; see crawling/origin.py),
         # enforced for every request by OriginGuardMiddleware. Scrapy's own offsite filter,
         # by host name only, stays as a second line.
-        self.origin_policy = OriginPolicy.for_base_url(self.base_url)
+        try:
+            self.origin_policy = OriginPolicy.for_base_url(self.base_url)
+        except ValueError as exc:  # a bad port: "http://host:99999/"
+            raise ConfigError(f"base URL {self.base_url!r}: {exc}") from None
         host = urlsplit(self.base_url).hostname
         self.allowed_domains = [host] if host else []
         # -a full=1 on the command line arrives as a string.
