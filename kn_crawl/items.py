@@ -41,6 +41,9 @@ class ArticleItem:
     copy never replaces the current page's content; it only adds its URL as an alias."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal extraction problems, e.g. a missing Stichwörter block."""
+    offsite_canonical: str | None = None
+    """A canonical URL (rel=canonical, og:url) on another origin than the source's, refused:
+    ``url`` is then the fetched URL. Recorded as ``offsite_canonical``; the item is stored."""
     normalized: bool = False
     """Set by ``normalize_article``. The page worker normalises where it extracts, off the
     reactor; the normalise pipeline then has nothing left to do."""

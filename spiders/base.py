@@ -20,6 +20,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from kn_crawl.crawling.known import KnownState, load_known, signature_changed
+from kn_crawl.crawling.origin import OriginPolicy
+from kn_crawl.crawling.origin_guard import OriginRefused, refusal_detail
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorker, page_worker
 from kn_crawl.db.engine import get_engine
@@ -66,7 +68,13 @@ class NewsSpider(scrapy.Spider):
         settings = Settings.from_env()
         configured = settings.base_urls.get(self.name)
         self.base_url = normalize_base_url(base_url or configured or self.default_base_url)
-        # Offsite filtering is by host name; ports are checked by the spider's classifier.
+        # What the source may fetch and store (scheme, host and port; see crawling/origin.py),
+        # enforced for every request by OriginGuardMiddleware. Scrapy's own offsite filter,
+        # by host name only, stays as a second line.
+        try:
+            self.origin_policy = OriginPolicy.for_base_url(self.base_url)
+        except ValueError as exc:  # a bad port: "http://host:99999/"
+            raise ConfigError(f"base URL {self.base_url!r}: {exc}") from None
         host = urlsplit(self.base_url).hostname
         self.allowed_domains = [host] if host else []
         # -a full=1 on the command line arrives as a string.
@@ -126,8 +134,38 @@ class NewsSpider(scrapy.Spider):
 
     def record_failure(self, failure: Failure) -> None:
         """Errback: every request that ends in an error is recorded with its reason."""
+        if failure.check(OriginRefused):
+            return  # recorded by the origin guard, with the redirect chain
         request = failure.request  # type: ignore[attr-defined]
         reason, detail = failure_reason(failure)
         self.crawler.signals.send_catch_log(
             signal=page_failed, url=request.url, stage="fetch", reason=reason, detail=detail
         )
+
+    def refused_link(self, url: str, *, reason: str, on_page: str, what: str) -> bool:
+        """True (and recorded under ``url``, stage ``parse``) if a link the spider would
+        follow leads off the source's origins: ``reason`` is ``offsite_next``,
+        ``offsite_feed_entry``, …; ``what`` names the link on the page ``on_page``."""
+        if self.origin_policy.allows(url):
+            return False
+        origins = ", ".join(str(o) for o in self.origin_policy.origins)
+        self.crawler.signals.send_catch_log(
+            signal=page_failed,
+            url=url,
+            stage="parse",
+            reason=reason,
+            detail=f"{what} on {on_page} leads off the source's origins ({origins})",
+        )
+        return True
+
+    def refused_redirect(self, asked: str, target: str, status: int) -> bool:
+        """True (and recorded, stage ``fetch``) if a redirect the spider reads itself
+        (``dont_redirect``) leads where OriginGuardMiddleware would not let it go."""
+        reason = self.origin_policy.refusal(target, "offsite_redirect")
+        if reason is None:
+            return False
+        detail = refusal_detail(self.origin_policy, reason, target, asked=asked, by=status)
+        self.crawler.signals.send_catch_log(
+            signal=page_failed, url=asked, stage="fetch", reason=reason, detail=detail
+        )
+        return True

@@ -17,6 +17,10 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         # concurrent requests per site, AutoThrottle, bounded time and size per response.
         "ROBOTSTXT_OBEY": True,
         "DOWNLOADER_MIDDLEWARES": {
+            # First of all: every request, each hop of a redirect or meta refresh included,
+            # is checked against the source's origins and refused addresses before anything
+            # (robots.txt included) is fetched for it. See origin_guard.py.
+            "kn_crawl.crawling.origin_guard.OriginGuardMiddleware": 40,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "kn_crawl.crawling.robots.StrictRobotsTxtMiddleware": 100,
             # Below HttpCompressionMiddleware (590): responses reach it decompressed, so the

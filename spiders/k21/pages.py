@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
 from kn_crawl.extract.dom import (
     BLOCK_TAGS,
@@ -101,6 +102,9 @@ class K21ArticlePage(_Page):
         warnings: list[str] = []
         h1 = self.headline
         item = ArticleItem(source=self.source, url=self._canonical(), fetched_url=self.url)
+        declared = self._declared_canonical()
+        if declared is not None and not self.origin_policy.allows(declared):
+            item.offsite_canonical = declared
 
         title = text_of(h1)
         kicker, type_label = self._kicker_and_label(h1)
@@ -172,10 +176,23 @@ class K21ArticlePage(_Page):
                     return h1
         return None
 
-    def _canonical(self) -> str:
+    def _declared_canonical(self) -> str | None:
+        """The canonical URL the page declares (rel=canonical, else og:url), if http(s)."""
         href = link_href(self.root, "canonical") or meta_content(self.root, "og:url")
         url = self.abs(href)
-        return url if url and url.startswith(("http://", "https://")) else self.url
+        return url if url and url.startswith(("http://", "https://")) else None
+
+    @cached_property
+    def origin_policy(self) -> OriginPolicy:
+        """The source's origins as the spider has them by default (its base URL's)."""
+        return OriginPolicy.for_base_url(self.base_url)
+
+    def _canonical(self) -> str:
+        """The URL the article is keyed by: the declared canonical URL when it is on the
+        source's origins, else the fetched URL — a page must not re-key itself onto another
+        site, or onto an article of another source."""
+        url = self._declared_canonical()
+        return url if url is not None and self.origin_policy.allows(url) else self.url
 
     def _title_tag(self) -> str | None:
         title = text_of(self.root.find(".//title"))

@@ -129,6 +129,9 @@ class K21Spider(NewsSpider):
         dated = sum(1 for e in entries if e.published_at is not None)
         self.crawler.stats.inc_value("kn/listing_entries_dated", dated)
         for entry in entries:
+            if not self.origin_policy.allows(entry.url):
+                self.crawler.stats.inc_value("kn/offsite_links")  # not ours: not followed
+                continue
             decision = self.decide(entry.url, entry)
             self.crawler.stats.inc_value(f"kn/entries/{decision}")
             if decision == "skip":
@@ -161,6 +164,8 @@ class K21Spider(NewsSpider):
             self._page_failed(response.url, "bad_redirect", "redirect without Location")
             return []
         target = urljoin(response.url, location.decode("latin-1"))
+        if self.refused_redirect(response.url, target, response.status):
+            return []
         if self.decide(target) == "skip":
             self.crawler.stats.inc_value("kn/aliases_learned")
             return [UrlAlias(source=self.name, url=response.url, target=target)]
@@ -214,6 +219,10 @@ class K21Spider(NewsSpider):
         entries = []
         for entry in listing.entries:
             entry.url = urljoin(response.url, entry.url)
+            if self.refused_link(
+                entry.url, reason="offsite_feed_entry", on_page=response.url, what="feed entry"
+            ):
+                continue
             if is_article_url(entry.url, self.base_url):
                 entries.append(entry)
         self.crawler.stats.inc_value("kn/listing_pages_parsed")
@@ -232,6 +241,7 @@ class K21Spider(NewsSpider):
         if parsed is None:
             return []
         listing, section_urls = parsed
+        section_urls = [url for url in section_urls if self.origin_policy.allows(url)]
         return list(self._follow_listing(response, listing, section_urls))
 
     def _follow_listing(
@@ -243,6 +253,10 @@ class K21Spider(NewsSpider):
         number = int(response.meta.get("kn_page", 1))
         # Page on while teasers show news; a backfill reads the whole listing (to a limit).
         next_url = listing.next_url
+        if next_url and self.refused_link(
+            next_url, reason="offsite_next", on_page=response.url, what="next page link"
+        ):
+            next_url = None
         if (
             next_url
             and next_url not in self.listing_urls_requested
@@ -271,6 +285,13 @@ class K21Spider(NewsSpider):
         if parsed is None:
             return []
         item, links = parsed
+        if item.offsite_canonical is not None:
+            self._page_failed(
+                item.fetched_url,
+                "offsite_canonical",
+                f"canonical URL {item.offsite_canonical} is on another origin: "
+                "stored under the fetched URL",
+            )
         return [item, *self._follow_links(response.url, links)]
 
     async def _in_worker(self, response: Response, task: str, *extra: Any) -> Any:
@@ -301,7 +322,8 @@ class K21Spider(NewsSpider):
             url = url.partition("#")[0]  # "/x/#kommentare" is the page /x/
             if url in self.article_urls_requested or url in self.other_urls:
                 continue
-            if is_article_url(url, self.base_url):
+            # is_article_url is scheme- and www-blind; the origin policy is exact.
+            if is_article_url(url, self.base_url) and self.origin_policy.allows(url):
                 decision = self.decide(url)
                 if decision == "resolve":
                     yield from self._resolve_request(url)
