@@ -24,7 +24,7 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorker, page_worker
 from kn_crawl.db.engine import get_engine
 from kn_crawl.items import ListingEntry
-from kn_crawl.settings import ConfigError, Settings
+from kn_crawl.settings import FULL_CRAWL_FACTOR, ConfigError, Settings
 
 
 def normalize_base_url(url: str) -> str:
@@ -72,7 +72,11 @@ class NewsSpider(scrapy.Spider):
         # -a full=1 on the command line arrives as a string.
         self.full = full is True or str(full).lower() in ("1", "true", "yes")
         self.recheck = timedelta(days=settings.recheck_days)
-        self.max_listing_pages = settings.max_listing_pages
+        # Every listing is bounded, a full crawl's too (a trap of endless pages must end).
+        factor = FULL_CRAWL_FACTOR if self.full else 1
+        self.max_listing_pages = settings.max_listing_pages * factor
+        self.max_section_pages = settings.max_section_pages * factor
+        self.max_links_per_page = settings.max_links_per_page
         self.known = KnownState()
         self.backfill = True
 

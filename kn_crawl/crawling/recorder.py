@@ -31,6 +31,15 @@ logger = logging.getLogger(__name__)
 # Drops are written in small batches: few transactions, little held in memory.
 DROP_FLUSH_SIZE = 50
 
+# Recorded in ``dropped_items`` like a drop, but nothing was lost: the article was stored
+# (a field cut to its cap, a page decoded despite its wrong charset label) or a cap of this
+# run's work was reached (the rest of the site is read by later runs or is a trap). Notes are
+# counted as ``kn/notes``, not in the run's ``dropped`` and ``errors``, so they never make a
+# run or a source look unhealthy.
+NOTE_REASONS = frozenset(
+    {"field_truncated", "charset_mislabelled", "listing_depth_limit", "too_many_links"}
+)
+
 # Scrapy's finish reasons mapped to our run status.
 STATUS_FOR_REASON = {
     "finished": "ok",
@@ -165,12 +174,17 @@ class RunRecorder:
     def _add(self, drop: Drop) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("kn/dropped")
-        stats.inc_value(f"kn/dropped/{drop.reason}")
-        if drop.stage in ("fetch", "parse"):
-            # Pages lost to the network, the server or our parser (not rejected items).
-            stats.inc_value("kn/errors")
-        logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
+        if drop.reason in NOTE_REASONS:
+            stats.inc_value("kn/notes")
+            stats.inc_value(f"kn/notes/{drop.reason}")
+            logger.info("note: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
+        else:
+            stats.inc_value("kn/dropped")
+            stats.inc_value(f"kn/dropped/{drop.reason}")
+            if drop.stage in ("fetch", "parse"):
+                # Pages lost to the network, the server or our parser (not rejected items).
+                stats.inc_value("kn/errors")
+            logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
         self.pending.append(drop)
         if len(self.pending) >= DROP_FLUSH_SIZE:
             self._flush()
