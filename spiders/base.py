@@ -20,6 +20,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from kn_crawl.crawling.known import KnownState, load_known, signature_changed
+from kn_crawl.crawling.ratelimit import SourcePostponed
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorker, page_worker
 from kn_crawl.db.engine import get_engine
@@ -130,6 +131,8 @@ class NewsSpider(scrapy.Spider):
 
     def record_failure(self, failure: Failure) -> None:
         """Errback: every request that ends in an error is recorded with its reason."""
+        if failure.check(SourcePostponed):
+            return  # the site asked for a rest: recorded once, by the middleware
         request = failure.request  # type: ignore[attr-defined]
         reason, detail = failure_reason(failure)
         self.crawler.signals.send_catch_log(

@@ -19,6 +19,7 @@ from scrapy.http import Response
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
 
+from kn_crawl.crawling.ratelimit import rate_limited
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.migrate import upgrade
@@ -40,6 +41,10 @@ NOTE_REASONS = frozenset(
     {"field_truncated", "charset_mislabelled", "listing_depth_limit", "too_many_links"}
 )
 
+# A run that lost more than half of the pages it tried (and at least this many) failed, even
+# though it finished: a site answering 503 to 9 of 10 requests is down, not "degraded".
+MOSTLY_FAILED_MIN = 3
+
 # Scrapy's finish reasons mapped to our run status.
 STATUS_FOR_REASON = {
     "finished": "ok",
@@ -50,6 +55,21 @@ STATUS_FOR_REASON = {
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def pages_attempted(values: dict[str, Any]) -> int:
+    """Pages the run tried to fetch: requests sent, less Scrapy's retries and robots.txt."""
+    return max(
+        int(values.get("downloader/request_count", 0))
+        - int(values.get("retry/count", 0))
+        - int(values.get("robotstxt/request_count", 0)),
+        0,
+    )
+
+
+def mostly_failed(errors: int, attempted: int) -> bool:
+    """More than half of the attempted pages were lost (at least ``MOSTLY_FAILED_MIN``)."""
+    return errors >= MOSTLY_FAILED_MIN and 2 * errors > attempted
 
 
 class RunRecorder:
@@ -136,9 +156,18 @@ class RunRecorder:
         assert stats is not None
         values = stats.get_stats()
         status = STATUS_FOR_REASON.get(reason, "failed")
+        finish_reason = reason
         pages = int(values.get("response_received_count", 0))
         robots_pages = int(values.get("robotstxt/response_count", 0))
-        if status == "ok" and (
+        errors = int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0))
+        stats.set_value("kn/pages_attempted", pages_attempted(values))
+        values = stats.get_stats()
+        if status == "ok" and rate_limited(values):
+            # The site asked for a rest (Retry-After): the rest of the site was not read.
+            status, finish_reason = "failed", "rate_limited"
+        elif status == "ok" and mostly_failed(errors, pages_attempted(values)):
+            status, finish_reason = "failed", "mostly_failed"
+        elif status == "ok" and (
             values.get("kn/store_failed")
             or values.get("kn/robots_unreachable")
             or pages - robots_pages <= 0
@@ -154,7 +183,7 @@ class RunRecorder:
             "articles_updated": int(values.get("kn/articles_updated", 0)),
             "articles_unchanged": int(values.get("kn/articles_unchanged", 0)),
             "dropped": int(values.get("kn/dropped", 0)),
-            "errors": int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0)),
+            "errors": errors,
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         with self.engine.begin() as conn:
@@ -162,12 +191,14 @@ class RunRecorder:
                 conn,
                 self.run_id,
                 status=status,
-                finish_reason=reason,
+                finish_reason=finish_reason,
                 counts=counts,
                 stats=plain,
                 now=_now(),
             )
-        logger.info("crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, reason)
+        logger.info(
+            "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
+        )
 
     # -- helpers -----------------------------------------------------------------------
 
