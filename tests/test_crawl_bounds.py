@@ -203,3 +203,43 @@ def test_oversized_fields_and_future_dates_never_fail_a_batch(db_url: str) -> No
     # Notes are not drops: only the future date counts.
     assert (run.articles_new, run.dropped, run.errors) == (5, 1, 0)
     db.close()
+
+
+def huge_robots() -> bytes:
+    """7 MB: a rule in the first KiB, then 7 MB of rules, then an Allow that would open what
+    the first rule closes — if the parser read that far."""
+    head = b"User-agent: *\nDisallow: /k21-themen/\n"
+    filler = b"".join(b"Disallow: /archiv-%07d/\n" % i for i in range(7 * 1024 * 1024 // 27))
+    return head + filler + b"Allow: /k21-themen/t-1/\n"
+
+
+def test_only_the_first_500_kib_of_robots_txt_are_read(tmp_path: Path) -> None:
+    robots = huge_robots()
+    assert len(robots) > 7_000_000
+
+    def route(path: str) -> Answer:
+        if path == "/robots.txt":
+            return Answer(200, robots, {"Content-Type": "text/plain"})
+        if path == "/k21-meldungen/feed":
+            return FEED
+        if path in ("/", "/k21-meldungen/"):
+            return Answer(body=listing_page(["a-1"], links=("/k21-themen/t-1/",)))
+        if m := _ARTICLE.match(path):
+            return Answer(body=article_page(m.group(1)))
+        return NOT_FOUND
+
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    with SiteServer(route) as site:
+        out = crawl_site(db_url, site)
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    # The rule of the first KiB holds; the Allow 7 MB further down was never read.
+    assert site.count("/k21-themen/") == 0
+    db = Db(db_url)
+    [run] = db.runs()
+    assert run.status == "ok"
+    assert run.articles_new == 1
+    assert [(d.url.removeprefix(site.base_url), d.reason) for d in db.drops(run.id)] == [
+        ("k21-themen/t-1/", "robots_disallowed")
+    ]
+    assert run.stats["kn/robots_truncated"] == 1
+    db.close()
