@@ -242,9 +242,8 @@ class K21Spider(NewsSpider):
         )
         if parsed is None:
             return []
-        listing, section_urls, truncated = parsed
-        if truncated:
-            self._too_many_links(response.url)
+        listing, section_urls, notes = parsed
+        self._notes(response.url, notes)
         return list(self._follow_listing(response, listing, section_urls))
 
     def _follow_listing(
@@ -296,6 +295,11 @@ class K21Spider(NewsSpider):
         self.crawler.stats.inc_value("kn/listing_depth_limit")
         self._page_failed(url, "listing_depth_limit", detail)
 
+    def _notes(self, url: str, notes: list[tuple[str, str]]) -> None:
+        """What the page worker noticed on a page it could still use."""
+        for reason, detail in notes:
+            self._page_failed(url, reason, detail)
+
     def _too_many_links(self, url: str) -> None:
         self._page_failed(
             url,
@@ -317,9 +321,8 @@ class K21Spider(NewsSpider):
         )
         if parsed is None:
             return []
-        item, links, truncated = parsed
-        if truncated:
-            self._too_many_links(response.url)
+        item, links, notes = parsed
+        self._notes(response.url, notes)
         return [item, *self._follow_links(response.url, links)]
 
     async def _in_worker(self, response: Response, task: str, *extra: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kn_crawl.extract.dom import Element
+from kn_crawl.extract.dom import Element, decode_html
 from kn_crawl.items import ArticleItem, Listing
 from pipelines.normalize import normalize_article
 from spiders.k21.pages import K21ArticlePage, K21ListingPage
@@ -23,6 +23,9 @@ LISTING = "spiders.k21.work:listing"
 # every page, so each is looked at once per crawl.
 _links_seen: dict[str, set[str]] = {}
 MAX_LINKS_SEEN = 100_000
+# Something the spider records about a page that was still used: (reason, detail).
+Note = tuple[str, str]
+
 # The default of KN_MAX_LINKS_PER_PAGE (kn_crawl.settings), for callers without settings.
 MAX_LINKS_PER_PAGE = 1000
 
@@ -37,19 +40,34 @@ def article(
     type_label: str | None,
     max_links: int = MAX_LINKS_PER_PAGE,
     now: datetime | None = None,
-) -> tuple[ArticleItem, list[str], bool]:
+) -> tuple[ArticleItem, list[str], list[Note]]:
     """The article on the page, normalised; the page's links not handed out before (``href``
-    as written, in page order) for discovery, from its first ``max_links`` links; and whether
-    the page had more links than that. ``redirects`` are the URLs that redirected here,
+    as written, in page order) for discovery, from its first ``max_links`` links; and notes
+    for the record (more links than that, a mislabelled charset). ``redirects`` are the URLs
+    that redirected here,
     ``type_label`` the label a listing showed for the page, ``now`` the crawl's time (a
     publication date after tomorrow is no publication date)."""
-    # Decoded by Scrapy's own rules, as the crawl process would have decoded it.
-    page = K21ArticlePage.from_html(
-        url, body, source=source, base_url=base_url, content_type=content_type
-    )
+    # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
+    # labelled Latin-1 read as UTF-8).
+    text, notes = _decode(body, content_type)
+    page = K21ArticlePage.from_html(url, text, source=source, base_url=base_url)
     item = finish_article(page.to_item(now=now), base_url, redirects, type_label)
     links, truncated = page_links(page.root, max_links)
-    return normalize_article(item), new_links(source, links), truncated
+    if truncated:
+        notes.append(_too_many_links(max_links))
+    return normalize_article(item), new_links(source, links), notes
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, list[Note]]:
+    text, overruled = decode_html(body, content_type)
+    if overruled is None:
+        return text, []
+    detail = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
+    return text, [("charset_mislabelled", detail)]
+
+
+def _too_many_links(max_links: int) -> Note:
+    return ("too_many_links", f"more than {max_links} links on the page; the rest were ignored")
 
 
 def finish_article(
@@ -107,14 +125,14 @@ def listing(
     content_type: str | None,
     with_sections: bool,
     max_links: int = MAX_LINKS_PER_PAGE,
-) -> tuple[Listing, list[str], bool]:
+) -> tuple[Listing, list[str], list[Note]]:
     """The listing's entries and next page, and (``with_sections``) the section pages it
-    links — at most ``max_links`` of each — and whether the page had more."""
-    page = K21ListingPage.from_html(
-        url, body, source=source, base_url=base_url, content_type=content_type
-    )
+    links — at most ``max_links`` of each — and notes for the record."""
+    text, notes = _decode(body, content_type)
+    page = K21ListingPage.from_html(url, text, source=source, base_url=base_url)
     result = page.to_listing()
     sections = page.section_urls() if with_sections else []
-    truncated = len(result.entries) > max_links or len(sections) > max_links
+    if len(result.entries) > max_links or len(sections) > max_links:
+        notes.append(_too_many_links(max_links))
     result.entries = result.entries[:max_links]
-    return result, sections[:max_links], truncated
+    return result, sections[:max_links], notes
