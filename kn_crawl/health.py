@@ -64,7 +64,7 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
         if run.finish_reason == "mostly_failed":
             # Most pages lost: the numbers and a lost page say more than "failed".
             message = (
-                f"the crawl run ended failed: {run.errors} of "
+                f"the crawl run ended failed: {stats.get('kn/pages_lost', run.errors)} of "
                 f"{stats.get('kn/pages_attempted', run.requests)} pages could not be fetched "
                 "or used (mostly_failed)"
             )

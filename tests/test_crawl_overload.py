@@ -139,7 +139,8 @@ def test_a_run_that_failed_most_of_its_requests_is_failed(tmp_path: Path) -> Non
     db = Db(db_url)
     [run] = db.runs()
     assert (run.status, run.finish_reason) == ("failed", "mostly_failed")
-    assert run.errors * 2 > run.stats["kn/pages_attempted"]
+    assert run.stats["kn/pages_lost"] * 2 > run.stats["kn/pages_attempted"]
+    assert run.stats["kn/pages_lost"] == run.errors
     with db.engine.connect() as conn:
         health = conn.execute(select(table_of(SourceHealth))).one()
     assert health.status == "failing"

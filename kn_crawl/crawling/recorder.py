@@ -160,12 +160,15 @@ class RunRecorder:
         pages = int(values.get("response_received_count", 0))
         robots_pages = int(values.get("robotstxt/response_count", 0))
         errors = int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0))
+        # Pages robots.txt kept us from were never tried: not lost to the site.
+        lost = errors - int(values.get("kn/dropped/robots_disallowed", 0))
         stats.set_value("kn/pages_attempted", pages_attempted(values))
+        stats.set_value("kn/pages_lost", lost)
         values = stats.get_stats()
         if status == "ok" and rate_limited(values):
             # The site asked for a rest (Retry-After): the rest of the site was not read.
             status, finish_reason = "failed", "rate_limited"
-        elif status == "ok" and mostly_failed(errors, pages_attempted(values)):
+        elif status == "ok" and mostly_failed(lost, pages_attempted(values)):
             status, finish_reason = "failed", "mostly_failed"
         elif status == "ok" and (
             values.get("kn/store_failed")
