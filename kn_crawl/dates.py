@@ -529,3 +529,17 @@ def is_banner_date(text: str) -> bool:
     return (
         month is not None and _make(int(m.group("y")), month, int(m.group("d")), BERLIN) is not None
     )
+
+
+def is_future_date(value: datetime, *, now: datetime, tz: tzinfo = BERLIN) -> bool:
+    """True when ``value`` falls on a day after tomorrow, both days as seen in ``tz``
+    (Berlin: the sites' own calendar).
+
+    A publication date cannot lie in the future; tomorrow is still allowed, for clocks,
+    time zones and articles scheduled just after midnight. A date in 2099 or months ahead is
+    a broken page or a template's placeholder, and stored it would top every feed and alert.
+    A naive ``value`` or ``now`` is read as wall time in ``tz``.
+    """
+    day = _local_now(value, tz).date()
+    tomorrow = _local_now(now, tz).date() + timedelta(days=1)
+    return day > tomorrow

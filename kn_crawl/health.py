@@ -59,14 +59,22 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
     stats: dict[str, Any] = run.stats or {}
     base = run.base_url or ""
     if run.status in ("failed", "timeout"):
-        evidence.append(
-            Evidence(
-                "run",
-                "failing",
-                f"the crawl run ended {run.status} ({run.finish_reason})",
-                sample_url=base or None,
+        message = f"the crawl run ended {run.status} ({run.finish_reason})"
+        sample = base or None
+        if run.finish_reason == "mostly_failed":
+            # Most pages lost: the numbers and a lost page say more than "failed".
+            message = (
+                f"the crawl run ended failed: {stats.get('kn/pages_lost', run.errors)} of "
+                f"{stats.get('kn/pages_attempted', run.requests)} pages could not be fetched "
+                "or used (mostly_failed)"
             )
-        )
+            sample = _failed_page(conn, run.id) or sample
+        elif run.finish_reason == "rate_limited":
+            message = (
+                "the crawl run ended failed: the site asked for a rest (Retry-After); no "
+                f"requests until {stats.get('kn/rate_limited_until')} (rate_limited)"
+            )
+        evidence.append(Evidence("run", "failing", message, sample_url=sample))
     parsed = int(stats.get("kn/listing_pages_parsed", 0))
     entries = int(stats.get("kn/listing_entries", 0))
     if parsed and not entries:
@@ -93,11 +101,7 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
         )
     errors = int(run.errors or 0)
     if errors >= MIN_ERRORS and _share(errors, max(int(run.requests or 0), 1)) > ERROR_SHARE:
-        sample = conn.execute(
-            select(DroppedItem.url).where(
-                DroppedItem.run_id == run.id, DroppedItem.stage.in_(("fetch", "parse"))
-            )
-        ).scalar()
+        sample = _failed_page(conn, run.id)
         evidence.append(
             Evidence(
                 "errors",
@@ -110,6 +114,16 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
     evidence += _coverage(conn, run)
     evidence += _cadence(conn, run, now=now)
     return evidence
+
+
+def _failed_page(conn: Connection, run_id: int) -> str | None:
+    """A page the run could not fetch or parse, for the evidence."""
+    return conn.execute(
+        select(DroppedItem.url)
+        .where(DroppedItem.run_id == run_id, DroppedItem.stage.in_(("fetch", "parse")))
+        .order_by(DroppedItem.id)
+        .limit(1)
+    ).scalar()
 
 
 def _coverage(conn: Connection, run: Any) -> list[Evidence]:

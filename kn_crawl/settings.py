@@ -22,6 +22,10 @@ class ConfigError(ValueError):
 
 DEFAULT_CONTACT = "kn-crawl operator <ops@kn-crawl.invalid>"
 
+# ``crawl --full`` reads every listing again, but a listing that never ends (a trap, a broken
+# pager) must still end: its caps are this many times the listing caps.
+FULL_CRAWL_FACTOR = 10
+
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = env.get(name)
@@ -139,7 +143,12 @@ class Settings:
     recheck_days: float = 2.0
     """Known articles younger than this are fetched again on refresh, to catch edits."""
     max_listing_pages: int = 500
-    """How deep one listing is paged in one run (``crawl --full`` ignores it)."""
+    """How deep one listing (archive, topic page) is paged in one run; ``crawl --full`` pages
+    up to ``FULL_CRAWL_FACTOR`` times as deep (an endless listing must end)."""
+    max_section_pages: int = 200
+    """Distinct topic pages (each the start of a listing) read in one run."""
+    max_links_per_page: int = 1000
+    """Links taken from one page; the rest are ignored (and recorded once)."""
     log_level: str = "INFO"
     base_urls: dict[str, str] = field(default_factory=dict)
     """Per-source base URL overrides from ``KN_BASE_URL_<SOURCE>`` (e.g. to point at a mirror)."""
@@ -195,6 +204,8 @@ class Settings:
             retry_times=_int(env, "KN_RETRY_TIMES", 2),
             recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0),
             max_listing_pages=_int(env, "KN_MAX_LISTING_PAGES", 500, minimum=1),
+            max_section_pages=_int(env, "KN_MAX_SECTION_PAGES", 200, minimum=1),
+            max_links_per_page=_int(env, "KN_MAX_LINKS_PER_PAGE", 1000, minimum=1),
             log_level=log_level,
             base_urls=base_urls,
             smtp=SmtpSettings.from_env(env),

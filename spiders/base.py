@@ -22,11 +22,12 @@ from twisted.python.failure import Failure
 from kn_crawl.crawling.known import KnownState, load_known, signature_changed
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.origin_guard import OriginRefused, refusal_detail
+from kn_crawl.crawling.ratelimit import SourcePostponed
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorker, page_worker
 from kn_crawl.db.engine import get_engine
 from kn_crawl.items import ListingEntry
-from kn_crawl.settings import ConfigError, Settings
+from kn_crawl.settings import FULL_CRAWL_FACTOR, ConfigError, Settings
 
 
 def normalize_base_url(url: str) -> str:
@@ -80,7 +81,11 @@ class NewsSpider(scrapy.Spider):
         # -a full=1 on the command line arrives as a string.
         self.full = full is True or str(full).lower() in ("1", "true", "yes")
         self.recheck = timedelta(days=settings.recheck_days)
-        self.max_listing_pages = settings.max_listing_pages
+        # Every listing is bounded, a full crawl's too (a trap of endless pages must end).
+        factor = FULL_CRAWL_FACTOR if self.full else 1
+        self.max_listing_pages = settings.max_listing_pages * factor
+        self.max_section_pages = settings.max_section_pages * factor
+        self.max_links_per_page = settings.max_links_per_page
         self.known = KnownState()
         self.backfill = True
 
@@ -136,6 +141,8 @@ class NewsSpider(scrapy.Spider):
         """Errback: every request that ends in an error is recorded with its reason."""
         if failure.check(OriginRefused):
             return  # recorded by the origin guard, with the redirect chain
+        if failure.check(SourcePostponed):
+            return  # the site asked for a rest: recorded once, by the middleware
         request = failure.request  # type: ignore[attr-defined]
         reason, detail = failure_reason(failure)
         self.crawler.signals.send_catch_log(

@@ -15,6 +15,7 @@ from kn_crawl.dates import (
     date_from_url,
     find_date,
     is_banner_date,
+    is_future_date,
     parse_date,
     split_leading_date,
 )
@@ -418,3 +419,27 @@ BANNER_CASES = [
 @pytest.mark.parametrize(("text", "expected"), BANNER_CASES)
 def test_is_banner_date(text: str, expected: bool) -> None:
     assert is_banner_date(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "now", "expected"),
+    [
+        (B(2025, 1, 31, 12), NOW, False),  # today
+        (B(2025, 2, 1, 23, 59), NOW, False),  # tomorrow, late
+        (B(2025, 2, 2, 0, 0), NOW, True),  # the day after tomorrow
+        (B(2099, 1, 1), NOW, True),
+        (B(2025, 6, 1), NOW, True),  # months ahead
+        (B(2017, 11, 27), NOW, False),
+        # Days are Berlin days: 23:30 UTC on 1 Feb is 2 Feb in Berlin.
+        (datetime(2025, 2, 1, 23, 30, tzinfo=UTC), NOW, True),
+        (datetime(2025, 2, 1, 22, 30, tzinfo=UTC), NOW, False),
+        # "now" late in the Berlin evening is already the next day in Berlin.
+        (B(2025, 2, 2, 8), datetime(2025, 1, 31, 23, 30, tzinfo=UTC), False),
+        (B(2025, 2, 2, 8), datetime(2025, 1, 31, 22, 30, tzinfo=UTC), True),
+        # Naive values are Berlin wall time.
+        (datetime(2025, 2, 1, 12), NOW, False),
+        (datetime(2025, 2, 2, 12), NOW.replace(tzinfo=None), True),
+    ],
+)
+def test_is_future_date(value: datetime, now: datetime, expected: bool) -> None:
+    assert is_future_date(value, now=now) is expected

@@ -533,6 +533,11 @@ def test_faults_apply_and_restore() -> None:
                 assert robots.status == 500
             if fault == "unavailable":
                 assert {robots.status, page.status} == {503}
+            if fault == "mostly_unavailable":
+                # robots.txt aside, 9 of 10 requests fail: the page and feed were 1 and 2.
+                assert (robots.status, page.status) == (200, 503)
+                statuses = [get(article).status for _ in range(10)]
+                assert statuses == [503] * 7 + [200] + [503] * 2
         m.set_fault("kommune21", None)
         assert get(url(m, "kommune21", "/robots.txt")).status == 200
         assert BRACKET_DATE.search(get(article).text)

@@ -19,6 +19,7 @@ from scrapy.http import Response
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
 
+from kn_crawl.crawling.ratelimit import rate_limited
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.migrate import upgrade
@@ -31,6 +32,26 @@ logger = logging.getLogger(__name__)
 # Drops are written in small batches: few transactions, little held in memory.
 DROP_FLUSH_SIZE = 50
 
+# Recorded in ``dropped_items`` like a drop, but nothing was lost: the article was stored
+# (a field cut to its cap, a page decoded despite its wrong charset label, a canonical URL on
+# another origin ignored) or a cap of this
+# run's work was reached (the rest of the site is read by later runs or is a trap). Notes are
+# counted as ``kn/notes``, not in the run's ``dropped`` and ``errors``, so they never make a
+# run or a source look unhealthy.
+NOTE_REASONS = frozenset(
+    {
+        "field_truncated",
+        "charset_mislabelled",
+        "listing_depth_limit",
+        "too_many_links",
+        "offsite_canonical",
+    }
+)
+
+# A run that lost more than half of the pages it tried (and at least this many) failed, even
+# though it finished: a site answering 503 to 9 of 10 requests is down, not "degraded".
+MOSTLY_FAILED_MIN = 3
+
 # Scrapy's finish reasons mapped to our run status.
 STATUS_FOR_REASON = {
     "finished": "ok",
@@ -41,6 +62,21 @@ STATUS_FOR_REASON = {
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def pages_attempted(values: dict[str, Any]) -> int:
+    """Pages the run tried to fetch: requests sent, less Scrapy's retries and robots.txt."""
+    return max(
+        int(values.get("downloader/request_count", 0))
+        - int(values.get("retry/count", 0))
+        - int(values.get("robotstxt/request_count", 0)),
+        0,
+    )
+
+
+def mostly_failed(errors: int, attempted: int) -> bool:
+    """More than half of the attempted pages were lost (at least ``MOSTLY_FAILED_MIN``)."""
+    return errors >= MOSTLY_FAILED_MIN and 2 * errors > attempted
 
 
 class RunRecorder:
@@ -127,9 +163,21 @@ class RunRecorder:
         assert stats is not None
         values = stats.get_stats()
         status = STATUS_FOR_REASON.get(reason, "failed")
+        finish_reason = reason
         pages = int(values.get("response_received_count", 0))
         robots_pages = int(values.get("robotstxt/response_count", 0))
-        if status == "ok" and (
+        errors = int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0))
+        # Pages robots.txt kept us from were never tried: not lost to the site.
+        lost = errors - int(values.get("kn/dropped/robots_disallowed", 0))
+        stats.set_value("kn/pages_attempted", pages_attempted(values))
+        stats.set_value("kn/pages_lost", lost)
+        values = stats.get_stats()
+        if status == "ok" and rate_limited(values):
+            # The site asked for a rest (Retry-After): the rest of the site was not read.
+            status, finish_reason = "failed", "rate_limited"
+        elif status == "ok" and mostly_failed(lost, pages_attempted(values)):
+            status, finish_reason = "failed", "mostly_failed"
+        elif status == "ok" and (
             values.get("kn/store_failed")
             or values.get("kn/robots_unreachable")
             or pages - robots_pages <= 0
@@ -145,7 +193,7 @@ class RunRecorder:
             "articles_updated": int(values.get("kn/articles_updated", 0)),
             "articles_unchanged": int(values.get("kn/articles_unchanged", 0)),
             "dropped": int(values.get("kn/dropped", 0)),
-            "errors": int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0)),
+            "errors": errors,
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         with self.engine.begin() as conn:
@@ -153,24 +201,31 @@ class RunRecorder:
                 conn,
                 self.run_id,
                 status=status,
-                finish_reason=reason,
+                finish_reason=finish_reason,
                 counts=counts,
                 stats=plain,
                 now=_now(),
             )
-        logger.info("crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, reason)
+        logger.info(
+            "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
+        )
 
     # -- helpers -----------------------------------------------------------------------
 
     def _add(self, drop: Drop) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("kn/dropped")
-        stats.inc_value(f"kn/dropped/{drop.reason}")
-        if drop.stage in ("fetch", "parse"):
-            # Pages lost to the network, the server or our parser (not rejected items).
-            stats.inc_value("kn/errors")
-        logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
+        if drop.reason in NOTE_REASONS:
+            stats.inc_value("kn/notes")
+            stats.inc_value(f"kn/notes/{drop.reason}")
+            logger.info("note: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
+        else:
+            stats.inc_value("kn/dropped")
+            stats.inc_value(f"kn/dropped/{drop.reason}")
+            if drop.stage in ("fetch", "parse"):
+                # Pages lost to the network, the server or our parser (not rejected items).
+                stats.inc_value("kn/errors")
+            logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
         self.pending.append(drop)
         if len(self.pending) >= DROP_FLUSH_SIZE:
             self._flush()

@@ -26,6 +26,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             # Below HttpCompressionMiddleware (590): responses reach it decompressed, so the
             # body hash is of the page, not of its gzip encoding.
             "kn_crawl.crawling.conditional.ConditionalRequestsMiddleware": 580,
+            # Above RetryMiddleware (550): sees a 429/503 first, to honour Retry-After.
+            "kn_crawl.crawling.ratelimit.RetryAfterMiddleware": 560,
         },
         "CONCURRENT_REQUESTS": 16,
         # Scrapy starts this many asyncio workers for the output of every callback; ours

@@ -23,12 +23,35 @@ _PARSER = etree.HTMLParser(
 
 
 def decode_page(body: bytes, content_type: str | None = None) -> str:
-    """A page's text by the rules of Scrapy's ``TextResponse``: a BOM, the HTTP charset, a
+    """A page's text: see :func:`decode_html`."""
+    return decode_html(body, content_type)[0]
+
+
+# Labels that decode any byte sequence without an error, so a wrong one is never noticed:
+# UTF-8 read as one of these gives mojibake ("Ã¼" for "ü"). w3lib reads ISO-8859-1 and
+# US-ASCII labels as windows-1252, as browsers do.
+_SINGLE_BYTE_LABELS = frozenset({"cp1252", "latin1", "iso8859-1", "iso8859-15"})
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str | None]:
+    """A page's text by the rules of Scrapy's ``TextResponse`` (a BOM, the HTTP charset, a
     ``<meta>`` charset, else the first of ASCII, UTF-8 and charset_normalizer's guess that
-    fits. (The page worker decodes pages without importing Scrapy.)"""
-    return html_to_unicode(
+    fits), with one exception: a page labelled Latin-1 / windows-1252 whose bytes are valid
+    UTF-8 with multibyte sequences is read as UTF-8 — a mislabelled page, since text in
+    windows-1252 almost never forms valid UTF-8 sequences (it would take an accented
+    capital followed by one or more symbols from 0x80–0xBF, such as "Ã©"). Returns the text and,
+    for such a page, the label that was overruled (else None). (The page worker decodes
+    pages without importing Scrapy.)"""
+    encoding, text = html_to_unicode(
         content_type, body, auto_detect_fun=_guess_encoding, default_encoding="ascii"
-    )[1]
+    )
+    if resolve_encoding(encoding) in _SINGLE_BYTE_LABELS and not body.isascii():
+        try:
+            utf8 = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return text, None
+        return utf8.removeprefix("\ufeff"), encoding
+    return text, None
 
 
 def _guess_encoding(body: bytes) -> str | None:

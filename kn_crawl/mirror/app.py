@@ -25,7 +25,11 @@ from kn_crawl.mirror.render import SiteView
 from kn_crawl.mirror.sites import SiteSpec
 from kn_crawl.mirror.urls import OLD_PATH, article_path
 
-FAULTS = frozenset({"no_dates", "empty_listings", "robots_500", "unavailable"})
+FAULTS = frozenset(
+    {"no_dates", "empty_listings", "robots_500", "unavailable", "mostly_unavailable"}
+)
+# "mostly_unavailable": of every 10 requests (robots.txt aside), the 10th is answered.
+MOSTLY_UNAVAILABLE_EVERY = 10
 CACHE_BYTES = 96 * 1024 * 1024
 STATIC_MODIFIED = datetime(2025, 1, 2, 9, 0, tzinfo=BERLIN)
 
@@ -88,6 +92,7 @@ class SiteApp:
         self._base_url = f"http://{spec.real_host}/"
         self._publish_serial = 0
         self._flaky_served: set[str] = set()
+        self._fault_requests = 0
         self._cache: OrderedDict[str, Response] = OrderedDict()
         self._cache_bytes = 0
         self._generation = 0
@@ -206,6 +211,7 @@ class SiteApp:
             raise ValueError(f"unknown fault {fault!r}; known: {sorted(FAULTS)}")
         with self._lock:
             self._fault = fault
+            self._fault_requests = 0
             self._rebuild()
 
     # -- requests --------------------------------------------------------------------------
@@ -214,6 +220,13 @@ class SiteApp:
         """Answer one request; ``headers`` keys are lower-case."""
         if self._fault == "unavailable":
             return Response(503, [("Content-Type", HTML), ("Retry-After", "120")], ERROR_503)
+        if self._fault == "mostly_unavailable" and raw_path != "/robots.txt":
+            # An overloaded site: 9 of 10 requests fail, deterministically by their order.
+            with self._lock:
+                self._fault_requests += 1
+                answered = self._fault_requests % MOSTLY_UNAVAILABLE_EVERY == 0
+            if not answered:
+                return Response(503, [("Content-Type", HTML)], ERROR_503)
         with self._lock:
             generation, cached = self._generation, self._cache.get(raw_path)
             if cached is not None:

@@ -15,7 +15,13 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from kn_crawl.crawling.origin import OriginPolicy
-from kn_crawl.dates import date_from_url, is_banner_date, parse_date, split_leading_date
+from kn_crawl.dates import (
+    date_from_url,
+    is_banner_date,
+    is_future_date,
+    parse_date,
+    split_leading_date,
+)
 from kn_crawl.extract.dom import (
     BLOCK_TAGS,
     Element,
@@ -309,11 +315,18 @@ class K21ArticlePage(_Page):
             ("visible", lambda: visible),
             ("url", lambda: date_from_url(self.url)),
         )
+        future: tuple[datetime, str] | None = None
         for signal, get in candidates:
             value = get()
-            if value is not None:
-                return value, signal
-        return None, None
+            if value is None:
+                continue
+            # A date after tomorrow is no publication date: the next signal is asked. When
+            # every signal is in the future, the first is kept for validation to refuse.
+            if now is not None and is_future_date(value, now=now):
+                future = future or (value, signal)
+                continue
+            return value, signal
+        return future or (None, None)
 
     def _time_element(self) -> datetime | None:
         h1 = self.headline

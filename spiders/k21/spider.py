@@ -4,6 +4,7 @@ refresh stays cheap. What a page means is in ``pages``."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -40,6 +41,9 @@ class K21Spider(NewsSpider):
         self.listing_urls_requested: set[str] = set()
         self._saw_news = False
         self.known_legacy: dict[str, str] = {}
+        self.section_pages = 0
+        # The crawl's "now": publication dates after tomorrow are refused.
+        self.now = datetime.now(UTC)
 
     @classmethod
     def extract(
@@ -96,13 +100,15 @@ class K21Spider(NewsSpider):
                     self.known_legacy.setdefault(number, url)
 
     def _listing_request(
-        self, url: str, callback: Any, priority: int, page: int = 1
+        self, url: str, callback: Any, priority: int, page: int = 1, chain: str | None = None
     ) -> scrapy.Request:
+        # ``kn_chain``: the first page of the listing this page belongs to, for the record
+        # when the listing is paged past its cap.
         return self._request(
             url,
             callback,
             priority=priority,
-            meta={"kn_conditional": True, "kn_page": page},
+            meta={"kn_conditional": True, "kn_page": page, "kn_chain": chain or url},
         )
 
     def _unchanged(self, response: Response) -> bool:
@@ -225,6 +231,9 @@ class K21Spider(NewsSpider):
                 continue
             if is_article_url(entry.url, self.base_url):
                 entries.append(entry)
+        if len(entries) > self.max_links_per_page:
+            self._too_many_links(response.url)
+            del entries[self.max_links_per_page :]
         self.crawler.stats.inc_value("kn/listing_pages_parsed")
         self.crawler.stats.inc_value("kn/listing_entries", len(entries))
         yield from self._entries(entries)
@@ -237,10 +246,13 @@ class K21Spider(NewsSpider):
             return []
         # Every listing page links every section: a backfill requests each once, from the
         # first listing page that shows it, not hundreds of times into Scrapy's duplicate filter.
-        parsed = await self._in_worker(response, work.LISTING, self.backfill)
+        parsed = await self._in_worker(
+            response, work.LISTING, self.backfill, self.max_links_per_page
+        )
         if parsed is None:
             return []
-        listing, section_urls = parsed
+        listing, section_urls, notes = parsed
+        self._notes(response.url, notes)
         section_urls = [url for url in section_urls if self.origin_policy.allows(url)]
         return list(self._follow_listing(response, listing, section_urls))
 
@@ -262,15 +274,52 @@ class K21Spider(NewsSpider):
             and next_url not in self.listing_urls_requested
             and (self.backfill or self._saw_news)
         ):
-            if self.full or number < self.max_listing_pages:
-                self.listing_urls_requested.add(next_url)
-                yield self._listing_request(next_url, self.parse_listing, 10, number + 1)
+            # Refused or not, the next page is not looked at again: one record per listing.
+            self.listing_urls_requested.add(next_url)
+            chain = str(response.meta.get("kn_chain") or response.url)
+            if number < self.max_listing_pages:
+                yield self._listing_request(next_url, self.parse_listing, 10, number + 1, chain)
             else:
-                self.crawler.stats.inc_value("kn/listing_depth_limit")
+                self._listing_depth_limit(
+                    next_url,
+                    f"the listing {chain} was paged {number} pages deep, its cap in this run",
+                )
+        yield from self._section_requests(section_urls)
+
+    def _section_requests(self, section_urls: list[str]) -> Iterator[Any]:
+        """Topic pages not requested yet, up to the run's cap: each starts a listing, and a
+        site (or a trap) can link topic pages from topic pages without end."""
         for url in section_urls:
-            if url not in self.listing_urls_requested:
-                self.listing_urls_requested.add(url)
-                yield self._listing_request(url, self.parse_listing, 0)
+            if url in self.listing_urls_requested:
+                continue
+            self.listing_urls_requested.add(url)
+            if self.section_pages >= self.max_section_pages:
+                self.crawler.stats.inc_value("kn/section_pages_refused")
+                if self.crawler.stats.get_value("kn/section_pages_refused") == 1:
+                    self._listing_depth_limit(
+                        url,
+                        f"more than {self.max_section_pages} topic pages in this run; "
+                        "this one and any further ones are not read",
+                    )
+                continue
+            self.section_pages += 1
+            yield self._listing_request(url, self.parse_listing, 0)
+
+    def _listing_depth_limit(self, url: str, detail: str) -> None:
+        self.crawler.stats.inc_value("kn/listing_depth_limit")
+        self._page_failed(url, "listing_depth_limit", detail)
+
+    def _notes(self, url: str, notes: list[tuple[str, str]]) -> None:
+        """What the page worker noticed on a page it could still use."""
+        for reason, detail in notes:
+            self._page_failed(url, reason, detail)
+
+    def _too_many_links(self, url: str) -> None:
+        self._page_failed(
+            url,
+            "too_many_links",
+            f"more than {self.max_links_per_page} links on the page; the rest were ignored",
+        )
 
     async def parse_article(self, response: Response) -> list[Any]:
         if not isinstance(response, TextResponse):
@@ -281,10 +330,13 @@ class K21Spider(NewsSpider):
         type_label = self.type_labels.get(response.url) or next(
             (self.type_labels[u] for u in redirects if u in self.type_labels), None
         )
-        parsed = await self._in_worker(response, work.ARTICLE, redirects, type_label)
+        parsed = await self._in_worker(
+            response, work.ARTICLE, redirects, type_label, self.max_links_per_page, self.now
+        )
         if parsed is None:
             return []
-        item, links = parsed
+        item, links, notes = parsed
+        self._notes(response.url, notes)
         if item.offsite_canonical is not None:
             self._page_failed(
                 item.fetched_url,

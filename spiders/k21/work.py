@@ -7,7 +7,9 @@ page, normalisation. What comes back is small and picklable.
 
 from __future__ import annotations
 
-from kn_crawl.extract.dom import Element
+from datetime import datetime
+
+from kn_crawl.extract.dom import Element, decode_html
 from kn_crawl.items import ArticleItem, Listing
 from pipelines.normalize import normalize_article
 from spiders.k21.pages import K21ArticlePage, K21ListingPage
@@ -21,6 +23,11 @@ LISTING = "spiders.k21.work:listing"
 # every page, so each is looked at once per crawl.
 _links_seen: dict[str, set[str]] = {}
 MAX_LINKS_SEEN = 100_000
+# Something the spider records about a page that was still used: (reason, detail).
+Note = tuple[str, str]
+
+# The default of KN_MAX_LINKS_PER_PAGE (kn_crawl.settings), for callers without settings.
+MAX_LINKS_PER_PAGE = 1000
 
 
 def article(
@@ -31,16 +38,36 @@ def article(
     content_type: str | None,
     redirects: list[str],
     type_label: str | None,
-) -> tuple[ArticleItem, list[str]]:
-    """The article on the page, normalised, and the page's links not handed out before
-    (``href`` as written, in page order) for discovery. ``redirects`` are the URLs that
-    redirected here, ``type_label`` the label a listing showed for the page."""
-    # Decoded by Scrapy's own rules, as the crawl process would have decoded it.
-    page = K21ArticlePage.from_html(
-        url, body, source=source, base_url=base_url, content_type=content_type
-    )
-    item = finish_article(page.to_item(), base_url, redirects, type_label)
-    return normalize_article(item), new_links(source, page.root)
+    max_links: int = MAX_LINKS_PER_PAGE,
+    now: datetime | None = None,
+) -> tuple[ArticleItem, list[str], list[Note]]:
+    """The article on the page, normalised; the page's links not handed out before (``href``
+    as written, in page order) for discovery, from its first ``max_links`` links; and notes
+    for the record (more links than that, a mislabelled charset). ``redirects`` are the URLs
+    that redirected here,
+    ``type_label`` the label a listing showed for the page, ``now`` the crawl's time (a
+    publication date after tomorrow is no publication date)."""
+    # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
+    # labelled Latin-1 read as UTF-8).
+    text, notes = _decode(body, content_type)
+    page = K21ArticlePage.from_html(url, text, source=source, base_url=base_url)
+    item = finish_article(page.to_item(now=now), base_url, redirects, type_label)
+    links, truncated = page_links(page.root, max_links)
+    if truncated:
+        notes.append(_too_many_links(max_links))
+    return normalize_article(item), new_links(source, links), notes
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, list[Note]]:
+    text, overruled = decode_html(body, content_type)
+    if overruled is None:
+        return text, []
+    detail = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
+    return text, [("charset_mislabelled", detail)]
+
+
+def _too_many_links(max_links: int) -> Note:
+    return ("too_many_links", f"more than {max_links} links on the page; the rest were ignored")
 
 
 def finish_article(
@@ -62,17 +89,32 @@ def finish_article(
     return item
 
 
-def new_links(source: str, root: Element) -> list[str]:
-    seen = _links_seen.setdefault(source, set())
+def page_links(root: Element, limit: int) -> tuple[list[str], bool]:
+    """The page's first ``limit`` distinct links (``href`` as written, in page order, in-page
+    anchors left out), and whether it had more. A trap page with 150,000 links would
+    otherwise send them all over the pipe and queue a request for each (550 MB measured)."""
     links: dict[str, None] = {}
     for a in root.iter("a"):
         href = a.get("href")
-        if href is None or href in seen or href.startswith("#"):  # "#primary": this page
+        if href is None or href.startswith("#") or href in links:  # "#primary": this page
+            continue
+        if len(links) >= limit:
+            return list(links), True
+        links[href] = None
+    return list(links), False
+
+
+def new_links(source: str, links: list[str]) -> list[str]:
+    """``links`` of a page not handed out before for ``source``."""
+    seen = _links_seen.setdefault(source, set())
+    fresh = []
+    for href in links:
+        if href in seen:
             continue
         if href.startswith(("http://", "https://", "/")) and len(seen) < MAX_LINKS_SEEN:
             seen.add(href)
-        links[href] = None
-    return list(links)
+        fresh.append(href)
+    return fresh
 
 
 def listing(
@@ -82,10 +124,15 @@ def listing(
     body: bytes,
     content_type: str | None,
     with_sections: bool,
-) -> tuple[Listing, list[str]]:
+    max_links: int = MAX_LINKS_PER_PAGE,
+) -> tuple[Listing, list[str], list[Note]]:
     """The listing's entries and next page, and (``with_sections``) the section pages it
-    links."""
-    page = K21ListingPage.from_html(
-        url, body, source=source, base_url=base_url, content_type=content_type
-    )
-    return page.to_listing(), page.section_urls() if with_sections else []
+    links — at most ``max_links`` of each — and notes for the record."""
+    text, notes = _decode(body, content_type)
+    page = K21ListingPage.from_html(url, text, source=source, base_url=base_url)
+    result = page.to_listing()
+    sections = page.section_urls() if with_sections else []
+    if len(result.entries) > max_links or len(sections) > max_links:
+        notes.append(_too_many_links(max_links))
+    result.entries = result.entries[:max_links]
+    return result, sections[:max_links], notes
