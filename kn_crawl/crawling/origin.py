@@ -23,7 +23,27 @@ from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-__all__ = ["Origin", "OriginPolicy", "is_private_address", "origin_of", "parse_address"]
+__all__ = [
+    "REFUSAL_REASONS",
+    "Origin",
+    "OriginPolicy",
+    "is_private_address",
+    "origin_of",
+    "parse_address",
+]
+
+# Reasons of the policy's refusals: pages kn-crawl chose not to fetch or follow, not pages the
+# site failed to deliver (so they never count towards a run's errors or "mostly failed").
+REFUSAL_REASONS = frozenset(
+    {
+        "offsite_redirect",
+        "offsite_meta_refresh",
+        "offsite_next",
+        "offsite_feed_entry",
+        "offsite_request",
+        "private_address",
+    }
+)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # What inet_aton takes for an IPv4 address: one to four parts, each decimal, octal (leading

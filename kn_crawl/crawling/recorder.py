@@ -19,6 +19,7 @@ from scrapy.http import Response
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
 
+from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.ratelimit import rate_limited
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
@@ -47,6 +48,9 @@ NOTE_REASONS = frozenset(
         "offsite_canonical",
     }
 )
+
+# Dropped on purpose, not lost: never counted as the run's errors.
+NOT_ERRORS = REFUSAL_REASONS | {"robots_disallowed"}
 
 # A run that lost more than half of the pages it tried (and at least this many) failed, even
 # though it finished: a site answering 503 to 9 of 10 requests is down, not "degraded".
@@ -167,15 +171,13 @@ class RunRecorder:
         pages = int(values.get("response_received_count", 0))
         robots_pages = int(values.get("robotstxt/response_count", 0))
         errors = int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0))
-        # Pages robots.txt kept us from were never tried: not lost to the site.
-        lost = errors - int(values.get("kn/dropped/robots_disallowed", 0))
         stats.set_value("kn/pages_attempted", pages_attempted(values))
-        stats.set_value("kn/pages_lost", lost)
+        stats.set_value("kn/pages_lost", errors)
         values = stats.get_stats()
         if status == "ok" and rate_limited(values):
             # The site asked for a rest (Retry-After): the rest of the site was not read.
             status, finish_reason = "failed", "rate_limited"
-        elif status == "ok" and mostly_failed(lost, pages_attempted(values)):
+        elif status == "ok" and mostly_failed(errors, pages_attempted(values)):
             status, finish_reason = "failed", "mostly_failed"
         elif status == "ok" and (
             values.get("kn/store_failed")
@@ -222,8 +224,9 @@ class RunRecorder:
         else:
             stats.inc_value("kn/dropped")
             stats.inc_value(f"kn/dropped/{drop.reason}")
-            if drop.stage in ("fetch", "parse"):
-                # Pages lost to the network, the server or our parser (not rejected items).
+            if drop.stage in ("fetch", "parse") and drop.reason not in NOT_ERRORS:
+                # Pages lost to the network, the server or our parser (not rejected items,
+                # not pages robots.txt or the origin policy kept us from).
                 stats.inc_value("kn/errors")
             logger.warning("not stored: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")
         self.pending.append(drop)
