@@ -96,6 +96,7 @@ def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
     since:01.03.2025'. Umlauts may be written out (Buergerbuero finds Bürgerbüro).
     """
     from kn_crawl.search import search as run_search
+    from kn_crawl.search.export import csv_cells
 
     parsed = _query(query)
     with read_engine() as engine, engine.connect() as conn:
@@ -123,12 +124,11 @@ def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"])
-        writer.writeheader()
+        columns = list(rows[0]) if rows else ["id"]
+        writer = csv.writer(out)
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow(
-                {**row, "tags": "; ".join(row["tags"]), "matched": "; ".join(row["matched"])}
-            )
+            writer.writerow(csv_cells(row, columns))
     else:
         click.echo(
             table(
