@@ -348,6 +348,6 @@ def serve(host: str, port: int) -> None:
     settings = load_settings()
     open_engine(settings)
     try:
-        run(settings.database_url, host=host, port=port)
+        run(settings.database_url, host=host, port=port, public_url=settings.public_url)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)

@@ -18,7 +18,14 @@ from kn_crawl.search.sources import source_health
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
 from kn_crawl.web.charts import weekly_chart
-from kn_crawl.web.params import PAGE_SIZE, order, page_number, parsed_query, query_text
+from kn_crawl.web.params import (
+    PAGE_SIZE,
+    int_arg,
+    order,
+    page_number,
+    parsed_query,
+    query_text,
+)
 
 bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
@@ -71,13 +78,15 @@ def search_page() -> Any:
     ), status
 
 
-@bp.get("/artikel/<int:article_id>")
+@bp.get("/artikel/<id:article_id>")
 def article_page(article_id: int) -> Any:
     with connection() as conn:
         detail = article_detail(conn, article_id)
     if detail is None:
         abort(404, description="Diesen Artikel gibt es nicht.")
-    terms = parse_query(request.args.get("q", "")).terms if request.args.get("q") else ()
+    # The query only highlights its words here; one that cannot be parsed highlights nothing.
+    query, _error = parsed_query()
+    terms = query.terms if query is not None and query_text() else ()
     return render_template("article.html", d=detail, a=detail.article, terms=terms)
 
 
@@ -126,10 +135,7 @@ def new_tags_page() -> Any:
 
 @bp.get("/stichwoerter/steigend")
 def rising_tags_page() -> Any:
-    raw = request.args.get("tage", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
-        abort(400, description="Ungültiger Zeitraum")
-    days = int(raw)
+    days = int_arg("tage", 30, 1, 3650, "Ungültiger Zeitraum")
     with connection() as conn:
         rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=50)
     return render_template("tags_rising.html", rows=rows, days=days)
