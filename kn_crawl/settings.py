@@ -121,7 +121,7 @@ class SmtpSettings:
             if any(c in env.get(name, "") for c in "\r\n"):
                 raise ConfigError(f"{name} must be a single line")
         unsubscribe_url = (env.get("KN_UNSUBSCRIBE_URL") or "").strip() or None
-        if unsubscribe_url and not unsubscribe_url.startswith(("https://", "http://")):
+        if unsubscribe_url and not is_http_url(unsubscribe_url):
             raise ConfigError(f"KN_UNSUBSCRIBE_URL={unsubscribe_url!r} is not an http(s) URL")
         from_address = (env.get("KN_SMTP_FROM") or DEFAULT_SMTP_FROM).strip()
         if "@" not in from_address:
@@ -202,7 +202,7 @@ class Settings:
         for key, value in env.items():
             match = _BASE_URL_VAR.match(key)
             if match and value.strip():
-                if not value.startswith(("http://", "https://")):
+                if not is_http_url(value.strip()):
                     raise ConfigError(f"{key}={value!r} is not an http(s) URL")
                 base_urls[match.group(1).lower()] = value.strip()
         return cls(
@@ -273,6 +273,13 @@ def check_database_url(url: str) -> None:
         raise ConfigError(
             f"KN_DATABASE_URL={redact_url(url)!r} is not a SQLAlchemy URL (e.g. {example})"
         ) from None
+    if parsed.password is not None and "@" in f"{parsed.host or ''}{parsed.database or ''}":
+        # SQLAlchemy splits at the first "@": the driver would get the password's tail as
+        # its host name, and put it into its error message.
+        raise ConfigError(
+            f"KN_DATABASE_URL={redact_url(url)!r}: the password holds an '@'; "
+            "write it as %40 (URL-encoded)"
+        )
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_DATABASES:
         raise ConfigError(
@@ -322,28 +329,63 @@ def redact_url(url: str) -> str:
     return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", _HIDDEN)
 
 
+SECRET_VARIABLES = ("KN_SMTP_PASSWORD", "KN_ALERTS_SECRET")
+_MIN_SECRET_SHOWN = 4
+"""Shorter strings are not searched for: hiding every "pw" in a message would garble it."""
+
+
+def redact_secrets(text: str, env: Mapping[str, str]) -> str:
+    """``text`` without any secret of the configuration: the database password and secret
+    query parameters of ``KN_DATABASE_URL``, the SMTP password, the alerts key. The last line
+    of defence for error messages, which quote drivers and servers we do not control."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    secrets = [env.get(name, "") for name in SECRET_VARIABLES]
+    try:
+        parsed = make_url(env.get("KN_DATABASE_URL") or "sqlite://")
+        secrets.append(parsed.password or "")
+        for key, value in parsed.query.items():
+            if _SECRET_PARAM.search(key):
+                secrets += [value] if isinstance(value, str) else list(value)
+    except ArgumentError:
+        pass
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= _MIN_SECRET_SHOWN:
+            text = text.replace(secret, _HIDDEN)
+    return text
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL that a request can be made to: a host, a port (if any) that is
+    a port, brackets that close, no whitespace or control characters. (``urlsplit`` and
+    Scrapy raise on ``http://[::1`` or ``:99999`` only when the URL is first used.)"""
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and (port is None or 1 <= port <= 65535)
+    )
+
+
 def public_url(raw: str) -> str | None:
-    """``KN_PUBLIC_URL``: an absolute http(s) URL with a host, without query or fragment;
+    """``KN_PUBLIC_URL``: an absolute http(s) URL without query, fragment or login;
     returned with one trailing slash (links are joined to it)."""
     from urllib.parse import urlsplit
 
     value = raw.strip()
     if not value:
         return None
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or parts.username is not None
-        or any(c.isspace() or ord(c) < 32 for c in value)
-    ):
+    parts = urlsplit(value) if is_http_url(value) else None
+    if parts is None or parts.query or parts.fragment or parts.username is not None:
         raise ConfigError(
             f"KN_PUBLIC_URL={value!r} is not an absolute http(s) URL "
             "(e.g. https://kn.example.org/ or https://example.org/kn/)"

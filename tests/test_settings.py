@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kn_crawl.settings import ConfigError, Settings, public_url, redact_url
+from kn_crawl.settings import ConfigError, Settings, public_url, redact_secrets, redact_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -177,6 +177,10 @@ BAD_DATABASE = {
     ),
     "missing-slashes": ("postgresql:kn:s3cret@host/db", "'postgresql:***' is not a SQLAlchemy URL"),
     "empty-scheme": ("://kn:s3cret@host/db", "'***' is not a SQLAlchemy URL"),
+    "unencoded-at": (
+        "postgresql://kn:s3@cret@host/db",
+        "the password holds an '@'; write it as %40",
+    ),
 }
 
 
@@ -187,6 +191,33 @@ def test_unsupported_or_garbage_database_urls(url: str, says: str) -> None:
     assert says in str(caught.value)
     assert str(caught.value).startswith("KN_DATABASE_URL")
     assert "s3cret" not in str(caught.value)
+
+
+SECRET_ENV = {
+    "KN_DATABASE_URL": "postgresql://kn:db-s3cret@host/db?sslpassword=key-s3cret&sslmode=require",
+    "KN_SMTP_PASSWORD": "smtp-s3cret",
+    "KN_ALERTS_SECRET": "alerts-s3cret-0123456789",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("auth failed with db-s3cret for kn", "auth failed with *** for kn"),
+        ("bad key key-s3cret", "bad key ***"),
+        ("535 smtp-s3cret rejected", "535 *** rejected"),
+        ("token alerts-s3cret-0123456789!", "token ***!"),
+        ("sslmode=require kn host", "sslmode=require kn host"),
+    ],
+)
+def test_error_messages_lose_every_configured_secret(text: str, shown: str) -> None:
+    assert redact_secrets(text, SECRET_ENV) == shown
+
+
+def test_short_or_absent_secrets_leave_messages_alone() -> None:
+    env = {"KN_DATABASE_URL": "postgresql://kn:pw@host/db", "KN_SMTP_PASSWORD": ""}
+    assert redact_secrets("pw is a pwd", env) == "pw is a pwd"
+    assert redact_secrets("x", {"KN_DATABASE_URL": "not a url"}) == "x"
 
 
 # --- KN_PUBLIC_URL --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from kn_crawl.cli.common import (
     open_engine,
     table,
 )
-from kn_crawl.settings import Settings
+from kn_crawl.settings import Settings, is_http_url
 
 MAX_MIRROR_SIZE = 1_000_000
 """Far beyond any test or bench (the large mirror has 5,000); more only fills memory."""
@@ -66,7 +66,7 @@ def parse_base_urls(values: Sequence[str], sources: Sequence[str]) -> dict[str, 
             raise click.BadParameter(
                 f"{name!r} is not among the sources crawled", param_hint="--base-url"
             )
-        if not url.startswith(("http://", "https://")):
+        if not is_http_url(url):
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--base-url")
     return result
 
@@ -278,6 +278,8 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
     """
     from kn_crawl.sources import spider_for
 
+    if url is not None and not is_http_url(url):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     cls = spider_for(source_name)
     extract: Callable[..., Any] | None = getattr(cls, "extract", None)
     if extract is None:

@@ -16,6 +16,7 @@ import click
 from sqlalchemy import Engine
 
 from kn_crawl.cli.common import (
+    DB_COUNT,
     EXIT_FAILURE,
     fail,
     load_settings,
@@ -72,7 +73,7 @@ def _plain(segments: list[tuple[str, bool]]) -> str:
     show_default=True,
     help="At most this many results.",
 )
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results.")
+@click.option("--offset", type=DB_COUNT, default=0, help="Skip this many results.")
 @click.option(
     "--order",
     type=click.Choice(["relevance", "date"]),
