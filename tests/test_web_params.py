@@ -25,9 +25,11 @@ from werkzeug.test import TestResponse
 
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
+from kn_crawl.db.store import ArticleStore, ensure_source
+from kn_crawl.tags import tag_key
 from kn_crawl.web import create_app
 from kn_crawl.web.params import MAX_ID, bounded_int
-from tests.test_search import fill
+from tests.test_search import NOW, article, fill
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -275,3 +277,27 @@ def test_served_feed_links_ignore_a_forged_host(sqlite_url: str, public_url: str
     expected = public_url or served
     assert feed.feed.id == f"{expected}feed.atom?q=tag:OZG"
     assert [e.links[1].href.rsplit("/", 1)[0] for e in feed.entries] == [f"{expected}artikel"] * 2
+
+
+def test_stichwort_pages_of_names_that_are_no_query(sqlite_url: str) -> None:
+    """A scraped Stichwort such as ``Smart "City"`` cannot be written as ``tag:"…"``: its page
+    searches by its key instead (it was a 500)."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        sid = ensure_source(conn, name="kommune21", family="k21", title="K", base_url="https://x/")
+    names = ['Smart "City"', 'a"b', "OR", "-Bayern", "since:0000"]
+    ArticleStore(engine).save(
+        sid, "kommune21", [article("t", "Titel mit Stichwörtern", tags=names)], now=NOW
+    )
+    engine.dispose()
+    app = create_app(sqlite_url)
+    try:
+        client = app.test_client()
+        for name in names:
+            page = client.get(f"/stichwort/{tag_key(name)}")
+            assert page.status_code == 200, name
+            assert "Titel mit Stichwörtern" in page.get_data(as_text=True), name
+            assert client.get(f"/api/tags/{tag_key(name)}").get_json()["name"] == name
+    finally:
+        app.config["KN_ENGINE"].dispose()

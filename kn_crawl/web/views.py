@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from kn_crawl.dates import BERLIN, parse_date
 from kn_crawl.queries import source_rows
-from kn_crawl.query import parse_query
+from kn_crawl.query import Query, QueryError, parse_query
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
 from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
@@ -40,6 +40,15 @@ def refine(q: str, addition: str) -> str:
 
 def quoted(value: str) -> str:
     return f'"{value}"' if any(c.isspace() for c in value) else value
+
+
+def tag_query(name: str, key: str) -> Query:
+    """The query for one Stichwort: by its name as readers know it, or by its key when the
+    name is no valid query (a scraped ``Smart "City"`` made the Stichwort page a 500)."""
+    try:
+        return parse_query(f"tag:{quoted(name)}")
+    except QueryError:
+        return parse_query(f"tag:{key}")
 
 
 @bp.get("/")
@@ -98,7 +107,7 @@ def tag_page(key: str) -> Any:
         if tag is None:
             abort(404, description="Diesen Stichwort gibt es nicht.")
         tag_id, tkey, name, first_seen = tag
-        query = parse_query(f"tag:{quoted(name)}")
+        query = tag_query(name, tkey)
         results = search(conn, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order="date")
         weeks = weekly_counts(conn, tag_id)
     chart = weekly_chart(weeks[-156:], title=f"Artikel pro Woche mit dem Stichwort {name}")
@@ -111,7 +120,7 @@ def tag_page(key: str) -> Any:
         chart=chart,
         page=page,
         page_size=PAGE_SIZE,
-        q=f"tag:{quoted(name)}",
+        q=query.text,
     )
 
 
