@@ -32,11 +32,18 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
+def _shown(value: float) -> str:
+    # 1e6 reads as 1000000, 0.1 as 0.1 (not 1e+06 or 0.1000000000000000055).
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
 def _bounds(name: str, value: float, minimum: float, maximum: float | None) -> None:
     if value < minimum or (maximum is not None and value > maximum):
         if maximum is None:
-            raise ConfigError(f"{name}={value:g} must be at least {minimum:g}")
-        raise ConfigError(f"{name}={value:g} must be from {minimum:g} to {maximum:g}")
+            raise ConfigError(f"{name}={_shown(value)} must be at least {_shown(minimum)}")
+        raise ConfigError(
+            f"{name}={_shown(value)} must be from {_shown(minimum)} to {_shown(maximum)}"
+        )
 
 
 def _int(
@@ -222,7 +229,9 @@ class Settings:
             store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1, maximum=10_000),
             download_delay=_float(env, "KN_DOWNLOAD_DELAY", 0.0, maximum=DAY),
             retry_times=_int(env, "KN_RETRY_TIMES", 2, maximum=100),
-            recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0, maximum=36_500),
+            # 100,000 days (273 years) already means "every article"; far beyond, "now minus
+            # N days" falls before the year 1 and the crawl would fail on an OverflowError.
+            recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0, maximum=100_000),
             max_listing_pages=_int(env, "KN_MAX_LISTING_PAGES", 500, minimum=1, maximum=1_000_000),
             log_level=log_level,
             base_urls=base_urls,

@@ -86,7 +86,8 @@ def test_every_number_setting_takes_its_readme_default(name: str, default: str) 
         ({"KN_DOWNLOAD_DELAY": "nan"}, "KN_DOWNLOAD_DELAY='nan' is not a finite number"),
         ({"KN_DOWNLOAD_DELAY": "-0.5"}, "KN_DOWNLOAD_DELAY=-0.5 must be from 0 to 86400"),
         ({"KN_DOWNLOAD_DELAY": "2e5"}, "KN_DOWNLOAD_DELAY=200000 must be from 0 to 86400"),
-        ({"KN_RECHECK_DAYS": "-1"}, "KN_RECHECK_DAYS=-1 must be from 0 to 36500"),
+        ({"KN_RECHECK_DAYS": "-1"}, "KN_RECHECK_DAYS=-1 must be from 0 to 100000"),
+        ({"KN_RECHECK_DAYS": "1e6"}, "KN_RECHECK_DAYS=1000000 must be from 0 to 100000"),
         ({"KN_RETRY_TIMES": "٣"}, "KN_RETRY_TIMES='٣' is not an integer"),
         ({"KN_CONCURRENT_PER_SITE": "0"}, "KN_CONCURRENT_PER_SITE=0 must be from 1 to 100"),
         ({"KN_SMTP_TIMEOUT": "0"}, "KN_SMTP_TIMEOUT=0 must be from 0.1 to 3600"),
@@ -105,6 +106,7 @@ def test_number_errors_name_the_setting(env: dict[str, str], says: str) -> None:
         ({"KN_DOWNLOAD_DELAY": "1e1"}, "download_delay", 10.0),
         ({"KN_DOWNLOAD_DELAY": ".5"}, "download_delay", 0.5),
         ({"KN_RECHECK_DAYS": "0"}, "recheck_days", 0.0),
+        ({"KN_RECHECK_DAYS": "100000"}, "recheck_days", 100_000.0),  # "every article"
         ({"KN_RETRY_TIMES": "+3"}, "retry_times", 3),
         ({"KN_DOWNLOAD_TIMEOUT": ""}, "download_timeout", 30),
     ],
