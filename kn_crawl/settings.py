@@ -7,6 +7,7 @@ component that needs them and never copied into Scrapy settings, which Scrapy lo
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -21,22 +22,44 @@ class ConfigError(ValueError):
 
 
 DEFAULT_CONTACT = "kn-crawl operator <ops@kn-crawl.invalid>"
+# Upper bound of the settings in seconds: a larger value is a typo, not a wish.
+DAY = 86_400
 
 # ``crawl --full`` reads every listing again, but a listing that never ends (a trap, a broken
 # pager) must still end: its caps are this many times the listing caps.
 FULL_CRAWL_FACTOR = 10
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+# ASCII digits only: int() and float() also take "٣", "1_000", "inf" and "nan", none of which
+# an operator means. A float that overflows (1e999) becomes inf and is refused as non-finite.
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _shown(value: float) -> str:
+    # 1e6 reads as 1000000, 0.1 as 0.1 (not 1e+06 or 0.1000000000000000055).
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _bounds(name: str, value: float, minimum: float, maximum: float | None) -> None:
+    if value < minimum or (maximum is not None and value > maximum):
+        if maximum is None:
+            raise ConfigError(f"{name}={_shown(value)} must be at least {_shown(minimum)}")
+        raise ConfigError(
+            f"{name}={_shown(value)} must be from {_shown(minimum)} to {_shown(maximum)}"
+        )
+
+
+def _int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an integer") from None
-    if value < minimum:
-        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    if not _INT_RE.fullmatch(raw.strip()):
+        raise ConfigError(f"{name}={raw!r} is not an integer")
+    value = int(raw.strip())
+    _bounds(name, value, minimum, maximum)
     return value
 
 
@@ -51,16 +74,26 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a yes/no value (1 or 0)")
 
 
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+def _float(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    minimum: float = 0.0,
+    maximum: float | None = None,
+) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw)
+        value = float(raw.strip())
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
-    if value < minimum:
-        raise ConfigError(f"{name}={value} must be at least {minimum}")
+        value = None
+    if value is not None and not math.isfinite(value):
+        # KN_DOWNLOAD_DELAY=inf made a crawl wait forever (and ignore SIGTERM).
+        raise ConfigError(f"{name}={raw!r} is not a finite number")
+    if value is None or not _FLOAT_RE.fullmatch(raw.strip()):
+        raise ConfigError(f"{name}={raw!r} is not a number")
+    _bounds(name, value, minimum, maximum)
     return value
 
 
@@ -99,7 +132,7 @@ class SmtpSettings:
             if any(c in env.get(name, "") for c in "\r\n"):
                 raise ConfigError(f"{name} must be a single line")
         unsubscribe_url = (env.get("KN_UNSUBSCRIBE_URL") or "").strip() or None
-        if unsubscribe_url and not unsubscribe_url.startswith(("https://", "http://")):
+        if unsubscribe_url and not is_http_url(unsubscribe_url):
             raise ConfigError(f"KN_UNSUBSCRIBE_URL={unsubscribe_url!r} is not an http(s) URL")
         from_address = (env.get("KN_SMTP_FROM") or DEFAULT_SMTP_FROM).strip()
         if "@" not in from_address:
@@ -113,7 +146,7 @@ class SmtpSettings:
             tls=tls,
             user=(env.get("KN_SMTP_USER") or "").strip() or None,
             from_address=from_address,
-            timeout=_float(env, "KN_SMTP_TIMEOUT", 30.0, minimum=0.1),
+            timeout=_float(env, "KN_SMTP_TIMEOUT", 30.0, minimum=0.1, maximum=3600),
             ca_file=Path(env["KN_SMTP_CA_FILE"]) if env.get("KN_SMTP_CA_FILE") else None,
             unsubscribe_url=unsubscribe_url,
         )
@@ -122,7 +155,8 @@ class SmtpSettings:
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
-    database_url: str
+    # Not in the repr: the URL may hold the database password.
+    database_url: str = field(repr=False)
     contact: str
     download_timeout: int = 30
     max_response_bytes: int = 8 * 1024 * 1024
@@ -160,6 +194,9 @@ class Settings:
     """Stichwort synonyms replacing the bundled ``kn_crawl/alerts/aliases.toml``."""
     admin_emails: tuple[str, ...] = ()
     """Who hears about source health events (``KN_ADMIN_EMAIL``); empty: recorded only."""
+    public_url: str | None = None
+    """Where readers reach the web UI (``KN_PUBLIC_URL``), for the absolute links it writes
+    (Atom feeds); None: the address ``kn-crawl serve`` listens on."""
 
     @property
     def user_agent(self) -> str:
@@ -170,11 +207,7 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("KN_DATA_DIR") or "data")
         database_url = env.get("KN_DATABASE_URL") or f"sqlite:///{data_dir / 'kn-crawl.sqlite3'}"
-        if "://" not in database_url:
-            raise ConfigError(
-                f"KN_DATABASE_URL must be a SQLAlchemy URL such as sqlite:///data/kn.sqlite3 "
-                f"or postgresql+psycopg://user@host/db, got {_redact(database_url)!r}"
-            )
+        check_database_url(database_url)
         contact = (env.get("KN_CONTACT") or DEFAULT_CONTACT).strip()
         if "\n" in contact or "\r" in contact:
             raise ConfigError("KN_CONTACT must be a single line")
@@ -185,27 +218,34 @@ class Settings:
         for key, value in env.items():
             match = _BASE_URL_VAR.match(key)
             if match and value.strip():
-                if not value.startswith(("http://", "https://")):
+                if not is_http_url(value.strip()):
                     raise ConfigError(f"{key}={value!r} is not an http(s) URL")
                 base_urls[match.group(1).lower()] = value.strip()
         return cls(
+            public_url=public_url(env.get("KN_PUBLIC_URL") or ""),
             data_dir=data_dir,
             database_url=database_url,
             contact=contact,
-            download_timeout=_int(env, "KN_DOWNLOAD_TIMEOUT", 30, minimum=1),
-            max_response_bytes=_int(env, "KN_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, minimum=1024),
-            concurrent_per_site=_int(env, "KN_CONCURRENT_PER_SITE", 2, minimum=1),
-            crawl_processes=_int(env, "KN_CRAWL_PROCESSES", 1, minimum=1),
+            download_timeout=_int(env, "KN_DOWNLOAD_TIMEOUT", 30, minimum=1, maximum=DAY),
+            max_response_bytes=_int(
+                env, "KN_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, minimum=1024, maximum=2**40
+            ),
+            concurrent_per_site=_int(env, "KN_CONCURRENT_PER_SITE", 2, minimum=1, maximum=100),
+            crawl_processes=_int(env, "KN_CRAWL_PROCESSES", 1, minimum=1, maximum=64),
             crawl_worker=_bool(env, "KN_CRAWL_WORKER", True),
-            autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0),
-            autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0),
-            store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1),
-            download_delay=_float(env, "KN_DOWNLOAD_DELAY", 0.0),
-            retry_times=_int(env, "KN_RETRY_TIMES", 2),
-            recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0),
-            max_listing_pages=_int(env, "KN_MAX_LISTING_PAGES", 500, minimum=1),
-            max_section_pages=_int(env, "KN_MAX_SECTION_PAGES", 200, minimum=1),
-            max_links_per_page=_int(env, "KN_MAX_LINKS_PER_PAGE", 1000, minimum=1),
+            autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0, maximum=DAY),
+            autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0, maximum=DAY),
+            store_batch_size=_int(env, "KN_STORE_BATCH_SIZE", 50, minimum=1, maximum=10_000),
+            download_delay=_float(env, "KN_DOWNLOAD_DELAY", 0.0, maximum=DAY),
+            retry_times=_int(env, "KN_RETRY_TIMES", 2, maximum=100),
+            # 100,000 days (273 years) already means "every article"; far beyond, "now minus
+            # N days" falls before the year 1 and the crawl would fail on an OverflowError.
+            recheck_days=_float(env, "KN_RECHECK_DAYS", 2.0, maximum=100_000),
+            max_listing_pages=_int(env, "KN_MAX_LISTING_PAGES", 500, minimum=1, maximum=1_000_000),
+            max_section_pages=_int(env, "KN_MAX_SECTION_PAGES", 200, minimum=1, maximum=1_000_000),
+            max_links_per_page=_int(
+                env, "KN_MAX_LINKS_PER_PAGE", 1000, minimum=1, maximum=1_000_000
+            ),
             log_level=log_level,
             base_urls=base_urls,
             smtp=SmtpSettings.from_env(env),
@@ -218,7 +258,7 @@ class Settings:
 
     @property
     def safe_database_url(self) -> str:
-        return _redact(self.database_url)
+        return redact_url(self.database_url)
 
 
 def _admin_emails(raw: str) -> tuple[str, ...]:
@@ -238,6 +278,138 @@ def _admin_emails(raw: str) -> tuple[str, ...]:
     return tuple(addresses)
 
 
-def _redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+def check_database_url(url: str) -> None:
+    """Refuse what is not a SQLAlchemy URL of a database kn-crawl supports, naming the
+    variable and never the password. The driver itself is loaded with the engine
+    (``kn_crawl.db.engine.load_driver``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    example = "sqlite:///data/kn.sqlite3 or postgresql+psycopg://user@host/db"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"KN_DATABASE_URL={redact_url(url)!r} is not a SQLAlchemy URL (e.g. {example})"
+        ) from None
+    if parsed.password is not None and "@" in f"{parsed.host or ''}{parsed.database or ''}":
+        # SQLAlchemy splits at the first "@": the driver would get the password's tail as
+        # its host name, and put it into its error message.
+        raise ConfigError(
+            f"KN_DATABASE_URL={redact_url(url)!r}: the password holds an '@'; "
+            "write it as %40 (URL-encoded)"
+        )
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_DATABASES:
+        raise ConfigError(
+            f"KN_DATABASE_URL: database {backend!r} is not supported "
+            f"(kn-crawl works with {' or '.join(SUPPORTED_DATABASES)}: {example})"
+        )
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ConfigError(
+            f"KN_DATABASE_URL: {parsed.drivername!r} is not a known driver for {backend} "
+            f"(e.g. {example})"
+        ) from None
+
+
+# Query parameters that carry secrets (libpq's password, sslpassword, tokens, keys).
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key|auth|cred", re.IGNORECASE)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_HIDDEN = "***"
+
+
+def redact_url(url: str) -> str:
+    """The URL with every secret in it replaced by ``***``, for messages and logs.
+
+    SQLAlchemy's own parsing and rendering decide what the password is. What it cannot parse
+    is shown as its scheme only; a password holding an unencoded ``@`` (which SQLAlchemy
+    splits at the first ``@``, so part of it would look like the host) hides everything up
+    to the last ``@``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        scheme = _SCHEME.match(url)
+        return f"{scheme.group(0)}{_HIDDEN}" if scheme else _HIDDEN
+    secret_params = [k for k in parsed.query if _SECRET_PARAM.search(k)]
+    if parsed.password is None and not secret_params:
+        return url
+    if parsed.password is not None and "@" in f"{parsed.host or ''}{parsed.database or ''}":
+        rest = url.partition("://")[2]
+        tail, query_sep, _ = rest.rpartition("@")[2].partition("?")
+        return f"{parsed.drivername}://{_HIDDEN}@{tail}{query_sep and '?' + _HIDDEN}"
+    if secret_params:
+        parsed = parsed.update_query_dict(dict.fromkeys(secret_params, _HIDDEN))
+    # render_as_string quotes the query values; the placeholder reads better unquoted.
+    return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", _HIDDEN)
+
+
+SECRET_VARIABLES = ("KN_SMTP_PASSWORD", "KN_ALERTS_SECRET")
+_MIN_SECRET_SHOWN = 4
+"""Shorter strings are not searched for: hiding every "pw" in a message would garble it."""
+
+
+def redact_secrets(text: str, env: Mapping[str, str]) -> str:
+    """``text`` without any secret of the configuration: the database password and secret
+    query parameters of ``KN_DATABASE_URL``, the SMTP password, the alerts key. The last line
+    of defence for error messages, which quote drivers and servers we do not control."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    secrets = [env.get(name, "") for name in SECRET_VARIABLES]
+    try:
+        parsed = make_url(env.get("KN_DATABASE_URL") or "sqlite://")
+        secrets.append(parsed.password or "")
+        for key, value in parsed.query.items():
+            if _SECRET_PARAM.search(key):
+                secrets += [value] if isinstance(value, str) else list(value)
+    except ArgumentError:
+        pass
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= _MIN_SECRET_SHOWN:
+            text = text.replace(secret, _HIDDEN)
+    return text
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL that a request can be made to: a host, a port (if any) that is
+    a port, brackets that close, no whitespace or control characters. (``urlsplit`` and
+    Scrapy raise on ``http://[::1`` or ``:99999`` only when the URL is first used.)"""
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and (port is None or 1 <= port <= 65535)
+    )
+
+
+def public_url(raw: str) -> str | None:
+    """``KN_PUBLIC_URL``: an absolute http(s) URL without query, fragment or login;
+    returned with one trailing slash (links are joined to it)."""
+    from urllib.parse import urlsplit
+
+    value = raw.strip()
+    if not value:
+        return None
+    parts = urlsplit(value) if is_http_url(value) else None
+    if parts is None or parts.query or parts.fragment or parts.username is not None:
+        raise ConfigError(
+            f"KN_PUBLIC_URL={value!r} is not an absolute http(s) URL "
+            "(e.g. https://kn.example.org/ or https://example.org/kn/)"
+        )
+    return value.rstrip("/") + "/"

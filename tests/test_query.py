@@ -114,6 +114,10 @@ def test_dates(text: str, since: datetime | None, until: datetime | None) -> Non
         ("since:gestern", 6, "is not a date"),  # relative dates need ``now``
         ("-since:2025", 0, "cannot be negated"),
         ("since:2025 until:2024", 11, "since: is not before until:"),
+        ("since:0000", 6, "is not a year from 1900 to 2100"),
+        ("until:9999", 6, "is not a year from 1900 to 2100"),
+        ("since:٢٠٢٥", 6, "is not a date"),
+        ("since:٢٠٢٥-٠٣", 6, "is not a date"),
     ],
 )
 def test_errors_point_at_the_problem(text: str, position: int, message: str) -> None:

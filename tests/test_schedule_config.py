@@ -21,7 +21,11 @@ def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "soon", "10x", "-5m", "0", "5m now"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "soon", "10x", "-5m", "0", "5m now", "inf", "nan", "-inf", "1e999", "infinity", "٣m",
+     "٣", "367d", "99999999999999999999999h", "1e3"],
+)  # fmt: skip
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_duration(text)

@@ -23,7 +23,7 @@ from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import table_of
-from kn_crawl.settings import Settings
+from kn_crawl.settings import ConfigError, Settings
 from tests.alerts_support import Desk, Recorder, SmtpServer, item, make_ca, settings_for
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
@@ -284,3 +284,20 @@ def test_password_from_a_file(
         settings = world.settings(**server.env("plain"), KN_SMTP_USER="kn")
         assert world.send(settings=settings).sent == 1
     assert recorder.logins == ["kn"]
+
+
+def test_a_password_smtp_cannot_send_is_one_line_without_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KN_SMTP_PASSWORD", "gehëim-pw")
+    world.subscribe(tags=("OZG",))
+    world.publish(item("kommune21", "N", ["OZG"]))
+    with SmtpServer(Recorder(password="x"), auth_require_tls=False) as server:
+        settings = world.settings(**server.env("plain"), KN_SMTP_USER="kn")
+        with pytest.raises(ConfigError) as caught:
+            world.send(settings=settings)
+    assert str(caught.value) == (
+        "KN_SMTP_USER or the SMTP password holds characters other than ASCII, "
+        "which SMTP login cannot send"
+    )
+    assert [row.status for row in world.email_rows()] == ["pending"]

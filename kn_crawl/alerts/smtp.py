@@ -99,7 +99,15 @@ class SmtpSender:
                 password = read_password(self._env)
                 if password is None:
                     raise ConfigError("KN_SMTP_USER is set but no KN_SMTP_PASSWORD(_FILE)")
-                smtp.login(s.user, password)
+                try:
+                    smtp.login(s.user, password)
+                except UnicodeEncodeError:
+                    # smtplib sends AUTH as ASCII; its error would name the character and
+                    # its position in the password.
+                    raise ConfigError(
+                        "KN_SMTP_USER or the SMTP password holds characters other than ASCII, "
+                        "which SMTP login cannot send"
+                    ) from None
         except smtplib.SMTPResponseException as exc:
             _close(smtp)
             raise ConnectError(

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import click
 
-from kn_crawl.cli.common import EXIT_FAILURE, fail, load_settings, local, open_engine, table
+from kn_crawl.cli.common import (
+    DB_ID,
+    EXIT_FAILURE,
+    fail,
+    load_settings,
+    local,
+    open_engine,
+    table,
+)
 
 
 def _now() -> datetime:
@@ -99,7 +107,7 @@ def subscribe(
 
 
 @click.command()
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=DB_ID)
 @click.option("--token", help="The token from an alert e-mail (works without the address).")
 def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
     """End subscriptions IDS, or the ones an e-mail's --token names. Needs no network."""
@@ -193,7 +201,7 @@ def alerts_match(include_backfill: bool) -> None:
     help="Write the due e-mails as .eml files into this folder instead; changes nothing.",
 )
 @click.option("--retry-now", is_flag=True, help="Do not wait for the retry backoff.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
     """Send the due alert e-mails over SMTP.
 

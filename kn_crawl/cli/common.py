@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,15 +13,23 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from kn_crawl.dates import BERLIN, parse_date
-from kn_crawl.settings import ConfigError, Settings
+from kn_crawl.settings import ConfigError, Settings, redact_secrets
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
+# Ids and counts that reach the database: both take 64-bit integers, and a larger one is a
+# driver OverflowError (a traceback), not an empty answer.
+MAX_DB_INT = 2**63 - 1
+DB_ID = click.IntRange(1, MAX_DB_INT)
+DB_COUNT = click.IntRange(0, MAX_DB_INT)
+
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    # One line, always: driver messages may hold newlines and tabs.
-    click.echo(f"kn-crawl: error: {' '.join(message.split())}", err=True)
+    # One line, always: driver messages may hold newlines and tabs. And no secret: they may
+    # also quote what they were given.
+    message = redact_secrets(" ".join(message.split()), os.environ)
+    click.echo(f"kn-crawl: error: {message}", err=True)
     sys.exit(code)
 
 

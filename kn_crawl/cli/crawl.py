@@ -19,7 +19,31 @@ from kn_crawl.cli.common import (
     open_engine,
     table,
 )
-from kn_crawl.settings import Settings
+from kn_crawl.settings import Settings, is_http_url
+
+MAX_MIRROR_SIZE = 1_000_000
+"""Far beyond any test or bench (the large mirror has 5,000); more only fills memory."""
+
+
+def _mirror_size(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
+    # Checked here rather than by the generator's ValueError deep in the server start-up.
+    # Imported late: the mirror package costs the CLI's start-up ~0.1 s.
+    from kn_crawl.mirror.generate import MIN_SIZE
+
+    if value is not None and not MIN_SIZE <= value <= MAX_MIRROR_SIZE:
+        raise click.BadParameter(f"{value} is not in the range {MIN_SIZE}<=x<={MAX_MIRROR_SIZE}")
+    return value
+
+
+def _mirror_port(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    # Site i listens on PORT+i: every one of them must still be a port.
+    from kn_crawl.mirror.model import SOURCES
+
+    top = 65535 - (len(SOURCES) - 1)
+    if not 0 <= value <= top:
+        raise click.BadParameter(f"{value} is not in the range 0<=x<={top} (one port per site)")
+    return value
+
 
 # --- crawling -----------------------------------------------------------------------------
 
@@ -42,7 +66,7 @@ def parse_base_urls(values: Sequence[str], sources: Sequence[str]) -> dict[str, 
             raise click.BadParameter(
                 f"{name!r} is not among the sources crawled", param_hint="--base-url"
             )
-        if not url.startswith(("http://", "https://")):
+        if not is_http_url(url):
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--base-url")
     return result
 
@@ -136,10 +160,11 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_ho
 
 
 @click.command()
-@click.option("--size", type=click.IntRange(min=1), default=None, help="Articles in the mirror.")
+@click.option("--size", type=int, callback=_mirror_size, help="Articles in the mirror.")
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=int,
+    callback=_mirror_port,
     default=8021,
     show_default=True,
     help="First port of the mirror (one port per site; 0 picks free ports).",
@@ -253,6 +278,8 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
     """
     from kn_crawl.sources import spider_for
 
+    if url is not None and not is_http_url(url):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     cls = spider_for(source_name)
     extract: Callable[..., Any] | None = getattr(cls, "extract", None)
     if extract is None:
@@ -269,13 +296,14 @@ def mirror() -> None:
 @mirror.command("serve")
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=int,
+    callback=_mirror_port,
     default=8021,
     show_default=True,
     help="First port; site i listens on PORT+i (0 picks free ports).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
-@click.option("--size", type=click.IntRange(min=1), default=None, help="Articles in the mirror.")
+@click.option("--size", type=int, callback=_mirror_size, help="Articles in the mirror.")
 def mirror_serve(port: int, host: str, size: int | None) -> None:
     """Serve the mirror until interrupted, printing each site's base URL."""
     if not is_loopback(host):

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kn_crawl.cli.common import load_settings, local, open_engine, parse_since, table
+from kn_crawl.cli.common import DB_ID, load_settings, local, open_engine, parse_since, table
 
 
 @click.command()
@@ -72,7 +72,7 @@ def _headline(kicker: str | None, title: str, width: int = 70) -> str:
 
 
 @click.command()
-@click.option("--run", "run_id", type=int, help="Only drops of this crawl run.")
+@click.option("--run", "run_id", type=DB_ID, help="Only drops of this crawl run.")
 @click.option("--source", help="Only drops of this source.")
 @click.option(
     "--limit",

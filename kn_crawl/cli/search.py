@@ -16,6 +16,7 @@ import click
 from sqlalchemy import Engine
 
 from kn_crawl.cli.common import (
+    DB_COUNT,
     EXIT_FAILURE,
     fail,
     load_settings,
@@ -72,7 +73,7 @@ def _plain(segments: list[tuple[str, bool]]) -> str:
     show_default=True,
     help="At most this many results.",
 )
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results.")
+@click.option("--offset", type=DB_COUNT, default=0, help="Skip this many results.")
 @click.option(
     "--order",
     type=click.Choice(["relevance", "date"]),
@@ -96,6 +97,7 @@ def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
     since:01.03.2025'. Umlauts may be written out (Buergerbuero finds Bürgerbüro).
     """
     from kn_crawl.search import search as run_search
+    from kn_crawl.search.export import csv_cells
 
     parsed = _query(query)
     with read_engine() as engine, engine.connect() as conn:
@@ -123,12 +125,11 @@ def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"])
-        writer.writeheader()
+        columns = list(rows[0]) if rows else ["id"]
+        writer = csv.writer(out)
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow(
-                {**row, "tags": "; ".join(row["tags"]), "matched": "; ".join(row["matched"])}
-            )
+            writer.writerow(csv_cells(row, columns))
     else:
         click.echo(
             table(
@@ -348,6 +349,6 @@ def serve(host: str, port: int) -> None:
     settings = load_settings()
     open_engine(settings)
     try:
-        run(settings.database_url, host=host, port=port)
+        run(settings.database_url, host=host, port=port, public_url=settings.public_url)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)

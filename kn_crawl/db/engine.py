@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
+from kn_crawl.settings import ConfigError
+
 # How long a SQLite writer waits for another writer's lock before failing (ms).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -39,8 +41,27 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def load_driver(url: str) -> None:
+    """Import the URL's database driver now, so that a missing one is a one-line
+    configuration error naming the package to install, not an ImportError traceback from
+    deep inside SQLAlchemy. The URL itself was checked by ``Settings.from_env``."""
+    parsed = make_url(url)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ImportError as exc:
+        hint = (
+            " (kn-crawl's PostgreSQL driver: postgresql+psycopg://, pip install -e '.[postgres]')"
+            if parsed.get_backend_name() == "postgresql"
+            else ""
+        )
+        raise ConfigError(
+            f"KN_DATABASE_URL: the driver for {parsed.drivername!r} is not installed: {exc}{hint}"
+        ) from None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """A new engine for ``url``; SQLite files get their folder, WAL and immediate writes."""
+    load_driver(url)
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     if is_sqlite:
         _prepare_sqlite_path(url)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from kn_crawl.mirror.generate import MIN_SIZE
+from kn_crawl.mirror.model import SOURCES
 from kn_crawl.mirror.server import serve
+
+MAX_SIZE = 1_000_000
+MAX_PORT = 65535 - (len(SOURCES) - 1)
+"""Site i listens on port+i: each of them must still be a port."""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,7 +20,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=None, help="article records, all sites")
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args(argv)
-    serve(args.size, args.host, args.port, seed=args.seed)
+    # parser.error: one usage line and exit 2, instead of the generator's traceback.
+    if args.size is not None and not MIN_SIZE <= args.size <= MAX_SIZE:
+        parser.error(f"--size {args.size}: must be from {MIN_SIZE} to {MAX_SIZE}")
+    if not 0 <= args.port <= MAX_PORT:
+        parser.error(f"--port {args.port}: must be from 0 to {MAX_PORT} (one port per site)")
+    try:
+        serve(args.size, args.host, args.port, seed=args.seed)
+    except OSError as exc:
+        parser.exit(1, f"{parser.prog}: error: cannot listen on {args.host}:{args.port}: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -241,9 +241,11 @@ def _apply_filter(item: _Item, b: _Builder) -> None:
     b.filters.setdefault((item.name, item.negated), []).append(item.value)
 
 
-_YEAR_RE = re.compile(r"(\d{4})")
-_YEAR_MONTH_RE = re.compile(r"(\d{4})-(\d{1,2})|(\d{1,2})[./](\d{4})")
-_MONTH_NAME_RE = re.compile(r"([^\W\d_]+)\.?\s+(\d{4})")
+# ASCII digits: \d also matches other scripts' digits, which int() then accepts.
+_YEAR_RE = re.compile(r"([0-9]{4})")
+_YEAR_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})|([0-9]{1,2})[./]([0-9]{4})")
+_MONTH_NAME_RE = re.compile(r"([^\W\d_]+)\.?\s+([0-9]{4})")
+_YEARS = range(1900, 2101)
 
 
 def _date_range(item: _Item, b: _Builder) -> tuple[datetime, datetime]:
@@ -252,13 +254,16 @@ def _date_range(item: _Item, b: _Builder) -> tuple[datetime, datetime]:
     year_month = _month_of(value)
     if year_month is not None:
         year, month = year_month
-        if not 1 <= month <= 12 or not 1900 <= year <= 2100:
+        if not 1 <= month <= 12 or year not in _YEARS:
             raise b.error(f"'{value}' is not a month", item.value_position)
         start = datetime(year, month, 1, tzinfo=BERLIN)
         end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=BERLIN)
         return start, end
     if _YEAR_RE.fullmatch(value):
         year = int(value)
+        if year not in _YEARS:
+            # since:0000 or until:9999 made datetime() fail: a 500 in the web UI.
+            raise b.error(f"'{value}' is not a year from 1900 to 2100", item.value_position)
         return datetime(year, 1, 1, tzinfo=BERLIN), datetime(year + 1, 1, 1, tzinfo=BERLIN)
     parsed = parse_date(value, now=b.now)
     if parsed is None:

@@ -33,23 +33,27 @@ from kn_crawl.settings import ConfigError
 
 DEFAULT_CONFIG_FILE = Path("kn-crawl.toml")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhd])")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+MAX_DURATION = 366 * 86400.0
 
 
 def parse_duration(text: str, *, what: str = "duration") -> float:
     """Seconds in ``"45m"``, ``"1h30m"``, ``"0.5s"``, ``"2d"`` or a plain number of seconds."""
     value = str(text).strip().lower()
-    try:
+    # ASCII digits only: float() would also take "inf", "nan" and "٣".
+    if _NUMBER.fullmatch(value):
         seconds = float(value)
-    except ValueError:
+    else:
         parts = _PART.findall(value)
         if not parts or _PART.sub("", value).strip():
-            raise ConfigError(
-                f"{what}: {text!r} is not a duration (e.g. 30m, 1h30m, 45s)"
-            ) from None
+            raise ConfigError(f"{what}: {text!r} is not a duration (e.g. 30m, 1h30m, 45s)")
         seconds = sum(float(n) * _UNITS[unit] for n, unit in parts)
     if seconds <= 0:
         raise ConfigError(f"{what}: {text!r} must be positive")
+    if seconds > MAX_DURATION:
+        # Timers overflow long before 1e999s; a year is more than any schedule means.
+        raise ConfigError(f"{what}: {text!r} is longer than a year")
     return seconds
 
 
@@ -109,7 +113,11 @@ def load_schedule(
 
     interval = setting("interval", "KN_SCHEDULE_INTERVAL", "45m")
     jitter_default = env.get("KN_SCHEDULE_JITTER") or str(data.get("jitter", "5m"))
-    jitter = 0.0 if jitter_default.strip() in ("0", "0s") else parse_duration(jitter_default)
+    jitter = (
+        0.0
+        if jitter_default.strip() in ("0", "0s")
+        else parse_duration(jitter_default, what="KN_SCHEDULE_JITTER")
+    )
     timeout = setting("timeout", "KN_SCHEDULE_TIMEOUT", "30m")
     grace = setting("shutdown_grace", "KN_SCHEDULE_GRACE", "60s")
     misfire = setting("misfire_grace", "KN_SCHEDULE_MISFIRE_GRACE", "30m")

@@ -18,12 +18,33 @@ class ExportError(RuntimeError):
     """The export cannot be written (e.g. Parquet without pyarrow)."""
 
 
-def _cell(value: object) -> object:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet (Excel, LibreOffice) reads a cell starting with one of these as a formula,
+so a scraped title like ``=HYPERLINK(...)`` would run when an analyst opens the export."""
+
+
+def csv_safe(text: str) -> str:
+    """A text cell neutralised against formula injection as OWASP recommends: a leading
+    apostrophe, which spreadsheets take as "this is text" and do not show."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def csv_cell(value: object) -> object:
+    """One value as a CSV cell: dates in ISO 8601, lists joined with ``; ``, text made safe
+    for spreadsheets; numbers and empty values as they are."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):
-        return "; ".join(map(str, value))
+        return csv_safe("; ".join(map(str, value)))
+    if isinstance(value, str):
+        return csv_safe(value)
     return value
+
+
+def csv_cells(row: dict[str, Any], columns: Iterable[str]) -> list[object]:
+    """The CSV row of every CSV this project writes (``export``, ``search --format csv``,
+    the web UI's download). JSON lines and Parquet stay raw: no spreadsheet evaluates them."""
+    return [csv_cell(row[c]) for c in columns]
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str], columns: tuple[str, ...]) -> int:
@@ -31,7 +52,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str], columns: tuple[str, 
     writer.writerow(columns)
     n = 0
     for row in rows:
-        writer.writerow([_cell(row[c]) for c in columns])
+        writer.writerow(csv_cells(row, columns))
         n += 1
     return n
 

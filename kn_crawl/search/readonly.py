@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from kn_crawl.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from kn_crawl.settings import redact_url
 
 
 def readonly_engine(url: str) -> Engine:
@@ -23,7 +24,7 @@ def readonly_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if not database or database == ":memory:" or database.startswith("file:"):
-            raise ValueError(f"cannot open {url!r} read-only: give a SQLite file path")
+            raise ValueError(f"cannot open {redact_url(url)!r} read-only: give a SQLite file path")
         path = Path(database).resolve()
         if not path.exists():
             raise FileNotFoundError(f"no database at {path}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
@@ -12,16 +12,20 @@ from kn_crawl.search.insights import find_tag, top_tags, weekly_counts
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
 from kn_crawl.web.openapi import OPENAPI
-from kn_crawl.web.params import MAX_PAGE, order, page_number, query_or_400
+from kn_crawl.web.params import (
+    MAX_PAGE,
+    choice_arg,
+    int_arg,
+    order,
+    page_number,
+    query_or_400,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _limit() -> int:
-    raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        abort(400, description="limit must be an integer from 1 to 100")
-    return int(raw)
+    return int_arg("limit", 20, 1, 100, "Ungültige Anzahl")
 
 
 def _segments(segments: list[tuple[str, bool]]) -> list[dict[str, Any]]:
@@ -33,9 +37,10 @@ def api_search() -> Any:
     query = query_or_400()
     limit = _limit()
     page = page_number()
+    with_facets = choice_arg("facets", "0", ("0", "1"), "Ungültige Facetten") == "1"
     with connection() as conn:
         result = search(conn, query, limit=limit, offset=(page - 1) * limit, order=order())  # type: ignore[arg-type]
-        found = facets(conn, query) if request.args.get("facets") == "1" else None
+        found = facets(conn, query) if with_facets else None
     body: dict[str, Any] = {
         "query": query.text,
         "total": result.total,
@@ -68,7 +73,7 @@ def api_search() -> Any:
     return body
 
 
-@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<id:article_id>")
 def api_article(article_id: int) -> Any:
     with connection() as conn:
         detail = article_detail(conn, article_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template, request
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from kn_crawl.dates import BERLIN
 from kn_crawl.query import highlight
 from kn_crawl.search.readonly import readonly_engine
+from kn_crawl.web.params import ArticleIdConverter, check_request
 
 # No inline scripts anywhere; everything the pages need is served by the app itself.
 CSP = (
@@ -25,9 +27,21 @@ CSP = (
 )
 
 
-def create_app(database_url: str, *, engine: Engine | None = None) -> Flask:
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000/"
+"""``kn-crawl serve``'s default address, for an app made without one (tests, embedding)."""
+
+
+def create_app(
+    database_url: str, *, engine: Engine | None = None, public_url: str = DEFAULT_PUBLIC_URL
+) -> Flask:
+    """The app; ``public_url`` is where readers reach it (``KN_PUBLIC_URL``, else the
+    address the server listens on): every absolute link it writes starts with it."""
     app = Flask(__name__)
     app.config["KN_ENGINE"] = engine or readonly_engine(database_url)
+    app.config["KN_PUBLIC_URL"] = public_url
+    app.wsgi_app = PublicOrigin(app.wsgi_app, public_url)  # type: ignore[method-assign]
+    app.url_map.converters["id"] = ArticleIdConverter
+    app.before_request(check_request)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals["highlight"] = highlight
@@ -52,6 +66,35 @@ def create_app(database_url: str, *, engine: Engine | None = None) -> Flask:
         return render_template("error.html", error=exc), exc.code
 
     return app
+
+
+class PublicOrigin:
+    """WSGI middleware: every request is taken as addressed to the configured public origin.
+
+    Werkzeug builds absolute URLs (``url_for(_external=True)``, ``request.host_url``, the
+    Location of its trailing-slash redirects) from the request's ``Host`` header, which the
+    client chooses: a forged one would put an attacker's host into feeds and redirects.
+    Here the header is replaced before Flask sees it."""
+
+    def __init__(self, app: Any, public_url: str) -> None:
+        parts = urlsplit(public_url)
+        self.app = app
+        self.scheme = parts.scheme
+        self.host = parts.netloc
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        environ["HTTP_HOST"] = self.host
+        environ["wsgi.url_scheme"] = self.scheme
+        environ.pop("HTTP_X_FORWARDED_HOST", None)
+        return self.app(environ, start_response)
+
+
+def absolute_url(path: str) -> str:
+    """``path`` (from ``url_for``) as an absolute URL under the public URL, which may have
+    a path of its own behind a reverse proxy (``https://example.org/kn/``)."""
+    from flask import current_app
+
+    return str(current_app.config["KN_PUBLIC_URL"]) + path.lstrip("/")
 
 
 def connection() -> Connection:

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, render_template, stream_with_context, url_for
 
 from kn_crawl.search import EXPORT_COLUMNS, export_rows, search
-from kn_crawl.search.export import json_ready
-from kn_crawl.web.app import connection
+from kn_crawl.search.export import csv_cells, json_ready
+from kn_crawl.web.app import absolute_url, connection
 from kn_crawl.web.params import query_or_400, query_text
 
 bp = Blueprint("exports", __name__)
@@ -34,14 +34,7 @@ def export_csv() -> Response:
         writer.writerow(EXPORT_COLUMNS)
         with connection() as conn:
             for row in export_rows(conn, query):
-                values = [row[c] for c in EXPORT_COLUMNS]
-                writer.writerow(
-                    [
-                        v.isoformat() if isinstance(v, datetime)
-                        else "; ".join(v) if isinstance(v, list) else v
-                        for v in values
-                    ]
-                )  # fmt: skip
+                writer.writerow(csv_cells(row, EXPORT_COLUMNS))
                 if buffer.tell() > 64_000:
                     yield buffer.getvalue()
                     buffer.seek(0)
@@ -89,8 +82,8 @@ def atom_feed() -> Any:
         q=q,
         hits=page.hits,
         updated=updated,
-        self_url=url_for("exports.atom_feed", q=q, _external=True),
-        html_url=url_for("views.search_page", q=q, order="date", _external=True),
-        base=request.host_url,
+        self_url=absolute_url(url_for("exports.atom_feed", q=q)),
+        html_url=absolute_url(url_for("views.search_page", q=q, order="date")),
+        base=absolute_url("/"),
     )
     return Response(body, mimetype="application/atom+xml")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kn_crawl.web.params import MAX_ID, MAX_PAGE
+
 _Q = {
     "name": "q",
     "in": "query",
@@ -12,14 +14,19 @@ _Q = {
     "section:, since:, until:",
     "schema": {"type": "string"},
 }
-_PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+_PAGE = {
+    "name": "page",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+}
 _LIMIT = {
     "name": "limit",
     "in": "query",
     "schema": {"type": "integer", "minimum": 1, "maximum": 100},
 }
 _ERROR = {
-    "description": "Bad request (e.g. an invalid query); the message says what is wrong",
+    "description": "Bad request (an invalid query, a number out of range or not in ASCII "
+    "digits, an unknown choice); the message (German) says what is wrong",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 _SEGMENTS = {
@@ -51,7 +58,8 @@ OPENAPI: dict[str, Any] = {
                     _Q, _PAGE, _LIMIT,
                     {"name": "order", "in": "query",
                      "schema": {"type": "string", "enum": ["relevance", "date"]}},
-                    {"name": "facets", "in": "query", "schema": {"type": "string", "enum": ["1"]},
+                    {"name": "facets", "in": "query",
+                     "schema": {"type": "string", "enum": ["0", "1"]},
                      "description": "1: include counts by source, section, Stichwort, month"},
                 ],
                 "responses": {"200": _ok({"$ref": "#/components/schemas/SearchResult"}),
@@ -62,15 +70,16 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "One article with Stichwörter, revisions and the same story elsewhere",
                 "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
-                "responses": {"200": _ok({"type": "object"}), "404": _ERROR},
+                                "schema": {"type": "integer", "minimum": 1,
+                                           "maximum": MAX_ID}}],
+                "responses": {"200": _ok({"type": "object"}), "400": _ERROR, "404": _ERROR},
             }
         },
         "/api/tags": {
             "get": {
                 "summary": "Most used Stichwörter",
                 "parameters": [_LIMIT],
-                "responses": {"200": _ok({"type": "object"})},
+                "responses": {"200": _ok({"type": "object"}), "400": _ERROR},
             }
         },
         "/api/tags/{key}": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 import click
@@ -10,11 +11,16 @@ from werkzeug.serving import make_server
 from kn_crawl.web.app import create_app
 
 
-def run(database_url: str, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+def run(
+    database_url: str, *, host: str = "127.0.0.1", port: int = 8000, public_url: str | None = None
+) -> None:
+    """Serve until Ctrl-C. Absolute links start with ``public_url`` (``KN_PUBLIC_URL``), or
+    else with the address bound here — never with what a request's ``Host`` header says."""
     # Bind first ourselves: a port in use is then our OSError (one line from the CLI), not
     # Werkzeug's multi-line message and exit.
     sock = socket.create_server((host, port))
-    app = create_app(database_url)
+    bound_port = sock.getsockname()[1]
+    app = create_app(database_url, public_url=public_url or bound_url(host, bound_port))
     server = make_server(host, port, app, threaded=True, fd=sock.fileno())
     # Printed first and flushed: tests and scripts read the URL (port 0 picks a free port).
     click.echo(f"kn-crawl web UI on http://{host}:{server.port}/ (Ctrl-C stops)")
@@ -26,3 +32,15 @@ def run(database_url: str, *, host: str = "127.0.0.1", port: int = 8000) -> None
         server.server_close()
         sock.close()
         app.config["KN_ENGINE"].dispose()
+
+
+def bound_url(host: str, port: int) -> str:
+    """The URL of the address the server listens on. A wildcard address (``0.0.0.0``,
+    ``::``) is no address to link to: the machine's own name stands for it."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"http://{host}:{port}/"
+    if address.is_unspecified:
+        return f"http://{socket.getfqdn()}:{port}/"
+    return f"http://[{host}]:{port}/" if address.version == 6 else f"http://{host}:{port}/"

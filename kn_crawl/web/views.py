@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from kn_crawl.dates import BERLIN, parse_date
 from kn_crawl.queries import source_rows
-from kn_crawl.query import parse_query
+from kn_crawl.query import Query, QueryError, parse_query
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
 from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
@@ -18,7 +18,14 @@ from kn_crawl.search.sources import source_health
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
 from kn_crawl.web.charts import weekly_chart
-from kn_crawl.web.params import PAGE_SIZE, order, page_number, parsed_query, query_text
+from kn_crawl.web.params import (
+    PAGE_SIZE,
+    int_arg,
+    order,
+    page_number,
+    parsed_query,
+    query_text,
+)
 
 bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
@@ -33,6 +40,15 @@ def refine(q: str, addition: str) -> str:
 
 def quoted(value: str) -> str:
     return f'"{value}"' if any(c.isspace() for c in value) else value
+
+
+def tag_query(name: str, key: str) -> Query:
+    """The query for one Stichwort: by its name as readers know it, or by its key when the
+    name is no valid query (a scraped ``Smart "City"`` made the Stichwort page a 500)."""
+    try:
+        return parse_query(f"tag:{quoted(name)}")
+    except QueryError:
+        return parse_query(f"tag:{key}")
 
 
 @bp.get("/")
@@ -71,13 +87,15 @@ def search_page() -> Any:
     ), status
 
 
-@bp.get("/artikel/<int:article_id>")
+@bp.get("/artikel/<id:article_id>")
 def article_page(article_id: int) -> Any:
     with connection() as conn:
         detail = article_detail(conn, article_id)
     if detail is None:
         abort(404, description="Diesen Artikel gibt es nicht.")
-    terms = parse_query(request.args.get("q", "")).terms if request.args.get("q") else ()
+    # The query only highlights its words here; one that cannot be parsed highlights nothing.
+    query, _error = parsed_query()
+    terms = query.terms if query is not None and query_text() else ()
     return render_template("article.html", d=detail, a=detail.article, terms=terms)
 
 
@@ -89,7 +107,7 @@ def tag_page(key: str) -> Any:
         if tag is None:
             abort(404, description="Diesen Stichwort gibt es nicht.")
         tag_id, tkey, name, first_seen = tag
-        query = parse_query(f"tag:{quoted(name)}")
+        query = tag_query(name, tkey)
         results = search(conn, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order="date")
         weeks = weekly_counts(conn, tag_id)
     chart = weekly_chart(weeks[-156:], title=f"Artikel pro Woche mit dem Stichwort {name}")
@@ -102,7 +120,7 @@ def tag_page(key: str) -> Any:
         chart=chart,
         page=page,
         page_size=PAGE_SIZE,
-        q=f"tag:{quoted(name)}",
+        q=query.text,
     )
 
 
@@ -126,10 +144,7 @@ def new_tags_page() -> Any:
 
 @bp.get("/stichwoerter/steigend")
 def rising_tags_page() -> Any:
-    raw = request.args.get("tage", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
-        abort(400, description="Ungültiger Zeitraum")
-    days = int(raw)
+    days = int_arg("tage", 30, 1, 3650, "Ungültiger Zeitraum")
     with connection() as conn:
         rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=50)
     return render_template("tags_rising.html", rows=rows, days=days)
