@@ -200,22 +200,33 @@ def test_conflicting_articles_in_one_batch_are_both_stored(engine: Engine) -> No
     assert len(articles(engine)) == 2
 
 
-def test_url_of_another_article_with_other_content_is_not_stored(engine: Engine) -> None:
-    """The page's own URL is already an alias of another article (a redirect once led there):
-    storing the page would re-key that article, so it is dropped and recorded."""
+def test_alias_url_now_serving_another_article_moves_to_it(engine: Engine) -> None:
+    """The page's own URL was an alias of another article (a redirect once led there, or the
+    site reused a slug); now the site serves a different article there as its canonical URL.
+    Both articles are kept; the URL leads to the new one, the other keeps its own URL."""
     sid = source(engine)
     store = ArticleStore(engine)
-    old = "https://www.kommune21.de/meldung_40092"
+    old = f"{K21}leipzig/"
     store.save(sid, "kommune21", [item(alias_urls=[old])], now=NOW)
-    intruder = item(**{**OTHER, "url": old, "fetched_url": old}, site_article_id=None)
-    counts = store.save(sid, "kommune21", [intruder], now=NOW)
-    assert counts_of(counts) == (0, 0, 0, 0)
-    assert [(d.reason, d.stored, d.detail.split(":")[0]) for d in counts.drops] == [
-        ("identity_conflict", False, "not stored")
+    reused = item(**{**OTHER, "url": old, "fetched_url": old}, site_article_id=None)
+    counts = store.save(sid, "kommune21", [reused], now=NOW)
+    assert counts_of(counts) == (1, 0, 0, 0)
+    assert counts.drops == [
+        StoreDrop(
+            old,
+            "identity_conflict",
+            f"stored as an article of its own, taking over its URL: the URL {old} belongs to "
+            f"{K21}leipzig-wird-zur-smart-city/ (p:40092, 2024-10-30, "
+            f"'Leipzig wird zur Smart City'), not to {old} (no site id, 2024-10-30, "
+            "'Größere Bürgerämter, kürzere Wartezeiten')",
+            stored=True,
+        )
     ]
     assert articles(engine) == {
-        f"{K21}leipzig-wird-zur-smart-city/": ("Leipzig wird zur Smart City", "p:40092")
+        f"{K21}leipzig-wird-zur-smart-city/": ("Leipzig wird zur Smart City", "p:40092"),
+        old: ("Größere Bürgerämter, kürzere Wartezeiten", None),
     }
+    assert aliases(engine) == {item().url: item().url, old: old}
     assert revisions(engine) == 0
 
 

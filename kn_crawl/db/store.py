@@ -8,9 +8,11 @@ a changed article is updated in place and its previous version kept in ``article
 Nothing is merged or crossed silently:
 
 - A weak key whose article clearly disagrees (``identity.same_article``) is a conflict, not an
-  edit: the item is stored as an article of its own when its canonical URL is new (nothing is
-  lost; the conflicting key stays with the article that had it), and dropped when its URL
-  already leads to the other article. Either way an ``identity_conflict`` is recorded.
+  edit, recorded as ``identity_conflict``: the item is stored as an article of its own, so
+  nothing is lost. A site id or fingerprint stays with the article that had it. A URL that
+  was only an alias of the other article (a redirect or an old copy once led there) and is
+  now the item's canonical URL moves to the item: the site says so, and the other article
+  keeps its own canonical URL.
 - A URL owned by another source's article is never re-keyed or updated (``foreign_url``):
   an item whose canonical URL is foreign is dropped; a foreign alias is left out.
 - A batch the database refuses is rolled back and retried item by item, each in its own
@@ -361,18 +363,12 @@ def _save(
                 f"{match.conflict[1]} belongs to {other['url']} ({_describe(other)}), "
                 f"not to {item.url} ({_describe_item(p)})"
             )
-            if item.url in by_url:
-                # The page's own URL already leads to the other article: storing it would
-                # re-key that article. It stays as it is.
-                counts.drops.append(
-                    StoreDrop(item.fetched_url, "identity_conflict", f"not stored: {detail}")
-                )
-                continue
+            how = ", taking over its URL" if item.url in by_url else ""
             counts.drops.append(
                 StoreDrop(
                     item.fetched_url,
                     "identity_conflict",
-                    f"stored as an article of its own: {detail}",
+                    f"stored as an article of its own{how}: {detail}",
                     stored=True,
                 )
             )
@@ -387,6 +383,16 @@ def _save(
             owner[aid] = source_id
             counts.new += 1
             tag_rows_for[aid] = p.tags
+            if match.conflict is not None and item.url in by_url:
+                # The page's URL was an alias of the other article (a redirect or an old
+                # copy once led there); the site now serves this article under it as its
+                # canonical URL, so the URL moves here. The other article keeps its own URL.
+                conn.execute(
+                    update(article_urls)
+                    .where(article_urls.c.url == item.url)
+                    .values(article_id=aid)
+                )
+                by_url[item.url] = aid
         else:
             current = current_of(aid)
             if item.legacy_url and current["url"] != item.url:
