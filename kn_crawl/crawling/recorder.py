@@ -14,13 +14,15 @@ from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.runs import Drop, finish_run, record_drops, start_run
 from kn_crawl.db.store import ensure_source
@@ -70,6 +72,15 @@ class RunRecorder:
     # -- signals -----------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
+        try:
+            self._start(spider)
+        except SQLAlchemyError as exc:
+            # A crawl that cannot record its run cannot store its articles either (a full
+            # disk, a database turned read-only): stop before the first request.
+            logger.error("cannot write to the database: %s", db_error_line(exc))
+            raise CloseSpider(NOT_WRITABLE) from None
+
+    def _start(self, spider: Spider) -> None:
         with self.engine.begin() as conn:
             self.source_id = ensure_source(
                 conn,
