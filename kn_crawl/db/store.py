@@ -225,9 +225,11 @@ SAVE_ALIASES = "kn_crawl.db.store:save_alias_batch"
 
 @dataclass(slots=True)
 class StoreFailure:
-    """The database refused a batch; its transaction was rolled back."""
+    """Nothing of a batch was written (the page worker died with it, or the store failed
+    outside the database); what the database refuses is in ``StoreCounts.drops`` instead."""
 
     error: str
+    """One line."""
 
 
 def save_batch(
