@@ -98,27 +98,37 @@ class StorePipeline:
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
         if isinstance(result, StoreFailure):
-            # The batch's transaction was rolled back: nothing half-written; this run is
-            # marked failed.
+            # Nothing of the batch was written (the page worker died with it, or the
+            # database could not be reached): this run is marked failed.
             self.stats.inc_value("kn/store_failed", len(batch))
             logger.error(
                 "could not store %d articles (%s): %s",
                 len(batch),
-                result.error.split(":", 1)[0],
+                result.error,
                 ", ".join(item.url for item in batch),
             )
             # Recorded page by page, so the next run fetches them again (deep archive
             # pages are not on the first listing pages a refresh reads).
             for item in batch:
-                self.crawler.signals.send_catch_log(
-                    signal=page_failed,
-                    url=item.fetched_url,
-                    stage="store",
-                    reason="store_failed",
-                    detail=result.error[:500],
-                )
+                self._record(item.fetched_url, "store_failed", result.error)
             return
+        for drop in result.drops:
+            if drop.reason == "store_failed":
+                # The database refused this item (the others of its batch are stored): the
+                # run is marked failed and the page is fetched again next run.
+                self.stats.inc_value("kn/store_failed")
+            self._record(drop.url, drop.reason, drop.detail, note=drop.stored)
         self._count(result)
+
+    def _record(self, url: str, reason: str, detail: str, *, note: bool = False) -> None:
+        self.crawler.signals.send_catch_log(
+            signal=page_failed,
+            url=url,
+            stage="store",
+            reason=reason,
+            detail=detail[:500],
+            note=note,
+        )
 
     async def _save_aliases(self) -> None:
         source_id = self.stats.get_value("kn/source_id")

@@ -106,39 +106,42 @@ def test_same_database_twice_at_once_loses_nothing(mirror: Mirror, tmp_path: Pat
     db.close()
 
 
-def test_a_batch_the_database_refuses_is_rolled_back_and_the_rest_stored(
+def test_an_article_the_database_refuses_is_dropped_and_the_rest_stored(
     mirror: Mirror, tmp_path: Path
 ) -> None:
-    """The database refuses one article (a trigger raising, as a full disk or a constraint
-    would): its batch's transaction is rolled back, nothing of it is half-written, the other
-    batches are stored, and the run is marked failed so the next one fetches them again."""
+    """The database refuses one article (a trigger raising, as a constraint would): its
+    batch's transaction is rolled back and retried item by item, so only that article is
+    missing, recorded in one line without SQL; the run is marked failed so the next one
+    fetches the page again.
+
+    (Before issue 14 the whole batch of 5 was lost, with the statement in the log.)"""
     db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
     engine = make_engine(db_url)
     upgrade(engine)
-    refused = mirror.expected_articles("move")[7].title
+    refused = mirror.expected_articles("move")[7]
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.title = "
-            f"'{refused.replace(chr(39), chr(39) * 2)}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            f"'{refused.title.replace(chr(39), chr(39) * 2)}' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
         )
     engine.dispose()
     out = crawl(db_url, mirror, ["move"], env={"KN_STORE_BATCH_SIZE": "5"})
     assert out.returncode == 1
-    assert "could not store" in out.stderr
+    assert "the database refused a batch of 5 articles (IntegrityError: refused)" in out.stderr
     assert "Traceback" not in out.stderr
+    assert "[SQL" not in out.stderr
+    assert "INSERT INTO" not in out.stderr
     db = Db(db_url)
     [run] = db.runs()
     assert run.status == "failed"
     stored = db.articles()
-    assert refused not in {row.title for row, _ in stored.values()}
-    # Only the refused article's batch is missing; what was stored is whole (tags included).
-    assert 35 - 5 <= len(stored) < 35
-    assert run.articles_new == len(stored)
+    assert refused.url not in stored
+    assert len(stored) == 34
+    assert run.articles_new == 34
     assert all(tags for _, tags in stored.values())
-    # Each article of the refused batch is recorded, and the next run fetches it again.
-    lost = [d for d in db.drops() if d.stage == "store"]
-    assert len(lost) == 35 - len(stored)
-    assert {d.reason for d in lost} == {"store_failed"}
+    lost = [(d.url, d.stage, d.reason, d.detail) for d in db.drops() if d.stage == "store"]
+    assert lost == [(refused.url, "store", "store_failed", "IntegrityError: refused")]
     with db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER refuse")
     again = crawl(db_url, mirror, ["move"])

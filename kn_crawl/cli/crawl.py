@@ -80,10 +80,24 @@ def crawl_and_report(
     full: bool = False,
 ) -> list[int]:
     from kn_crawl.crawling.runner import run_crawl
+    from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings)
-    outcomes = run_crawl(sources, settings, base_urls=base_urls, extra_settings=extra, full=full)
+    try:
+        outcomes = run_crawl(
+            sources, settings, base_urls=base_urls, extra_settings=extra, full=full
+        )
+    except DatabaseNotWritable as exc:
+        fail(f"cannot write to the database: {exc} ({settings.safe_database_url})", EXIT_FAILURE)
+    if any(o.finish_reason == NOT_WRITABLE for o in outcomes):
+        # The check passed, but the run record itself could not be written (a full disk):
+        # the crawl stopped before its first request.
+        fail(
+            "cannot write to the database: the crawl run could not be recorded, nothing was "
+            f"fetched (see the log above) ({settings.safe_database_url})",
+            EXIT_FAILURE,
+        )
     run_ids = [o.run_id for o in outcomes if o.run_id is not None]
     with engine.connect() as conn:
         runs_by_id = {r.id: r for r in runs_of(conn, run_ids)}

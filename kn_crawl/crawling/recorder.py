@@ -14,15 +14,17 @@ from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.ratelimit import rate_limited
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.runs import Drop, finish_run, record_drops, start_run
 from kn_crawl.db.store import ensure_source
@@ -110,6 +112,15 @@ class RunRecorder:
     # -- signals -----------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
+        try:
+            self._start(spider)
+        except SQLAlchemyError as exc:
+            # A crawl that cannot record its run cannot store its articles either (a full
+            # disk, a database turned read-only): stop before the first request.
+            logger.error("cannot write to the database: %s", db_error_line(exc))
+            raise CloseSpider(NOT_WRITABLE) from None
+
+    def _start(self, spider: Spider) -> None:
         with self.engine.begin() as conn:
             self.source_id = ensure_source(
                 conn,
@@ -144,8 +155,10 @@ class RunRecorder:
             )
         )
 
-    def page_failed(self, url: str, stage: str, reason: str, detail: str | None = None) -> None:
-        self._add(Drop(url=url, stage=stage, reason=reason, detail=detail))
+    def page_failed(
+        self, url: str, stage: str, reason: str, detail: str | None = None, note: bool = False
+    ) -> None:
+        self._add(Drop(url=url, stage=stage, reason=reason, detail=detail), note=note)
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         # A callback crashed on this page: the page is lost for this run, so it is recorded.
@@ -214,10 +227,10 @@ class RunRecorder:
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _add(self, drop: Drop) -> None:
+    def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        if drop.reason in NOTE_REASONS:
+        if note or drop.reason in NOTE_REASONS:
             stats.inc_value("kn/notes")
             stats.inc_value(f"kn/notes/{drop.reason}")
             logger.info("note: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")

@@ -27,6 +27,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 from kn_crawl.crawling.scrapy_config import scrapy_settings
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import check_writable
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.runs import finalize_runs
 from kn_crawl.settings import Settings
@@ -50,10 +51,16 @@ def run_crawl(
     extra_settings: Mapping[str, Any] | None = None,
     full: bool = False,
 ) -> list[CrawlOutcome]:
-    """Crawl ``sources`` now and block until all are done. Migrates the database first."""
+    """Crawl ``sources`` now and block until all are done. Migrates the database first.
+
+    Raises ``DatabaseNotWritable`` before the first request when the database cannot take
+    the crawl's results (a crawl that cannot store would fetch the whole site for nothing).
+    """
     for name in sources:
         spider_for(name)  # an unknown source fails here, before anything starts
-    upgrade(get_engine(settings.database_url))
+    engine = get_engine(settings.database_url)
+    upgrade(engine)
+    check_writable(engine)
     urls = dict(base_urls or {})
     extra = dict(extra_settings or {})
     if len(sources) > 1 and settings.crawl_processes > 1:
