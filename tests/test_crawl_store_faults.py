@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.mirror import Mirror
+from tests.conftest import PostgresServer
 from tests.crawling import Db, crawl
 
 
@@ -135,10 +136,9 @@ def test_a_run_that_cannot_be_recorded_fetches_nothing(mirror: Mirror, tmp_path:
 
 @pytest.mark.postgres
 def test_read_only_postgresql_role_stops_the_crawl_before_it_fetches(
-    mirror: Mirror, db_url: str
+    mirror: Mirror, postgres: PostgresServer
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL role")
+    db_url = postgres.create_database(f"kn_readonly_{os.getpid()}")
     admin = make_engine(db_url)
     upgrade(admin)
     role = f"reader_{os.getpid()}"
