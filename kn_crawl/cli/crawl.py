@@ -58,7 +58,7 @@ def crawl_and_report(
     from kn_crawl.crawling.runner import run_crawl
     from kn_crawl.queries import runs_of
 
-    engine = open_engine(settings)
+    engine = open_engine(settings, writes=True)
     outcomes = run_crawl(sources, settings, base_urls=base_urls, extra_settings=extra, full=full)
     run_ids = [o.run_id for o in outcomes if o.run_id is not None]
     with engine.connect() as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -37,7 +38,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     config = load_schedule(source_names(), path=config_file)
     if not config.enabled():
         fail("no source is enabled in the schedule")
-    engine = open_engine(settings)
+    engine = open_engine(settings, writes=True)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
     )
@@ -67,6 +68,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
 def runs(source: str | None, limit: int) -> None:
     """List recent crawl runs with their status and counts, newest first."""
     from kn_crawl.db.models import CrawlRun, Source, table_of
+    from kn_crawl.db.runs import shown_status
     from kn_crawl.sources import spider_for
 
     if source:
@@ -82,6 +84,9 @@ def runs(source: str | None, limit: int) -> None:
         query = query.where(Source.name == source)
     with open_engine(load_settings()).connect() as conn:
         rows = conn.execute(query).all()
+    # Read-only: a run left "running" by a dead process shows as "stale" (a command that
+    # writes closes it as failed).
+    now = datetime.now(UTC)
     click.echo(
         table(
             [
@@ -94,7 +99,7 @@ def runs(source: str | None, limit: int) -> None:
                         if r.finished_at
                         else "-"
                     ),
-                    r.status,
+                    shown_status(r, now=now),
                     r.requests,
                     r.not_modified,
                     r.articles_new,
