@@ -5,6 +5,7 @@ read-only ones."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from kn_crawl.db.runs import (
     this_host,
 )
 from kn_crawl.mirror import Mirror
-from tests.crawling import REPO, Db, background_crawl, crawl
+from tests.crawling import REPO, Db, article_pages_served, background_crawl, crawl
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 HERE = "crawler-1"
@@ -172,9 +173,9 @@ def test_a_killed_crawl_is_stale_until_a_command_closes_it(engine: Engine, db_ur
                 db_url, mirror, ["move"], env={"KN_DOWNLOAD_DELAY": "0.05"}
             ) as proc:
                 deadline = time.monotonic() + 120
-                while db.articles_by_source().get("move", 0) < 5:
+                while article_pages_served(mirror, "move") < 5:
                     assert proc.poll() is None and time.monotonic() < deadline
-                    time.sleep(0.05)
+                    time.sleep(0.02)
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=60)
             [killed] = db.runs()
@@ -185,6 +186,10 @@ def test_a_killed_crawl_is_stale_until_a_command_closes_it(engine: Engine, db_ur
             out = kn(db_url, "runs")
             assert out.returncode == 0, out.stderr
             assert status_of(out.stdout, killed.id) == "stale", out.stdout
+            out = kn(db_url, "sources")
+            row = next(x for x in out.stdout.splitlines() if x.startswith("move"))
+            # source, title, base URL, articles, last run, status
+            assert re.split(r"\s{2,}", row)[5] == "stale", out.stdout
             assert db.runs()[0].status == "running"
             # A crawl of another source closes it.
             out = crawl(db_url, mirror, ["stadtundwerk"])

@@ -230,15 +230,35 @@ def sources() -> None:
                 local(row.last_run_at) if row else "never",
                 (row.last_status or "-") if row else "-",
                 row.last_new if row and row.last_new is not None else "-",
+                _archive_cell(row.archive, row.pending_listings) if row else "-",
                 (row.health or "-") if row else "-",
             )
         )
     click.echo(
         table(
             rows,
-            ["source", "title", "base URL", "articles", "last run", "status", "new", "health"],
+            [
+                "source",
+                "title",
+                "base URL",
+                "articles",
+                "last run",
+                "status",
+                "new",
+                "archive",
+                "health",
+            ],
         )
     )
+    for name, row in known.items():
+        if row.archive:
+            click.echo(f"{name}: {row.archive}; the next crawl continues it")
+
+
+def _archive_cell(archive: str, pending: int) -> str:
+    if not archive:
+        return "complete"
+    return f"incomplete, {pending} pending" if pending else "incomplete"
 
 
 @click.command()

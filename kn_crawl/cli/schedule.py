@@ -137,10 +137,12 @@ def runs(source: str | None, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of tables.")
 def health(events: int, as_json: bool) -> None:
     """Show each source's health (healthy, degraded, failing) with the evidence."""
+    from kn_crawl.db.backfill import archive_states
     from kn_crawl.db.models import Source
     from kn_crawl.db.state_models import HealthEvent, SourceHealth
 
     with open_engine(load_settings()).connect() as conn:
+        archives = {n: a.describe() for n, a in archive_states(conn).items() if a.incomplete}
         states = conn.execute(
             select(Source.name, SourceHealth.status, SourceHealth.since, SourceHealth.evidence)
             .join(SourceHealth, SourceHealth.source_id == Source.id)
@@ -164,6 +166,7 @@ def health(events: int, as_json: bool) -> None:
                         {"at": at.isoformat(), "source": n, "kind": k, "evidence": ev}
                         for at, n, k, ev in recent
                     ],
+                    "archive_incomplete": archives,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -179,6 +182,8 @@ def health(events: int, as_json: bool) -> None:
             ["source", "health", "since", "evidence"],
         )
     )
+    for name, archive in sorted(archives.items()):
+        click.echo(f"{name}: {archive}; the next crawl continues it")
     if events:
         click.echo("")
         click.echo(

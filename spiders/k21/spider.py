@@ -69,12 +69,46 @@ class K21Spider(NewsSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
+        # Pages earlier runs queued but did not read: a backfill's are read in backfill mode
+        # (paging on through known articles to the end of their listing), a refresh's as a
+        # refresh would. Listing pages shift as articles are published: resuming at the same
+        # page re-reads some teasers (known ones are skipped), it never skips one.
+        resume = {p.url: p for p in self.known.resume}
         # Feed and archive first; both conditional, so an unchanged site costs two 304s.
-        yield self._listing_request(self.url("k21-meldungen/feed"), self.parse_feed, 20)
-        yield self._listing_request(self.url("k21-meldungen/"), self.parse_listing, 10)
-        if self.backfill:
+        feed = resume.pop(self.url("k21-meldungen/feed"), None)
+        yield self._listing_request(
+            self.url("k21-meldungen/feed"),
+            self.parse_feed,
+            20,
+            backfill=bool(feed and feed.backfill),
+        )
+        archive = resume.pop(self.url("k21-meldungen/"), None)
+        yield self._listing_request(
+            self.url("k21-meldungen/"),
+            self.parse_listing,
+            10,
+            backfill=bool(archive and archive.backfill),
+        )
+        home = resume.pop(self.url(""), None)
+        if self.backfill or home:
             # The home page links the topic pages; a backfill reads those too.
-            yield self._listing_request(self.url(""), self.parse_listing, 0)
+            yield self._listing_request(
+                self.url(""),
+                self.parse_listing,
+                0,
+                backfill=bool(home and home.backfill),
+            )
+        for page in resume.values():
+            if page.kind == "article":
+                if page.url not in self.article_urls_requested:
+                    self.article_urls_requested.add(page.url)
+                    yield self._request(page.url, self.parse_article, priority=5)
+            else:
+                callback = self.parse_feed if page.kind == "feed" else self.parse_listing
+                self.listing_urls_requested.add(page.url)
+                yield self._listing_request(
+                    page.url, callback, 10, page.page, backfill=page.backfill
+                )
         for url in self.known.retry_urls:
             kind = classify_url(url, self.base_url)
             if kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE):
@@ -84,6 +118,7 @@ class K21Spider(NewsSpider):
                 yield self._listing_request(url, self.parse_feed, 20)
             elif kind is not None:
                 yield self._listing_request(url, self.parse_listing, 10)
+        self.starts_issued = True  # read by the backfill recorder: every chain was started
 
     def load_known(self) -> None:
         super().load_known()
@@ -96,14 +131,15 @@ class K21Spider(NewsSpider):
                     self.known_legacy.setdefault(number, url)
 
     def _listing_request(
-        self, url: str, callback: Any, priority: int, page: int = 1
+        self, url: str, callback: Any, priority: int, page: int = 1, *, backfill: bool = False
     ) -> scrapy.Request:
-        return self._request(
-            url,
-            callback,
-            priority=priority,
-            meta={"kn_conditional": True, "kn_page": page},
+        # A resumed backfill chain is read whatever validators say: its pages were not.
+        meta: dict[str, Any] = (
+            {"kn_page": page, "kn_backfill": True}
+            if backfill
+            else {"kn_conditional": True, "kn_page": page}
         )
+        return self._request(url, callback, priority=priority, meta=meta)
 
     def _unchanged(self, response: Response) -> bool:
         """A 304, or the same bytes as last time: everything on it was handled then."""
@@ -228,7 +264,8 @@ class K21Spider(NewsSpider):
             return []
         # Every listing page links every section: a backfill requests each once, from the
         # first listing page that shows it, not hundreds of times into Scrapy's duplicate filter.
-        parsed = await self._in_worker(response, work.LISTING, self.backfill)
+        backfill = self.backfill or bool(response.meta.get("kn_backfill"))
+        parsed = await self._in_worker(response, work.LISTING, backfill)
         if parsed is None:
             return []
         listing, section_urls = parsed
@@ -242,21 +279,24 @@ class K21Spider(NewsSpider):
         yield from self._entries(listing.entries)
         number = int(response.meta.get("kn_page", 1))
         # Page on while teasers show news; a backfill reads the whole listing (to a limit).
+        chain = bool(response.meta.get("kn_backfill"))  # a resumed backfill: to its end
         next_url = listing.next_url
         if (
             next_url
             and next_url not in self.listing_urls_requested
-            and (self.backfill or self._saw_news)
+            and (self.backfill or self._saw_news or chain)
         ):
             if self.full or number < self.max_listing_pages:
                 self.listing_urls_requested.add(next_url)
-                yield self._listing_request(next_url, self.parse_listing, 10, number + 1)
+                yield self._listing_request(
+                    next_url, self.parse_listing, 10, number + 1, backfill=chain
+                )
             else:
                 self.crawler.stats.inc_value("kn/listing_depth_limit")
         for url in section_urls:
             if url not in self.listing_urls_requested:
                 self.listing_urls_requested.add(url)
-                yield self._listing_request(url, self.parse_listing, 0)
+                yield self._listing_request(url, self.parse_listing, 0, backfill=chain)
 
     async def parse_article(self, response: Response) -> list[Any]:
         if not isinstance(response, TextResponse):
