@@ -3,13 +3,17 @@ whole archive has been walked; a completed archive stays complete and refreshes 
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, insert, select
@@ -323,3 +327,80 @@ def test_health_says_archive_incomplete(engine: Engine) -> None:
             "sample_url": LISTING.url,
         }
     ]
+
+
+class FailingPage:
+    """A stdlib proxy in front of one mirror site that answers 503 (no Retry-After) for one
+    path while ``failing`` is set, and passes everything else through unchanged."""
+
+    def __init__(self, mirror: Mirror, source: str, path: str) -> None:
+        self.failing = True
+        target = urlsplit(mirror.base_urls[source])
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if proxy.failing and self.path == path:
+                    body = b"maintenance"
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request("GET", self.path, headers=headers)
+                answer = conn.getresponse()
+                body = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                conn.close()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # The site's pages link to the proxy, so the crawl stays on it.
+        mirror.sites[source].base_url = self.url
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_listing_page_failing_in_the_first_crawl_is_resumed_in_backfill_mode(
+    tmp_path: Path,
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        proxy = FailingPage(mirror, "move", "/k21-meldungen/page/2/")
+        db = Db(db_url)
+        try:
+            crawl(db_url, mirror, ["move"], env={"KN_RETRY_TIMES": "0"})
+            page_2 = PendingPage(proxy.url + "k21-meldungen/page/2/", "listing", 2, True)
+            state = archive(db, "move")
+            assert state is not None
+            assert (state.complete, state.pending) == (False, (page_2,))
+            proxy.failing = False
+            mirror.clear_requests()
+            out = crawl(db_url, mirror, ["move"])
+            assert out.returncode == 0, out.stderr[-3000:]
+            # Page 2 is read again, and the archive after it, through known articles.
+            archive_pages = sorted(
+                r.path for r in mirror.requests if r.path.startswith("/k21-meldungen/page/")
+            )
+            last = mirror.expected["move"].archive_pages
+            assert archive_pages == [f"/k21-meldungen/page/{n}/" for n in range(2, last + 1)]
+            assert stored_urls(db) == expected_urls(mirror, "move")
+            state = archive(db, "move")
+            assert state is not None and (state.complete, state.pending) == (True, ())
+        finally:
+            db.close()
+            proxy.close()
