@@ -75,6 +75,9 @@ class NewsSpider(scrapy.Spider):
         self.max_listing_pages = settings.max_listing_pages
         self.known = KnownState()
         self.backfill = True
+        # Set once the start requests have all been issued (a run stopped before that has not
+        # started every listing chain; kn_crawl.crawling.backfill reads it).
+        self.starts_issued = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:

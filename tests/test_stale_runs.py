@@ -50,6 +50,8 @@ def alive_since(started: datetime) -> Liveness:
         ("no host (older run), pid gone", None, 10, 1, Liveness(False), True),
         ("no host (older run), pid alive", None, 10, 1,
          alive_since(NOW - timedelta(hours=1)), False),
+        ("no host (older run), no heartbeat, pid alive", None, 10, 60,
+         alive_since(NOW - timedelta(hours=1)), False),
         ("no pid", None, None, 1, Liveness(True), True),
     ],
 )  # fmt: skip

@@ -230,11 +230,12 @@ def is_stale(
     """
     if status != "running":
         return False
-    last_sign = heartbeat_at or started_at
-    if now - last_sign > stale_after:
-        return True
-    if host is not None and host != here:
-        return False
+    if host is not None:
+        # Runs recorded before hosts were never beat: only their pid can tell.
+        if now - (heartbeat_at or started_at) > stale_after:
+            return True
+        if host != here:
+            return False
     if pid is None:
         return True  # nothing that could still be running it
     process = liveness(pid)
