@@ -33,7 +33,7 @@ from sqlalchemy import Engine, select
 
 from kn_crawl.crawling.known import LOST_HERE_REASONS, TRANSIENT_REASONS_PREFIXES
 from kn_crawl.crawling.signals import page_failed
-from kn_crawl.db.backfill import ArchiveState, PendingPage, load_state, save_state
+from kn_crawl.db.backfill import MAX_PENDING, ArchiveState, PendingPage, load_state, save_state
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.models import Article
 from kn_crawl.db.store import ensure_source
@@ -193,12 +193,18 @@ class BackfillRecorder:
             and bool(getattr(spider, "starts_issued", False))
             and not any(p.is_listing and p.backfill for p in own)
         )
-        complete = self.previous.complete or walked
         pending = own
         if getattr(spider, "full", False) and not walked:
             # A full crawl does not request the old cursor (it walks every chain from its
             # start); until it has walked them all, the old cursor still stands.
             pending += [p for p in self.previous.pending if p.url not in self.cursor.pending]
+        if len(pending) > MAX_PENDING:
+            # Too much left to list (a full disk through a large first crawl): no cursor, and
+            # the next run walks the listings from the start again (unknown articles only).
+            logger.warning("%s: %d pages left unread, more than a cursor holds", spider.name,
+                           len(pending))  # fmt: skip
+            pending, walked = [], False
+        complete = self.previous.complete or walked
         with self.engine.begin() as conn:
             save_state(
                 conn, self.source_id, complete=complete, pending=pending, run_id=run_id, now=_now()

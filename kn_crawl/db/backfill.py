@@ -17,8 +17,8 @@ from kn_crawl.db.upsert import upsert
 
 backfill_t = table_of(BackfillState)
 
-# A cursor longer than this keeps its listing pages first (they lead to everything else);
-# articles beyond it are found again from those pages.
+# At most this many pages in a cursor; a run that leaves more keeps none, and the next run
+# walks the listings from the start (kn_crawl.crawling.backfill).
 MAX_PENDING = 10_000
 PAGE_KINDS = ("feed", "listing", "article")
 
