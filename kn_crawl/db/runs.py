@@ -52,6 +52,9 @@ def start_run(
     pid: int | None,
     host: str | None = None,
 ) -> int:
+    # Host and heartbeat only for a run a live process will keep beating for (the run
+    # recorder); a run recorded without a host is judged by its pid, as before.
+    beating = {"host": host, "heartbeat_at": now} if host is not None else {}
     return int(
         conn.execute(
             runs_t.insert()
@@ -61,8 +64,6 @@ def start_run(
                 started_at=now,
                 status="running",
                 pid=pid,
-                host=host,
-                heartbeat_at=now,
                 pages=0,
                 requests=0,
                 bytes=0,
@@ -72,6 +73,7 @@ def start_run(
                 articles_unchanged=0,
                 dropped=0,
                 errors=0,
+                **beating,
             )
             .returning(runs_t.c.id)
         ).scalar_one()
