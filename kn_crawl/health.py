@@ -6,7 +6,9 @@ Checks (each gives evidence with numbers and a sample URL):
 - ``errors``: many pages could not be fetched or parsed → degraded;
 - ``coverage``: the share of articles with a date, teaser, kicker or Stichwörter fell far below
   the source's own baseline → degraded;
-- ``cadence``: no new article for much longer than the source's usual gap → degraded.
+- ``cadence``: no new article for much longer than the source's usual gap → degraded;
+- ``archive``: the first walk of the archive is unfinished, or a run left listing pages unread
+  (``backfill_state``; the next run continues it) → degraded.
 A change of status is recorded as a health event; while a source stays bad the complaint is
 repeated at most once a day; recovery is recorded once.
 """
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from kn_crawl.db.backfill import load_state
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, DroppedItem, Source, table_of
 from kn_crawl.db.state_models import HealthEvent, SourceHealth
 from kn_crawl.db.upsert import upsert
@@ -113,6 +116,7 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
         )
     evidence += _coverage(conn, run)
     evidence += _cadence(conn, run, now=now)
+    evidence += _archive(conn, run)
     return evidence
 
 
@@ -124,6 +128,22 @@ def _failed_page(conn: Connection, run_id: int) -> str | None:
         .order_by(DroppedItem.id)
         .limit(1)
     ).scalar()
+
+
+def _archive(conn: Connection, run: Any) -> list[Evidence]:
+    state = load_state(conn, run.source_id)
+    if state is None or not state.incomplete:
+        return []
+    first = next((p.url for p in state.pending if p.is_listing), None)
+    return [
+        Evidence(
+            "archive",
+            "degraded",
+            f"{state.describe()}; the next run continues it",
+            value=state.pending_listings,
+            sample_url=first,
+        )
+    ]
 
 
 def _coverage(conn: Connection, run: Any) -> list[Evidence]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
@@ -113,6 +113,9 @@ class SourceRow:
     last_new: int | None
     last_dropped: int | None
     health: str | None = None
+    archive: str = ""
+    """``archive incomplete (N listing pages pending)``, or "" (complete, or never crawled)."""
+    pending_listings: int = 0
 
 
 def source_rows(conn: Connection) -> dict[str, SourceRow]:
@@ -126,19 +129,29 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
     from kn_crawl.db.state_models import SourceHealth
 
     health = dict(conn.execute(select(SourceHealth.source_id, SourceHealth.status)).all())
+    from kn_crawl.db.backfill import archive_states
+    from kn_crawl.db.runs import shown_status
+
+    archives = archive_states(conn)
+    now = datetime.now(UTC)
     rows = {}
     for src in conn.execute(select(SOURCES).order_by(SOURCES.c.name)).all():
         run = runs.get(src.id)
+        archive = archives.get(src.name)
         rows[src.name] = SourceRow(
             name=src.name,
             title=src.title,
             base_url=src.base_url,
             articles=int(counts.get(src.id, 0)),
             last_run_at=run.started_at if run else None,
-            last_status=run.status if run else None,
+            # A run left "running" by a dead process shows as "stale" until a command that
+            # writes closes it.
+            last_status=shown_status(run, now=now) if run else None,
             last_new=run.articles_new if run else None,
             last_dropped=run.dropped if run else None,
             health=health.get(src.id),
+            archive=archive.describe() if archive else "",
+            pending_listings=archive.pending_listings if archive else 0,
         )
     return rows
 

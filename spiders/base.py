@@ -88,6 +88,9 @@ class NewsSpider(scrapy.Spider):
         self.max_links_per_page = settings.max_links_per_page
         self.known = KnownState()
         self.backfill = True
+        # Set once the start requests have all been issued (a run stopped before that has not
+        # started every listing chain; kn_crawl.crawling.backfill reads it).
+        self.starts_issued = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -109,15 +112,18 @@ class NewsSpider(scrapy.Spider):
 
     def load_known(self) -> None:
         """What the database knows of this source; a first crawl (or ``full``) is a
-        backfill that reads every listing page."""
+        backfill that reads every listing page. A first crawl that ended early is continued
+        from the pages it left unread (``known.resume``), or, if its process was killed
+        before it could say which, walked again from the start."""
         if not self.full:
             self.known = load_known(get_engine(Settings.from_env().database_url), self.name)
-        self.backfill = self.full or not self.known.articles
+        self.backfill = self.full or not self.known.articles or self.known.restart_backfill
         self.logger.info(
-            "%s crawl: %d known article URLs, %d pages to retry",
+            "%s crawl: %d known article URLs, %d pages to retry, %d unread pages to resume",
             "full" if self.full else ("backfill" if self.backfill else "incremental"),
             len(self.known.articles),
             len(self.known.retry_urls),
+            len(self.known.resume),
         )
 
     def decide(self, url: str, entry: ListingEntry | None = None) -> str:

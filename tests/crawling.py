@@ -97,6 +97,19 @@ def background_crawl(
             proc.wait()
 
 
+def article_pages_served(mirror: Mirror, source: str) -> int:
+    """How many article pages (``/k21-meldungen/<slug>/``) the mirror has answered for
+    ``source``: a sign of progress that does not wait for the store's batches."""
+    return sum(
+        1
+        for r in mirror.requests
+        if r.source == source
+        and r.path.startswith("/k21-meldungen/")
+        and r.path.count("/") == 3
+        and not r.path.startswith(("/k21-meldungen/page/", "/k21-meldungen/feed"))
+    )
+
+
 def child_pids(pid: int, marker: bytes) -> list[int]:
     """Child processes of ``pid`` whose command line contains ``marker``."""
     try:

@@ -40,8 +40,10 @@ def load_settings() -> Settings:
         fail(f"bad configuration: {exc}")
 
 
-def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
-    """The configured database, migrated to the current schema."""
+def open_engine(settings: Settings, *, migrate: bool = True, writes: bool = False) -> Engine:
+    """The configured database, migrated to the current schema. A command that ``writes``
+    first closes the runs left ``running`` by dead processes (finish_reason ``stale``);
+    read-only commands show them as "stale" instead."""
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
@@ -49,6 +51,12 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         engine = get_engine(settings.database_url)
         if migrate:
             upgrade(engine)
+        if writes:
+            from datetime import UTC
+
+            from kn_crawl.db.runs import close_stale_runs
+
+            close_stale_runs(engine, now=datetime.now(UTC))
     except OSError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
     except OperationalError as exc:

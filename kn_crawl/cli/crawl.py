@@ -83,7 +83,7 @@ def crawl_and_report(
     from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
     from kn_crawl.queries import runs_of
 
-    engine = open_engine(settings)
+    engine = open_engine(settings, writes=True)
     try:
         outcomes = run_crawl(
             sources, settings, base_urls=base_urls, extra_settings=extra, full=full
@@ -269,15 +269,35 @@ def sources() -> None:
                 local(row.last_run_at) if row else "never",
                 (row.last_status or "-") if row else "-",
                 row.last_new if row and row.last_new is not None else "-",
+                _archive_cell(row.archive, row.pending_listings) if row else "-",
                 (row.health or "-") if row else "-",
             )
         )
     click.echo(
         table(
             rows,
-            ["source", "title", "base URL", "articles", "last run", "status", "new", "health"],
+            [
+                "source",
+                "title",
+                "base URL",
+                "articles",
+                "last run",
+                "status",
+                "new",
+                "archive",
+                "health",
+            ],
         )
     )
+    for name, row in known.items():
+        if row.archive:
+            click.echo(f"{name}: {row.archive}; the next crawl continues it")
+
+
+def _archive_cell(archive: str, pending: int) -> str:
+    if not archive:
+        return "complete"
+    return f"incomplete, {pending} pending" if pending else "incomplete"
 
 
 @click.command()

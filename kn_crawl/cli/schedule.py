@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -37,7 +38,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     config = load_schedule(source_names(), path=config_file)
     if not config.enabled():
         fail("no source is enabled in the schedule")
-    engine = open_engine(settings)
+    engine = open_engine(settings, writes=True)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
     )
@@ -67,6 +68,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
 def runs(source: str | None, limit: int) -> None:
     """List recent crawl runs with their status and counts, newest first."""
     from kn_crawl.db.models import CrawlRun, Source, table_of
+    from kn_crawl.db.runs import shown_status
     from kn_crawl.sources import spider_for
 
     if source:
@@ -82,6 +84,9 @@ def runs(source: str | None, limit: int) -> None:
         query = query.where(Source.name == source)
     with open_engine(load_settings()).connect() as conn:
         rows = conn.execute(query).all()
+    # Read-only: a run left "running" by a dead process shows as "stale" (a command that
+    # writes closes it as failed).
+    now = datetime.now(UTC)
     click.echo(
         table(
             [
@@ -94,7 +99,7 @@ def runs(source: str | None, limit: int) -> None:
                         if r.finished_at
                         else "-"
                     ),
-                    r.status,
+                    shown_status(r, now=now),
                     r.requests,
                     r.not_modified,
                     r.articles_new,
@@ -132,10 +137,12 @@ def runs(source: str | None, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of tables.")
 def health(events: int, as_json: bool) -> None:
     """Show each source's health (healthy, degraded, failing) with the evidence."""
+    from kn_crawl.db.backfill import archive_states
     from kn_crawl.db.models import Source
     from kn_crawl.db.state_models import HealthEvent, SourceHealth
 
     with open_engine(load_settings()).connect() as conn:
+        archives = {n: a.describe() for n, a in archive_states(conn).items() if a.incomplete}
         states = conn.execute(
             select(Source.name, SourceHealth.status, SourceHealth.since, SourceHealth.evidence)
             .join(SourceHealth, SourceHealth.source_id == Source.id)
@@ -159,6 +166,7 @@ def health(events: int, as_json: bool) -> None:
                         {"at": at.isoformat(), "source": n, "kind": k, "evidence": ev}
                         for at, n, k, ev in recent
                     ],
+                    "archive_incomplete": archives,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -174,6 +182,8 @@ def health(events: int, as_json: bool) -> None:
             ["source", "health", "since", "evidence"],
         )
     )
+    for name, archive in sorted(archives.items()):
+        click.echo(f"{name}: {archive}; the next crawl continues it")
     if events:
         click.echo("")
         click.echo(

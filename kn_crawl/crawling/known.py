@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from kn_crawl.dates import BERLIN
+from kn_crawl.db.backfill import PendingPage, load_state
 from kn_crawl.db.models import Article, ArticleUrl, CrawlRun, DroppedItem, Source
 from kn_crawl.items import ListingEntry
 from kn_crawl.text import clean_text, strip_more, title_key
@@ -41,6 +42,11 @@ class KnownState:
     retry_urls: list[str] = field(default_factory=list)
     """Pages whose fetch failed transiently in the previous run, or that were lost on our
     side after the fetch (``LOST_HERE_REASONS``)."""
+    resume: list[PendingPage] = field(default_factory=list)
+    """Pages earlier runs queued but did not read (``backfill_state.pending``)."""
+    restart_backfill: bool = False
+    """The first walk of the archive is unfinished and left no cursor (its process was
+    killed): walk it again from the first pages."""
 
     def signature(self, url: str) -> Signature | None:
         return self.articles.get(canonicalize_url(url))
@@ -92,6 +98,12 @@ def load_known(engine: Engine, source: str) -> KnownState:
                 teaser=_teaser_key(teaser),
                 day=published_at.astimezone(BERLIN).date().isoformat(),
                 published_at=published_at,
+            )
+        archive = load_state(conn, source_id)
+        if archive is not None:
+            state.resume = list(archive.pending)
+            state.restart_backfill = not archive.complete and not any(
+                p.is_listing and p.backfill for p in archive.pending
             )
         last_run = conn.execute(
             select(CrawlRun.id)

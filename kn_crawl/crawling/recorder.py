@@ -18,6 +18,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from kn_crawl.crawling.origin import REFUSAL_REASONS
@@ -26,7 +27,15 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
 from kn_crawl.db.migrate import upgrade
-from kn_crawl.db.runs import Drop, finish_run, record_drops, start_run
+from kn_crawl.db.runs import (
+    HEARTBEAT_EVERY,
+    Drop,
+    beat,
+    finish_run,
+    record_drops,
+    start_run,
+    this_host,
+)
 from kn_crawl.db.store import ensure_source
 from kn_crawl.settings import Settings
 
@@ -92,6 +101,7 @@ class RunRecorder:
         self.run_id: int | None = None
         self.source_id: int | None = None
         self.pending: list[Drop] = []
+        self.heartbeat: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -135,7 +145,14 @@ class RunRecorder:
                 base_url=getattr(spider, "base_url", ""),
                 now=_now(),
                 pid=os.getpid(),
+                host=this_host(),
             )
+        # A run whose heartbeat stops is closed as stale by the next command that opens the
+        # database (kn_crawl.db.runs.close_stale_runs), on whichever host it runs.
+        self.heartbeat = LoopingCall(self._beat)
+        self.heartbeat.start(HEARTBEAT_EVERY.total_seconds(), now=False).addErrback(
+            lambda failure: logger.error("heartbeat stopped: %s", failure.getErrorMessage())
+        )
         stats = self.crawler.stats
         assert stats is not None
         stats.set_value("kn/run_id", self.run_id)
@@ -173,6 +190,8 @@ class RunRecorder:
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
         self._flush()
         if self.run_id is None:
             return
@@ -226,6 +245,16 @@ class RunRecorder:
         )
 
     # -- helpers -----------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        if self.run_id is None:
+            return
+        try:
+            with self.engine.begin() as conn:
+                beat(conn, self.run_id, now=_now())
+        except SQLAlchemyError as exc:
+            # A missed beat is no reason to stop the crawl; the next one may succeed.
+            logger.warning("heartbeat of run %s not written: %s", self.run_id, exc)
 
     def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats

@@ -66,6 +66,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         },
         "EXTENSIONS": {
             "kn_crawl.crawling.recorder.RunRecorder": 100,
+            "kn_crawl.crawling.backfill.BackfillRecorder": 110,
         },
         "KN_STORE_BATCH_SIZE": settings.store_batch_size,
     }

@@ -112,6 +112,10 @@ class CrawlRun(Base):
     stats: Mapped[dict[str, object] | None] = mapped_column(JSON)
     """Scrapy's full stats for the run (counters only), for diagnosis."""
     pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    """The host name of the crawling process: a pid means something only on its own host."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Renewed every ~30 s while the run is alive (``kn_crawl.db.runs.HEARTBEAT_EVERY``)."""
 
 
 class Article(Base):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -15,7 +19,20 @@ from kn_crawl.db.models import CrawlRun, DroppedItem, table_of
 runs_t = table_of(CrawlRun)
 dropped_t = table_of(DroppedItem)
 
+logger = logging.getLogger(__name__)
+
 RUN_STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
+
+# A live crawl renews its run's heartbeat this often (a Twisted LoopingCall in the recorder).
+HEARTBEAT_EVERY = timedelta(seconds=30)
+# A run whose heartbeat is older than this is stale on any host: 20 missed beats. A crawl's
+# reactor blocked that long (a SQLite lock held for minutes, a frozen VM) is not working either.
+STALE_AFTER = timedelta(minutes=10)
+STALE_REASON = "stale"
+
+
+def this_host() -> str:
+    return socket.gethostname()[:255]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +44,17 @@ class Drop:
 
 
 def start_run(
-    conn: Connection, *, source_id: int, base_url: str, now: datetime, pid: int | None
+    conn: Connection,
+    *,
+    source_id: int,
+    base_url: str,
+    now: datetime,
+    pid: int | None,
+    host: str | None = None,
 ) -> int:
+    # Host and heartbeat only for a run a live process will keep beating for (the run
+    # recorder); a run recorded without a host is judged by its pid, as before.
+    beating = {"host": host, "heartbeat_at": now} if host is not None else {}
     return int(
         conn.execute(
             runs_t.insert()
@@ -47,6 +73,7 @@ def start_run(
                 articles_unchanged=0,
                 dropped=0,
                 errors=0,
+                **beating,
             )
             .returning(runs_t.c.id)
         ).scalar_one()
@@ -121,3 +148,148 @@ def finalize_runs(
                 .values(status=status, finish_reason=reason, finished_at=now)
             )
     return ids
+
+
+def beat(conn: Connection, run_id: int, *, now: datetime) -> None:
+    """Renew a running run's heartbeat."""
+    conn.execute(
+        update(runs_t)
+        .where(runs_t.c.id == run_id, runs_t.c.status == "running")
+        .values(heartbeat_at=now)
+    )
+
+
+# --- runs left "running" by a dead process ---------------------------------------------------
+
+
+def process_started_at(pid: int) -> datetime | None:
+    """When process ``pid`` of this host started (Linux ``/proc``); None if there is no such
+    process or the system does not say."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        btime = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from its end.
+    fields = stat.rpartition(")")[2].split()
+    ticks = int(fields[19])  # field 22, starttime, in clock ticks since boot
+    return datetime.fromtimestamp(btime + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OverflowError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """What this host knows of a run's process: alive, and since when (if it can tell)."""
+
+    alive: bool
+    started_at: datetime | None = None
+
+
+def local_liveness(pid: int) -> Liveness:
+    if not pid_alive(pid):
+        return Liveness(False)
+    return Liveness(True, process_started_at(pid))
+
+
+# The start of a process and the start time recorded for its run differ by the time to open
+# the spider; a process that started later than the run by more than this is another one.
+PID_REUSE_SLACK = timedelta(seconds=5)
+
+
+def is_stale(
+    *,
+    status: str,
+    host: str | None,
+    pid: int | None,
+    started_at: datetime,
+    heartbeat_at: datetime | None,
+    now: datetime,
+    here: str,
+    liveness: Callable[[int], Liveness] = local_liveness,
+    stale_after: timedelta = STALE_AFTER,
+) -> bool:
+    """Whether a run is left ``running`` by a process that is gone.
+
+    On its own host: its pid is gone, or belongs to a process started after the run (a
+    reused pid). On any host: its heartbeat (or, before the first beat, its start) is older
+    than ``stale_after``. A run without a host (recorded before hosts were) is judged by its
+    pid on this host, as before.
+    """
+    if status != "running":
+        return False
+    if host is not None:
+        # Runs recorded before hosts were never beat: only their pid can tell.
+        if now - (heartbeat_at or started_at) > stale_after:
+            return True
+        if host != here:
+            return False
+    if pid is None:
+        return True  # nothing that could still be running it
+    process = liveness(pid)
+    if not process.alive:
+        return True
+    return process.started_at is not None and process.started_at > started_at + PID_REUSE_SLACK
+
+
+def run_is_stale(run: Any, *, now: datetime, here: str | None = None) -> bool:
+    """``is_stale`` of a ``crawl_runs`` row."""
+    return is_stale(
+        status=run.status,
+        host=run.host,
+        pid=run.pid,
+        started_at=run.started_at,
+        heartbeat_at=run.heartbeat_at,
+        now=now,
+        here=here or this_host(),
+    )
+
+
+def shown_status(run: Any, *, now: datetime, here: str | None = None) -> str:
+    """A run's status for display: ``stale`` for a ``running`` run whose process is gone."""
+    return "stale" if run_is_stale(run, now=now, here=here) else str(run.status)
+
+
+def close_stale_runs(engine: Engine, *, now: datetime, here: str | None = None) -> tuple[int, ...]:
+    """Mark runs left ``running`` by a dead process (killed, crashed, power loss) ``failed``
+    with finish_reason ``stale``; returns their ids."""
+    host = here or this_host()
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(
+                runs_t.c.id,
+                runs_t.c.status,
+                runs_t.c.host,
+                runs_t.c.pid,
+                runs_t.c.started_at,
+                runs_t.c.heartbeat_at,
+            ).where(runs_t.c.status == "running")
+        ).all()
+        stale = [r.id for r in rows if run_is_stale(r, now=now, here=host)]
+        if stale:
+            conn.execute(
+                update(runs_t)
+                .where(runs_t.c.id.in_(stale), runs_t.c.status == "running")
+                .values(status="failed", finish_reason=STALE_REASON, finished_at=now)
+            )
+    if stale:
+        logger.warning(
+            "marked %d crawl runs left running by dead processes as failed (stale): %s",
+            len(stale),
+            ", ".join(map(str, stale)),
+        )
+    return tuple(stale)

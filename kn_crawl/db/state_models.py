@@ -71,3 +71,20 @@ class HookFailure(Base):
     error: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class BackfillState(Base):
+    """How far a source's archive has been walked. A first crawl is complete only when every
+    listing chain it follows reached its end; until then, and after any run that ended early,
+    ``pending`` holds the pages queued but not read, which the next run requests first."""
+
+    __tablename__ = "backfill_state"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    """``{"url", "kind" (feed, listing, article), "page", "backfill"}`` for each page."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    """The run that wrote this state last."""

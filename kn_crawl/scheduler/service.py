@@ -10,7 +10,6 @@ start, running crawls get the grace period, and every run ends with a recorded s
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -22,9 +21,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 
 from kn_crawl.dates import BERLIN
+from kn_crawl.db import runs
 from kn_crawl.db.models import CrawlRun, Source, table_of
 from kn_crawl.hooks import run_after_run_hooks
 from kn_crawl.scheduler.child import ChildResult, run_child
@@ -35,37 +35,10 @@ logger = logging.getLogger(__name__)
 runs_t = table_of(CrawlRun)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def close_stale_runs(engine: Engine, *, now: datetime) -> int:
     """Runs left "running" by a process that no longer exists (killed, crashed, power loss)
-    are marked failed."""
-    with engine.begin() as conn:
-        rows = conn.execute(
-            select(runs_t.c.id, runs_t.c.pid).where(runs_t.c.status == "running")
-        ).all()
-        stale = [r.id for r in rows if r.pid is None or not pid_alive(r.pid)]
-        if stale:
-            conn.execute(
-                update(runs_t)
-                .where(runs_t.c.id.in_(stale))
-                .values(
-                    status="failed",
-                    finish_reason="process gone (killed or crashed)",
-                    finished_at=now,
-                )
-            )
-    if stale:
-        logger.warning("marked %d crawl runs left running by dead processes as failed", len(stale))
-    return len(stale)
+    are marked failed (finish_reason ``stale``; the rule is in kn_crawl.db.runs)."""
+    return len(runs.close_stale_runs(engine, now=now))
 
 
 def last_success(engine: Engine) -> dict[str, datetime]:

@@ -73,12 +73,46 @@ class K21Spider(NewsSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
+        # Pages earlier runs queued but did not read: a backfill's are read in backfill mode
+        # (paging on through known articles to the end of their listing), a refresh's as a
+        # refresh would. Listing pages shift as articles are published: resuming at the same
+        # page re-reads some teasers (known ones are skipped), it never skips one.
+        resume = {p.url: p for p in self.known.resume}
         # Feed and archive first; both conditional, so an unchanged site costs two 304s.
-        yield self._listing_request(self.url("k21-meldungen/feed"), self.parse_feed, 20)
-        yield self._listing_request(self.url("k21-meldungen/"), self.parse_listing, 10)
-        if self.backfill:
+        feed = resume.pop(self.url("k21-meldungen/feed"), None)
+        yield self._listing_request(
+            self.url("k21-meldungen/feed"),
+            self.parse_feed,
+            20,
+            backfill=bool(feed and feed.backfill),
+        )
+        archive = resume.pop(self.url("k21-meldungen/"), None)
+        yield self._listing_request(
+            self.url("k21-meldungen/"),
+            self.parse_listing,
+            10,
+            backfill=bool(archive and archive.backfill),
+        )
+        home = resume.pop(self.url(""), None)
+        if self.backfill or home:
             # The home page links the topic pages; a backfill reads those too.
-            yield self._listing_request(self.url(""), self.parse_listing, 0)
+            yield self._listing_request(
+                self.url(""),
+                self.parse_listing,
+                0,
+                backfill=bool(home and home.backfill),
+            )
+        for page in resume.values():
+            if page.kind == "article":
+                if page.url not in self.article_urls_requested:
+                    self.article_urls_requested.add(page.url)
+                    yield self._request(page.url, self.parse_article, priority=5)
+            else:
+                callback = self.parse_feed if page.kind == "feed" else self.parse_listing
+                self.listing_urls_requested.add(page.url)
+                yield self._listing_request(
+                    page.url, callback, 10, page.page, backfill=page.backfill
+                )
         for url in self.known.retry_urls:
             kind = classify_url(url, self.base_url)
             if kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE):
@@ -88,6 +122,7 @@ class K21Spider(NewsSpider):
                 yield self._listing_request(url, self.parse_feed, 20)
             elif kind is not None:
                 yield self._listing_request(url, self.parse_listing, 10)
+        self.starts_issued = True  # read by the backfill recorder: every chain was started
 
     def load_known(self) -> None:
         super().load_known()
@@ -100,16 +135,21 @@ class K21Spider(NewsSpider):
                     self.known_legacy.setdefault(number, url)
 
     def _listing_request(
-        self, url: str, callback: Any, priority: int, page: int = 1, chain: str | None = None
+        self,
+        url: str,
+        callback: Any,
+        priority: int,
+        page: int = 1,
+        chain: str | None = None,
+        *,
+        backfill: bool = False,
     ) -> scrapy.Request:
         # ``kn_chain``: the first page of the listing this page belongs to, for the record
-        # when the listing is paged past its cap.
-        return self._request(
-            url,
-            callback,
-            priority=priority,
-            meta={"kn_conditional": True, "kn_page": page, "kn_chain": chain or url},
-        )
+        # when the listing is paged past its cap. A resumed backfill chain is read whatever
+        # validators say: its pages were not.
+        meta: dict[str, Any] = {"kn_page": page, "kn_chain": chain or url}
+        meta["kn_backfill" if backfill else "kn_conditional"] = True
+        return self._request(url, callback, priority=priority, meta=meta)
 
     def _unchanged(self, response: Response) -> bool:
         """A 304, or the same bytes as last time: everything on it was handled then."""
@@ -246,9 +286,8 @@ class K21Spider(NewsSpider):
             return []
         # Every listing page links every section: a backfill requests each once, from the
         # first listing page that shows it, not hundreds of times into Scrapy's duplicate filter.
-        parsed = await self._in_worker(
-            response, work.LISTING, self.backfill, self.max_links_per_page
-        )
+        backfill = self.backfill or bool(response.meta.get("kn_backfill"))
+        parsed = await self._in_worker(response, work.LISTING, backfill, self.max_links_per_page)
         if parsed is None:
             return []
         listing, section_urls, notes = parsed
@@ -264,6 +303,7 @@ class K21Spider(NewsSpider):
         yield from self._entries(listing.entries)
         number = int(response.meta.get("kn_page", 1))
         # Page on while teasers show news; a backfill reads the whole listing (to a limit).
+        resumed = bool(response.meta.get("kn_backfill"))  # a resumed backfill: to its end
         next_url = listing.next_url
         if next_url and self.refused_link(
             next_url, reason="offsite_next", on_page=response.url, what="next page link"
@@ -272,21 +312,23 @@ class K21Spider(NewsSpider):
         if (
             next_url
             and next_url not in self.listing_urls_requested
-            and (self.backfill or self._saw_news)
+            and (self.backfill or self._saw_news or resumed)
         ):
             # Refused or not, the next page is not looked at again: one record per listing.
             self.listing_urls_requested.add(next_url)
             chain = str(response.meta.get("kn_chain") or response.url)
             if number < self.max_listing_pages:
-                yield self._listing_request(next_url, self.parse_listing, 10, number + 1, chain)
+                yield self._listing_request(
+                    next_url, self.parse_listing, 10, number + 1, chain, backfill=resumed
+                )
             else:
                 self._listing_depth_limit(
                     next_url,
                     f"the listing {chain} was paged {number} pages deep, its cap in this run",
                 )
-        yield from self._section_requests(section_urls)
+        yield from self._section_requests(section_urls, backfill=resumed)
 
-    def _section_requests(self, section_urls: list[str]) -> Iterator[Any]:
+    def _section_requests(self, section_urls: list[str], *, backfill: bool) -> Iterator[Any]:
         """Topic pages not requested yet, up to the run's cap: each starts a listing, and a
         site (or a trap) can link topic pages from topic pages without end."""
         for url in section_urls:
@@ -303,7 +345,7 @@ class K21Spider(NewsSpider):
                     )
                 continue
             self.section_pages += 1
-            yield self._listing_request(url, self.parse_listing, 0)
+            yield self._listing_request(url, self.parse_listing, 0, backfill=backfill)
 
     def _listing_depth_limit(self, url: str, detail: str) -> None:
         self.crawler.stats.inc_value("kn/listing_depth_limit")
