@@ -198,6 +198,20 @@ def section(new: str) -> Callable[[str], str]:
     return change
 
 
+def extra_tag(tag: str) -> Callable[[str], str]:
+    """One more Stichwort, in the visible list and the JSON-LD keywords."""
+
+    def change(html: str) -> str:
+        html = re.sub(r'("keywords":"[^"]*)"', lambda m: f'{m.group(1)}, {tag}"', html)
+        return re.sub(
+            r"(Stichw\u00f6rter:</span>[^<]*)</div>",
+            lambda m: f"{m.group(1)}, {tag}</div>",
+            html,
+        )
+
+    return change
+
+
 def year(old: str, new: str) -> Callable[[str], str]:
     """Every date of the page moved from year ``old`` to ``new`` (ISO and German forms)."""
 
