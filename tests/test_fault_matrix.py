@@ -384,17 +384,30 @@ def _refuse_one_title(s: Scene) -> None:
     upgrade(engine)
     refused = s.title(7).replace("'", "''")
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.title = "
-            f"'{refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        )
+        if s.backend == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.title = "
+                f"'{refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.title = '{refused}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON articles "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
     engine.dispose()
 
 
 def _drop_trigger(s: Scene) -> None:
     db = Db(s.db_url)
     with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER refuse")
+        conn.exec_driver_sql(
+            "DROP TRIGGER refuse" + ("" if s.backend == "sqlite" else " ON articles")
+        )
     db.close()
 
 
@@ -1024,6 +1037,7 @@ CASES: list[FaultCase] = [
         reasons=frozenset({"store_failed"}),
         statuses=None,
         check=_check_one_refused,
+        backends=BOTH,
         pending="store",
     ),
     FaultCase(
