@@ -118,7 +118,7 @@ class Scene:
 
     def start(self, args: list[str], env: Mapping[str, str] = {}) -> subprocess.Popen[bytes]:
         """A command in a process group of its own, its output into files."""
-        n = len(self._files)
+        n = len(self.outputs)
         out, err = self.tmp / f"out{n}.txt", self.tmp / f"err{n}.txt"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             proc = subprocess.Popen(
