@@ -544,7 +544,7 @@ def _crawl_with_bad_setting(name: str, value: str) -> Callable[[Scene], None]:
     def script(s: Scene) -> None:
         args, _ = crawl_command(s.db_url, s.mirror, [SOURCE])
         proc = s.start(args, {name: value})
-        _, err = s.finish(proc, None, 20)
+        _, err = s.finish(proc, None, 15)  # refused at once when fixed; today: a hang
         assert proc.returncode != 0
         lines = err.strip().splitlines()
         assert len(lines) == 1 and name in lines[0], err[-2000:]
@@ -914,7 +914,7 @@ CASES: list[FaultCase] = [
         env={"KN_MAX_LINKS_PER_PAGE": "20"},
         tripwire=lambda s: (_fake_article, 1000),
         # Unbounded, the crawl spends minutes queueing 150,000 requests before the tripwire.
-        guard=45,
+        guard=30,
         reasons=frozenset({"too_many_links", "http_404"}),
         check=lambda s, db: _at_most(db, "http_404", 20),
         pending="bounded",
@@ -976,6 +976,16 @@ CASES: list[FaultCase] = [
         rules=lambda s: [r.rewrite(s.path(0), r.year("2025", "2099"))],
         reasons=frozenset({"future_date"}),
         optional=_only(0),
+        check=_check_no_future_dates,
+        pending="bounded",
+    ),
+    FaultCase(
+        "date_months_ahead",
+        "an article dated next January (months ahead)",
+        "refuses the date as a publication date (`future_date`)",
+        rules=lambda s: [r.rewrite(s.path(1), r.year("2025", str(datetime.now(UTC).year + 1)))],
+        reasons=frozenset({"future_date"}),
+        optional=_only(1),
         check=_check_no_future_dates,
         pending="bounded",
     ),
@@ -1336,7 +1346,7 @@ def web_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
     with Mirror() as mirror, FaultProxy(mirror, SOURCE) as proxy:
         target = urlsplit(mirror.article_urls(SOURCE)[X]).path
         proxy.rules = [r.rewrite(target, r.title(HYPERLINK))]
-        args, env = crawl_command(db_url, mirror, [SOURCE])
+        args, env = crawl_command(db_url, mirror, [SOURCE], env={"KN_CRAWL_WORKER": "0"})
         done = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
