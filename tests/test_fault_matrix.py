@@ -1390,9 +1390,15 @@ def readme_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _matrix_section(readme: str) -> tuple[str, str, str]:
+    """README.md cut around the "### Fault matrix" subsection of "Reliability"."""
+    head, rest = readme.split("### Fault matrix", 1)
+    end = min(i for i in (rest.find("\n## "), rest.find("\n### "), len(rest)) if i >= 0)
+    return head + "### Fault matrix", rest[:end], rest[end:]
+
+
 def test_readme_reliability_table_is_the_matrix() -> None:
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    _, section, _ = _matrix_section((REPO / "README.md").read_text())
     table = "".join(line + "\n" for line in section.splitlines() if line.startswith("|"))
     assert table == readme_table(), "regenerate it: python -m tests.test_fault_matrix"
 
@@ -1404,15 +1410,15 @@ def test_the_matrix_has_forty_rows_with_known_parts() -> None:
 
 
 def write_readme_table() -> None:
-    """Replace the table of README.md's "Reliability" section with :func:`readme_table`."""
+    """Replace the table of README.md's "Fault matrix" (in "Reliability") with
+    :func:`readme_table`."""
     path = REPO / "README.md"
-    head, rest = path.read_text().split("## Reliability", 1)
-    section, sep, tail = rest.partition("\n## ")
+    head, section, tail = _matrix_section(path.read_text())
     lines = section.splitlines(keepends=True)
     first = next(i for i, line in enumerate(lines) if line.startswith("|"))
     last = max(i for i, line in enumerate(lines) if line.startswith("|"))
     section = "".join(lines[:first]) + readme_table() + "".join(lines[last + 1 :])
-    path.write_text(head + "## Reliability" + section + sep + tail)
+    path.write_text(head + section + tail)
 
 
 if __name__ == "__main__":
