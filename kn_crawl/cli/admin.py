@@ -18,5 +18,5 @@ def db_upgrade() -> None:
     from kn_crawl.db.migrate import current_revision
 
     settings = load_settings()
-    engine = open_engine(settings, writes=True)
+    engine = open_engine(settings)
     click.echo(f"{settings.safe_database_url} is at revision {current_revision(engine)}")

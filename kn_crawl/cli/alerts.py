@@ -96,7 +96,7 @@ def subscribe(
         spec = validate(spec, source_names(), now=now)
     except SubscriptionError as exc:
         fail(str(exc))
-    engine = open_engine(settings, writes=True)
+    engine = open_engine(settings)
     done = store(engine, spec, now=now)
     with engine.connect() as conn:
         row = next(r for r in list_subscriptions(conn) if r.id == done.id)
@@ -123,7 +123,7 @@ def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
     if bool(ids) == bool(token):
         fail("give subscription IDS or --token, not both and not neither")
     settings = load_settings()
-    engine = open_engine(settings, writes=True)
+    engine = open_engine(settings)
     if token:
         try:
             ended = unsubscribe_with_token(engine, load_secret(settings), token, now=_now())
@@ -180,7 +180,7 @@ def alerts_match(include_backfill: bool) -> None:
     settings = load_settings()
     _log_to_stderr(settings.log_level)
     result = match(
-        open_engine(settings, writes=True),
+        open_engine(settings),
         now=_now(),
         vocabulary=load_vocabulary(settings.tag_aliases_file),
         message_domain=message_domain(settings.smtp),
@@ -211,7 +211,7 @@ def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
 
     settings = load_settings()
     _log_to_stderr(settings.log_level)
-    engine = open_engine(settings, writes=True)
+    engine = open_engine(settings)
     if dry_run is not None:
         try:
             paths = write_dry_run(engine, settings, dry_run, now=_now())

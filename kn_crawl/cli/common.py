@@ -40,10 +40,11 @@ def load_settings() -> Settings:
         fail(f"bad configuration: {exc}")
 
 
-def open_engine(settings: Settings, *, migrate: bool = True, writes: bool = False) -> Engine:
-    """The configured database, migrated to the current schema. A command that ``writes``
-    first closes the runs left ``running`` by dead processes (finish_reason ``stale``);
-    read-only commands show them as "stale" instead."""
+def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
+    """The configured database, migrated to the current schema, with the runs left ``running``
+    by dead processes closed (finish_reason ``stale``): every command that opens the database
+    does both, so no reader sees a dead run as running (the web UI, which opens the database
+    read-only, shows such runs as "stale")."""
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
@@ -51,12 +52,11 @@ def open_engine(settings: Settings, *, migrate: bool = True, writes: bool = Fals
         engine = get_engine(settings.database_url)
         if migrate:
             upgrade(engine)
-        if writes:
-            from datetime import UTC
+        from datetime import UTC
 
-            from kn_crawl.db.runs import close_stale_runs
+        from kn_crawl.db.runs import close_stale_runs
 
-            close_stale_runs(engine, now=datetime.now(UTC))
+        close_stale_runs(engine, now=datetime.now(UTC))
     except OSError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
     except OperationalError as exc:

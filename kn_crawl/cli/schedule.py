@@ -38,7 +38,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     config = load_schedule(source_names(), path=config_file)
     if not config.enabled():
         fail("no source is enabled in the schedule")
-    engine = open_engine(settings, writes=True)
+    engine = open_engine(settings)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
     )
