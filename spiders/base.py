@@ -9,16 +9,10 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
 
+from kn_crawl.crawling.failures import download_reason
 from kn_crawl.crawling.known import KnownState, load_known, signature_changed
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.origin_guard import OriginRefused, refusal_detail
@@ -44,15 +38,7 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
     if failure.check(HttpError):
         status = exc.response.status
         return f"http_{status}", f"HTTP {status}"
-    if failure.check(DNSLookupError):
-        return "dns", str(exc)
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timeout", str(exc)
-    if failure.check(ConnectionRefusedError):
-        return "connection_refused", str(exc)
-    if failure.check(IgnoreRequest) and "robots.txt" in str(exc):
-        return "robots_disallowed", str(exc)
-    return type(exc).__name__.lower()[:64], f"{type(exc).__name__}: {exc}"
+    return download_reason(exc)
 
 
 class NewsSpider(scrapy.Spider):

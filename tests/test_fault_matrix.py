@@ -18,9 +18,7 @@ times with the fault, lifts the fault, crawls ``recovery`` times more, and then 
   any file under the test's folder (SQLite database, WAL, data dir, exports) or in any table.
 
 Other rows (``script``) drive a command, the web UI or a crawl that is interrupted; they get the
-same traceback and secret checks. A row whose fix is on another branch of issue 14 is marked
-``pending`` with that part's name: it runs as a strict xfail, so it must fail today and its mark
-must be removed when the part is merged. The README's "Reliability" table is this list
+same traceback and secret checks. The README's "Reliability" table is this list
 (``readme_table()``; checked by ``test_readme_reliability_table_is_the_matrix``).
 """
 
@@ -211,9 +209,6 @@ class FaultCase:
     script: Callable[[Scene], None] | None = None
     """A row that is not a plain crawl: does its own steps and assertions."""
     backends: tuple[str, ...] = ("sqlite",)
-    pending: str | None = None
-    """The part of issue 14 whose branch makes this row pass (edges, origin, bounded, store,
-    backfill); None: passes today."""
     note: str = ""
     """For the README's "recorded as" column when it is not a reason and a status."""
 
@@ -638,22 +633,6 @@ def _csv_cli(s: Scene) -> None:
 
 # -- the matrix ----------------------------------------------------------------------------
 
-# Found by this matrix, in no part of issue 14: Scrapy 2.13 raises DownloadTimeoutError and
-# ResponseDataLossError, which spiders/base.failure_reason does not map to a transient reason,
-# so the page is recorded under the class name and never fetched again by a refresh.
-UNRETRIED = "unowned: a timeout or cut response is not retried by the next run"
-PARTS = {"edges", "origin", "bounded", "store", "backfill", "unowned"}
-# Parts whose branch is merged: their rows must pass. Add a part here when its branch merges
-# (and regenerate the README table); a row of a part not listed is a strict xfail.
-MERGED: frozenset[str] = frozenset({"edges", "origin", "bounded", "store", "backfill"})
-
-
-def pending_part(case: FaultCase) -> str | None:
-    """The part a row still waits for, or None when it must pass."""
-    part = case.pending.split(":")[0] if case.pending else None
-    return None if part in MERGED else part
-
-
 BOTH = ("sqlite", "postgresql")
 
 CASES: list[FaultCase] = [
@@ -717,9 +696,8 @@ CASES: list[FaultCase] = [
         "records it; the next run fetches it again",
         rules=lambda s: [r.cut(s.path(X))],
         recovery=1,
-        reasons=frozenset({"responsedatalosserror"}),
+        reasons=frozenset({"connection_lost"}),
         statuses=("ok", "ok"),
-        pending=UNRETRIED,
     ),
     FaultCase(
         "hanging_response",
@@ -730,14 +708,13 @@ CASES: list[FaultCase] = [
         recovery=1,
         reasons=frozenset({"timeout"}),
         statuses=("ok", "ok"),
-        pending=UNRETRIED,
     ),
     FaultCase(
         "gzip_bomb",
         "a gzip body that inflates to 64 MB",
         "stops decompressing at `KN_MAX_RESPONSE_BYTES`, records it",
         rules=lambda s: [r.gzip_bomb(s.path(X))],
-        reasons=frozenset({"ignorerequest"}),
+        reasons=frozenset({"too_large"}),
         missing=_only(X),
     ),
     FaultCase(
@@ -745,7 +722,7 @@ CASES: list[FaultCase] = [
         "a 10 MB page (over the 8 MB cap)",
         "aborts the download, records it",
         rules=lambda s: [r.rewrite(s.path(X), lambda html: html + " " * (10 * 1024 * 1024))],
-        reasons=frozenset({"downloadcancellederror"}),
+        reasons=frozenset({"too_large"}),
         missing=_only(X),
     ),
     FaultCase(
@@ -788,7 +765,6 @@ CASES: list[FaultCase] = [
         recovery=1,
         reasons=frozenset({"robots_unreachable", "robots_disallowed"}),
         statuses=("failed", "ok"),
-        pending="unowned: Scrapy's robots.txt middleware logs a traceback for a refused connection",
     ),
     FaultCase(
         "latin1_labelled",
@@ -820,7 +796,6 @@ CASES: list[FaultCase] = [
         rules=lambda s: [r.redirect(s.path(X), s.url(0, OTHER))],
         reasons=frozenset({"offsite_redirect"}),
         missing=_only(X),
-        pending="origin",
     ),
     FaultCase(
         "redirect_metadata_address",
@@ -829,7 +804,6 @@ CASES: list[FaultCase] = [
         rules=lambda s: [r.redirect(s.path(X), "http://169.254.169.254/latest/")],
         reasons=frozenset({"private_address"}),
         missing=_only(X),
-        pending="origin",
     ),
     FaultCase(
         "redirect_private_address",
@@ -838,7 +812,6 @@ CASES: list[FaultCase] = [
         rules=lambda s: [r.redirect(s.path(X), "http://10.0.0.1/")],
         reasons=frozenset({"private_address"}),
         missing=_only(X),
-        pending="origin",
     ),
     FaultCase(
         "redirect_listing_other_origin",
@@ -850,7 +823,6 @@ CASES: list[FaultCase] = [
             )
         ],
         reasons=frozenset({"offsite_redirect"}),
-        pending="origin",
     ),
     FaultCase(
         "meta_refresh_other_origin",
@@ -859,7 +831,6 @@ CASES: list[FaultCase] = [
         rules=lambda s: [r.rewrite(s.path(X), r.meta_refresh(s.url(0, OTHER)))],
         reasons=frozenset({"offsite_meta_refresh"}),
         missing=_only(X),
-        pending="origin",
     ),
     FaultCase(
         "rel_next_other_origin",
@@ -872,7 +843,6 @@ CASES: list[FaultCase] = [
             )
         ],
         reasons=frozenset({"offsite_next"}),
-        pending="origin",
     ),
     FaultCase(
         "canonical_other_origin",
@@ -880,7 +850,6 @@ CASES: list[FaultCase] = [
         "stores the article under its fetched URL",
         rules=lambda s: [r.rewrite(s.path(X), r.canonical(s.url(0, OTHER)))],
         reasons=frozenset({"offsite_canonical"}),
-        pending="origin",
     ),
     FaultCase(
         "canonical_other_source",
@@ -890,7 +859,6 @@ CASES: list[FaultCase] = [
         sources=(OTHER, SOURCE),
         reasons=frozenset({"offsite_canonical"}),
         check=lambda s, db: _title_is(db, s.url(0, OTHER), s.title(0, OTHER)),
-        pending="origin",
     ),
     FaultCase(
         "feed_entry_other_origin",
@@ -900,7 +868,6 @@ CASES: list[FaultCase] = [
             r.rewrite("/k21-meldungen/feed", lambda xml: xml.replace(s.url(X), s.url(0, OTHER)))
         ],
         reasons=frozenset({"offsite_feed_entry"}),
-        pending="origin",
     ),
     # -- bounded work ----------------------------------------------------------------------
     FaultCase(
@@ -911,7 +878,6 @@ CASES: list[FaultCase] = [
         env={"KN_MAX_SECTION_PAGES": "20"},
         tripwire=lambda s: (_trap, 200),
         reasons=frozenset({"listing_depth_limit"}),
-        pending="bounded",
     ),
     FaultCase(
         "too_many_links",
@@ -927,14 +893,12 @@ CASES: list[FaultCase] = [
         guard=30,
         reasons=frozenset({"too_many_links", "http_404"}),
         check=lambda s, db: _at_most(db, "http_404", 20),
-        pending="bounded",
     ),
     FaultCase(
         "robots_7mb",
         "a 7 MB robots.txt with a rule beyond 500 KiB",
         "parses the first 500 KiB only (RFC 9309)",
         rules=_robots_7mb,
-        pending="bounded",
     ),
     FaultCase(
         "retry_after_429",
@@ -946,7 +910,6 @@ CASES: list[FaultCase] = [
         statuses=None,
         optional=_all,
         check=_check_asked_once,
-        pending="bounded",
     ),
     FaultCase(
         "mostly_503",
@@ -958,7 +921,6 @@ CASES: list[FaultCase] = [
         reasons=frozenset({"http_503"}),
         statuses=("failed", "ok"),
         finish=("mostly_failed", "finished"),
-        pending="bounded",
     ),
     FaultCase(
         "charset_mislabelled",
@@ -967,7 +929,6 @@ CASES: list[FaultCase] = [
         rules=_mislabelled,
         reasons=frozenset({"charset_mislabelled"}),
         check=_check_mojibake_free,
-        pending="bounded",
     ),
     FaultCase(
         "title_100kb",
@@ -977,7 +938,6 @@ CASES: list[FaultCase] = [
         reasons=frozenset({"field_truncated"}),
         own_titles=False,
         check=_check_title_capped,
-        pending="bounded",
     ),
     FaultCase(
         "date_2099",
@@ -987,7 +947,6 @@ CASES: list[FaultCase] = [
         reasons=frozenset({"future_date"}),
         optional=_only(0),
         check=_check_no_future_dates,
-        pending="bounded",
     ),
     FaultCase(
         "date_months_ahead",
@@ -997,7 +956,6 @@ CASES: list[FaultCase] = [
         reasons=frozenset({"future_date"}),
         optional=_only(1),
         check=_check_no_future_dates,
-        pending="bounded",
     ),
     FaultCase(
         "canonical_5000_chars",
@@ -1011,7 +969,6 @@ CASES: list[FaultCase] = [
         ],
         reasons=frozenset({"field_truncated"}),
         backends=BOTH,
-        pending="bounded",
     ),
     FaultCase(
         "section_350_chars",
@@ -1021,7 +978,6 @@ CASES: list[FaultCase] = [
         reasons=frozenset({"field_truncated"}),
         check=_check_section_capped,
         backends=BOTH,
-        pending="bounded",
     ),
     # -- identity and the store ------------------------------------------------------------
     FaultCase(
@@ -1044,7 +1000,6 @@ CASES: list[FaultCase] = [
         optional=lambda s: {s.url(X), s.url(Y)},
         check=_check_no_revision,
         backends=BOTH,
-        pending="store",
     ),
     FaultCase(
         "one_item_refused",
@@ -1058,7 +1013,6 @@ CASES: list[FaultCase] = [
         statuses=None,
         check=_check_one_refused,
         backends=BOTH,
-        pending="store",
     ),
     FaultCase(
         "readonly_database",
@@ -1066,7 +1020,6 @@ CASES: list[FaultCase] = [
         "stops before fetching with a one-line error",
         script=_readonly_at_start,
         note="one-line error, nothing fetched",
-        pending="store",
     ),
     # -- runs and backfills ----------------------------------------------------------------
     FaultCase(
@@ -1075,7 +1028,6 @@ CASES: list[FaultCase] = [
         "the run is `interrupted`; the next refreshes complete the archive",
         script=_interrupted(signal.SIGINT),
         note="run `interrupted`, then `ok`",
-        pending="backfill",
     ),
     FaultCase(
         "sigterm_first_crawl",
@@ -1083,7 +1035,6 @@ CASES: list[FaultCase] = [
         "the run is `interrupted`; the next refreshes complete the archive",
         script=_interrupted(signal.SIGTERM),
         note="run `interrupted`, then `ok`",
-        pending="backfill",
     ),
     FaultCase(
         "sigkill_crawl",
@@ -1091,7 +1042,6 @@ CASES: list[FaultCase] = [
         "the next command closes the run; refreshes complete the archive",
         script=_interrupted(signal.SIGKILL),
         note="run `failed` (`stale`)",
-        pending="backfill",
     ),
     # -- clean edges -----------------------------------------------------------------------
     FaultCase(
@@ -1114,7 +1064,6 @@ CASES: list[FaultCase] = [
         "answers 400",
         script=_web_status("/?page=%C2%B2", {400}),
         note="HTTP 400",
-        pending="edges",
     ),
     FaultCase(
         "web_huge_article_id",
@@ -1122,7 +1071,6 @@ CASES: list[FaultCase] = [
         "answers 404",
         script=_web_status("/artikel/99999999999999999999", {400, 404}),
         note="HTTP 404",
-        pending="edges",
     ),
     FaultCase(
         "atom_host_header",
@@ -1130,7 +1078,6 @@ CASES: list[FaultCase] = [
         "builds links from `KN_PUBLIC_URL`",
         script=_atom_host,
         note="links from `KN_PUBLIC_URL`",
-        pending="edges",
     ),
     FaultCase(
         "csv_formula_web",
@@ -1138,7 +1085,6 @@ CASES: list[FaultCase] = [
         "writes the cell as `'=HYPERLINK(...)`",
         script=_csv_web,
         note="cell neutralised",
-        pending="edges",
     ),
     FaultCase(
         "csv_formula_cli",
@@ -1146,7 +1092,6 @@ CASES: list[FaultCase] = [
         "writes the cell as `'=HYPERLINK(...)`",
         script=_csv_cli,
         note="cell neutralised",
-        pending="edges",
     ),
     FaultCase(
         "db_password_userinfo",
@@ -1164,7 +1109,6 @@ CASES: list[FaultCase] = [
             env={"KN_DATABASE_URL": f"postgresql+psycopg://kn@127.0.0.1:1/kn?password={DB_SECRET}"},
         ),
         note="one-line error",
-        pending="edges",
     ),
     FaultCase(
         "db_password_empty_user",
@@ -1174,7 +1118,6 @@ CASES: list[FaultCase] = [
             "runs", env={"KN_DATABASE_URL": f"postgresql+psycopg://:{DB_SECRET}@127.0.0.1:1/kn"}
         ),
         note="one-line error",
-        pending="edges",
     ),
     FaultCase(
         "db_password_unencoded_at",
@@ -1193,7 +1136,6 @@ CASES: list[FaultCase] = [
             "runs", env={"KN_DATABASE_URL": f"postgresql+psycopg:kn:{DB_SECRET}@127.0.0.1:1/kn"}
         ),
         note="one-line error",
-        pending="edges",
     ),
     FaultCase(
         "mysql_url",
@@ -1203,7 +1145,6 @@ CASES: list[FaultCase] = [
             "runs", env={"KN_DATABASE_URL": f"mysql://kn:{DB_SECRET}@127.0.0.1:1/kn"}
         ),
         note="one-line error",
-        pending="edges",
     ),
     FaultCase(
         "download_delay_inf",
@@ -1211,7 +1152,6 @@ CASES: list[FaultCase] = [
         "refuses the setting by name before crawling",
         script=_crawl_with_bad_setting("KN_DOWNLOAD_DELAY", "inf"),
         note="one-line error",
-        pending="edges",
     ),
     FaultCase(
         "download_delay_nan",
@@ -1219,7 +1159,6 @@ CASES: list[FaultCase] = [
         "refuses the setting by name before crawling",
         script=_crawl_with_bad_setting("KN_AUTOTHROTTLE_MAX_DELAY", "nan"),
         note="one-line error",
-        pending="edges",
     ),
     FaultCase(
         "mirror_size_5",
@@ -1227,7 +1166,6 @@ CASES: list[FaultCase] = [
         "a usage error naming `--size` (the mirror needs at least 160 articles)",
         script=_mirror_size,
         note="usage error",
-        pending="edges",
     ),
 ]
 
@@ -1249,8 +1187,6 @@ def _params() -> Iterator[Any]:
             marks: list[Any] = [pytest.mark.slow]
             if backend == "postgresql":
                 marks.append(pytest.mark.postgres)
-            if pending_part(case):
-                marks.append(pytest.mark.xfail(strict=True, reason=f"pending: {case.pending}"))
             yield pytest.param(case, backend, id=f"{case.id}-{backend}", marks=marks)
 
 
@@ -1393,8 +1329,6 @@ def readme_table() -> str:
     ]
     for case in CASES:
         row = f"`{case.id}`"
-        if part := pending_part(case):
-            row += f" (pending: {part})"
         cells = (case.fault, case.does, case.recorded, row)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
@@ -1413,10 +1347,9 @@ def test_readme_reliability_table_is_the_matrix() -> None:
     assert table == readme_table(), "regenerate it: python -m tests.test_fault_matrix"
 
 
-def test_the_matrix_has_forty_rows_with_known_parts() -> None:
+def test_the_matrix_has_forty_rows() -> None:
     assert len(CASES) >= 40
     assert len({case.id for case in CASES}) == len(CASES)
-    assert {case.pending.split(":")[0] for case in CASES if case.pending} <= PARTS
 
 
 def write_readme_table() -> None:

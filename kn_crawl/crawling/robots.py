@@ -22,9 +22,26 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from kn_crawl.crawling.failures import network_reason
 from kn_crawl.crawling.signals import page_failed
 
 logger = logging.getLogger(__name__)
+
+
+class _NetworkErrorsWithoutTraceback(logging.Filter):
+    """Scrapy logs a robots.txt download that failed with its whole traceback. For a network
+    error (a dead server, a timeout) the one-line message says all, and the error is recorded
+    as ``robots_unreachable`` by ``_robots_error``: the traceback is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and network_reason(exc) is not None:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_QUIET_NETWORK_ERRORS = _NetworkErrorsWithoutTraceback()
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ROBOTS_MAX_BYTES = 500 * 1024
@@ -44,6 +61,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._schemes: dict[str, str] = {}
+        # Added once per process (a logger keeps one copy of a filter object).
+        logging.getLogger(RobotsTxtMiddleware.__module__).addFilter(_QUIET_NETWORK_ERRORS)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
@@ -78,7 +97,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         scheme = self._schemes.get(netloc, "http")
-        self._disallow_all(netloc, f"{scheme}://{netloc}/robots.txt", type(exc).__name__)
+        why = network_reason(exc) or type(exc).__name__
+        self._disallow_all(netloc, f"{scheme}://{netloc}/robots.txt", why)
 
     def _disallow_all(self, netloc: str, url: str, why: str) -> None:
         logger.error(
