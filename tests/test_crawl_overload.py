@@ -46,6 +46,8 @@ NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
         ("", None),
         (None, None),
         ("٣", None),  # a digit, but not ASCII
+        ("999999999999", 86400.0),  # capped at a day: no overflow, no endless wait
+        ("Sat, 31 Jan 2125 12:00:00 GMT", 86400.0),
     ],
 )
 def test_retry_after_seconds(value: str | None, expected: float | None) -> None:
@@ -80,12 +82,17 @@ def too_many(retry_after: str) -> Answer:
 ONE_AT_A_TIME = {"KN_CONCURRENT_PER_SITE": "1"}
 
 
-@pytest.mark.parametrize("form", ["seconds", "http-date"])
+@pytest.mark.parametrize("form", ["seconds", "http-date", "absurd"])
 def test_a_long_retry_after_postpones_the_source_for_this_run_and_the_next(
     db_url: str, form: str
 ) -> None:
     in_an_hour = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
-    retry_after = "3600" if form == "seconds" else format_datetime(in_an_hour, usegmt=True)
+    retry_after = {
+        "seconds": "3600",
+        "http-date": format_datetime(in_an_hour, usegmt=True),
+        # Far beyond any date: capped at a day, never an overflow or an endless wait.
+        "absurd": "999999999999",
+    }[form]
     with site([too_many(retry_after)]) as server:
         crawl_site(db_url, server, env=ONE_AT_A_TIME)
         # Not retried, and nothing else sent.
@@ -104,9 +111,9 @@ def test_a_long_retry_after_postpones_the_source_for_this_run_and_the_next(
     until = datetime.fromisoformat(first.stats["kn/rate_limited_until"])
     if form == "http-date":
         assert until == in_an_hour
-    else:  # an hour after the answer, which came during the run
-        hour = timedelta(hours=1)
-        assert first.started_at + hour <= until <= first.finished_at + hour
+    else:  # an hour (or the cap, a day) after the answer, which came during the run
+        wait = timedelta(hours=1) if form == "seconds" else timedelta(days=1)
+        assert first.started_at + wait <= until <= first.finished_at + wait
     assert second.stats["kn/rate_limited_until"] == first.stats["kn/rate_limited_until"]
     assert db.drops(first.id)[0].url == server.base_url + "k21-meldungen/feed"
     assert db.drops(first.id)[0].detail.endswith(f"until {until.isoformat()}")

@@ -49,19 +49,21 @@ class SourcePostponed(IgnoreRequest):
 
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     """Seconds to wait by a ``Retry-After`` value (RFC 9110 §10.2.3: a number of seconds or
-    an HTTP date); 0 for a date in the past; None when the value means nothing."""
+    an HTTP date); 0 for a date in the past; None when the value means nothing. At most
+    ``MAX_POSTPONE``: a hostile ``Retry-After: 999999999999`` must neither overflow the date
+    arithmetic nor be waited for."""
     if value is None:
         return None
     text = value.strip()
     if text.isascii() and text.isdigit():
-        return float(int(text))
+        return min(float(int(text)), MAX_POSTPONE.total_seconds())
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
     if when is None or when.tzinfo is None:
         return None
-    return max((when - now).total_seconds(), 0.0)
+    return min(max((when - now).total_seconds(), 0.0), MAX_POSTPONE.total_seconds())
 
 
 def postponed_until(engine: Engine, source: str, *, now: datetime) -> datetime | None:
@@ -169,6 +171,8 @@ class RetryAfterMiddleware:
         if delay is None:
             return response
         retries = int(request.meta.get("retry_times", 0))
+        # A longer delay postponed the source in response_downloaded; never wait longer here.
+        delay = min(delay, self.threshold)
         if delay > 0 and not request.meta.get("dont_retry") and retries < self.max_retry_times:
             # Waited here, then Scrapy's RetryMiddleware sends the retry. (The reactor is
             # imported here: importing it at module level would install the default one
