@@ -291,7 +291,7 @@ def check_database_url(url: str) -> None:
     example = "sqlite:///data/kn.sqlite3 or postgresql+psycopg://user@host/db"
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
         raise ConfigError(
             f"KN_DATABASE_URL={redact_url(url)!r} is not a SQLAlchemy URL (e.g. {example})"
         ) from None
@@ -335,7 +335,7 @@ def redact_url(url: str) -> str:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
         scheme = _SCHEME.match(url)
         return f"{scheme.group(0)}{_HIDDEN}" if scheme else _HIDDEN
     secret_params = [k for k in parsed.query if _SECRET_PARAM.search(k)]
@@ -370,7 +370,7 @@ def redact_secrets(text: str, env: Mapping[str, str]) -> str:
         for key, value in parsed.query.items():
             if _SECRET_PARAM.search(key):
                 secrets += [value] if isinstance(value, str) else list(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
         pass
     for secret in sorted(set(secrets), key=len, reverse=True):
         if len(secret) >= _MIN_SECRET_SHOWN:

@@ -151,6 +151,8 @@ REDACTED = {
     "one-slash": ("postgresql:/kn:s3cret@host/db", "postgresql:***"),
     "no-scheme": ("kn:s3cret@host/db", "kn:***"),
     "garbage": ("s3cret", "***"),
+    "port-not-a-number": ("postgresql://kn:s3cret@host:abc/db", "postgresql:***"),
+    "unclosed-ipv6": ("postgresql://kn:s3cret@[::1/db", "postgresql:***"),
     "no-secret-kept-as-is": ("postgresql://kn@host/db", "postgresql://kn@host/db"),
     "sqlite-kept-as-is": ("sqlite:////tmp/a b/kn@1.sqlite3", "sqlite:////tmp/a b/kn@1.sqlite3"),
 }
@@ -179,6 +181,10 @@ BAD_DATABASE = {
     ),
     "missing-slashes": ("postgresql:kn:s3cret@host/db", "'postgresql:***' is not a SQLAlchemy URL"),
     "empty-scheme": ("://kn:s3cret@host/db", "'***' is not a SQLAlchemy URL"),
+    "port-not-a-number": (
+        "postgresql://kn:s3cret@host:abc/db",
+        "'postgresql:***' is not a SQLAlchemy URL",
+    ),
     "unencoded-at": (
         "postgresql://kn:s3@cret@host/db",
         "the password holds an '@'; write it as %40",
