@@ -1,6 +1,6 @@
 """Runs left "running" by a dead process: recognised by pid on their own host and by heartbeat
-on any host, closed as failed/stale by the next command that writes, shown as "stale" by the
-read-only ones."""
+on any host, closed as failed/stale by the next command that opens the database, shown as
+"stale" where the database is read-only."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert, select
 
+from kn_crawl.db.engine import make_engine
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import CrawlRun, Source, table_of
 from kn_crawl.db.runs import (
     STALE_AFTER,
@@ -203,3 +206,34 @@ def test_a_killed_crawl_is_closed_by_the_next_command(engine: Engine, db_url: st
             assert [r.status for r in runs.values() if r.source == "stadtundwerk"] == ["ok"]
         finally:
             db.close()
+
+
+def test_a_read_only_database_with_a_stale_run_still_serves_its_readers(tmp_path: Path) -> None:
+    """Closing stale runs writes; a database the command may only read keeps them (with a
+    warning) instead of refusing to open."""
+    path = tmp_path / "kn.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        source_id = conn.execute(
+            insert(Source)
+            .values(name="move", family="k21", title="move", base_url="http://x/")
+            .returning(Source.id)
+        ).scalar_one()
+        run_id = conn.execute(
+            insert(CrawlRun)
+            .values(
+                source_id=source_id, started_at=datetime.now(UTC), status="running",
+                pid=_gone_pid(), host=this_host(), heartbeat_at=datetime.now(UTC),
+            )
+            .returning(CrawlRun.id)
+        ).scalar_one()  # fmt: skip
+    engine.dispose()
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    out = kn(read_only, "runs")
+    assert out.returncode == 0, out.stderr
+    assert status_of(out.stdout, run_id) == "stale", out.stdout
+    assert out.stderr.startswith("kn-crawl: warning: runs left running by dead processes not ")
+    assert "Traceback" not in out.stderr
+    out = kn(f"sqlite:///{path}", "runs")  # writable again: closed
+    assert status_of(out.stdout, run_id) == "failed", out.stdout

@@ -52,16 +52,30 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         engine = get_engine(settings.database_url)
         if migrate:
             upgrade(engine)
-        from datetime import UTC
-
-        from kn_crawl.db.runs import close_stale_runs
-
-        close_stale_runs(engine, now=datetime.now(UTC))
+        _close_stale_runs(engine)
     except OSError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
     except OperationalError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
     return engine
+
+
+def _close_stale_runs(engine: Engine) -> None:
+    """Close the runs dead processes left ``running``. A database this command may only read
+    (a read-only file or role) still serves it: the runs stay as they are, with a warning."""
+    from datetime import UTC
+
+    from kn_crawl.db.errors import db_error_line
+    from kn_crawl.db.runs import close_stale_runs
+
+    try:
+        close_stale_runs(engine, now=datetime.now(UTC))
+    except SQLAlchemyError as exc:
+        click.echo(
+            f"kn-crawl: warning: runs left running by dead processes not closed: "
+            f"{redact_secrets(db_error_line(exc), os.environ)}",
+            err=True,
+        )
 
 
 def parse_since(value: str | None) -> datetime | None:
