@@ -103,6 +103,14 @@ class NewsSpider(scrapy.Spider):
         before it could say which, walked again from the start."""
         if not self.full:
             self.known = load_known(get_engine(Settings.from_env().database_url), self.name)
+        resume = [p for p in self.known.resume if self.origin_policy.allows(p.url)]
+        if len(resume) < len(self.known.resume):
+            # Pages left on another origin (the base URL changed since: a site moved to
+            # https, a mirror): not fetched. A backfill they belonged to is walked again from
+            # its first pages, so no part of the archive is skipped.
+            if any(p.is_listing and p.backfill for p in self.known.resume if p not in resume):
+                self.known.restart_backfill = True
+            self.known.resume = resume
         self.backfill = self.full or not self.known.articles or self.known.restart_backfill
         self.logger.info(
             "%s crawl: %d known article URLs, %d pages to retry, %d unread pages to resume",

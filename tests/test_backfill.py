@@ -61,6 +61,23 @@ def test_a_page_lost_after_its_fetch_is_pending_again() -> None:
     assert cursor.pages() == [LISTING, ARTICLE]
 
 
+def test_a_duplicate_dropped_while_its_url_is_on_its_way_settles_nothing() -> None:
+    cursor = Cursor()
+    cursor.scheduled(LISTING)  # the first request
+    cursor.scheduled(LISTING)  # a second one, which Scrapy's duplicate filter drops
+    cursor.dropped([LISTING.url])
+    assert cursor.pages() == [LISTING]
+    # A request refused as it was scheduled (the origin policy) settles its page.
+    cursor.scheduled(ARTICLE)
+    cursor.dropped([ARTICLE.url])
+    assert cursor.pages() == [LISTING]
+    # A duplicate of a page already read settles it again.
+    cursor.settled([LISTING.url])
+    cursor.scheduled(LISTING)
+    cursor.dropped([LISTING.url])
+    assert cursor.pages() == []
+
+
 def test_the_seed_stays_pending_until_requested_and_read() -> None:
     cursor = Cursor([LISTING])
     refresh = PendingPage(LISTING.url, "listing", 4, False)
@@ -404,3 +421,62 @@ def test_a_listing_page_failing_in_the_first_crawl_is_resumed_in_backfill_mode(
         finally:
             db.close()
             proxy.close()
+
+
+def test_a_listing_page_failing_in_two_runs_stays_pending_until_read(tmp_path: Path) -> None:
+    """The page is both in the cursor and among the last run's failures: requested once, it
+    stays in the cursor (in backfill mode) for as long as it fails."""
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        proxy = FailingPage(mirror, "move", "/k21-meldungen/page/2/")
+        db = Db(db_url)
+        try:
+            page_2 = PendingPage(proxy.url + "k21-meldungen/page/2/", "listing", 2, True)
+            for _ in range(2):
+                crawl(db_url, mirror, ["move"], env={"KN_RETRY_TIMES": "0"})
+                state = archive(db, "move")
+                assert state is not None
+                assert (state.complete, state.pending) == (False, (page_2,))
+            proxy.failing = False
+            out = crawl(db_url, mirror, ["move"])
+            assert out.returncode == 0, out.stderr[-3000:]
+            assert stored_urls(db) == expected_urls(mirror, "move")
+            state = archive(db, "move")
+            assert state is not None and (state.complete, state.pending) == (True, ())
+        finally:
+            db.close()
+            proxy.close()
+
+
+def test_a_backfill_left_on_an_old_origin_is_walked_again(tmp_path: Path) -> None:
+    """The base URL changed while the first crawl was incomplete (a site moved, a mirror
+    replaced): the cursor's pages on the old origin are not fetched, and the backfill is
+    walked again from the first pages on the new one."""
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        direct = mirror.base_urls["move"]
+        proxy = FailingPage(mirror, "move", "/k21-meldungen/page/2/")
+        db = Db(db_url)
+        try:
+            crawl(db_url, mirror, ["move"], env={"KN_RETRY_TIMES": "0"})
+            state = archive(db, "move")
+            assert state is not None and state.complete is False
+            proxy.close()
+            mirror.sites["move"].base_url = direct  # the site's pages link its own origin
+            mirror.clear_requests()
+            out = crawl(db_url, mirror, ["move"])
+            assert out.returncode == 0, out.stderr[-3000:]
+            archive_pages = sorted(
+                r.path for r in mirror.requests if r.path.startswith("/k21-meldungen/page/")
+            )
+            last = mirror.expected["move"].archive_pages
+            assert archive_pages == [f"/k21-meldungen/page/{n}/" for n in range(2, last + 1)]
+            # Every article, those of the first run under the old origin's URLs.
+            paths = {urlsplit(url).path for url in stored_urls(db)}
+            assert paths == {urlsplit(url).path for url in expected_urls(mirror, "move")}
+            state = archive(db, "move")
+            assert state is not None and (state.complete, state.pending) == (True, ())
+            second = db.runs()[-1]
+            assert [d.reason for d in db.drops(second.id)] == []
+        finally:
+            db.close()

@@ -21,6 +21,7 @@ the next run walks the backfill again from the first pages (fetching only unknow
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Self
@@ -30,11 +31,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.crawling.known import LOST_HERE_REASONS, TRANSIENT_REASONS_PREFIXES
+from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.backfill import MAX_PENDING, ArchiveState, PendingPage, load_state, save_state
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import Article
 from kn_crawl.db.store import ensure_source
 from kn_crawl.settings import Settings
@@ -70,16 +74,30 @@ class Cursor:
     def __init__(self, seed: Iterable[PendingPage] = ()) -> None:
         self.pending: dict[str, PendingPage] = {p.url: p for p in seed}
         self.settled_pages: dict[str, PendingPage] = {}
+        # Requests scheduled per URL and not dropped: a duplicate Scrapy drops while the
+        # first request of its URL is still on its way settles nothing.
+        self.scheduled_count: Counter[str] = Counter()
 
     def scheduled(self, page: PendingPage, redirected_from: Iterable[str] = ()) -> None:
+        self.scheduled_count[page.url] += 1
         if any(url in self.pending for url in redirected_from):
             return  # a redirect of a pending page: that page stands for it
         known = self.pending.get(page.url)
         if known is None or (page.backfill and not known.backfill):
             self.pending[page.url] = page
 
+    def dropped(self, urls: Iterable[str]) -> None:
+        """A request Scrapy dropped: a duplicate (another request of the URL decides), or one
+        refused when it was scheduled (the origin policy), which settles the page."""
+        for url in urls:
+            self.scheduled_count[url] -= 1
+            if self.scheduled_count[url] <= 0:
+                self.settled([url])
+
     def settled(self, urls: Iterable[str]) -> None:
         for url in urls:
+            # Decided: a later duplicate of the URL, dropped by Scrapy, settles it again.
+            self.scheduled_count.pop(url, None)
             page = self.pending.pop(url, None)
             if page is not None and page.is_listing:
                 # Remembered in case it is lost after all (articles are the default).
@@ -129,6 +147,15 @@ class BackfillRecorder:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
+        try:
+            self._open(spider)
+        except SQLAlchemyError as exc:
+            # The run recorder stops such a crawl before its first request; without the state
+            # this run records no cursor (the previous one stands).
+            self.source_id = None
+            logger.error("archive state of %s not read: %s", spider.name, db_error_line(exc))
+
+    def _open(self, spider: Spider) -> None:
         with self.engine.begin() as conn:
             self.source_id = ensure_source(
                 conn,
@@ -163,8 +190,7 @@ class BackfillRecorder:
             self.cursor.scheduled(page, request.meta.get("redirect_urls", ()))
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
-        # A duplicate: the same URL is (or was) requested by another request.
-        self.cursor.settled(_urls(request))
+        self.cursor.dropped(_urls(request))
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         if response.status >= 500 or response.status in TRANSIENT_STATUSES:
@@ -185,7 +211,10 @@ class BackfillRecorder:
             return
         stats = self.crawler.stats
         run_id = stats.get_value("kn/run_id") if stats is not None else None
-        own = self.cursor.pages()
+        policy: OriginPolicy | None = getattr(spider, "origin_policy", None)
+        # Pages of another origin (the base URL changed) can never be fetched by this source
+        # again; the spider walks the backfill they belonged to again instead.
+        own = [p for p in self.cursor.pages() if policy is None or policy.allows(p.url)]
         # Every start request issued, and no listing page of a backfill left unread. A site
         # that answered no listing page at all (down, robots.txt unreachable) was not walked.
         walked = (
@@ -205,10 +234,20 @@ class BackfillRecorder:
                            len(pending))  # fmt: skip
             pending, walked = [], False
         complete = self.previous.complete or walked
-        with self.engine.begin() as conn:
-            save_state(
-                conn, self.source_id, complete=complete, pending=pending, run_id=run_id, now=_now()
-            )
+        try:
+            with self.engine.begin() as conn:
+                save_state(
+                    conn,
+                    self.source_id,
+                    complete=complete,
+                    pending=pending,
+                    run_id=run_id,
+                    now=_now(),
+                )
+        except SQLAlchemyError as exc:
+            # The previous state stands: a superset of what is left (as after a SIGKILL).
+            logger.error("archive state of %s not saved: %s", spider.name, db_error_line(exc))
+            return
         listings = sum(1 for p in pending if p.is_listing)
         if not complete or listings:
             logger.warning(

@@ -22,6 +22,7 @@ from kn_crawl.db.models import (
     Tag,
     table_of,
 )
+from kn_crawl.db.state_models import BackfillState
 
 MAX_LINE = 300
 
@@ -32,9 +33,19 @@ not be recorded."""
 # The tables a crawl writes to: rows are inserted into all of them, and updated in these.
 _INSERTED = [
     table_of(m)
-    for m in (Source, CrawlRun, DroppedItem, Article, ArticleUrl, Tag, ArticleTag, ArticleRevision)
+    for m in (
+        Source,
+        CrawlRun,
+        DroppedItem,
+        Article,
+        ArticleUrl,
+        Tag,
+        ArticleTag,
+        ArticleRevision,
+        BackfillState,
+    )
 ]
-_UPDATED = [table_of(m) for m in (Source, CrawlRun, Article)]
+_UPDATED = [table_of(m) for m in (Source, CrawlRun, Article, BackfillState)]
 
 
 class DatabaseNotWritable(Exception):

@@ -79,6 +79,10 @@ class K21Spider(NewsSpider):
         # page re-reads some teasers (known ones are skipped), it never skips one.
         resume = {p.url: p for p in self.known.resume}
         # Feed and archive first; both conditional, so an unchanged site costs two 304s.
+        # The start pages count as requested: a retry of one of them is not sent twice.
+        self.listing_urls_requested.update(
+            (self.url("k21-meldungen/feed"), self.url("k21-meldungen/"))
+        )
         feed = resume.pop(self.url("k21-meldungen/feed"), None)
         yield self._listing_request(
             self.url("k21-meldungen/feed"),
@@ -114,6 +118,8 @@ class K21Spider(NewsSpider):
                     page.url, callback, 10, page.page, backfill=page.backfill
                 )
         for url in self.known.retry_urls:
+            if url in self.article_urls_requested or url in self.listing_urls_requested:
+                continue  # resumed from the cursor above, with its page number and mode
             kind = classify_url(url, self.base_url)
             if kind in (UrlKind.ARTICLE, UrlKind.LEGACY_ARTICLE):
                 self.article_urls_requested.add(url)
