@@ -28,10 +28,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.task import deferLater
 
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import CrawlRun, Source
 from kn_crawl.settings import Settings
 
@@ -110,7 +112,14 @@ class RetryAfterMiddleware:
             return
         now = datetime.now(UTC)
         engine = get_engine(Settings.from_env().database_url)
-        until = postponed_until(engine, spider.name, now=now)
+        try:
+            until = postponed_until(engine, spider.name, now=now)
+        except SQLAlchemyError as exc:
+            # A database not migrated yet (``scrapy crawl`` on a new file: the run recorder
+            # migrates it next) has no earlier run to have been told to wait; any other
+            # error stops the crawl in the run recorder.
+            logger.info("no postponement read for %s: %s", spider.name, db_error_line(exc))
+            until = None
         if until is not None:
             self._postpone(
                 until,
