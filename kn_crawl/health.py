@@ -124,7 +124,11 @@ def _failed_page(conn: Connection, run_id: int) -> str | None:
     """A page the run could not fetch or parse, for the evidence."""
     return conn.execute(
         select(DroppedItem.url)
-        .where(DroppedItem.run_id == run_id, DroppedItem.stage.in_(("fetch", "parse")))
+        .where(
+            DroppedItem.run_id == run_id,
+            DroppedItem.stage.in_(("fetch", "parse")),
+            DroppedItem.note.is_(False),
+        )
         .order_by(DroppedItem.id)
         .limit(1)
     ).scalar()

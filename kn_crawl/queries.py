@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import (
@@ -171,7 +171,11 @@ def totals(conn: Connection, run_ids: Sequence[int] | None = None) -> Totals:
     def count(model: type) -> int:
         return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
 
-    dropped = select(DroppedItem.reason, func.count()).group_by(DroppedItem.reason)
+    dropped = (
+        select(DroppedItem.reason, func.count())
+        .where(DroppedItem.note.is_(False))
+        .group_by(DroppedItem.reason)
+    )
     if run_ids is not None:
         dropped = dropped.where(DroppedItem.run_id.in_(run_ids))
     return Totals(
@@ -191,7 +195,11 @@ def dropped_rows(
             DroppedItem.created_at,
             Source.name,
             DroppedItem.stage,
-            DroppedItem.reason,
+            # A note (nothing lost) says so next to its reason.
+            case(
+                (DroppedItem.note.is_(True), DroppedItem.reason + " (note)"),
+                else_=DroppedItem.reason,
+            ),
             DroppedItem.url,
             DroppedItem.detail,
         )
@@ -203,7 +211,7 @@ def dropped_rows(
         query = query.where(DroppedItem.run_id == run_id)
     if source:
         query = query.where(Source.name == source)
-    return [tuple(r) for r in conn.execute(query).all()]  # type: ignore[misc]
+    return [tuple(r) for r in conn.execute(query).all()]
 
 
 def runs_of(conn: Connection, run_ids: Sequence[int]) -> list[Row[Any]]:

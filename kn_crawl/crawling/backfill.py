@@ -48,7 +48,9 @@ logger = logging.getLogger(__name__)
 ARTICLE_CALLBACKS = frozenset({"parse_article", "resolve_legacy"})
 # Answers worth asking again next run; anything else settles the page for good.
 TRANSIENT_STATUSES = frozenset({408, 429})
-TRANSIENT_REASONS = (*TRANSIENT_REASONS_PREFIXES, "http_408", "http_429", "rate_limited")
+# A page the source's rest (Retry-After) kept from being read stays pending too; it is no retry
+# URL of its own (its record names the page that asked for the rest, or the base URL).
+TRANSIENT_REASONS = (*TRANSIENT_REASONS_PREFIXES, "rate_limited")
 
 
 def is_transient(reason: str) -> bool:

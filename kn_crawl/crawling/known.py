@@ -19,7 +19,8 @@ from kn_crawl.text import clean_text, strip_more, title_key
 from kn_crawl.urls import canonicalize_url
 
 # Fetch failures worth retrying next run: the server or the network, not a missing page.
-TRANSIENT_REASONS_PREFIXES = ("http_5", "timeout", "connection", "dns", "responsenevercomplete")
+# (Codes from kn_crawl.crawling.failures; 408 and 429 say "later", like a 5xx.)
+TRANSIENT_REASONS_PREFIXES = ("http_5", "http_408", "http_429", "timeout", "connection", "dns")
 # Pages fetched but lost on our side: the page worker died with them, or the database refused
 # their batch. Nothing about the page itself was wrong.
 LOST_HERE_REASONS = frozenset({"page_worker", "store_failed"})

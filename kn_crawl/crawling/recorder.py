@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -260,6 +261,7 @@ class RunRecorder:
         stats = self.crawler.stats
         assert stats is not None
         if note or drop.reason in NOTE_REASONS:
+            drop = replace(drop, note=True)
             stats.inc_value("kn/notes")
             stats.inc_value(f"kn/notes/{drop.reason}")
             logger.info("note: %s (%s: %s)", drop.url, drop.reason, drop.detail or "")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -227,6 +228,9 @@ class DroppedItem(Base):
     """A short machine-readable code: ``http_404``, ``no_date``, ``no_title``, ``timeout``…"""
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Nothing was lost (the article was stored, or a cap left the rest for a later run or a
+    trap): a note, not a drop. ``kn-crawl dropped`` marks it; counts of drops leave it out."""
 
 
 def table_of(model: type[Base]) -> Table:

@@ -41,6 +41,7 @@ class Drop:
     stage: str
     reason: str
     detail: str | None = None
+    note: bool = False
 
 
 def start_run(
@@ -121,6 +122,7 @@ def record_drops(
                 "stage": d.stage,
                 "reason": d.reason[:64],
                 "detail": d.detail,
+                "note": d.note,
                 "created_at": now,
             }
             for d in drops
