@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -550,11 +549,11 @@ def test_faults_apply_and_restore() -> None:
 # -- scale ------------------------------------------------------------------------------------
 
 
-def test_large_size_starts_fast_and_serves() -> None:
-    started = time.perf_counter()
+def test_large_size_serves() -> None:
+    """The 5,000-article mirror (the crawl benchmark's) serves its deepest archive page and its
+    articles over one keep-alive connection. Its speed is measured in bench/, not here: a time
+    limit in a test fails on a loaded machine."""
     with Mirror(5000) as big:
-        startup = time.perf_counter() - started
-        assert startup < 3.0, startup
         assert sum(e.articles for e in big.expected.values()) >= 4990
         pages = big.expected["kommune21"].archive_pages
         last = get(url(big, "kommune21", f"/k21-meldungen/page/{pages}/"))
@@ -563,11 +562,8 @@ def test_large_size_starts_fast_and_serves() -> None:
         assert get(article).status == 200
         parts = urlsplit(article)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-        n, t0 = 500, time.perf_counter()
-        for _ in range(n):
+        for _ in range(50):
             conn.request("GET", parts.path)
-            conn.getresponse().read()
-        rate = n / (time.perf_counter() - t0)
+            response = conn.getresponse()
+            assert (response.status, len(response.read()) > 0) == (200, True)
         conn.close()
-        # ~2,000-4,000 req/s on the 2-core dev box; the bound leaves room for loaded CI runners.
-        assert rate > 300, rate
