@@ -6,8 +6,7 @@ Create Date: 2026-11-29
 
 ``backfill_state``: per source, whether its archive has been walked to the end and the pages a
 run left unread. ``crawl_runs`` gets ``host`` and ``heartbeat_at`` so that a run left
-``running`` by a dead process can be recognised from any host. ``dropped_items.note`` tells a
-note (nothing lost) from a drop. Plain ``ADD COLUMN`` (no batch
+``running`` by a dead process can be recognised from any host. Plain ``ADD COLUMN`` (no batch
 copy): ``crawl_runs`` is referenced by other tables, and ``articles`` is not touched at all
 (its SQLite triggers would have to be recreated).
 
@@ -34,10 +33,6 @@ Time = kn_crawl.db.models.UTCDateTime(timezone=True)
 def upgrade() -> None:
     op.add_column("crawl_runs", sa.Column("host", sa.String(length=255), nullable=True))
     op.add_column("crawl_runs", sa.Column("heartbeat_at", Time, nullable=True))
-    op.add_column(
-        "dropped_items",
-        sa.Column("note", sa.Boolean(), server_default=sa.false(), nullable=False),
-    )
     op.create_table(
         "backfill_state",
         sa.Column("source_id", sa.Integer(), nullable=False),
@@ -61,4 +56,3 @@ def downgrade() -> None:
     # SQLite 3.35+ drops plain columns in place (no index or key on them).
     op.drop_column("crawl_runs", "heartbeat_at")
     op.drop_column("crawl_runs", "host")
-    op.drop_column("dropped_items", "note")
