@@ -385,13 +385,6 @@ class K21Spider(NewsSpider):
             return []
         item, links, notes = parsed
         self._notes(response.url, notes)
-        if item.offsite_canonical is not None:
-            self._page_failed(
-                item.fetched_url,
-                "offsite_canonical",
-                f"canonical URL {item.offsite_canonical} is on another origin: "
-                "stored under the fetched URL",
-            )
         return [item, *self._follow_links(response.url, links)]
 
     async def _in_worker(self, response: Response, task: str, *extra: Any) -> Any:

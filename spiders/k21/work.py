@@ -43,9 +43,8 @@ def article(
 ) -> tuple[ArticleItem, list[str], list[Note]]:
     """The article on the page, normalised; the page's links not handed out before (``href``
     as written, in page order) for discovery, from its first ``max_links`` links; and notes
-    for the record (more links than that, a mislabelled charset). ``redirects`` are the URLs
-    that redirected here,
-    ``type_label`` the label a listing showed for the page, ``now`` the crawl's time (a
+    for the record (more links than that, a mislabelled charset, a canonical URL on another
+    origin). ``redirects`` are the URLs that redirected here, ``type_label`` the label a listing showed for the page, ``now`` the crawl's time (a
     publication date after tomorrow is no publication date)."""
     # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
     # labelled Latin-1 read as UTF-8).
@@ -55,6 +54,14 @@ def article(
     links, truncated = page_links(page.root, max_links)
     if truncated:
         notes.append(_too_many_links(max_links))
+    if item.offsite_canonical is not None:
+        notes.append(
+            (
+                "offsite_canonical",
+                f"canonical URL {item.offsite_canonical} is on another origin: "
+                "stored under the fetched URL",
+            )
+        )
     return normalize_article(item), new_links(source, links), notes
 
 
