@@ -41,6 +41,10 @@ class ArticleItem:
     copy never replaces the current page's content; it only adds its URL as an alias."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal extraction problems, e.g. a missing Stichwörter block."""
+    author: str | None = None
+    feed_only: bool = False
+    """Built from a feed entry alone: the page could not or must not be fetched (robots.txt,
+    a wall, ``fetch_articles = false``). Stored and marked as such."""
     offsite_canonical: str | None = None
     """A canonical URL (rel=canonical, og:url) on another origin than the source's, refused:
     ``url`` is then the fetched URL. Recorded as ``offsite_canonical``; the item is stored."""
@@ -66,6 +70,12 @@ class ListingEntry:
     published_at: datetime | None = None
     type_label: str | None = None
     image_alt: str | None = None
+    tags: list[str] = field(default_factory=list)
+    """Feed ``category`` elements: Stichwörter the page may not show."""
+    author: str | None = None
+    body: str | None = None
+    """A feed entry's full content (``content:encoded``), plain text, paragraphs separated
+    by blank lines; used when the page itself is not read."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -85,6 +85,9 @@ class Source(Base):
     title: Mapped[str] = mapped_column(String(200))
     base_url: Mapped[str] = mapped_column(String(500))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the catalogue disables the source (a paywall, a cookie wall, …)."""
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -153,6 +156,9 @@ class Article(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the content last changed (None until the first revision)."""
     first_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    author: Mapped[str | None] = mapped_column(Text)
+    feed_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Stored from its feed entry alone: the page could not or must not be fetched."""
 
 
 class ArticleUrl(Base):
