@@ -44,8 +44,9 @@ def article(
     """The article on the page, normalised; the page's links not handed out before (``href``
     as written, in page order) for discovery, from its first ``max_links`` links; and notes
     for the record (more links than that, a mislabelled charset, a canonical URL on another
-    origin). ``redirects`` are the URLs that redirected here, ``type_label`` the label a listing showed for the page, ``now`` the crawl's time (a
-    publication date after tomorrow is no publication date)."""
+    origin). ``redirects`` are the URLs that redirected here, ``type_label`` the label a
+    listing showed for the page, ``now`` the crawl's time (a publication date after tomorrow
+    is no publication date)."""
     # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
     # labelled Latin-1 read as UTF-8).
     text, notes = _decode(body, content_type)
