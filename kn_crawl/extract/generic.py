@@ -1,0 +1,449 @@
+"""The generic article extractor: metadata first, then what a reader sees.
+
+A pure function of a page's URL and parsed tree (:func:`extract_article`), for every source
+without a page object of its own. Signals, in order: JSON-LD (``NewsArticle``, ``Article``
+…), OpenGraph and ``article:*`` meta, ``<time datetime>``, a visible date under the
+headline, the URL's date. The title is the ``<h1>`` of the article (else ``og:title``, the
+JSON-LD headline, ``<title>``) without the site's name. The body is the paragraphs of the
+main content: the ``<article>`` (or ``<main>``, or the element holding the most paragraph
+text) without navigation, asides, footers, forms, figures and the headline's own header.
+Per-field :class:`~kn_crawl.catalog.model.Selectors` of the catalogue entry override all
+this (:mod:`kn_crawl.extract.selectors`). Issue 11 builds this extractor's quality; this is
+the simple version the catalogue's sources start with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from kn_crawl.catalog.model import Selectors
+from kn_crawl.crawling.origin import OriginPolicy
+from kn_crawl.dates import date_from_url, find_date, is_banner_date, is_future_date, parse_date
+from kn_crawl.extract.dom import Element, has_block_children, inside, is_within, text_of
+from kn_crawl.extract.metadata import (
+    jsonld_article,
+    jsonld_keywords,
+    jsonld_text,
+    link_href,
+    meta_all,
+    meta_content,
+)
+from kn_crawl.extract.selectors import apply_selectors
+from kn_crawl.items import ArticleItem
+from kn_crawl.tags import clean_tag, split_tags, tag_key
+from kn_crawl.text import clean_text, strip_more
+
+# Never article text: page chrome, and the article's own furniture.
+NOT_BODY = frozenset(
+    {"nav", "aside", "footer", "form", "figure", "figcaption", "header", "script", "style",
+     "noscript", "template", "button", "select", "iframe", "svg"}
+)  # fmt: skip
+BODY_BLOCKS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "dd")
+CHROME = frozenset({"nav", "aside", "footer", "form", "script", "style", "noscript", "template"})
+TAGS_LABEL = re.compile(
+    r"^\s*(?:Stichw(?:ö|oe)rter|Stichworte|Schlagw(?:ö|oe)rter|Schlagworte|Tags|Themen)\s*:?\s*",
+    re.IGNORECASE,
+)
+# "Titel | Site", "Titel - Site", "Titel – Site", "Titel :: Site", "Titel · Site".
+TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•)\s+")
+DATE_LABEL = re.compile(
+    r"^\s*(?:Datum|Erscheinungsdatum|Veröffentlicht|Ver(?:ö|oe)ffentlichungsdatum|Stand|vom)"
+    r"\b\s*(?:am|:)?",
+    re.IGNORECASE,
+)
+
+
+def extract_article(
+    url: str,
+    root: Element,
+    *,
+    source: str,
+    base_url: str,
+    selectors: Selectors | None = None,
+    now: datetime | None = None,
+) -> ArticleItem:
+    """The article on the page at ``url`` (``root``: its parsed tree), selectors applied."""
+    page = _GenericPage(url, root, base_url)
+    item = page.to_item(source, now=now)
+    if selectors:
+        apply_selectors(item, root, selectors, page_url=url, now=now)
+    return item
+
+
+def looks_like_article(root: Element) -> bool:
+    """For a saved page without its URL: does it show one article? A JSON-LD article object,
+    ``og:type`` article, or a headline with at least three paragraphs of text under it."""
+    if jsonld_article(root) is not None:
+        return True
+    if (meta_content(root, "og:type") or "").lower() == "article":
+        return True
+    scope = main_content(root)
+    has_h1 = any(text_of(h) for h in scope.iter("h1"))
+    long_paragraphs = [p for p in scope.iter("p") if len(text_of(p) or "") >= 80]
+    return has_h1 and len(long_paragraphs) >= 3
+
+
+def main_content(root: Element) -> Element:
+    """The element holding the article: the ``<article>`` with the most paragraph text, else
+    ``<main>`` (or ``role=main``), else the element whose own paragraphs hold the most text."""
+    articles = [a for a in root.iter("article") if not inside(a, CHROME)]
+    if articles:
+        best = max(articles, key=_paragraph_text)
+        if _paragraph_text(best) > 0 or len(articles) == 1:
+            return best
+    for el in root.iter("main", "div", "section"):
+        if el.tag == "main" or (el.get("role") or "").lower() == "main":
+            return el
+    scores: dict[Element, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is None or inside(p, CHROME):
+            continue
+        scores[parent] = scores.get(parent, 0) + len(text_of(p) or "")
+    if scores:
+        return max(scores, key=lambda el: scores[el])
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def _paragraph_text(el: Element) -> int:
+    return sum(len(text_of(p) or "") for p in el.iter("p") if not inside(p, CHROME))
+
+
+def clean_title(title: str | None, site_names: list[str]) -> str | None:
+    """A ``<title>`` or ``og:title`` without the site's name: ``"X | Site"``, ``"Site - X"``.
+    A part equal to a known site name goes; otherwise the longest part is the title when
+    the others are short (a site name is a few words)."""
+    title = clean_text(title)
+    if not title:
+        return None
+    parts = TITLE_SEPARATOR.split(title)
+    if len(parts) == 1:
+        return title
+    names = {tag_key(n) for n in site_names if n}
+    kept = [p for p in parts if tag_key(p) not in names]
+    if len(kept) == 1:
+        return kept[0]
+    if not kept:
+        return title
+    if len(kept) < len(parts):
+        return " - ".join(kept) if len(kept) > 1 else kept[0]
+    # No known name: "Title | Site" is the common order; the last part goes when it is short.
+    if len(parts[-1].split()) <= 4:
+        return clean_text(title[: title.rfind(parts[-1])].rstrip(" |-–—:·•"))
+    return title
+
+
+class _GenericPage:
+    def __init__(self, url: str, root: Element, base_url: str) -> None:
+        self.url = url
+        self.root = root
+        self.base_url = base_url
+        self.policy = OriginPolicy.for_base_url(base_url)
+        self.ld = jsonld_article(root)
+        self.scope = main_content(root)
+        self.headline = self._headline()
+
+    def to_item(self, source: str, *, now: datetime | None) -> ArticleItem:
+        root, ld = self.root, self.ld
+        warnings: list[str] = []
+        declared = self._declared_canonical()
+        item = ArticleItem(source=source, url=self.url, fetched_url=self.url)
+        if declared is not None:
+            if self.policy.allows(declared):
+                item.url = declared
+            else:
+                item.offsite_canonical = declared
+        item.title = self._title()
+        if item.title is None:
+            warnings.append("no title in <h1>, og:title, JSON-LD or <title>")
+        item.teaser = strip_more(
+            meta_content(root, "og:description", "description", "twitter:description")
+            or jsonld_text(ld, "description")
+        )
+        item.published_at, item.date_signal = self._date(now=now)
+        if item.published_at is None:
+            warnings.append("no date in JSON-LD, meta, <time>, the page or the URL")
+        item.body = self._body(item.teaser)
+        item.tags = self._tags()
+        if not item.tags:
+            warnings.append("no Stichwörter")
+        item.section = clean_text(
+            jsonld_text(ld, "articleSection") or meta_content(root, "article:section")
+        )
+        item.author = self._author()
+        image = jsonld_text(ld, "image") or meta_content(root, "og:image")
+        item.image_url = _absolute(self.url, image)
+        item.warnings = warnings
+        return item
+
+    # -- title -------------------------------------------------------------------------
+
+    def _headline(self) -> Element | None:
+        for scope in (self.scope, *self.root.iter("article", "main"), self.root):
+            for h1 in scope.iter("h1"):
+                if text_of(h1) and not inside(h1, CHROME):
+                    return h1
+        return None
+
+    def _site_names(self) -> list[str]:
+        names = [meta_content(self.root, "og:site_name", "application-name") or ""]
+        publisher = self.ld.get("publisher") if self.ld else None
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.append(publisher["name"])
+        return names
+
+    def _title(self) -> str | None:
+        if self.headline is not None:
+            return text_of(self.headline)
+        names = self._site_names()
+        for candidate in (
+            meta_content(self.root, "og:title", "twitter:title"),
+            jsonld_text(self.ld, "headline"),
+            text_of(self.root.find(".//title")),
+        ):
+            title = clean_title(candidate, names)
+            if title:
+                return title
+        return None
+
+    # -- date --------------------------------------------------------------------------
+
+    def _date(self, *, now: datetime | None) -> tuple[datetime | None, str | None]:
+        root = self.root
+        candidates = (
+            ("jsonld", lambda: parse_date(jsonld_text(self.ld, "datePublished"), now=now)),
+            (
+                "meta",
+                lambda: parse_date(
+                    meta_content(
+                        root,
+                        "article:published_time",
+                        "og:published_time",
+                        "datePublished",
+                        "dc.date.issued",
+                        "dcterms.issued",
+                        "dc.date",
+                        "date",
+                    ),
+                    now=now,
+                ),
+            ),
+            ("time", self._time_element),
+            ("visible", lambda: self._visible_date(now=now)),
+            ("url", lambda: date_from_url(self.url)),
+        )
+        future: tuple[datetime, str] | None = None
+        for signal, get in candidates:
+            value = get()
+            if value is None:
+                continue
+            # A date after tomorrow is no publication date: the next signal is asked.
+            if now is not None and is_future_date(value, now=now):
+                future = future or (value, signal)
+                continue
+            return value, signal
+        return future or (None, None)
+
+    def _time_element(self) -> datetime | None:
+        for el in self.scope.iter("time"):
+            if inside(el, ("aside", "nav")) or self._in_other_teaser(el):
+                continue
+            value = parse_date(el.get("datetime") or text_of(el))
+            if value is not None:
+                return value
+        return None
+
+    def _in_other_teaser(self, el: Element) -> bool:
+        """Inside a nested ``<article>`` (a teaser of another article) of the scope."""
+        return any(a is not self.scope and a.tag == "article" for a in el.iterancestors())
+
+    def _visible_date(self, *, now: datetime | None) -> datetime | None:
+        """A date near the headline: in the headline's header, or in the first few short
+        blocks after it (``Pressemitteilung vom 3. Februar 2025``, ``Datum: 03.02.2025``)."""
+        if self.headline is None:
+            return None
+        blocks = 0
+        for el in self._near_headline():
+            if not isinstance(el.tag, str) or el.tag in CHROME or el is self.headline:
+                continue
+            if has_block_children(el):
+                continue
+            text = text_of(el)
+            if not text:
+                continue
+            blocks += 1
+            if blocks > 6:
+                break
+            if len(text) > 120 or is_banner_date(text):
+                continue
+            value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(text, now=now)
+            if value is not None:
+                return value
+        return None
+
+    def _near_headline(self) -> Iterator[Element]:
+        h1 = self.headline
+        assert h1 is not None
+        parent = h1.getparent()
+        # The header around the headline first (a date line above it), then what follows.
+        if parent is not None and parent.tag in ("header", "hgroup", "div"):
+            yield from (el for el in parent.iter() if el is not h1 and not is_within(el, h1))
+        yield from h1.itersiblings()
+        yield from h1.xpath("following::*")
+
+    # -- body --------------------------------------------------------------------------
+
+    def _body(self, teaser: str | None) -> str | None:
+        return body_text(self.scope, skip=self._not_body(), teaser=teaser)
+
+    def _not_body(self) -> set[Element]:
+        skip: set[Element] = set()
+        if self.headline is not None:
+            skip.add(self.headline)
+        for marker in self._tag_markers():
+            skip.add(marker)
+        return skip
+
+    # -- tags, author --------------------------------------------------------------------
+
+    def _tags(self) -> list[str]:
+        found: list[str] = []
+        found += jsonld_keywords(self.ld)
+        found += meta_all(self.root, "article:tag")
+        for a in self.root.iter("a"):
+            if "tag" in (a.get("rel") or "").lower().split() and self._in_article(a):
+                found.append(text_of(a) or "")
+        for marker in self._tag_markers():
+            found += _marker_tags(marker)
+        return _unique_tags(found)
+
+    def _in_article(self, el: Element) -> bool:
+        """Inside the main content, or at least not in the site's navigation and sidebars."""
+        return is_within(el, self.scope) or not inside(el, ("nav", "aside", "footer", "header"))
+
+    def _tag_markers(self) -> list[Element]:
+        """Elements that open with a visible "Stichwörter:" / "Schlagwörter:" / "Tags:"."""
+        markers = []
+        for el in self.root.iter():
+            if not isinstance(el.tag, str) or el.tag in CHROME or inside(el, ("nav", "aside")):
+                continue
+            text = el.text
+            if text and TAGS_LABEL.match(text) and len(text.strip()) < 400:
+                markers.append(el)
+        return markers
+
+    def _author(self) -> str | None:
+        names = _jsonld_names(self.ld.get("author") if self.ld else None)
+        if names:
+            return ", ".join(names)
+        meta = meta_content(self.root, "author", "article:author", "dc.creator")
+        if meta and not meta.startswith(("http://", "https://")):
+            return clean_text(meta)
+        for el in self.scope.iter():
+            if not isinstance(el.tag, str):
+                continue
+            if (el.get("itemprop") == "author") or (
+                el.tag == "a" and "author" in (el.get("rel") or "").split()
+            ):
+                name = text_of(el)
+                if name:
+                    return name
+        return None
+
+    def _declared_canonical(self) -> str | None:
+        href = link_href(self.root, "canonical") or meta_content(self.root, "og:url")
+        url = _absolute(self.url, href)
+        return url if url and url.startswith(("http://", "https://")) else None
+
+
+def body_text(
+    scope: Element, *, skip: Collection[Element] = (), teaser: str | None = None
+) -> str | None:
+    """The paragraphs of ``scope``, in page order, separated by blank lines: ``<p>``,
+    sub-headings, list items, quotes, and text-only ``<div>``s; nothing inside page chrome,
+    figures or the headline's header, nothing in ``skip`` and no paragraph that only repeats
+    the teaser."""
+    paragraphs: list[str] = []
+    taken: set[Element] = set()
+    for el in scope.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag not in BODY_BLOCKS and not (el.tag == "div" and not has_block_children(el)):
+            continue
+        if el in skip or any(a in skip for a in el.iterancestors()):
+            continue
+        if _excluded(el, scope):
+            continue
+        if any(a in taken for a in el.iterancestors()):
+            continue  # a <p> inside a list item or quote already taken
+        text = text_of(el)
+        if not text:
+            continue
+        taken.add(el)
+        if teaser and not paragraphs and text == teaser:
+            continue
+        paragraphs.append(text)
+    return "\n\n".join(paragraphs) or None
+
+
+def _excluded(el: Element, scope: Element) -> bool:
+    """Inside chrome, a figure or a header between ``el`` and ``scope``."""
+    for ancestor in el.iterancestors():
+        if ancestor is scope:
+            return False
+        if ancestor.tag in NOT_BODY:
+            return True
+    return False
+
+
+def _marker_tags(marker: Element) -> list[str]:
+    """The tags a "Stichwörter:" marker shows: in the same line, or as the links or list
+    items of the element that follows a bare label (``<h3>Schlagwörter</h3><ul>…``)."""
+    block = marker
+    while block.getparent() is not None and block.tag in ("span", "strong", "b", "em", "dt"):
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "article", "main"):
+            break
+        block = parent
+    rest = TAGS_LABEL.sub("", text_of(block) or "", count=1)
+    if rest:
+        items = [text_of(a) or "" for a in block.iter("a", "li") if text_of(a)]
+        return items or split_tags(rest)
+    follower = block.getnext()
+    if follower is None:
+        return []
+    items = [text_of(a) or "" for a in follower.iter("a", "li") if text_of(a)]
+    return items or split_tags(text_of(follower))
+
+
+def _unique_tags(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    tags: list[str] = []
+    for value in values:
+        tag = clean_tag(value)
+        if tag is None or tag_key(tag) in seen:
+            continue
+        seen.add(tag_key(tag))
+        tags.append(tag)
+    return tags
+
+
+def _jsonld_names(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for v in values:
+        name = v.get("name") if isinstance(v, dict) else v
+        if isinstance(name, str) and (cleaned := clean_text(name)):
+            names.append(cleaned)
+    return list(dict.fromkeys(names))
+
+
+def _absolute(page_url: str, href: str | None) -> str | None:
+    if not href or not (href := href.strip()):
+        return None
+    return urljoin(page_url, href)
