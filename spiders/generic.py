@@ -151,7 +151,7 @@ class GenericFamily(Family):
     def read_feed(
         self, url: str, body: bytes, *, page: int, max_entries: int = MAX_ENTRIES
     ) -> Listing:
-        return parse_feed(body, url, max_entries=max_entries)
+        return parse_feed(body, url, max_entries=max_entries, kickers=False)
 
     def looks_like_article(self, root: Element) -> bool:
         return looks_like_article(root)

@@ -14,7 +14,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kn_crawl.extract.dom import Element
-from kn_crawl.extract.feeds import MAX_ENTRIES, parse_feed
+from kn_crawl.extract.feeds import MAX_ENTRIES
 from kn_crawl.extract.listings import next_from_template
 from kn_crawl.items import Listing
 from spiders.family import ListingPage, register
@@ -97,7 +97,7 @@ class WordPressFamily(GenericFamily):
     def read_feed(
         self, url: str, body: bytes, *, page: int, max_entries: int = MAX_ENTRIES
     ) -> Listing:
-        listing = parse_feed(body, url, max_entries=max_entries)
+        listing = super().read_feed(url, body, page=page, max_entries=max_entries)
         if listing.next_url is None and len(listing.entries) >= FEED_PAGE_SIZE:
             # A full page: older entries are on the next. An empty or short page ends it.
             listing.next_url = feed_page_url(url, page + 1)

@@ -140,11 +140,18 @@ def _check_with_defusedxml(body: bytes) -> None:
 
 
 def parse_feed(
-    body: bytes, url: str, *, now: datetime | None = None, max_entries: int = MAX_ENTRIES
+    body: bytes,
+    url: str,
+    *,
+    now: datetime | None = None,
+    max_entries: int = MAX_ENTRIES,
+    kickers: bool = True,
 ) -> Listing:
     """The feed's entries as a listing (``next_url``: the feed's own next page, Atom
     ``rel=next`` or JSON Feed ``next_url``). Entries beyond ``max_entries`` are cut, with a
-    ``too_many_links`` note. FeedError with ``reason`` for a document that is no usable feed."""
+    ``too_many_links`` note. ``kickers``: split ``Kicker: Title`` titles (the K21 sites write
+    their kicker so); other sites' titles stay whole. FeedError with ``reason`` for a
+    document that is no usable feed."""
     if check_document(body) == "json":
         listing = _parse_json_feed(body, url, now=now)
     else:
@@ -157,7 +164,16 @@ def parse_feed(
             )
         )
         del listing.entries[max_entries:]
+    if not kickers:
+        whole_titles(listing)
     return listing
+
+
+def whole_titles(listing: Listing) -> None:
+    """Put split-off kickers back into the titles: ``Kicker: Title``."""
+    for entry in listing.entries:
+        if entry.kicker and entry.title:
+            entry.title, entry.kicker = f"{entry.kicker}: {entry.title}", None
 
 
 _CLOSING_ROOT = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)\s*>\s*$")

@@ -32,7 +32,7 @@ from kn_crawl.extract.metadata import (
     meta_all,
     meta_content,
 )
-from kn_crawl.extract.selectors import apply_selectors
+from kn_crawl.extract.selectors import match_selectors
 from kn_crawl.items import ArticleItem
 from kn_crawl.tags import clean_tag, split_tags, tag_key
 from kn_crawl.text import clean_text, strip_more
@@ -42,6 +42,8 @@ NOT_BODY = frozenset(
     {"nav", "aside", "footer", "form", "figure", "figcaption", "header", "script", "style",
      "noscript", "template", "button", "select", "iframe", "svg"}
 )  # fmt: skip
+HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
+TEASER_HEADINGS = ("h2", "h3", "h4")
 BODY_BLOCKS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "dd")
 CHROME = frozenset({"nav", "aside", "footer", "form", "script", "style", "noscript", "template"})
 TAGS_LABEL = re.compile(
@@ -66,12 +68,37 @@ def extract_article(
     selectors: Selectors | None = None,
     now: datetime | None = None,
 ) -> ArticleItem:
-    """The article on the page at ``url`` (``root``: its parsed tree), selectors applied."""
-    page = _GenericPage(url, root, base_url)
+    """The article on the page at ``url`` (``root``: its parsed tree), selectors applied.
+    What the selectors match is not body text, and a title selector's element stands for
+    the headline (the body starts after it)."""
+    matched = match_selectors(root, selectors) if selectors else None
+    page = _GenericPage(
+        url,
+        root,
+        base_url,
+        headline=matched.headline if matched else None,
+        not_body=matched.elements if matched else (),
+    )
     item = page.to_item(source, now=now)
-    if selectors:
-        apply_selectors(item, root, selectors, page_url=url, now=now)
+    if matched is not None:
+        matched.apply(item, now=now)
+    if item.title is None:
+        item.warnings.append("no title in <h1>, og:title, JSON-LD or <title>")
+    if item.published_at is None:
+        item.warnings.append("no date in JSON-LD, meta, <time>, the page or the URL")
+    if not item.tags:
+        item.warnings.append("no Stichwörter")
     return item
+
+
+def document_base(url: str, root: Element) -> str:
+    """What relative links on the page resolve against: ``<base href>`` (Government Site
+    Builder pages write ``SharedDocs/…`` under ``<base href="https://…/">``), else ``url``."""
+    for base in root.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            return urljoin(url, href)
+    return url
 
 
 def looks_like_article(root: Element) -> bool:
@@ -79,12 +106,19 @@ def looks_like_article(root: Element) -> bool:
     ``og:type`` article, or a headline with at least three paragraphs of text under it."""
     if jsonld_article(root) is not None:
         return True
+    # Teasers: several <article>s, each headed by a linked heading, make a listing.
+    teasers = [
+        a
+        for a in root.iter("article")
+        if any(h.find(".//a") is not None for h in a.iter(*TEASER_HEADINGS))
+    ]
+    if len(teasers) >= 2:
+        return False
     if (meta_content(root, "og:type") or "").lower() == "article":
         return True
-    scope = main_content(root)
-    has_h1 = any(text_of(h) for h in scope.iter("h1"))
-    long_paragraphs = [p for p in scope.iter("p") if len(text_of(p) or "") >= 80]
-    return has_h1 and len(long_paragraphs) >= 3
+    has_h1 = any(text_of(h) and not inside(h, CHROME) for h in root.iter("h1"))
+    paragraphs = [len(text_of(p) or "") for p in main_content(root).iter("p")]
+    return has_h1 and len([n for n in paragraphs if n >= 40]) >= 2 and sum(paragraphs) >= 250
 
 
 def main_content(root: Element) -> Element:
@@ -115,38 +149,53 @@ def _paragraph_text(el: Element) -> int:
 
 
 def clean_title(title: str | None, site_names: list[str]) -> str | None:
-    """A ``<title>`` or ``og:title`` without the site's name: ``"X | Site"``, ``"Site - X"``.
-    A part equal to a known site name goes; otherwise the longest part is the title when
-    the others are short (a site name is a few words)."""
+    """A ``<title>`` or ``og:title`` without the site's name: ``"X | Site"``, ``"Site - X"``,
+    ``"X - Rubrik - Site"``. Parts equal to a known site name go, at either end; then short
+    trailing parts (one or two words without sentence punctuation: a section, a site's
+    short name) go — a longer one may be the rest of a title that holds a dash."""
     title = clean_text(title)
     if not title:
         return None
     parts = TITLE_SEPARATOR.split(title)
-    if len(parts) == 1:
-        return title
     names = {tag_key(n) for n in site_names if n}
-    kept = [p for p in parts if tag_key(p) not in names]
-    if len(kept) == 1:
-        return kept[0]
-    if not kept:
-        return title
-    if len(kept) < len(parts):
-        return " - ".join(kept) if len(kept) > 1 else kept[0]
-    # No known name: "Title | Site" is the common order; the last part goes when it is short.
-    if len(parts[-1].split()) <= 4:
-        return clean_text(title[: title.rfind(parts[-1])].rstrip(" |-–—:·•"))
-    return title
+    while len(parts) > 1 and tag_key(parts[0]) in names:
+        parts.pop(0)
+    while len(parts) > 1 and (tag_key(parts[-1]) in names or _short_label(parts[-1])):
+        parts.pop()
+    return clean_text(_join_parts(title, parts))
+
+
+def _short_label(part: str) -> bool:
+    return len(part.split()) <= 2 and not any(c in part for c in "?!.:")
+
+
+def _join_parts(title: str, parts: list[str]) -> str:
+    """The span of ``title`` from its first kept part to its last (separators as written)."""
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end] if 0 <= start < end else " ".join(parts)
 
 
 class _GenericPage:
-    def __init__(self, url: str, root: Element, base_url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        root: Element,
+        base_url: str,
+        *,
+        headline: Element | None = None,
+        not_body: Collection[Element] = (),
+    ) -> None:
         self.url = url
+        self.link_base = document_base(url, root)
         self.root = root
         self.base_url = base_url
         self.policy = OriginPolicy.for_base_url(base_url)
         self.ld = jsonld_article(root)
         self.scope = main_content(root)
-        self.headline = self._headline()
+        self.given_headline = headline is not None
+        self.headline = headline if headline is not None else self._headline()
+        self.not_body = set(not_body)
 
     def to_item(self, source: str, *, now: datetime | None) -> ArticleItem:
         root, ld = self.root, self.ld
@@ -158,26 +207,20 @@ class _GenericPage:
                 item.url = declared
             else:
                 item.offsite_canonical = declared
-        item.title = self._title()
-        if item.title is None:
-            warnings.append("no title in <h1>, og:title, JSON-LD or <title>")
+        item.title = None if self.given_headline else self._title()
         item.teaser = strip_more(
             meta_content(root, "og:description", "description", "twitter:description")
             or jsonld_text(ld, "description")
         )
         item.published_at, item.date_signal = self._date(now=now)
-        if item.published_at is None:
-            warnings.append("no date in JSON-LD, meta, <time>, the page or the URL")
         item.body = self._body(item.teaser)
         item.tags = self._tags()
-        if not item.tags:
-            warnings.append("no Stichwörter")
         item.section = clean_text(
             jsonld_text(ld, "articleSection") or meta_content(root, "article:section")
         )
         item.author = self._author()
         image = jsonld_text(ld, "image") or meta_content(root, "og:image")
-        item.image_url = _absolute(self.url, image)
+        item.image_url = _absolute(self.link_base, image)
         item.warnings = warnings
         return item
 
@@ -299,14 +342,14 @@ class _GenericPage:
     # -- body --------------------------------------------------------------------------
 
     def _body(self, teaser: str | None) -> str | None:
-        return body_text(self.scope, skip=self._not_body(), teaser=teaser)
+        return body_text(self.scope, skip=self._not_body(), teaser=teaser, after=self.headline)
 
     def _not_body(self) -> set[Element]:
-        skip: set[Element] = set()
+        skip = set(self.not_body)
         if self.headline is not None:
             skip.add(self.headline)
         for marker in self._tag_markers():
-            skip.add(marker)
+            skip.update(_marker_block(marker))
         return skip
 
     # -- tags, author --------------------------------------------------------------------
@@ -357,21 +400,30 @@ class _GenericPage:
 
     def _declared_canonical(self) -> str | None:
         href = link_href(self.root, "canonical") or meta_content(self.root, "og:url")
-        url = _absolute(self.url, href)
+        url = _absolute(self.link_base, href)
         return url if url and url.startswith(("http://", "https://")) else None
 
 
 def body_text(
-    scope: Element, *, skip: Collection[Element] = (), teaser: str | None = None
+    scope: Element,
+    *,
+    skip: Collection[Element] = (),
+    teaser: str | None = None,
+    after: Element | None = None,
 ) -> str | None:
     """The paragraphs of ``scope``, in page order, separated by blank lines: ``<p>``,
     sub-headings, list items, quotes, and text-only ``<div>``s; nothing inside page chrome,
-    figures or the headline's header, nothing in ``skip`` and no paragraph that only repeats
-    the teaser."""
-    paragraphs: list[str] = []
+    figures or the headline's header, nothing in ``skip``, nothing before ``after`` (the
+    headline: a kicker or date line above it is no body) and no first paragraph that only
+    repeats the teaser."""
+    paragraphs: list[tuple[str, str]] = []
     taken: set[Element] = set()
+    started = after is None or not is_within(after, scope)
     for el in scope.iter():
         if not isinstance(el.tag, str):
+            continue
+        if not started:
+            started = el is after
             continue
         if el.tag not in BODY_BLOCKS and not (el.tag == "div" and not has_block_children(el)):
             continue
@@ -382,13 +434,37 @@ def body_text(
         if any(a in taken for a in el.iterancestors()):
             continue  # a <p> inside a list item or quote already taken
         text = text_of(el)
-        if not text:
+        if not text or (skip and _only_skipped(el, text, skip)):
             continue
         taken.add(el)
         if teaser and not paragraphs and text == teaser:
             continue
-        paragraphs.append(text)
-    return "\n\n".join(paragraphs) or None
+        if _link_only(el, text):
+            continue
+        paragraphs.append((el.tag, text))
+    # A heading with nothing after it heads a share bar or a link list, not text.
+    while paragraphs and paragraphs[-1][0] in HEADINGS:
+        paragraphs.pop()
+    return "\n\n".join(text for _, text in paragraphs) or None
+
+
+def _only_skipped(el: Element, text: str, skip: Collection[Element]) -> bool:
+    """A block whose text is all in skipped elements (a metadata line a selector took)."""
+    inner = [d for d in el.iterdescendants() if d in skip]
+    if not inner:
+        return False
+    rest = text
+    for d in inner:
+        rest = rest.replace(text_of(d) or "", "", 1)
+    return not rest.strip()
+
+
+def _link_only(el: Element, text: str) -> bool:
+    """A short block that is nothing but a link: "nach oben", a share button, a tag."""
+    if len(text) > 40 or text.endswith((".", "!", "?")):
+        return False
+    links = "".join(text_of(a) or "" for a in el.iter("a"))
+    return bool(links) and len(links.replace(" ", "")) >= len(text.replace(" ", ""))
 
 
 def _excluded(el: Element, scope: Element) -> bool:
@@ -401,24 +477,38 @@ def _excluded(el: Element, scope: Element) -> bool:
     return False
 
 
-def _marker_tags(marker: Element) -> list[str]:
-    """The tags a "Stichwörter:" marker shows: in the same line, or as the links or list
-    items of the element that follows a bare label (``<h3>Schlagwörter</h3><ul>…``)."""
+def _marker_line(marker: Element) -> Element:
+    """The line a "Stichwörter:" label opens: the label itself, or the block around an
+    inline label (``<p><strong>Tags:</strong> …</p>``)."""
     block = marker
-    while block.getparent() is not None and block.tag in ("span", "strong", "b", "em", "dt"):
+    while block.tag in ("span", "strong", "b", "em", "dt", "label"):
         parent = block.getparent()
         if parent is None or parent.tag in ("body", "article", "main"):
             break
         block = parent
-    rest = TAGS_LABEL.sub("", text_of(block) or "", count=1)
-    if rest:
-        items = [text_of(a) or "" for a in block.iter("a", "li") if text_of(a)]
-        return items or split_tags(rest)
-    follower = block.getnext()
-    if follower is None:
-        return []
-    items = [text_of(a) or "" for a in follower.iter("a", "li") if text_of(a)]
-    return items or split_tags(text_of(follower))
+    return block
+
+
+def _marker_block(marker: Element) -> list[Element]:
+    """The elements that show the tags of a marker: its line, and the element after a bare
+    label (``<h3>Schlagwörter</h3><ul>…``)."""
+    line = _marker_line(marker)
+    if TAGS_LABEL.sub("", text_of(line) or "", count=1):
+        return [line]
+    follower = line.getnext()
+    return [line] if follower is None else [line, follower]
+
+
+def _marker_tags(marker: Element) -> list[str]:
+    """The tags a "Stichwörter:" marker shows: in the same line, or as the links or list
+    items of the element that follows a bare label."""
+    blocks = _marker_block(marker)
+    holder = blocks[-1]
+    items = [text_of(a) or "" for a in holder.iter("a", "li") if text_of(a)]
+    if items:
+        return items
+    rest = TAGS_LABEL.sub("", text_of(holder) or "", count=1)
+    return split_tags(rest)
 
 
 def _unique_tags(values: list[str]) -> list[str]:

@@ -16,15 +16,22 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from kn_crawl.extract.dom import Element, text_of
+from kn_crawl.extract.feeds import whole_titles
+from kn_crawl.extract.generic import document_base
 from kn_crawl.extract.selectors import select
 from kn_crawl.extract.teasers import teaser_entries
 from kn_crawl.items import Listing
 
 NO_ARTICLES_MATCHED = "no_articles_matched"
 # Page chrome: the site's menus, its sidebars ("Meistgelesen"), its footer.
-CHROME = ("nav", "footer", "aside", "header")
-NEXT_TEXTS = frozenset(
-    {"weiter", "nächste seite", "nächste", "›", "»", "next", "next page", "vor", ">", ">>"}
+CHROME = ("nav", "aside")
+# (Not <header> and <footer>: a teaser <article> has its own, with its link and date.)
+# What a next-page link reads: "Weiter", "nächste Seite", "›", "»", "Next", WordPress's
+# "Ältere Beiträge" (twentytwentyone) and "Older posts".
+NEXT_TEXT = re.compile(
+    r"^(?:weiter|vor|nächste(?:\s+seite)?|next(?:\s+page)?|ältere\s+(?:beiträge|einträge)"
+    r"|older\s+(?:posts|entries)|›|»|>|>>)(?:\s*[›»>]+)?$",
+    re.IGNORECASE,
 )
 NEXT_LABEL = re.compile(r"\b(?:nächste(?:n)?\s+seite|next\s+page|weiter)\b", re.IGNORECASE)
 
@@ -44,21 +51,23 @@ def read_listing_page(
     ``pattern`` only the page's ``<main>`` is read (where it has one): a guess at what an
     article is must not take the site's menus and link lists for news."""
     scope = root if pattern else _main(root)
+    link_base = document_base(url, root)
     entries = teaser_entries(
         scope,
-        base_url=url,
+        base_url=link_base,
         is_article=is_article,
         exclude=(url,),
         now=now,
         skip_inside=CHROME,
     )
     listing = Listing(url=url, entries=entries)
+    whole_titles(listing)  # a colon in a title is the title's own (K21's kickers are K21's)
     if entries:
         found = next_page_url(url, root, next_page, same_origin=same_origin)
         # A teaser's own "weiter" link is no next page.
         listing.next_url = found if found not in {e.url for e in entries} else None
     else:
-        links = _own_links(url, root, same_origin)
+        links = _own_links(url, link_base, root, same_origin)
         if links:
             rule = f"the pattern {pattern!r}" if pattern else "the family's article rule"
             listing.notes.append(
@@ -77,12 +86,14 @@ def _main(root: Element) -> Element:
     return root
 
 
-def _own_links(url: str, root: Element, same_origin: Callable[[str], bool]) -> set[str]:
+def _own_links(
+    url: str, link_base: str, root: Element, same_origin: Callable[[str], bool]
+) -> set[str]:
     found = set()
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if href and not href.startswith(("#", "mailto:", "javascript:", "tel:")):
-            target = urljoin(url, href).partition("#")[0]
+            target = urljoin(link_base, href).partition("#")[0]
             if target != url and same_origin(target):
                 found.add(target)
     return found
@@ -95,12 +106,13 @@ def next_page_url(
     a CSS/XPath selector of the link), else by ``rel=next`` or a "Weiter" link. None: the
     last page, or a link to another origin or back to this page."""
     found: str | None
+    link_base = document_base(url, root)
     if rule and "{n}" in rule:
         found = next_from_template(url, rule)
     elif rule:
-        found = _next_by_selector(url, root, rule)
+        found = _next_by_selector(link_base, root, rule)
     else:
-        found = _next_by_markup(url, root)
+        found = _next_by_markup(link_base, root)
     if found is None or found.partition("#")[0] == url or not same_origin(found):
         return None
     return found
@@ -171,8 +183,8 @@ def _next_by_markup(url: str, root: Element) -> str | None:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:")):
             continue
-        text = (text_of(a) or "").lower().strip(" .:")
+        text = (text_of(a) or "").strip(" .:")
         label = " ".join(filter(None, (a.get("aria-label"), a.get("title"))))
-        if text in NEXT_TEXTS or (label and NEXT_LABEL.search(label)):
+        if NEXT_TEXT.match(text) or (label and NEXT_LABEL.search(label)):
             return urljoin(url, href)
     return None

@@ -10,6 +10,7 @@ extraction in place and is a warning on the item, never a failure.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from parsel import Selector, SelectorList
@@ -58,16 +59,59 @@ def match_texts(matches: SelectorList[Selector], *, paragraphs: bool = False) ->
     return texts
 
 
-def apply_selectors(
-    item: ArticleItem,
-    root: Element,
-    selectors: Selectors,
-    *,
-    page_url: str,
-    now: datetime | None = None,
-) -> None:
-    """Override ``item``'s fields with what ``selectors`` find on the page."""
-    del page_url  # the fields are text: nothing to resolve yet
+@dataclass(slots=True)
+class SelectorMatches:
+    """What a catalogue entry's selectors found on one page, before it is applied."""
+
+    found: dict[str, SelectorList[Selector]] = field(default_factory=dict)
+    expressions: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def headline(self) -> Element | None:
+        """The title selector's first element: where the article's text begins."""
+        for match in self.found.get("title", ()):
+            if not isinstance(match.root, str):
+                return match.root
+        return None
+
+    @property
+    def elements(self) -> list[Element]:
+        """Every element a field other than the body matched: none of it is body text."""
+        return [
+            m.root
+            for name, matches in self.found.items()
+            if name != "body"
+            for m in matches
+            if not isinstance(m.root, str)
+        ]
+
+    def apply(self, item: ArticleItem, *, now: datetime | None = None) -> None:
+        """Override ``item``'s fields with what was found; what was not is a warning."""
+        item.warnings.extend(self.problems)
+        for name, matches in self.found.items():
+            expression = repr(self.expressions[name])
+            if name == "date":
+                found = _first_date(matches, now=now)
+                if found is None:
+                    item.warnings.append(f"selector date {expression} matched no date")
+                else:
+                    item.published_at, item.date_signal = found, "selector"
+                continue
+            texts = match_texts(matches, paragraphs=name == "body")
+            if not texts:
+                item.warnings.append(f"selector {name} {expression} matched nothing")
+            elif name == "tags":
+                item.tags = _unique(texts)
+            elif name == "body":
+                item.body = "\n\n".join(texts)
+            else:
+                setattr(item, name, clean_text(" ".join(texts)))
+
+
+def match_selectors(root: Element, selectors: Selectors) -> SelectorMatches:
+    """Evaluate every selector of the entry on the page."""
+    result = SelectorMatches()
     page = Selector(root=root, type="html")
     for name in (*TEXT_FIELDS, "body", "tags", "date"):
         expression = getattr(selectors, name)
@@ -76,25 +120,18 @@ def apply_selectors(
         try:
             matches = select(page, expression)
         except ValueError as exc:
-            item.warnings.append(f"selector {name} {expression!r} is invalid: {exc}")
+            result.problems.append(f"selector {name} {expression!r} is invalid: {exc}")
             continue
-        texts = match_texts(matches, paragraphs=name == "body")
-        if name == "date":
-            found = _first_date(matches, now=now)
-            if found is None:
-                item.warnings.append(f"selector date {expression!r} matched no date")
-                continue
-            item.published_at, item.date_signal = found, "selector"
-            continue
-        if not texts:
-            item.warnings.append(f"selector {name} {expression!r} matched nothing")
-            continue
-        if name == "tags":
-            item.tags = _unique(texts)
-        elif name == "body":
-            item.body = "\n\n".join(texts)
-        else:
-            setattr(item, name, clean_text(" ".join(texts)))
+        result.found[name] = matches
+        result.expressions[name] = expression
+    return result
+
+
+def apply_selectors(
+    item: ArticleItem, root: Element, selectors: Selectors, *, now: datetime | None = None
+) -> None:
+    """Override ``item``'s fields with what ``selectors`` find on the page."""
+    match_selectors(root, selectors).apply(item, now=now)
 
 
 def _first_date(matches: SelectorList[Selector], *, now: datetime | None) -> datetime | None:
