@@ -21,7 +21,10 @@ from spiders.family import ListingPage, register
 from spiders.generic import GenericFamily, looks_like_article_url, path_and_query, relative_path
 
 DATE_PERMALINK = re.compile(r"(?:^|/)(?:19|20)\d{2}/\d{2}/\d{2}/[^/?#]+/?$")
-ARCHIVES = re.compile(r"(?:^|/)(?:category|tag|author)/[^?#]+?/?(?:page/\d+/?)?$")
+ARCHIVES = re.compile(
+    r"(?:^|/)(?:(?:category|tag|author)/[^?#]+?/?|(?:19|20)\d{2}/(?:\d{2}/(?:\d{2}/)?)?)"
+    r"(?:page/\d+/?)?$"
+)
 PAGED = re.compile(r"(?:^|/)page/(\d+)/?$")
 # WordPress's default number of items in a feed ("Syndication feeds show the most recent").
 FEED_PAGE_SIZE = 10
@@ -39,7 +42,7 @@ def is_wordpress_article(url: str, base_url: str) -> bool:
 
 
 def is_wordpress_archive(url: str, base_url: str) -> bool:
-    """A category, tag or author page, or one of their ``/page/N/``."""
+    """A category, tag, author or date archive (``/2025/01/``), or one of their pages."""
     rest = relative_path(url, base_url)
     return rest is not None and ARCHIVES.search(rest) is not None
 

@@ -158,8 +158,10 @@ def clean_title(title: str | None, site_names: list[str]) -> str | None:
         return None
     parts = TITLE_SEPARATOR.split(title)
     names = {tag_key(n) for n in site_names if n}
-    while len(parts) > 1 and tag_key(parts[0]) in names:
-        parts.pop(0)
+    if len(parts) > 1 and tag_key(parts[0]) in names:
+        # "Site - Rubrik - Title" (Government Site Builder): the site first, then sections.
+        while len(parts) > 1 and (tag_key(parts[0]) in names or _short_label(parts[0])):
+            parts.pop(0)
     while len(parts) > 1 and (tag_key(parts[-1]) in names or _short_label(parts[-1])):
         parts.pop()
     return clean_text(_join_parts(title, parts))
