@@ -15,8 +15,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kn_crawl.extract.dom import Element
 from kn_crawl.extract.feeds import MAX_ENTRIES
-from kn_crawl.extract.listings import next_from_template
-from kn_crawl.items import Listing
+from kn_crawl.extract.generic import document_base
+from kn_crawl.extract.listings import next_from_template, paging_links, url_key
+from kn_crawl.items import ArticleItem, Listing, ListingEntry
+from kn_crawl.tags import tag_key
 from spiders.family import ListingPage, register
 from spiders.generic import GenericFamily, looks_like_article_url, path_and_query, relative_path
 
@@ -91,11 +93,21 @@ class WordPressFamily(GenericFamily):
         page = super().read_listing(url, root, with_sections=with_sections)
         listing = page.listing
         if listing.entries and listing.next_url is None and not self.source.next_page:
-            # Themes without rel=next or a "Weiter" link still page through /page/N/.
+            # Themes without rel=next or a "Weiter" link still link /page/N+1/.
             candidate = next_from_template(url, "page/{n}/")
-            if self.policy.allows(candidate):
+            shown, _ = paging_links(url, "page/{n}/", root, document_base(url, root))
+            if self.policy.allows(candidate) and url_key(candidate) in shown:
                 listing.next_url = candidate
         return page
+
+    def finish(self, item: ArticleItem, redirects: list[str], entry: ListingEntry | None) -> None:
+        super().finish(item, redirects, entry)
+        if entry is not None and item.section:
+            # A WordPress feed lists the post's categories and tags alike as <category>; the
+            # page tells them apart (its category is the section): the feed's copy of the
+            # category is no Stichwort.
+            section = tag_key(item.section)
+            entry.tags = [t for t in entry.tags if tag_key(t) != section]
 
     def read_feed(
         self, url: str, body: bytes, *, page: int, max_entries: int = MAX_ENTRIES

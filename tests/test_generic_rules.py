@@ -12,6 +12,7 @@ from kn_crawl.dates import BERLIN
 from kn_crawl.extract.dom import parse_html
 from kn_crawl.extract.generic import clean_title, extract_article
 from kn_crawl.extract.listings import next_from_template, next_page_url, page_number
+from kn_crawl.items import ListingEntry
 from spiders.family import PageKind
 from spiders.generic import GenericFamily, looks_like_article_url
 from spiders.wordpress import WordPressFamily, feed_page_url
@@ -235,11 +236,41 @@ def test_listing_without_a_pattern_reads_main_only() -> None:
     ]
 
 
-def test_wordpress_listing_pages_on_through_page_n() -> None:
-    html = '<main><article><h2><a href="/2025/01/28/a/">A</a></h2></article></main>'
+@pytest.mark.parametrize(
+    ("pagination", "next_url"),
+    [
+        ('<a class="page-numbers" href="/aktuelles/page/3/">3</a>', f"{BASE}aktuelles/page/3/"),
+        ('<a class="prev page-numbers" href="/aktuelles/">Vorherige Seite</a>', None),
+    ],
+    ids=["linked", "last-page"],
+)
+def test_wordpress_listing_pages_on_through_page_n(pagination: str, next_url: str | None) -> None:
+    # A theme without rel=next or a "Weiter" link: /page/N+1/ when the page links it.
+    html = f'<main><article><h2><a href="/2025/01/28/a/">A</a></h2></article>{pagination}</main>'
     family = WordPressFamily(_entry(family="wordpress", listing_urls=(f"{BASE}aktuelles/",)))
     page = family.read_listing(f"{BASE}aktuelles/page/2/", parse_html(html), with_sections=False)
-    assert page.listing.next_url == f"{BASE}aktuelles/page/3/"
+    assert page.listing.next_url == next_url
+
+
+@pytest.mark.parametrize(
+    ("pagination", "next_url"),
+    [
+        ('<a href="?page=2">2</a><a href="?page=3">3</a>', f"{BASE}presse/?page=3"),
+        ('<a href="/presse/" rel="prev">zurück</a>', None),  # the last page
+        ('<a href="/presse/">Vorherige</a><a href="?page=3">3</a>', f"{BASE}presse/?page=3"),
+        ("", f"{BASE}presse/?page=3"),  # no pagination shown: on while there are articles
+    ],
+    ids=["linked", "last-page", "back-and-on", "blind"],
+)
+def test_template_paging_stops_where_the_page_shows_its_end(
+    pagination: str, next_url: str | None
+) -> None:
+    html = f'<main><h3><a href="/meldungen/eins">Eins</a></h3>{pagination}</main>'
+    family = GenericFamily(
+        _entry(listing_urls=(PAGE,), article_pattern=r"^/meldungen/", next_page="?page={n}")
+    )
+    page = family.read_listing(f"{PAGE}?page=2", parse_html(html), with_sections=False)
+    assert page.listing.next_url == next_url
 
 
 # -- feeds -------------------------------------------------------------------------------
@@ -348,9 +379,8 @@ def test_generic_article_reads_what_a_reader_sees() -> None:
         "visible",
         ["Digitalisierung", "OZG"],
     )
-    assert item.body == (
-        "Datum: 03.02.2025\n\nErster Absatz der Meldung.\n\nZweiter Absatz der Meldung."
-    )
+    # The date line under the headline is the article's date, not its text.
+    assert item.body == "Erster Absatz der Meldung.\n\nZweiter Absatz der Meldung."
     assert item.warnings == []
 
 
@@ -414,3 +444,48 @@ def test_empty_page_gives_warnings_not_errors() -> None:
         "no date in JSON-LD, meta, <time>, the page or the URL",
         "no Stichwörter",
     ]
+
+
+LEAD_PAGE = """<html><body><main><article>
+<h1>Glasfaserausbau schreitet voran</h1>
+<p class="date"><time datetime="2025-01-22">22.01.2025</time></p>
+<div class="byline">Von Erika Mustermann, Pressestelle</div>
+<p><strong>Für den Ausbau gibt es einen Förderbescheid.</strong></p>
+<p>Der Ausbau erfolgt in drei Abschnitten.</p>
+<p>Pressekontakt: Pressestelle des Verbands</p>
+</article></main></body></html>"""
+
+
+def test_lead_byline_date_line_and_press_contact() -> None:
+    item = extract_article(f"{BASE}pm/x", parse_html(LEAD_PAGE), source="ex", base_url=BASE)
+    assert (item.teaser, item.body, item.author, item.published_at, item.date_signal) == (
+        "Für den Ausbau gibt es einen Förderbescheid.",
+        "Der Ausbau erfolgt in drei Abschnitten.",
+        "Erika Mustermann",
+        datetime(2025, 1, 22, tzinfo=BERLIN),
+        "time",
+    )
+
+
+def test_a_lead_that_repeats_the_description_is_no_body() -> None:
+    html = LEAD_PAGE.replace(
+        "<html>", '<html><head><meta name="description" content="Kurz und anders."></head>'
+    )
+    item = extract_article(f"{BASE}pm/x", parse_html(html), source="ex", base_url=BASE)
+    assert (item.teaser, item.body) == (
+        "Kurz und anders.",
+        "Für den Ausbau gibt es einen Förderbescheid.\n\nDer Ausbau erfolgt in drei Abschnitten.",
+    )
+
+
+def test_wordpress_category_is_the_section_not_a_stichwort() -> None:
+    html = """<html><body><main><article><h1>T</h1><p>Text des Beitrags.</p>
+    <a href="/category/digitales/" rel="category tag">Digitales</a>
+    <a href="/tag/ozg/" rel="tag">OZG</a></article></main></body></html>"""
+    url = f"{BASE}2025/01/28/t/"
+    item = WORDPRESS.read_article(url, parse_html(html), now=None)
+    assert (item.section, item.tags) == ("Digitales", ["OZG"])
+    # The feed lists the category as a <category> too: finishing drops it before the merge.
+    entry = ListingEntry(url=url, tags=["Digitales", "OZG", "Breitband"])
+    WORDPRESS.finish(item, [], entry)
+    assert entry.tags == ["OZG", "Breitband"]

@@ -43,6 +43,15 @@ NOT_BODY = frozenset(
      "noscript", "template", "button", "select", "iframe", "svg"}
 )  # fmt: skip
 HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
+# A line that states the article's date or author is at most this long.
+META_LINE = 120
+BYLINE = re.compile(
+    r"^\s*(?:Von|By|Autor(?:in)?\s*:|Text\s*:)\s+(?P<name>[^\d,|•·–(]+?)"
+    r"\s*(?:[,|•·–(]|\s(?:am|vom|on)\s|\d|$)",
+)
+CONTACT = re.compile(r"^(?:Pressekontakt|Kontakt|Ansprechpartner(?:in)?|Pressestelle)\s*:")
+# Class words of a lead paragraph (Bootstrap's "lead", GSB's "abstract", "intro", "teaser").
+LEAD_CLASS = re.compile(r"(?:^|\s|[-_])(?:lead|intro|abstract|teaser|kurztext)(?:\s|$)")
 TEASER_HEADINGS = ("h2", "h3", "h4")
 BODY_BLOCKS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "dd")
 CHROME = frozenset({"nav", "aside", "footer", "form", "script", "style", "noscript", "template"})
@@ -215,10 +224,18 @@ class _GenericPage:
             or jsonld_text(ld, "description")
         )
         item.published_at, item.date_signal = self._date(now=now)
+        lead = self._lead()
+        if lead is not None and item.teaser is None:
+            # No teaser in the metadata: the page's lead paragraph is the teaser.
+            item.teaser = text_of(lead)
+        if lead is not None and text_of(lead) == item.teaser:
+            self.not_body.add(lead)
         item.body = self._body(item.teaser)
         item.tags = self._tags()
         item.section = clean_text(
-            jsonld_text(ld, "articleSection") or meta_content(root, "article:section")
+            jsonld_text(ld, "articleSection")
+            or meta_content(root, "article:section")
+            or self._category()
         )
         item.author = self._author()
         image = jsonld_text(ld, "image") or meta_content(root, "og:image")
@@ -352,7 +369,64 @@ class _GenericPage:
             skip.add(self.headline)
         for marker in self._tag_markers():
             skip.update(_marker_block(marker))
+        skip.update(self._meta_lines())
         return skip
+
+    def _meta_lines(self) -> list[Element]:
+        """Short lines that state the date or the author (``<p><time>…</time></p>``, ``Von
+        Anna Beispiel, 3. Februar 2025``): what the page says about the article, not text."""
+        lines = []
+        for el in self.scope.iter("time"):
+            if self._in_other_teaser(el):
+                continue
+            block = _block_of(el)
+            if len(text_of(block) or "") <= META_LINE:
+                lines.append(block)
+        if self.headline is not None:
+            for el in self._near_headline_blocks():
+                text = text_of(el) or ""
+                if len(text) <= META_LINE and (BYLINE.match(text) or _is_date_line(text)):
+                    lines.append(el)
+        return lines
+
+    def _near_headline_blocks(self) -> Iterator[Element]:
+        """The first few leaf blocks around and after the headline."""
+        blocks = 0
+        for el in self._near_headline():
+            if not isinstance(el.tag, str) or el.tag in CHROME or el is self.headline:
+                continue
+            if has_block_children(el) or not text_of(el):
+                continue
+            blocks += 1
+            if blocks > 6:
+                return
+            yield el
+
+    def _lead(self) -> Element | None:
+        """The lead paragraph: the first paragraph after the headline when it is set apart
+        — all bold, or marked as the lead, intro or abstract."""
+        if self.headline is None:
+            return None
+        meta_lines = set(self._meta_lines())
+        for el in self._near_headline_blocks():
+            if el in meta_lines or el.tag not in ("p", "div") or not is_within(el, self.scope):
+                continue
+            text = text_of(el) or ""
+            bold = "".join(text_of(b) or "" for b in el.iter("strong", "b"))
+            if bold and len(bold.replace(" ", "")) >= len(text.replace(" ", "")):
+                return el
+            classes = " ".join(
+                (n.get("class") or "") for n in (el, el.getparent()) if n is not None
+            ).lower()
+            return el if LEAD_CLASS.search(classes) else None
+        return None
+
+    def _category(self) -> str | None:
+        """A WordPress-style category link (``rel="category tag"``) in the article."""
+        for a in self.scope.iter("a"):
+            if "category" in (a.get("rel") or "").lower().split():
+                return text_of(a)
+        return None
 
     # -- tags, author --------------------------------------------------------------------
 
@@ -361,7 +435,9 @@ class _GenericPage:
         found += jsonld_keywords(self.ld)
         found += meta_all(self.root, "article:tag")
         for a in self.root.iter("a"):
-            if "tag" in (a.get("rel") or "").lower().split() and self._in_article(a):
+            rel = (a.get("rel") or "").lower().split()
+            # rel="category tag" is WordPress's category: the section, not a Stichwort.
+            if "tag" in rel and "category" not in rel and self._in_article(a):
                 found.append(text_of(a) or "")
         for marker in self._tag_markers():
             found += _marker_tags(marker)
@@ -389,6 +465,10 @@ class _GenericPage:
         meta = meta_content(self.root, "author", "article:author", "dc.creator")
         if meta and not meta.startswith(("http://", "https://")):
             return clean_text(meta)
+        for el in self._near_headline_blocks() if self.headline is not None else ():
+            match = BYLINE.match(text_of(el) or "")
+            if match:
+                return clean_text(match.group("name"))
         for el in self.scope.iter():
             if not isinstance(el.tag, str):
                 continue
@@ -444,10 +524,28 @@ def body_text(
         if _link_only(el, text):
             continue
         paragraphs.append((el.tag, text))
-    # A heading with nothing after it heads a share bar or a link list, not text.
-    while paragraphs and paragraphs[-1][0] in HEADINGS:
+    # A heading with nothing after it heads a share bar or a link list, not text; a press
+    # contact closes a press release, it is not its text.
+    while paragraphs and (paragraphs[-1][0] in HEADINGS or CONTACT.match(paragraphs[-1][1])):
         paragraphs.pop()
     return "\n\n".join(text for _, text in paragraphs) or None
+
+
+def _block_of(el: Element) -> Element:
+    """The leaf block around an inline element (``<p><time>…</time></p>``)."""
+    node = el
+    while node.tag not in BODY_BLOCKS and node.tag != "div":
+        parent = node.getparent()
+        if parent is None:
+            break
+        node = parent
+    return node
+
+
+def _is_date_line(text: str) -> bool:
+    """A line that is a date and little else: ``Datum: 03.02.2025``, ``22.01.2025``."""
+    rest = DATE_LABEL.sub("", text)
+    return parse_date(rest) is not None or (len(text) <= 40 and find_date(text) is not None)
 
 
 def _only_skipped(el: Element, text: str, skip: Collection[Element]) -> bool:
@@ -506,7 +604,7 @@ def _marker_tags(marker: Element) -> list[str]:
     items of the element that follows a bare label."""
     blocks = _marker_block(marker)
     holder = blocks[-1]
-    items = [text_of(a) or "" for a in holder.iter("a", "li") if text_of(a)]
+    items = [text_of(a) or "" for a in holder.iterdescendants("a", "li") if text_of(a)]
     if items:
         return items
     rest = TAGS_LABEL.sub("", text_of(holder) or "", count=1)

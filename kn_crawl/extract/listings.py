@@ -33,6 +33,11 @@ NEXT_TEXT = re.compile(
     r"|older\s+(?:posts|entries)|›|»|>|>>)(?:\s*[›»>]+)?$",
     re.IGNORECASE,
 )
+PREV_TEXT = re.compile(
+    r"^(?:zurück|vorherige(?:\s+seite)?|previous(?:\s+page)?|neuere\s+(?:beiträge|einträge)"
+    r"|newer\s+(?:posts|entries)|‹|«|<|<<)$",
+    re.IGNORECASE,
+)
 NEXT_LABEL = re.compile(r"\b(?:nächste(?:n)?\s+seite|next\s+page|weiter)\b", re.IGNORECASE)
 
 
@@ -109,6 +114,12 @@ def next_page_url(
     link_base = document_base(url, root)
     if rule and "{n}" in rule:
         found = next_from_template(url, rule)
+        # Where the page shows its pages, the next one must be among them: the last page
+        # links none (no request for a page past the end); a page without pagination links
+        # (paged by script or a form) pages on blindly, while it shows articles.
+        shown, visible = paging_links(url, rule, root, link_base)
+        if visible and url_key(found) not in shown:
+            found = None
     elif rule:
         found = _next_by_selector(link_base, root, rule)
     else:
@@ -145,6 +156,58 @@ def next_from_template(url: str, template: str) -> str:
     if not urlsplit(first).path.endswith("/"):
         first = first.split("?", 1)[0] + "/"
     return urljoin(first, template.replace("{n}", str(n)))
+
+
+def paging_links(
+    url: str, template: str, root: Element, link_base: str
+) -> tuple[set[tuple[object, ...]], bool]:
+    """The page's links to further pages (2, 3, …) of the same ``{n}``-templated listing, as
+    keys, and whether the page shows pagination at all (such links, or a link back to an
+    earlier page: ``rel=prev``, "Vorherige Seite", "«")."""
+    first = url_key(_first_of(url, template))
+    found = set()
+    back = False
+    for a in root.iter("a", "link"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        target = urljoin(link_base, href)
+        if url_key(_first_of(target, template)) != first:
+            continue
+        if page_number(target, template) > 1:
+            found.add(url_key(target))
+        elif "prev" in (a.get("rel") or "").lower().split() or PREV_TEXT.match(
+            (text_of(a) or "").strip(" .:")
+        ):
+            back = True
+    return found, bool(found) or back
+
+
+def _first_of(url: str, template: str) -> str:
+    """Page 1 of the templated listing ``url`` belongs to."""
+    if template.startswith(("?", "&")):
+        key, _ = _template_param(template)
+        parts = urlsplit(url)
+        query = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k != key and (k, v) not in parse_qsl(template[1:])
+        ]
+        return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+    return _first_page(url, template)
+
+
+def url_key(url: str | None) -> tuple[object, ...]:
+    """A URL compared as a reader would: the order of query parameters does not count."""
+    if url is None:
+        return ()
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        parts.netloc.lower(),
+        parts.path.rstrip("/"),
+        tuple(sorted(parse_qsl(parts.query, keep_blank_values=True))),
+    )
 
 
 def _template_param(template: str) -> tuple[str, str]:
