@@ -207,6 +207,8 @@ class _GenericPage:
         self.given_headline = headline is not None
         self.headline = headline if headline is not None else self._headline()
         self.not_body = set(not_body)
+        self._markers: list[Element] | None = None
+        self._meta: list[Element] | None = None
 
     def to_item(self, source: str, *, now: datetime | None) -> ArticleItem:
         root, ld = self.root, self.ld
@@ -375,6 +377,11 @@ class _GenericPage:
     def _meta_lines(self) -> list[Element]:
         """Short lines that state the date or the author (``<p><time>…</time></p>``, ``Von
         Anna Beispiel, 3. Februar 2025``): what the page says about the article, not text."""
+        if self._meta is None:
+            self._meta = self._find_meta_lines()
+        return self._meta
+
+    def _find_meta_lines(self) -> list[Element]:
         lines = []
         for el in self.scope.iter("time"):
             if self._in_other_teaser(el):
@@ -449,14 +456,18 @@ class _GenericPage:
 
     def _tag_markers(self) -> list[Element]:
         """Elements that open with a visible "Stichwörter:" / "Schlagwörter:" / "Tags:"."""
-        markers = []
-        for el in self.root.iter():
-            if not isinstance(el.tag, str) or el.tag in CHROME or inside(el, ("nav", "aside")):
-                continue
-            text = el.text
-            if text and TAGS_LABEL.match(text) and len(text.strip()) < 400:
-                markers.append(el)
-        return markers
+        if self._markers is None:
+            self._markers = [
+                el
+                for el in self.root.iter()
+                if isinstance(el.tag, str)
+                and el.text
+                and TAGS_LABEL.match(el.text)
+                and len(el.text.strip()) < 400
+                and el.tag not in CHROME
+                and not inside(el, ("nav", "aside"))
+            ]
+        return self._markers
 
     def _author(self) -> str | None:
         names = _jsonld_names(self.ld.get("author") if self.ld else None)
@@ -497,28 +508,33 @@ def body_text(
     sub-headings, list items, quotes, and text-only ``<div>``s; nothing inside page chrome,
     figures or the headline's header, nothing in ``skip``, nothing before ``after`` (the
     headline: a kicker or date line above it is no body) and no first paragraph that only
-    repeats the teaser."""
+    repeats the teaser. One walk over the tree (a page of 20,000 paragraphs is read in well
+    under a second): a block taken or refused is not looked into again."""
     paragraphs: list[tuple[str, str]] = []
-    taken: set[Element] = set()
     started = after is None or not is_within(after, scope)
-    for el in scope.iter():
+    stack = [iter(scope)]
+    while stack:
+        el = next(stack[-1], None)
+        if el is None:
+            stack.pop()
+            continue
         if not isinstance(el.tag, str):
             continue
         if not started:
-            started = el is after
+            # Before the headline: only the branch that holds it is walked into.
+            if after is not None and is_within(after, el):
+                started = el is after or el in skip or el.tag in NOT_BODY
+                if not started:
+                    stack.append(iter(el))
+            continue
+        if el in skip or el.tag in NOT_BODY:
             continue
         if el.tag not in BODY_BLOCKS and not (el.tag == "div" and not has_block_children(el)):
+            stack.append(iter(el))
             continue
-        if el in skip or any(a in skip for a in el.iterancestors()):
-            continue
-        if _excluded(el, scope):
-            continue
-        if any(a in taken for a in el.iterancestors()):
-            continue  # a <p> inside a list item or quote already taken
         text = text_of(el)
         if not text or (skip and _only_skipped(el, text, skip)):
             continue
-        taken.add(el)
         if teaser and not paragraphs and text == teaser:
             continue
         if _link_only(el, text):
@@ -565,16 +581,6 @@ def _link_only(el: Element, text: str) -> bool:
         return False
     links = "".join(text_of(a) or "" for a in el.iter("a"))
     return bool(links) and len(links.replace(" ", "")) >= len(text.replace(" ", ""))
-
-
-def _excluded(el: Element, scope: Element) -> bool:
-    """Inside chrome, a figure or a header between ``el`` and ``scope``."""
-    for ancestor in el.iterancestors():
-        if ancestor is scope:
-            return False
-        if ancestor.tag in NOT_BODY:
-            return True
-    return False
 
 
 def _marker_line(marker: Element) -> Element:
