@@ -15,6 +15,7 @@ Served by :class:`kn_crawl.mirror.Mirror` with ``zoo=True``.
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Mapping
 
@@ -41,6 +42,7 @@ _ID_BASE = {name: 1000 * (i + 1) for i, name in enumerate(ZOO_SOURCES)}
 _WITH_AUTHORS = frozenset(
     {"behoerdenspiegel", "negz", "egovernment", "itplanungsrat", "fitko", "vdz"}
 )
+_ANY_DATE = re.compile(r"\d\d?\.\s*(?:\d\d\.|[A-ZÄÖÜ][a-zäöü]+)\s*\d{4}")
 UNDATED_RANK = 7
 """Newest-first rank of dstgb's undated press release: beyond its home page."""
 
@@ -62,8 +64,13 @@ def build_site(source: str, count: int | None = None, seed: int = 21) -> ZooSite
         story=source in generate.STORY_COPIES,
     )
     if source == "dstgb" and len(items) > UNDATED_RANK:
-        rank = UNDATED_RANK if items[UNDATED_RANK].story is None else UNDATED_RANK + 1
-        rank = min(rank, len(items) - 1)
+        # The first release from that rank on whose text names no other date either: nothing
+        # on its page may pass for a publication date.
+        rank = next(
+            (k for k in range(UNDATED_RANK, len(items))
+             if items[k].story is None and not _ANY_DATE.search(" ".join(items[k].body))),
+            len(items) - 1,
+        )  # fmt: skip
         items[rank] = dataclasses.replace(items[rank], dated=False)
     if source == "fitko":
         # The relaunch reached only the newer half: every second article keeps the old template.
