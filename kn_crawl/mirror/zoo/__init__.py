@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from kn_crawl.mirror.app import SiteApp
 from kn_crawl.mirror.model import ExpectedArticle, ExpectedCounts, Response
+from kn_crawl.mirror.vocab import MONTHS
 from kn_crawl.mirror.zoo import generate
 from kn_crawl.mirror.zoo.base import ZooSite
 from kn_crawl.mirror.zoo.entries import zoo_entries
@@ -42,7 +43,9 @@ _ID_BASE = {name: 1000 * (i + 1) for i, name in enumerate(ZOO_SOURCES)}
 _WITH_AUTHORS = frozenset(
     {"behoerdenspiegel", "negz", "egovernment", "itplanungsrat", "fitko", "vdz"}
 )
-_ANY_DATE = re.compile(r"\d\d?\.\s*(?:\d\d\.|[A-ZÄÖÜ][a-zäöü]+)\s*\d{4}")
+_ANY_DATE = re.compile(
+    rf"\d\d?\.\s*(?:\d\d\.|[A-ZÄÖÜ][a-zäöü]+)\s*\d{{4}}|(?:{'|'.join(MONTHS)})\s+\d{{4}}"
+)
 UNDATED_RANK = 7
 """Newest-first rank of dstgb's undated press release: beyond its home page."""
 
