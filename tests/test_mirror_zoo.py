@@ -200,6 +200,24 @@ def test_wordpress_sends_page_one_to_the_archive_itself(mirror: Mirror) -> None:
     assert reply.headers["location"] == mirror.base_urls["negz"] + "neuigkeiten-aus-dem-negz/"
 
 
+def test_wordpress_shortlinks_redirect_to_the_permalink(mirror: Mirror) -> None:
+    article = mirror.expected_articles("behoerdenspiegel")[3]
+    base = mirror.base_urls["behoerdenspiegel"]
+    page = lxml.html.fromstring(get(article.url).body)
+    (shortlink,) = page.xpath("//link[@rel='shortlink']/@href")
+    assert shortlink == f"{base}?p={article.article_id}"
+    reply = get(shortlink)
+    assert (reply.status, reply.headers["location"]) == (301, article.url)
+    assert get(base + "?p=1").status == 404
+
+
+def test_zoo_sites_cannot_be_edited(mirror: Mirror) -> None:
+    with pytest.raises(ValueError, match="negz: zoo sites are fixed"):
+        mirror.publish("negz")
+    with pytest.raises(ValueError, match="only the fault 'unavailable'"):
+        mirror.set_fault("negz", "robots_500")
+
+
 def test_vdz_is_served_in_latin1(mirror: Mirror) -> None:
     url = mirror.article_urls("vdz")[0]
     reply = get(url)

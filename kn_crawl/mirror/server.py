@@ -186,6 +186,11 @@ class Mirror:
 
     # -- data ------------------------------------------------------------------------------
 
+    def _k21(self, source: str) -> SiteApp:
+        if source in self.zoo:
+            raise ValueError(f"{source}: zoo sites are fixed (edit and publish are K21 only)")
+        return self.sites[source]
+
     def _app(self, source: str) -> SiteApp | ZooApp:
         return self.sites[source] if source in self.sites else self.zoo[source]
 
@@ -230,11 +235,11 @@ class Mirror:
     ) -> None:
         """Change an article; page, listings and feed change together (new ETags). ``body``
         is plain text, paragraphs separated by blank lines."""
-        self.sites[source].edit(url_or_slug, title=title, teaser=teaser, body=body, tags=tags)
+        self._k21(source).edit(url_or_slug, title=title, teaser=teaser, body=body, tags=tags)
 
     def publish(self, source: str, n: int = 1) -> list[str]:
         """Add ``n`` articles dated after the newest; returns their URLs (newest last)."""
-        return self.sites[source].publish(n)
+        return self._k21(source).publish(n)
 
     def set_fault(self, source: str, fault: str | None) -> None:
         """``no_dates``, ``empty_listings``, ``robots_500``, ``unavailable`` (every request

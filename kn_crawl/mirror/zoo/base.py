@@ -132,6 +132,8 @@ class ZooSite:
     feed_only = False
     """Article pages are disallowed by robots.txt: a crawler stores feed entries alone."""
     disallow: tuple[str, ...] = ()
+    robots_rules: tuple[str, ...] = ()
+    """The CMS's own Disallow lines (admin and search paths), before ``disallow``."""
 
     def __init__(self, articles: Sequence[ZooArticle]) -> None:
         self.articles = list(articles)
@@ -190,8 +192,8 @@ class ZooSite:
         )
 
     def robots(self) -> str:
-        lines = ["User-agent: *", *(f"Disallow: {p}" for p in self.disallow)]
-        if not self.disallow:
+        lines = ["User-agent: *", *(f"Disallow: {p}" for p in (*self.robots_rules, *self.disallow))]
+        if len(lines) == 1:
             lines.append("Disallow:")
         if self.sitemap_path:
             lines += ["", f"Sitemap: {self.url(self.sitemap_path)}"]

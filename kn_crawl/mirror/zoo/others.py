@@ -55,6 +55,7 @@ class Vdz(ZooSite):
     title = "Verwaltung der Zukunft"
     real_host = "www.vdz.org"
     cms = "drupal"
+    robots_rules = ("/core/", "/admin/", "/search/", "/user/login", "/node/add/")
     charset = "iso-8859-1"
     default_count = 14
     listing_path = "/aktuelles"
@@ -149,7 +150,6 @@ class Vdz(ZooSite):
 <div class="node__meta">{author}<span class="node__meta-date"><span class="field field--name-created field--type-created field--label-hidden"><time datetime="{a.published.isoformat()}">{long_date(a.published)}</time></span></span></div>
 <div class="node__content">
 <div class="text-content clearfix field field--name-body field--type-text-with-summary field--label-hidden field__item">
-<p><strong>{esc(a.teaser)}</strong></p>
 {paragraphs(a.body)}
 </div>
 <div class="field field--name-field-tags field--type-entity-reference field--label-above">
@@ -163,6 +163,7 @@ class Vdz(ZooSite):
             f'<link rel="shortlink" href="{esc(self.article_url(a))}" />\n'
             f'<meta name="description" content="{esc(a.teaser)}" />\n'
             f'<meta property="og:title" content="{esc(a.title)}" />\n'
+            f'<meta property="og:description" content="{esc(a.teaser)}" />\n'
             f'<meta property="article:published_time" content="{a.published.isoformat()}" />\n'
         )
         return self.page(f"{a.title} | {self.title}", main, canonical=self.article_url(a),
@@ -204,6 +205,7 @@ class Zendis(ZooSite):
     title = "ZenDiS"
     real_host = "www.zendis.de"
     cms = "liferay"
+    robots_rules = ("/c/", "/group/", "/web/guest/search")
     default_count = 24
     per_page = 20
     listing_path = "/newsroom"

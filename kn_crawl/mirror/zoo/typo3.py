@@ -33,6 +33,7 @@ RSS_TYPE = "9818"
 
 class Typo3NewsSite(ZooSite):
     cms = "typo3"
+    robots_rules = ("/typo3/", "/typo3conf/", "/*?tx_solr")
     listing_path = "/aktuelles"
     sitemap_path = "/sitemap.xml"
     brand_class = ""

@@ -37,6 +37,7 @@ _PAGED = re.compile(r"^(?P<prefix>/(?:(?:category|tag)/[a-z0-9-]+/|[a-z0-9-]+/)?
 
 class WordPressSite(ZooSite):
     cms = "wordpress"
+    robots_rules = ("/wp-admin/", "/?s=")
     feed_path = "/feed/"
     sitemap_path: str | None = "/sitemap_index.xml"
     tagline = ""
@@ -246,6 +247,7 @@ class WordPressSite(ZooSite):
     def article(self, a: ZooArticle) -> str:
         url = self.article_url(a)
         head = (
+            f'<link rel="shortlink" href="{esc(self.url(f"/?p={a.id}"))}" />\n'
             f'<meta name="description" content="{esc(a.teaser)}" />\n'
             '<meta property="og:locale" content="de_DE" />\n'
             '<meta property="og:type" content="article" />\n'
@@ -289,6 +291,10 @@ class WordPressSite(ZooSite):
 
     def route_extra(self, request: Request) -> Response | None:
         path = request.path
+        if path == "/" and (post := request.one("p")) is not None:
+            # The feed's guid and the shortlink: /?p=ID redirects to the permalink.
+            found = [a for a in self.articles if str(a.id) == post]
+            return _redirect(self.article_url(found[0])) if found else self.missing()
         if request.raw_query:
             return None
         m = re.match(r"^/(category|tag)/([a-z0-9-]+)/(?:page/(\d+)/)?$", path)
