@@ -557,6 +557,25 @@ def test_ground_truth_matches_the_pages(mirror: Mirror, source: str) -> None:
         assert not article.feed_only or source == "egovpodcast"
 
 
+def test_sites_that_show_the_day_alone_publish_at_midnight(mirror: Mirror) -> None:
+    day_only = {s for s in ZOO_SOURCES if build_site(s).day_only}
+    assert day_only == {"itplanungsrat", "fitko", "bsi", "digitaleverwaltung", "dstgb"}
+    for source in ZOO_SOURCES:
+        times = {a.published.timetz() for a in mirror.expected_articles(source)}
+        midnight = {datetime(2025, 1, 1, tzinfo=BERLIN).timetz()}
+        assert (times == midnight) is (source in day_only), source
+
+
+def test_requests_to_zoo_sites_are_recorded(mirror: Mirror) -> None:
+    mirror.clear_requests()
+    get(mirror.base_urls["zendis"] + "robots.txt")
+    get(mirror.base_urls["zendis"] + "newsroom?delta=20&start=2")
+    assert [(r.source, r.path, r.status) for r in mirror.requests] == [
+        ("zendis", "/robots.txt", 200),
+        ("zendis", "/newsroom?delta=20&start=2", 200),
+    ]
+
+
 def test_dstgb_has_one_undated_press_release(mirror: Mirror) -> None:
     s = site(mirror, "dstgb").site
     (undated,) = [a for a in s.articles if not a.dated]

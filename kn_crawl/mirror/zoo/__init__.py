@@ -75,6 +75,10 @@ def build_site(source: str, count: int | None = None, seed: int = 21) -> ZooSite
             len(items) - 1,
         )  # fmt: skip
         items[rank] = dataclasses.replace(items[rank], dated=False)
+    if cls.day_only:
+        items = [
+            dataclasses.replace(a, published=a.published.replace(hour=0, minute=0)) for a in items
+        ]
     if source == "fitko":
         # The relaunch reached only the newer half: every second article keeps the old template.
         items = [dataclasses.replace(a, old_layout=i % 2 == 1) for i, a in enumerate(items)]

@@ -132,6 +132,9 @@ class ZooSite:
     feed_only = False
     """Article pages are disallowed by robots.txt: a crawler stores feed entries alone."""
     disallow: tuple[str, ...] = ()
+    day_only = False
+    """The pages show the day alone: articles are published at midnight (Europe/Berlin), so the
+    ground truth holds no time that a reader could not know."""
     robots_rules: tuple[str, ...] = ()
     """The CMS's own Disallow lines (admin and search paths), before ``disallow``."""
 

@@ -31,6 +31,7 @@ from kn_crawl.mirror.zoo.base import (
 
 class GsbSite(ZooSite):
     cms = "gsb"
+    day_only = True
     list_id = ""
     articles_dir = ""
     ort = "Berlin"

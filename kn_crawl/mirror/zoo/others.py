@@ -439,6 +439,7 @@ class Dstgb(ZooSite):
     title = "DStGB"
     real_host = "www.dstgb.de"
     cms = "dstgb"
+    day_only = True
     default_count = 15
     listing_path = "/publikationen/pressemitteilungen/"
 

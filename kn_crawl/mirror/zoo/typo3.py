@@ -33,6 +33,7 @@ RSS_TYPE = "9818"
 
 class Typo3NewsSite(ZooSite):
     cms = "typo3"
+    day_only = True
     robots_rules = ("/typo3/", "/typo3conf/", "/*?tx_solr")
     listing_path = "/aktuelles"
     sitemap_path = "/sitemap.xml"
@@ -213,7 +214,7 @@ class Typo3NewsSite(ZooSite):
         return f"""<div class="news-single-item">
 <article>
 <h1>{esc(a.title)}</h1>
-<p class="news-single-timedata"><time datetime="{a.published.isoformat()}">{short_date(a.published)} {a.published:%H:%M}</time></p>
+<p class="news-single-timedata"><time datetime="{a.published.isoformat()}">{short_date(a.published)}</time></p>
 <p class="bodytext"><strong>{esc(a.teaser)}</strong></p>
 {paragraphs(a.body)}
 {author}
