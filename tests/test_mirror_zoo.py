@@ -341,6 +341,14 @@ def test_feeds_carry_the_ground_truth(mirror: Mirror, source: str) -> None:
         assert len(entries) == len(expected)
 
 
+def test_dstgb_news_hub_lists_the_latest_press_releases(mirror: Mirror) -> None:
+    reply = get(mirror.base_urls["dstgb"] + "aktuelles/")
+    assert reply.status == 200
+    doc = lxml.html.fromstring(reply.body)
+    links = [urljoin(mirror.base_urls["dstgb"], h) for h in doc.xpath("//main//a/@href")]
+    assert links == mirror.article_urls("dstgb")[:5]
+
+
 def test_the_cookie_wall_feed(mirror: Mirror) -> None:
     (feed_url,) = mirror.zoo_entries()["digitaleverwaltung"]["feed_urls"]
     wall = get(feed_url)
@@ -377,9 +385,13 @@ def _next_url(
     return urljoin(page_url, hrefs[0].get("href")) if hrefs else None
 
 
+@pytest.mark.parametrize("by", ["rule", "rel_next"])
 @pytest.mark.parametrize("source", [s for s in ZOO_SOURCES if s != "egovpodcast"])
-def test_pagination_reaches_every_article(mirror: Mirror, source: str) -> None:
-    entry = mirror.zoo_entries()[source]
+def test_pagination_reaches_every_article(mirror: Mirror, source: str, by: str) -> None:
+    """By the entry's next-page rule, and by rel=next alone (a catalogue entry without one)."""
+    entry = dict(mirror.zoo_entries()[source])
+    if by == "rel_next":
+        entry["next_page"] = None
     pattern = re.compile(entry["article_pattern"])
     (listing,) = entry["listing_urls"]
     url: str | None = listing

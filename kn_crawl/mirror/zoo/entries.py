@@ -90,7 +90,7 @@ _ENTRIES: dict[str, dict[str, Any]] = {
         "family": "generic",
         "feeds": [],
         "listings": ["newsroom"],
-        "article_pattern": r"^/w/[a-z0-9-]+$",
+        "article_pattern": r"^/newsroom/-/asset_publisher/[A-Za-z0-9]+/content/[a-z0-9-]+$",
         "next_page": "?delta=20&start={n}",
     },
     "egovpodcast": {

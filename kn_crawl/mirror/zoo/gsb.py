@@ -107,7 +107,7 @@ class GsbSite(ZooSite):
         if page < self.page_count:
             href = esc(self.url(self.listing_page_path(page + 1)))
             items.append(
-                f'<li class="forward"><a href="{href}" title="nächste Seite">weiter</a></li>'
+                f'<li class="forward"><a href="{href}" rel="next" title="nächste Seite">weiter</a></li>'
             )
         return f'<div class="navIndex"><ul>{"".join(items)}</ul></div>'
 

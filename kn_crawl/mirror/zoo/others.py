@@ -9,6 +9,7 @@ import json
 
 from kn_crawl.mirror.model import Response
 from kn_crawl.mirror.zoo.base import (
+    HTML,
     RSS,
     Request,
     ZooArticle,
@@ -61,6 +62,7 @@ class Vdz(ZooSite):
     listing_path = "/aktuelles"
     feed_path = "/rss.xml"
     sitemap_path = "/sitemap.xml"
+    feed_size = 20  # the view's items per feed: every article of the default size
 
     def article_path(self, article: ZooArticle) -> str:
         return f"/node/{article.id}"
@@ -193,13 +195,14 @@ class Vdz(ZooSite):
 
 # -- Liferay --------------------------------------------------------------------------------
 
-PORTLET = "com_liferay_asset_publisher_web_portlet_AssetPublisherPortlet_INSTANCE_newsroom"
+INSTANCE = "zNdS4nEwsR0m"
+PORTLET = f"com_liferay_asset_publisher_web_portlet_AssetPublisherPortlet_INSTANCE_{INSTANCE}"
 
 
 class Zendis(ZooSite):
     """Liferay DXP: an asset publisher on ``/newsroom`` paged with ``?delta=20&start=N`` (N the
-    page number, 1-based; the portlet's ``_…_cur=N`` form works too), web content display pages
-    at ``/w/<slug>``, ``/sitemap.xml``."""
+    page number, 1-based; the portlet's ``_…_cur=N`` form works too), its entries' content
+    URLs ``/newsroom/-/asset_publisher/<instance>/content/<slug>``, ``/sitemap.xml``."""
 
     source = "zendis"
     title = "ZenDiS"
@@ -212,7 +215,7 @@ class Zendis(ZooSite):
     sitemap_path = "/sitemap.xml"
 
     def article_path(self, article: ZooArticle) -> str:
-        return f"/w/{article.slug}"
+        return f"/newsroom/-/asset_publisher/{INSTANCE}/content/{article.slug}"
 
     def listing_page_path(self, page: int) -> str:
         return self.listing_path if page == 1 else f"{self.listing_path}?delta=20&start={page}"
@@ -255,7 +258,7 @@ class Zendis(ZooSite):
                          f'{esc(self.url(self.listing_page_path(n)))}">{n}</a></li>')  # fmt: skip
         if page < self.page_count:
             items.append(f'<li class="page-item"><a class="page-link" href="'
-                         f'{esc(self.url(self.listing_page_path(page + 1)))}">Weiter</a></li>')  # fmt: skip
+                         f'{esc(self.url(self.listing_page_path(page + 1)))}" rel="next">Weiter</a></li>')  # fmt: skip
         abstracts = "\n".join(self._abstract(a) for a in self.page_items(page))
         main = f"""<h1>Newsroom</h1>
 <section class="portlet" id="portlet_{PORTLET}">
@@ -308,7 +311,7 @@ class Egovernment(ZooSite):
     real_host = "www.egovernment.de"
     cms = "vogel"
     default_count = 22
-    feed_size = 15
+    feed_size = 30  # every article of the default size
     listing_path = "/news/"
     feed_path = "/rss/news.xml"
     sitemap_path = "/sitemap.xml"
@@ -462,6 +465,15 @@ class Dstgb(ZooSite):
         return ()
 
     def shown_author(self, article: ZooArticle) -> str | None:
+        return None
+
+    def route_extra(self, request: Request) -> Response | None:
+        if request.path == "/aktuelles/" and not request.raw_query:
+            # The news hub: the latest press releases, no news of its own in the zoo.
+            items = "\n".join(self._item(a) for a in self.articles[:5])
+            main = f'<h1>Aktuelles</h1>\n<ul class="press-list">\n{items}\n</ul>'
+            html = _page(self, "Aktuelles | DStGB", main, canonical=self.url("/aktuelles/"))
+            return self.ok(html, HTML, self.newest)
         return None
 
     def _date(self, a: ZooArticle) -> str:
