@@ -75,6 +75,12 @@ def build_site(source: str, count: int | None = None, seed: int = 21) -> ZooSite
             len(items) - 1,
         )  # fmt: skip
         items[rank] = dataclasses.replace(items[rank], dated=False)
+    if source == "egovpodcast":
+        # Episodes are numbered from the oldest on.
+        items = [
+            dataclasses.replace(a, title=f"Folge {len(items) - k}: {a.title}")
+            for k, a in enumerate(items)
+        ]
     if cls.day_only:
         items = [
             dataclasses.replace(a, published=a.published.replace(hour=0, minute=0)) for a in items

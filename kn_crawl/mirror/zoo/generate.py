@@ -81,7 +81,7 @@ def story_body(source: str) -> tuple[str, ...]:
 
 _OWN_SENTENCES = (
     "Nach Angaben von {person}, {role}, sind bislang {n} Dienststellen angeschlossen.",
-    "Die Kosten für die ersten {m} Monate liegen bei rund {k}.000 Euro.",
+    "Die Kosten für die ersten {m} Monate liegen bei rund {k}00.000 Euro.",
     "Bis Ende {next_year} sollen {pct} Prozent der Vorgänge digital bearbeitet werden.",
     "Einen ersten Zwischenbericht hat die Projektgruppe im {month} {year} vorgelegt.",
     "Beteiligt sind {dl} und {n} weitere Partner, darunter {k} Fachämter.",
@@ -96,6 +96,7 @@ _OWN_SENTENCES = (
 def _own_paragraph(rng: random.Random, day: date) -> str:
     """Three sentences with this article's own person, figures and dates."""
     first, gender = rng.choice(vocab.FIRST_NAMES)
+    back = rng.randint(1, 10)
     slots = {
         "person": f"{first} {rng.choice(vocab.LAST_NAMES)}",
         "role": rng.choice(vocab.ROLES[gender]),
@@ -105,8 +106,9 @@ def _own_paragraph(rng: random.Random, day: date) -> str:
         "d": str(rng.randint(2, 3)),
         "k": str(rng.randint(2, 9)),
         "pct": str(rng.randint(30, 95)),
-        "month": vocab.MONTHS[rng.randrange(12)],
-        "year": str(day.year - rng.randint(0, 1)),
+        # A month before the article's own.
+        "month": vocab.MONTHS[(day.month - 1 - back) % 12],
+        "year": str(day.year - (1 if day.month - 1 - back < 0 else 0)),
         "next_year": str(day.year + rng.randint(1, 3)),
     }
     return " ".join(t.format_map(slots) for t in rng.sample(_OWN_SENTENCES, 3))
