@@ -24,6 +24,7 @@ import pytest
 from kn_crawl.mirror import SOURCES, Mirror
 from kn_crawl.mirror.model import BERLIN, ExpectedArticle
 from kn_crawl.mirror.server import mirror_ports
+from kn_crawl.mirror.urls import slugify
 from kn_crawl.mirror.vocab import MONTHS
 from kn_crawl.mirror.zoo import ZOO_SOURCES, ZooApp, build_site
 from kn_crawl.mirror.zoo.generate import STORY, STORY_COPIES
@@ -230,6 +231,27 @@ def test_wordpress_sends_page_one_to_the_archive_itself(mirror: Mirror) -> None:
     reply = get(mirror.base_urls["negz"] + "neuigkeiten-aus-dem-negz/page/1/")
     assert reply.status == 301
     assert reply.headers["location"] == mirror.base_urls["negz"] + "neuigkeiten-aus-dem-negz/"
+
+
+def test_wordpress_category_and_tag_archives(mirror: Mirror) -> None:
+    base = mirror.base_urls["behoerdenspiegel"]
+    expected = mirror.expected_articles("behoerdenspiegel")
+    story = next(a for a in expected if a.story == STORY)
+    for kind, name in (("category", story.section), ("tag", story.tags[0])):
+        listed: list[str] = []
+        url: str | None = f"{base}{kind}/{slugify(name)}/"
+        while url is not None:
+            reply = get(url)
+            assert reply.status == 200, url
+            doc = lxml.html.fromstring(reply.body)
+            listed += doc.xpath("//h2[contains(@class,'entry-title')]/a/@href")
+            nexts = doc.xpath("//link[@rel='next']/@href")
+            url = nexts[0] if nexts else None
+        members = (lambda a: (a.section,)) if kind == "category" else (lambda a: a.tags)
+        shown = {a.url for a in expected if name in members(a)}
+        assert set(listed) == shown
+        assert story.url in listed
+    assert get(f"{base}tag/gibt-es-nicht/").status == 404
 
 
 def test_wordpress_shortlinks_redirect_to_the_permalink(mirror: Mirror) -> None:
