@@ -143,10 +143,10 @@ BAD_ARGS = {
     "unsubscribe-zero": BadArgs(("unsubscribe", "0"), "IDS"),
     "mirror-size-5": BadArgs(("mirror", "serve", "--size", "5"), "5 is not in the range 160<=x"),
     "mirror-size-huge": BadArgs(("mirror", "serve", "--size", BIG), "--size"),
-    "mirror-port-last": BadArgs(("mirror", "serve", "--port", "65535"), "0<=x<=65533"),
+    "mirror-port-last": BadArgs(("mirror", "serve", "--port", "65535"), "0<=x<=65522"),
     "mirror-port-negative": BadArgs(("mirror", "serve", "--port", "-1"), "--port"),
     "demo-size-5": BadArgs(("demo", "--size", "5"), "5 is not in the range 160<=x"),
-    "demo-port-last": BadArgs(("demo", "--port", "65534"), "0<=x<=65533"),
+    "demo-port-last": BadArgs(("demo", "--port", "65534"), "0<=x<=65522"),
     "crawl-base-url-open-bracket": BadArgs(
         ("crawl", "kommune21", "--base-url", "http://[::1/"), "is not an http(s) URL"
     ),

@@ -37,9 +37,9 @@ def _mirror_size(_ctx: click.Context, _param: click.Parameter, value: int | None
 
 def _mirror_port(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
     # Site i listens on PORT+i: every one of them must still be a port.
-    from kn_crawl.mirror.model import SOURCES
+    from kn_crawl.mirror.server import mirror_ports
 
-    top = 65535 - (len(SOURCES) - 1)
+    top = 65535 - (len(mirror_ports(0)) - 1)
     if not 0 <= value <= top:
         raise click.BadParameter(f"{value} is not in the range 0<=x<={top} (one port per site)")
     return value
@@ -190,20 +190,24 @@ def demo(size: int | None, port: int) -> None:
     Fixed default ports keep article URLs stable, so running the demo twice adds nothing.
     """
     from kn_crawl.mirror import Mirror
+    from kn_crawl.mirror.server import mirror_ports
     from kn_crawl.sources import source_names
 
     settings = load_settings()
-    names = source_names()
     try:
-        mirror = Mirror(size, ports={n: (port + i if port else 0) for i, n in enumerate(names)})
+        # The K21 sites and the zoo, on contiguous ports from PORT.
+        mirror = Mirror(size, ports=mirror_ports(port), zoo=True)
         mirror.start()
     except OSError as exc:
         fail(f"cannot serve the mirror on port {port}: {exc} (try --port 0)", EXIT_FAILURE)
+    # Only the sources the mirror serves: the demo never reaches a real site.
+    names = [n for n in source_names() if n in mirror.sources]
     try:
         click.echo(f"Mirror serving on {', '.join(mirror.base_urls.values())}")
         click.echo(f"Crawling {', '.join(names)} into {settings.safe_database_url} …")
         demo_settings = {"AUTOTHROTTLE_START_DELAY": 0.0, "LOG_LEVEL": "WARNING"}
-        run_ids = crawl_and_report(names, settings, dict(mirror.base_urls), demo_settings)
+        base_urls = {n: u for n, u in mirror.base_urls.items() if n in names}
+        run_ids = crawl_and_report(names, settings, base_urls, demo_settings)
     finally:
         mirror.stop()
     print_totals(settings, run_ids)
@@ -324,7 +328,7 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
 
 @click.group()
 def mirror() -> None:
-    """The bundled offline mirror of the K21 sites (for demos and tests)."""
+    """The bundled offline mirror of the K21 sites and the zoo (for demos and tests)."""
 
 
 @mirror.command("serve")

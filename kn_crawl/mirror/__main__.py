@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 from kn_crawl.mirror.generate import MIN_SIZE
-from kn_crawl.mirror.model import SOURCES
-from kn_crawl.mirror.server import serve
+from kn_crawl.mirror.server import mirror_ports, serve
 
 MAX_SIZE = 1_000_000
-MAX_PORT = 65535 - (len(SOURCES) - 1)
+MAX_PORT = 65535 - (len(mirror_ports(0)) - 1)
 """Site i listens on port+i: each of them must still be a port."""
 
 
@@ -17,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m kn_crawl.mirror", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="first port; site i gets port+i")
-    parser.add_argument("--size", type=int, default=None, help="article records, all sites")
+    parser.add_argument("--size", type=int, default=None, help="K21 article records")
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args(argv)
     # parser.error: one usage line and exit 2, instead of the generator's traceback.

@@ -101,6 +101,15 @@ class ExpectedArticle:
     type_label: str | None
     image_alt: str | None
     image_credit: str | None
+    # The zoo sites fill these too (the K21 ground truth leaves them empty):
+    body: tuple[str, ...] = ()
+    """Body paragraphs as a reader sees them."""
+    author: str | None = None
+    """Author where the page shows one."""
+    feed_only: bool = False
+    """Only the feed entry may be stored (robots.txt disallows the page)."""
+    story: str | None = None
+    """Key shared by the copies of one press release on several sites."""
 
 
 @dataclass(frozen=True, slots=True)

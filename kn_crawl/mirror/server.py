@@ -17,6 +17,7 @@ from kn_crawl.mirror.app import SiteApp
 from kn_crawl.mirror.generate import generate, site_counts
 from kn_crawl.mirror.model import SOURCES, ExpectedArticle, ExpectedCounts, RequestRecord
 from kn_crawl.mirror.sites import SITES
+from kn_crawl.mirror.zoo import ZOO_SOURCES, ZooApp, build_site
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -68,7 +69,10 @@ class _SiteServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, address: tuple[str, int], app: SiteApp, record: Callable[[RequestRecord], None]
+        self,
+        address: tuple[str, int],
+        app: SiteApp | ZooApp,
+        record: Callable[[RequestRecord], None],
     ) -> None:
         super().__init__(address, _Handler)
         self.app = app
@@ -96,11 +100,13 @@ class _SiteServer(ThreadingHTTPServer):
 
 
 class Mirror:
-    """The three K21 sites on 127.0.0.1, one port each.
+    """The three K21 sites on 127.0.0.1, one port each, and with ``zoo=True`` the eleven zoo
+    sites after them (:mod:`kn_crawl.mirror.zoo`).
 
-    ``size`` is the number of article records over all three sites (kommune21 60 %, move 22 %,
-    stadt+werk 18 %); ``None`` is the default 98/35/30. Same ``size`` and ``seed`` give
-    byte-identical pages (for the same base URLs).
+    ``size`` is the number of article records over all three K21 sites (kommune21 60 %, move
+    22 %, stadt+werk 18 %); ``None`` is the default 98/35/30. ``zoo_sizes`` overrides the
+    article count of single zoo sites. Same sizes and ``seed`` give byte-identical pages (for
+    the same base URLs).
     """
 
     def __init__(
@@ -111,17 +117,24 @@ class Mirror:
         ports: dict[str, int] | None = None,
         seed: int = 21,
         record_requests: bool = True,
+        zoo: bool = False,
+        zoo_sizes: dict[str, int] | None = None,
     ) -> None:
         self.host = host
         self.seed = seed
-        self._ports = {s: (ports or {}).get(s, 0) for s in SOURCES}
+        self.sources: tuple[str, ...] = SOURCES + (ZOO_SOURCES if zoo else ())
+        """Every served site, in port order."""
+        self._ports = {s: (ports or {}).get(s, 0) for s in self.sources}
         counts = site_counts(size)
         self.sites: dict[str, SiteApp] = {
             s: SiteApp(SITES[s], generate(SITES[s], counts[s], seed), seed=seed) for s in SOURCES
         }
+        self.zoo: dict[str, ZooApp] = {
+            s: ZooApp(build_site(s, (zoo_sizes or {}).get(s), seed)) for s in self.sources[3:]
+        }
         for source, port in self._ports.items():
             if port:
-                self.sites[source].base_url = f"http://{host}:{port}/"
+                self._app(source).base_url = f"http://{host}:{port}/"
         self._record_requests = record_requests
         self._requests: list[RequestRecord] = []
         self._requests_lock = threading.Lock()
@@ -133,8 +146,8 @@ class Mirror:
     def start(self) -> None:
         if self._servers:
             return
-        for source in SOURCES:
-            app = self.sites[source]
+        for source in self.sources:
+            app = self._app(source)
             server = _SiteServer((self.host, self._ports[source]), app, self._record)
             self._servers[source] = server
             app.base_url = f"http://{self.host}:{server.server_address[1]}/"
@@ -173,25 +186,40 @@ class Mirror:
 
     # -- data ------------------------------------------------------------------------------
 
+    def _k21(self, source: str) -> SiteApp:
+        if source in self.zoo:
+            raise ValueError(f"{source}: zoo sites are fixed (edit and publish are K21 only)")
+        return self.sites[source]
+
+    def _app(self, source: str) -> SiteApp | ZooApp:
+        return self.sites[source] if source in self.sites else self.zoo[source]
+
     @property
     def base_urls(self) -> dict[str, str]:
         if not self._servers and not all(self._ports.values()):
             raise RuntimeError("base URLs of ephemeral ports are known after start()")
-        return {s: app.base_url for s, app in self.sites.items()}
+        return {s: self._app(s).base_url for s in self.sources}
 
     @property
     def expected(self) -> dict[str, ExpectedCounts]:
-        return {s: app.expected() for s, app in self.sites.items()}
+        return {s: self._app(s).expected() for s in self.sources}
 
     def article_urls(self, source: str) -> list[str]:
         """Canonical new-style URLs of all storable articles, newest first."""
         self.base_urls  # noqa: B018 - raises before start() on ephemeral ports
-        return self.sites[source].article_urls()
+        return self._app(source).article_urls()
 
     def expected_articles(self, source: str) -> list[ExpectedArticle]:
         """Ground truth per storable article (visible text, without soft hyphens)."""
         self.base_urls  # noqa: B018
-        return self.sites[source].expected_articles()
+        return self._app(source).expected_articles()
+
+    def zoo_entries(self) -> dict[str, dict[str, Any]]:
+        """Catalogue keys for every zoo site at its base URL here (see
+        :func:`kn_crawl.mirror.zoo.zoo_entries`)."""
+        from kn_crawl.mirror.zoo import zoo_entries
+
+        return zoo_entries(self.base_urls)
 
     # -- mutations -------------------------------------------------------------------------
 
@@ -207,16 +235,16 @@ class Mirror:
     ) -> None:
         """Change an article; page, listings and feed change together (new ETags). ``body``
         is plain text, paragraphs separated by blank lines."""
-        self.sites[source].edit(url_or_slug, title=title, teaser=teaser, body=body, tags=tags)
+        self._k21(source).edit(url_or_slug, title=title, teaser=teaser, body=body, tags=tags)
 
     def publish(self, source: str, n: int = 1) -> list[str]:
         """Add ``n`` articles dated after the newest; returns their URLs (newest last)."""
-        return self.sites[source].publish(n)
+        return self._k21(source).publish(n)
 
     def set_fault(self, source: str, fault: str | None) -> None:
         """``no_dates``, ``empty_listings``, ``robots_500``, ``unavailable`` (every request
-        503) or ``None`` to restore."""
-        self.sites[source].set_fault(fault)
+        503) or ``None`` to restore; zoo sites know ``unavailable`` only."""
+        self._app(source).set_fault(fault)
 
     # -- request log -----------------------------------------------------------------------
 
@@ -243,10 +271,12 @@ def serve(
     *,
     seed: int = 21,
     out: Callable[[str], None] = print,
+    zoo: bool = True,
 ) -> None:
-    """Run the mirror until SIGINT/SIGTERM. Site i listens on ``port + i`` (0: ephemeral)."""
-    ports = {s: (port + i if port else 0) for i, s in enumerate(SOURCES)}
-    mirror = Mirror(size, host=host, ports=ports, seed=seed, record_requests=False)
+    """Run the mirror until SIGINT/SIGTERM. Site i (K21 sites, then the zoo) listens on
+    ``port + i`` (0: ephemeral)."""
+    ports = mirror_ports(port, zoo=zoo)
+    mirror = Mirror(size, host=host, ports=ports, seed=seed, record_requests=False, zoo=zoo)
     stopped = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -256,3 +286,9 @@ def serve(
             out(f"{source} {url}")
         sys.stdout.flush()
         stopped.wait()
+
+
+def mirror_ports(first: int, *, zoo: bool = True) -> dict[str, int]:
+    """Contiguous ports from ``first`` in the mirror's site order (all 0 for ``first == 0``)."""
+    sources = SOURCES + (ZOO_SOURCES if zoo else ())
+    return {s: (first + i if first else 0) for i, s in enumerate(sources)}
