@@ -51,7 +51,7 @@ from spiders.family import Family, ListingPage, PageKind, register
 
 # Speaking detail URLs of the extension's routing: a "detail" segment, then the news slug.
 DETAIL_PATH = re.compile(
-    r"/(?:details?|detailansicht|news-?details?|artikel)/[^/]+?(?:\.html?)?/?$", re.IGNORECASE
+    r"/(?:details?|detailansicht|news-?details?)/[^/]+?(?:\.html?)?/?$", re.IGNORECASE
 )
 # The list plugin's page parameter: ``tx_news_pi1[currentPage]`` (news 8+) or the old paginate
 # widget's ``tx_news_pi1[@widget_0][currentPage]``.
@@ -146,8 +146,8 @@ def _time_value(el: Element | None, *, now: datetime | None) -> tuple[datetime |
 
 def _tag_list(el: Element | None) -> list[str]:
     """The tags of a tag list: one per child element (``<a>``, ``<span>``, ``<li>``) as the
-    site templates render them, else the text split at commas (the default template writes
-    them one after another; a comma list is the common override)."""
+    site templates render them, else the text split at line breaks (the default template
+    writes one per line) and commas (the common override)."""
     if el is None:
         return []
     items = [
@@ -157,7 +157,8 @@ def _tag_list(el: Element | None) -> list[str]:
     ]
     if items:
         return list(dict.fromkeys(t for tag in items for t in split_tags(tag)))
-    return split_tags(text_of(el))
+    # The default template's ``{tag.title}`` loop puts each tag on a line of its own.
+    return split_tags("".join(el.itertext()))
 
 
 BYLINE = re.compile(r"^\s*von\s+([^|]{2,80}?)\s*\|")
@@ -213,7 +214,7 @@ class Typo3DetailPage(_Page):
             )
             if item.title:
                 warnings.append("no headline: title from metadata")
-        item.teaser = text_of(self.teaser_el) or clean_text(
+        item.teaser = _teaser_text(self.teaser_el) or clean_text(
             meta_content(root, "og:description", "description") or jsonld_text(ld, "description")
         )
         item.published_at, item.date_signal = self._date(ld, now=now)
@@ -466,6 +467,23 @@ class Typo3DetailPage(_Page):
         return None
 
 
+def _teaser_text(el: Element | None) -> str | None:
+    """A teaser's text: its paragraphs when it has them (the "more" link beside them in
+    the list view is not teaser), else its text; a trailing "mehr" cut either way."""
+    if el is None:
+        return None
+    paragraphs = [t for p in el.iter("p") if (t := text_of(p))]
+    return strip_more(" ".join(paragraphs) if paragraphs else text_of(el))
+
+
+def _with_class(scope: Element, name: str) -> Element | None:
+    """The first element in ``scope`` with the extension's class ``name``."""
+    for el in scope.iter():
+        if name in (el.get("class") or "").split():
+            return el
+    return None
+
+
 def _same_day(precise: datetime, day: datetime) -> bool:
     return precise.astimezone(BERLIN).date() == day.astimezone(BERLIN).date()
 
@@ -477,11 +495,17 @@ class Typo3ListPage(_Page):
         return Listing(url=self.url, entries=self.entries(now=now), next_url=self.next_url())
 
     def entries(self, *, now: datetime | None = None) -> list[ListingEntry]:
-        records = [
-            el
-            for el in self.main.iter()
-            if _is_article_scope(el) and not inside(el, ("aside", "nav", "header", "footer"))
-        ]
+        records = [el for el in self.main.iter() if _is_article_scope(el)]
+        if not records:
+            # Older templates: no microdata, but the extension's own list markup.
+            records = [
+                el
+                for view in self.main.iter()
+                if "news-list-view" in (view.get("class") or "").split()
+                for el in view.iter()
+                if "article" in (el.get("class") or "").split()
+            ]
+        records = [el for el in records if not inside(el, ("aside", "nav", "header", "footer"))]
         entries: list[ListingEntry] = []
         seen: set[str] = set()
         for record in records:
@@ -513,21 +537,29 @@ class Typo3ListPage(_Page):
         )
         if url is None:
             return None
-        title = text_of(headline) or text_of(links[0])
+        heading = next((h for h in record.iter("h1", "h2", "h3", "h4") if text_of(h)), None)
+        title = (
+            text_of(headline) or text_of(heading) or max((text_of(a) or "" for a in links), key=len)
+        )
         description = _itemprop(record, "description")
+        if description is None:  # an override without microdata on the teaser
+            description = _with_class(record, "teaser-text")
         shown, _ = _time_value(_itemprop(record, "datePublished"), now=now)
         if shown is None:
             time_el = next(record.iter("time"), None)
-            shown = _time_value(time_el, now=now)[0] or find_date(text_of(record), now=now)
-        author = None
-        for el in record.iter():
-            if "news-list-author" in (el.get("class") or "").split():
-                author = clean_text(AUTHOR_LABEL.sub("", text_of(el) or ""))
+            date_line = _with_class(record, "news-list-date")
+            shown = (
+                _time_value(time_el, now=now)[0]
+                or find_date(text_of(date_line), now=now)
+                or find_date(text_of(record), now=now)
+            )
+        author_line = _with_class(record, "news-list-author")
+        author = clean_text(AUTHOR_LABEL.sub("", text_of(author_line) or ""))
         image = next(record.iter("img"), None)
         return ListingEntry(
             url=url,
             title=title,
-            teaser=strip_more(text_of(description)),
+            teaser=_teaser_text(description),
             published_at=shown,
             image_alt=clean_text(image.get("alt")) if image is not None else None,
             tags=_tag_list(_itemprop(record, "keywords")),

@@ -306,3 +306,66 @@ def test_list_without_microdata_falls_back_to_the_teasers() -> None:
         (ITPLR + "aktuelles/details/a", "Erste Meldung", datetime(2025, 5, 12, tzinfo=BERLIN)),
         (ITPLR + "aktuelles/details/b", "Zweite Meldung", datetime(2025, 5, 2, tzinfo=BERLIN)),
     ]
+
+
+# What the extension's default templates render (no site overrides): the old Item.html
+# without microdata, tags written one per line, "von …" in the author line.
+OLD_LIST = """<html><body><main><div class="news"><div class="news-list-view">
+<div class="article articletype-0">
+	<div class="header"><h3><a href="/aktuelles/details/ozg-bilanz">
+		OZG-Bilanz: 1.000 Leistungen online</a></h3></div>
+	<div class="teaser-text"><p>Bund und Länder ziehen eine Zwischenbilanz der
+		OZG-Umsetzung.</p><a class="more" href="/aktuelles/details/ozg-bilanz">mehr</a></div>
+	<div class="footer"><p>
+		<span class="news-list-date">05.12.2024</span>
+		<span class="news-list-category">Meldungen</span>
+		<span class="news-list-tags">
+			OZG
+			Onlinezugangsgesetz
+			Digitale Verwaltung
+		</span>
+		<span class="news-list-author">von Geschäftsstelle IT-Planungsrat</span>
+	</p></div>
+</div>
+</div></div></main></body></html>"""
+
+
+def test_list_of_the_old_default_template() -> None:
+    result = family().read_listing(ITPLR + "aktuelles", parse_html(OLD_LIST), with_sections=False)
+    [entry] = result.listing.entries
+    assert entry.url == ITPLR + "aktuelles/details/ozg-bilanz"
+    assert entry.title == "OZG-Bilanz: 1.000 Leistungen online"
+    assert entry.teaser == "Bund und Länder ziehen eine Zwischenbilanz der OZG-Umsetzung."
+    assert entry.published_at == datetime(2024, 12, 5, tzinfo=BERLIN)
+    assert entry.author == "Geschäftsstelle IT-Planungsrat"
+    assert entry.tags == []  # the list shows no tag list with microdata; see the detail view
+
+
+def test_detail_of_the_default_template_tags_one_per_line() -> None:
+    html = """<html><body><main><div class="news news-single"><div class="article"
+    itemscope="itemscope" itemtype="http://schema.org/Article">
+    <div class="header"><h3 itemprop="headline">OZG-Bilanz</h3></div>
+    <div class="footer"><p>
+      <span class="news-list-date"><time datetime="2024-12-05">05.12.2024
+        <meta itemprop="datePublished" content="2024-12-05" /></time></span>
+      <span class="news-list-category">
+          Meldungen
+          Pressemitteilungen
+      </span>
+      <span class="news-list-tags" itemprop="keywords">
+          OZG
+          Digitale Verwaltung
+      </span>
+      <span class="news-list-author" itemprop="author" itemscope="itemscope"
+        itemtype="http://schema.org/Person">Autor: <span itemprop="name">Ina Krause</span></span>
+    </p></div>
+    <div class="news-text-wrap" itemprop="articleBody"><p>Text.</p></div>
+    </div></div></main></body></html>"""
+    item = family().read_article(DETAIL, parse_html(html), now=None)
+    assert item.title == "OZG-Bilanz"
+    assert item.tags == ["OZG", "Digitale Verwaltung"]
+    assert item.section == "Meldungen"
+    assert item.author == "Ina Krause"
+    assert item.published_at == datetime(2024, 12, 5, tzinfo=BERLIN)
+    assert item.date_signal == "time"
+    assert item.body == "Text."
