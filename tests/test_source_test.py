@@ -15,6 +15,7 @@ from kn_crawl.cli.source_test import sources_test
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.mirror import Mirror
+from tests.site_server import NOT_FOUND, ROBOTS_ALLOW_ALL, Answer, SiteServer, listing_page
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +131,29 @@ def test_bad_arguments_are_one_line_before_any_crawl(
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == message
     assert not env.exists()
+
+
+def test_a_site_whose_every_article_is_refused_is_not_walked_to_its_end(env: Path) -> None:
+    slugs = [f"a-{i}" for i in range(60)]
+
+    def route(path: str) -> Answer:
+        if path == "/robots.txt":
+            return ROBOTS_ALLOW_ALL
+        if path == "/k21-meldungen/":
+            return Answer(200, listing_page(slugs))
+        if path.startswith("/k21-meldungen/a-"):
+            slug = path.split("/")[2]
+            page = f"<html><body><main><article><h1>Meldung {slug}</h1><p>Ohne Datum.</p>"
+            return Answer(200, (page + "</article></main></body></html>").encode())
+        return NOT_FOUND  # no feed, no home page
+
+    with SiteServer(route) as site:
+        result = run("kommune21", "--limit", "1", "--base-url", site.base_url)
+        # robots.txt, the feed and home page (404), the archive, 26 of the 60 articles.
+        assert len(site.paths) == 30
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"kn-crawl: error: no article came out of kommune21 at {site.base_url}: 30 pages "
+        "read; no_date 26, http_404 2 (no publication date found (no date in JSON-LD, meta, "
+        "<time>, teaser or URL; no Stichwörter))\n"
+    )

@@ -34,7 +34,7 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
     Reads the site as a crawl does (robots.txt, the source's origins, the same extraction
     and validation); writes nothing to the database. Exits 1 when no article came out.
     """
-    from kn_crawl.crawling.trial import run_trial
+    from kn_crawl.crawling.trial import max_pages, run_trial
     from kn_crawl.sources import spider_for
     from spiders.base import normalize_base_url
 
@@ -55,12 +55,16 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
     drops = ", ".join(f"{reason} {n}" for reason, n in result.drops.items())
     if not result.articles:
         why = drops or f"the crawl ended ({result.finish_reason or 'unknown'})"
+        if result.finish_reason == "closespider_pagecount":
+            why = f"{max_pages(limit)} pages read; {why}"
         if result.detail:
             why += f" ({result.detail})"
         fail(f"no article came out of {name} at {result.base_url}: {why}", EXIT_FAILURE)
 
     count = len(result.articles)
     click.echo(f"{name}: {count} articles read from {result.base_url} (nothing stored)")
+    if result.finish_reason == "closespider_pagecount":
+        click.echo(f"stopped after {max_pages(limit)} pages, before {limit} articles came out")
     click.echo(", ".join(f"{label} {n}/{count}" for label, n in result.filled()))
     click.echo(f"dropped: {drops or 'none'}")
     for number, item in enumerate(result.articles[:SHOWN], 1):

@@ -127,6 +127,12 @@ class TrialCollector:
             self.details.setdefault(reason, detail)
 
 
+def max_pages(limit: int) -> int:
+    """Pages a trial of ``limit`` articles fetches at most (listings, feeds, robots.txt and
+    articles that were refused included)."""
+    return 20 + 10 * limit
+
+
 def trial_settings(settings: Settings, limit: int) -> dict[str, Any]:
     """The crawl's Scrapy settings, less everything that touches the database."""
     values = scrapy_settings(settings)
@@ -146,6 +152,9 @@ def trial_settings(settings: Settings, limit: int) -> dict[str, Any]:
             "KN_RECORD_RUNS": False,
             "KN_CONDITIONAL_REQUESTS": False,
             "KN_TRIAL_LIMIT": limit,
+            # A site whose every article is refused would otherwise be walked to the end
+            # of its archive before the trial could say so.
+            "CLOSESPIDER_PAGECOUNT": max_pages(limit),
             # One page at a time: a few articles, fetched politely, in the same order on
             # every trial (so the counts printed are the same for the same site).
             "CONCURRENT_REQUESTS": 1,
