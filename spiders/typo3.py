@@ -161,6 +161,13 @@ def _tag_list(el: Element | None) -> list[str]:
     return split_tags("".join(el.itertext()))
 
 
+BODY_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote")
+BLOCK_LIKE = frozenset({"p", "div", "ul", "ol", "li", "section", "article", "table", "dl"})
+TAGS_LINE = re.compile(
+    r"^\s*(?:Schlagw(?:ö|oe)rter|Stichw(?:ö|oe)rter|Schlagworte|Stichworte|Tags)\s*:", re.I
+)
+AUTHOR_LINE = re.compile(r"^\s*(?:Autor(?:in)?|Verfasst von|Text)\s*:\s*(.{2,80})$", re.I)
+BACKLINK = re.compile(r"^\s*(?:«\s*)?zurück\b", re.I)
 BYLINE = re.compile(r"^\s*von\s+([^|]{2,80}?)\s*\|")
 AUTHOR_LABEL = re.compile(r"^\s*(?:von|autor(?:in)?|verfasst von|geschrieben von)\s*:?\s*", re.I)
 
@@ -214,7 +221,7 @@ class Typo3DetailPage(_Page):
             )
             if item.title:
                 warnings.append("no headline: title from metadata")
-        item.teaser = _teaser_text(self.teaser_el) or clean_text(
+        item.teaser = _teaser_text(self.lead_el) or clean_text(
             meta_content(root, "og:description", "description") or jsonld_text(ld, "description")
         )
         item.published_at, item.date_signal = self._date(ld, now=now)
@@ -380,10 +387,10 @@ class Typo3DetailPage(_Page):
     def _body(self) -> str | None:
         scope = self.body_el
         if scope is None:
-            return None
+            return self._loose_body()
         paragraphs: list[str] = []
         taken: list[Element] = []
-        for el in scope.iter("p", "h2", "h3", "h4", "h5", "li", "blockquote"):
+        for el in scope.iter(*BODY_TAGS):
             if any(is_within(el, t) for t in taken[-3:]) or inside(el, ("figure", "script")):
                 continue
             text = text_of(el)
@@ -395,10 +402,74 @@ class Typo3DetailPage(_Page):
             return text or None
         return "\n\n".join(paragraphs)
 
+    def _loose_body(self) -> str | None:
+        """A template without a bodytext wrapper (the older site templates): the blocks after
+        the headline in the record, less the lead, the date line, the author and tag lines,
+        the back link and the related news."""
+        start = self.headline
+        if start is None:
+            return None
+        skip = {el for el in (self.lead_el, self._label_line(TAGS_LINE)) if el is not None}
+        skip |= {el for el in (self._label_line(AUTHOR_LINE),) if el is not None}
+        paragraphs: list[str] = []
+        taken: list[Element] = []
+        for el in start.xpath("following::*"):
+            if not is_within(el, self.scope) or el.tag not in BODY_TAGS:
+                continue
+            if el in skip or any(is_within(el, t) for t in taken[-3:]):
+                continue
+            if not self._outside_related(el) or inside(el, ("figure", "nav", "aside", "form")):
+                continue
+            if next(el.iter("time"), None) is not None:
+                continue  # the date line
+            text = text_of(el)
+            if not text or BACKLINK.match(text):
+                continue
+            taken.append(el)
+            paragraphs.append(text)
+        return "\n\n".join(paragraphs) or None
+
+    @cached_property
+    def lead_el(self) -> Element | None:
+        """The record's teaser: its own element, else (older templates) a paragraph right
+        after the headline that is bold as a whole — a lead as the reader sees it."""
+        if self.teaser_el is not None:
+            return self.teaser_el
+        start = self.headline
+        if start is None:
+            return None
+        for el in start.xpath("following::p")[:3]:
+            if not is_within(el, self.scope) or next(el.iter("time"), None) is not None:
+                continue
+            strong = [c for c in el if c.tag in ("strong", "b")]
+            whole = text_of(el)
+            lead = len(strong) == 1 and whole and whole == text_of(strong[0])
+            if lead and not (el.text or "").strip():
+                return el
+            return None
+        return None
+
+    def _label_line(self, label: re.Pattern[str]) -> Element | None:
+        """A short block of the record opening with ``label`` (``Schlagwörter:``,
+        ``Autor:``), outside the body and the related news."""
+        for el in self.scope.iter("p", "div", "span", "li", "dd"):
+            if len(el) > 0 and all(c.tag in BLOCK_LIKE for c in el):
+                continue
+            text = el.text or ""
+            if not label.match(text) and not label.match(text_of(el) or ""):
+                continue
+            if self._outside_related(el) and (
+                self.body_el is None or not is_within(el, self.body_el)
+            ):
+                return el
+        return None
+
     def _tags(self, ld: dict[str, Any] | None) -> list[str]:
         shown = self._prop("keywords")
+        line = self._label_line(TAGS_LINE)
         return (
             _tag_list(shown if shown is not None else self._classed("news-list-tags"))
+            or split_tags(text_of(line))
             or jsonld_keywords(ld)
             or meta_all(self.root, "article:tag")
             or split_tags(meta_content(self.root, "keywords"))
@@ -416,6 +487,9 @@ class Typo3DetailPage(_Page):
         byline = self._byline()
         if byline:
             return byline
+        line = AUTHOR_LINE.match(text_of(self._label_line(AUTHOR_LINE)) or "")
+        if line:
+            return clean_text(line.group(1))
         return clean_text(jsonld_text(ld, "author") or meta_content(self.root, "author"))
 
     def _byline(self) -> str | None:

@@ -369,3 +369,33 @@ def test_detail_of_the_default_template_tags_one_per_line() -> None:
     assert item.published_at == datetime(2024, 12, 5, tzinfo=BERLIN)
     assert item.date_signal == "time"
     assert item.body == "Text."
+
+
+def test_detail_of_an_older_site_template_without_the_extensions_wrappers() -> None:
+    """A site template of before a relaunch: no microdata, no teaser or bodytext wrapper;
+    the lead in bold, the date as a full timestamp, author and tag lines with labels."""
+    html = """<html><head><meta name="description" content="Anders als die Seite."></head>
+    <body><main><div class="news-single-item"><article>
+    <h1>Neue Cloud-Strategie für die Verwaltung</h1>
+    <p class="news-single-timedata"><time datetime="2023-05-09T14:30:00+02:00">09.05.2023
+      14:30</time></p>
+    <p class="bodytext"><strong>Bund und Länder einigen sich auf eine Cloud-Strategie.</strong></p>
+    <p>Die Strategie beschreibt eine gemeinsame Deutsche Verwaltungscloud.</p>
+    <p>Erste Dienste sollen 2024 bereitstehen.</p>
+    <p class="news-single-author">Autor: Jana Roth</p>
+    <p class="news-single-keywords">Schlagwörter: Cloud, Deutsche Verwaltungscloud</p>
+    </article>
+    <p class="news-single-backlink"><a href="/aktuelles">Zurück zur Übersicht</a></p>
+    </div></main></body></html>"""
+    item = family().read_article(DETAIL, parse_html(html), now=None)
+    assert item.title == "Neue Cloud-Strategie für die Verwaltung"
+    assert item.published_at == datetime(2023, 5, 9, 14, 30, tzinfo=BERLIN)
+    assert item.date_signal == "time"
+    assert item.teaser == "Bund und Länder einigen sich auf eine Cloud-Strategie."
+    assert item.body == (
+        "Die Strategie beschreibt eine gemeinsame Deutsche Verwaltungscloud.\n\n"
+        "Erste Dienste sollen 2024 bereitstehen."
+    )
+    assert item.author == "Jana Roth"
+    assert item.tags == ["Cloud", "Deutsche Verwaltungscloud"]
+    assert item.warnings == []
