@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import Engine, MetaData, func, select
 
 from kn_crawl.cli.source_test import sources_test
 from kn_crawl.db.engine import make_engine
@@ -53,18 +54,19 @@ def test_three_articles_of_the_mirror(mirror: Mirror, env: Path) -> None:
         "title 3/3, date 3/3, kicker 3/3, teaser 3/3, body 3/3, tags 3/3, author 0/3, image 3/3",
         "dropped: none",
     ]
+    # The newest three, from the feed: articles go before the archive's pages.
     assert lines[3:8] == [
         "",
-        "1. Fachbereichsleiterin für E-Government bestätigt",
-        f"   2024-11-12  {base}k21-meldungen/fachbereichsleiterin-fuer-e-government-bestaetigt/",
-        "   tags: Politik, Potsdam, eGovernment, Personalien",
-        "   Wie die Verwaltung mitteilt, sollen die Erfahrungen aus dem Projekt auch anderen "
-        "Kommunen zur Verfügung gestellt werden. Ein Leitfaden sei bereits in Arbeit. Die "
-        "Finanzierung erfolgt zu großen Teilen …",
+        "1. Potenziale früh erkannt",
+        f"   2025-01-30  {base}k21-meldungen/potenziale-frueh-erkannt-2/",
+        "   tags: Praxis, Erfurt, E-Akte, Dokumentenmanagement, Gigabit-Koordinator",
+        "   Die E-Akte ist an das Dokumentenmanagementsystem angebunden und ersetzt die "
+        "bisherigen Registraturen. Eingehende Post wird zentral gescannt. Besonders die "
+        "Vertretungsregelungen hätten sich verbessert,…",
     ]
     assert [line for line in lines if line[:3] in ("2. ", "3. ")] == [
-        "2. Souveräne Cloud für Kommunen",
-        "3. Erfolg durch Kooperation",
+        "2. Mehr IT-Sicherheit für Kommunen",  # two articles of one title (Hessen, KDO)
+        "3. Mehr IT-Sicherheit für Kommunen",
     ]
     assert len(lines) == 3 + 3 * 5
     assert result.stderr == ""
@@ -149,11 +151,36 @@ def test_a_site_whose_every_article_is_refused_is_not_walked_to_its_end(env: Pat
 
     with SiteServer(route) as site:
         result = run("kommune21", "--limit", "1", "--base-url", site.base_url)
-        # robots.txt, the feed and home page (404), the archive, 26 of the 60 articles.
+        # robots.txt, the feed (404), the archive, 27 of the 60 articles (before the home
+        # page: articles go first).
         assert len(site.paths) == 30
     assert result.exit_code == 1
     assert result.stderr == (
         f"kn-crawl: error: no article came out of kommune21 at {site.base_url}: 30 pages "
-        "read; no_date 26, http_404 2 (no publication date found (no date in JSON-LD, meta, "
+        "read; no_date 27, http_404 1 (no publication date found (no date in JSON-LD, meta, "
         "<time>, teaser or URL; no Stichwörter))\n"
     )
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in sorted(meta.tables.items())
+        }
+
+
+def test_nothing_is_written_to_a_migrated_database(
+    mirror: Mirror, env: Path, engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KN_DATABASE_URL", db_url)
+    before = _row_counts(engine)
+    result = run("move", "--limit", "2", "--base-url", mirror.base_urls["move"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        "title 2/2, date 2/2, kicker 2/2, teaser 2/2, body 2/2, tags 2/2, author 0/2, image 1/2"
+    )
+    assert _row_counts(engine) == before
+    assert before["crawl_runs"] == 0 and before["articles"] == 0

@@ -63,7 +63,7 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
 
     count = len(result.articles)
     click.echo(f"{name}: {count} articles read from {result.base_url} (nothing stored)")
-    if result.finish_reason == "closespider_pagecount":
+    if result.finish_reason == "closespider_pagecount" and count < limit:
         click.echo(f"stopped after {max_pages(limit)} pages, before {limit} articles came out")
     click.echo(", ".join(f"{label} {n}/{count}" for label, n in result.filled()))
     click.echo(f"dropped: {drops or 'none'}")

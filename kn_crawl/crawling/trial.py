@@ -22,8 +22,9 @@ from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler, CrawlerProcess
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy.settings import Settings as ScrapySettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
@@ -127,6 +128,22 @@ class TrialCollector:
             self.details.setdefault(reason, detail)
 
 
+ARTICLES_FIRST = 100
+"""Added to the priority of every request that is not a listing page."""
+
+
+class ArticlesFirst(BaseSpiderMiddleware):
+    """A crawl's first run is a backfill: it reads every listing page (hundreds on a large
+    archive) before the articles they list. A trial wants a few articles, the newest: so
+    every request that is not a listing page (listing requests carry ``kn_page``, as
+    ``kn_crawl.crawling.backfill`` reads them) goes before the listings."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request:
+        if "kn_page" not in request.meta:
+            request.priority += ARTICLES_FIRST
+        return request
+
+
 def max_pages(limit: int) -> int:
     """Pages a trial of ``limit`` articles fetches at most (listings, feeds, robots.txt and
     articles that were refused included)."""
@@ -152,13 +169,17 @@ def trial_settings(settings: Settings, limit: int) -> dict[str, Any]:
             "KN_RECORD_RUNS": False,
             "KN_CONDITIONAL_REQUESTS": False,
             "KN_TRIAL_LIMIT": limit,
+            "SPIDER_MIDDLEWARES": {"kn_crawl.crawling.trial.ArticlesFirst": 50},
             # A site whose every article is refused would otherwise be walked to the end
             # of its archive before the trial could say so.
             "CLOSESPIDER_PAGECOUNT": max_pages(limit),
-            # One page at a time: a few articles, fetched politely, in the same order on
-            # every trial (so the counts printed are the same for the same site).
+            # One page at a time, each read to the end before the next is fetched, and
+            # requests of equal priority in the order the pages name them (newest first):
+            # a few articles, fetched politely, the same ones on every trial of a site.
             "CONCURRENT_REQUESTS": 1,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+            "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 0,
+            "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
             # What went wrong is in the drops the command prints; the log only on request.
             "LOG_LEVEL": settings.log_level if settings.log_level == "DEBUG" else "CRITICAL",
         }
