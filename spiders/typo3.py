@@ -189,9 +189,12 @@ class _Page:
         return _absolute(self.url, href)
 
     def is_article(self, url: str) -> bool:
-        return OriginPolicy.for_base_url(self.base_url).allows(url) and is_detail_url(
-            url, self.pattern
-        )
+        return self._policy.allows(url) and is_detail_url(url, self.pattern)
+
+    @cached_property
+    def _policy(self) -> OriginPolicy:
+        """The source's origins as the spider has them by default (its base URL's)."""
+        return OriginPolicy.for_base_url(self.base_url)
 
     @cached_property
     def main(self) -> Element:
@@ -312,10 +315,6 @@ class Typo3DetailPage(_Page):
         return self._classed("news-list-category")
 
     # -- fields --------------------------------------------------------------------------
-
-    @cached_property
-    def _policy(self) -> OriginPolicy:
-        return OriginPolicy.for_base_url(self.base_url)
 
     def _declared_canonical(self) -> str | None:
         url = self.abs(link_href(self.root, "canonical") or meta_content(self.root, "og:url"))
