@@ -83,7 +83,7 @@ def crawl_and_report(
     from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
     from kn_crawl.queries import runs_of
 
-    engine = open_engine(settings)
+    engine = open_engine(settings, sync=True)
     try:
         outcomes = run_crawl(
             sources, settings, base_urls=base_urls, extra_settings=extra, full=full
