@@ -116,6 +116,9 @@ class SourceRow:
     archive: str = ""
     """``archive incomplete (N listing pages pending)``, or "" (complete, or never crawled)."""
     pending_listings: int = 0
+    family: str = ""
+    enabled: bool = True
+    disabled_reason: str | None = None
 
 
 def source_rows(conn: Connection) -> dict[str, SourceRow]:
@@ -152,6 +155,9 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
             health=health.get(src.id),
             archive=archive.describe() if archive else "",
             pending_listings=archive.pending_listings if archive else 0,
+            family=src.family,
+            enabled=src.enabled,
+            disabled_reason=src.disabled_reason,
         )
     return rows
 

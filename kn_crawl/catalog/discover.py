@@ -33,7 +33,8 @@ def feed_links(root: Element, page_url: str) -> list[str]:
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         href = (link.get("href") or "").strip()
-        if "alternate" in rel and kind in FEED_TYPES and href:
+        # WordPress also announces its comments' feed: comments are not articles.
+        if "alternate" in rel and kind in FEED_TYPES and href and "comments/feed" not in href:
             url = urljoin(page_url, href)
             if urlsplit(url).scheme in ("http", "https"):
                 found[url.split("#")[0]] = None
