@@ -165,6 +165,7 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
 @dataclass(frozen=True, slots=True)
 class Totals:
     sources: int
+    """Sources crawled at least once (the catalogue's other sources have rows too)."""
     articles: int
     tags: int
     revisions: int
@@ -185,7 +186,9 @@ def totals(conn: Connection, run_ids: Sequence[int] | None = None) -> Totals:
     if run_ids is not None:
         dropped = dropped.where(DroppedItem.run_id.in_(run_ids))
     return Totals(
-        sources=count(Source),
+        sources=int(
+            conn.execute(select(func.count(func.distinct(CrawlRun.source_id)))).scalar_one()
+        ),
         articles=count(Article),
         tags=count(Tag),
         revisions=count(ArticleRevision),

@@ -441,3 +441,19 @@ def test_a_crawl_writes_the_catalogue_into_sources(tmp_path: Path) -> None:
             "(e.g. 30m, 1h30m, 45s)"
         ]
         assert len(mirror.requests) == before
+
+
+def test_the_web_page_of_sources_shows_the_disabled_with_their_reason(tmp_path: Path) -> None:
+    from kn_crawl.catalog.sync import sync_catalog
+    from kn_crawl.web import create_app
+
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        sync_catalog(conn, load_files((BUNDLED_FILE,)))
+    engine.dispose()
+    page = create_app(db_url).test_client().get("/quellen").get_data(as_text=True)
+    assert page.count("deaktiviert: ") == 2
+    assert "deaktiviert: paywall and bot wall" in page
+    assert "Bundesamt für Sicherheit in der Informationstechnik" in page
