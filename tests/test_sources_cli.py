@@ -457,3 +457,19 @@ def test_the_web_page_of_sources_shows_the_disabled_with_their_reason(tmp_path: 
     assert page.count("deaktiviert: ") == 2
     assert "deaktiviert: paywall and bot wall" in page
     assert "Bundesamt für Sicherheit in der Informationstechnik" in page
+
+
+def test_add_a_site_of_the_mirror(env: dict[str, str]) -> None:
+    from kn_crawl.mirror import Mirror
+
+    with Mirror() as mirror:
+        base = mirror.base_urls["move"]
+        url = base + "k21-meldungen/"
+        result = invoke(env, "sources", "add", url, "--name", "movecopy")
+    assert result.exit_code == 0, result.output + result.stderr
+    entry = load_files((BUNDLED_FILE, USER))["movecopy"]
+    assert (entry.family, entry.base_url) == ("wordpress", base)
+    assert entry.feed_urls == (f"{base}feed/",)
+    assert entry.listing_urls == (url,)
+    # The pattern the K21 family uses, found from the links alone.
+    assert entry.article_pattern == "^/k21-meldungen/[^/]+/$"
