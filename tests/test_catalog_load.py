@@ -324,7 +324,7 @@ def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def test_family() -> Iterator[str]:
+def throwaway_family() -> Iterator[str]:
     """A throw-away family in the registry, removed again afterwards."""
 
     @family_registry.register
@@ -338,12 +338,12 @@ def test_family() -> Iterator[str]:
         family_registry._FAMILIES.pop(Throwaway.name, None)
 
 
-def test_family_must_be_registered(tmp_path: Path, test_family: str) -> None:
+def test_family_must_be_registered(tmp_path: Path, throwaway_family: str) -> None:
     user = tmp_path / "kn-sources.toml"
-    user.write_text(f"[sources.vdz]\nfamily = '{test_family}'\n")
-    assert load_files((BUNDLED_FILE, user))["vdz"].family == test_family
+    user.write_text(f"[sources.vdz]\nfamily = '{throwaway_family}'\n")
+    assert load_files((BUNDLED_FILE, user))["vdz"].family == throwaway_family
     user.write_text("[sources.vdz]\nfamily = 'throwaway_test_famly'\n")
-    with pytest.raises(CatalogError, match=f"did you mean '{test_family}'"):
+    with pytest.raises(CatalogError, match=f"did you mean '{throwaway_family}'"):
         load_files((BUNDLED_FILE, user))
 
 
