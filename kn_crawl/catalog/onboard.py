@@ -8,6 +8,7 @@ paths), its sitemaps. ``kn_crawl.catalog.discover`` decides what each answer mea
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import urllib.error
@@ -181,12 +182,31 @@ def discover_source(url: str, settings: Settings) -> Discovery:
         title=(discover.site_title(root) or urlsplit(page.url).netloc)[:200],
         family=discover.guess_family(root, text),
     )
-    announced = discover.feed_links(root, page.url)
-    for feed_url in discover.feed_candidates(page.url, announced):
+    _find_feeds(http, robots, root, found)
+    _find_sitemaps(http, robots, found)
+    links = discover.page_links(root, page.url)
+    found.pattern = discover.propose_pattern(links, page.url)
+    if found.pattern is not None:
+        compiled = re.compile(found.pattern)
+        on_site = [link for link in links if link.startswith(base_url)]
+        found.matched = sum(1 for link in on_site if compiled.search(_path_and_query(link)))
+    if not found.feeds and found.pattern is None:
+        raise OnboardError(
+            f"nothing to crawl found at {url}: no feed (announced or at the common paths) "
+            "and too few article links to propose a pattern"
+        )
+    return found
+
+
+def _find_feeds(http: Http, robots: Robots, root: discover.Element, found: Discovery) -> None:
+    """The feeds the page announces that parse as feeds; only without one, the common feed
+    paths (the fallback, not a survey of the site)."""
+    announced = discover.feed_links(root, found.page_url)
+    for feed_url in discover.feed_candidates(found.page_url, announced):
         how = "announced" if feed_url in announced else "probed"
         if how == "probed" and found.feeds:
-            break  # the common paths are a fallback, not a survey
-        if not feed_url.startswith(base_url):
+            break
+        if not feed_url.startswith(found.base_url):
             found.notes.append(f"feed {feed_url}: on another site, not taken")
             continue
         if not robots.allowed(feed_url):
@@ -205,7 +225,11 @@ def discover_source(url: str, settings: Settings) -> Discovery:
             media = answer.content_type.split(";")[0].strip() or "no content type"
             why = f"HTTP {answer.status}" if answer.status >= 300 else f"not a feed ({media})"
             found.notes.append(f"feed {feed_url}: {why}")
-    for sitemap_url in dict.fromkeys([*robots.sitemaps, _origin(page.url) + "/sitemap.xml"]):
+
+
+def _find_sitemaps(http: Http, robots: Robots, found: Discovery) -> None:
+    """The sitemaps robots.txt names, and ``/sitemap.xml``: those that parse as sitemaps."""
+    for sitemap_url in dict.fromkeys([*robots.sitemaps, found.base_url + "sitemap.xml"]):
         if not robots.allowed(sitemap_url):
             continue
         try:
@@ -215,17 +239,6 @@ def discover_source(url: str, settings: Settings) -> Discovery:
         sitemap = discover.read_sitemap(answer.body) if answer.status < 300 else None
         if sitemap is not None:
             found.sitemaps.append(FoundSitemap(sitemap_url, sitemap))
-    links = discover.page_links(root, page.url)
-    found.pattern = discover.propose_pattern(links, page.url)
-    if found.pattern is not None:
-        compiled = re.compile(found.pattern)
-        found.matched = sum(1 for link in links if compiled.search(_path_and_query(link)))
-    if not found.feeds and found.pattern is None:
-        raise OnboardError(
-            f"nothing to crawl found at {url}: no feed (announced or at the common paths) "
-            "and too few article links to propose a pattern"
-        )
-    return found
 
 
 def describe_sitemap(found: FoundSitemap) -> str:
@@ -246,8 +259,6 @@ def _path_and_query(url: str) -> str:
 
 
 def _toml_string(value: str) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
