@@ -429,6 +429,12 @@ def test_a_crawl_writes_the_catalogue_into_sources(tmp_path: Path) -> None:
             True,
         )
         assert stored["innovativeverwaltung"].disabled_reason == "paywall: teasers only"
+        # The list tells a crawled source from one that only has its row.
+        listed = invoke({"KN_DATABASE_URL": db_url}, "sources")
+        rows = {r[0]: r for r in table_rows(listed.output.partition("\nDisabled")[0])}
+        assert (rows["move"][3], rows["move"][5:8]) == ("35", ["ok", "35", "complete"])
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", rows["move"][4])
+        assert rows["kommune21"][3:8] == ["0", "never", "-", "-", "-"]
 
         # A bad catalogue stops the crawl before its first request.
         user = tmp_path / "kn-sources.toml"

@@ -34,17 +34,19 @@ def _list_sources() -> None:
         known = source_rows(conn)
     rows = []
     for entry in catalog.enabled():
+        # The catalogue is synced into the table before a crawl: a row alone is no run.
         row = known.get(entry.name)
+        crawled = row if row is not None and row.last_run_at is not None else None
         rows.append(
             (
                 entry.name,
                 entry.title,
                 entry.base_url,
                 row.articles if row else 0,
-                local(row.last_run_at) if row else "never",
-                (row.last_status or "-") if row else "-",
-                row.last_new if row and row.last_new is not None else "-",
-                _archive_cell(row.archive, row.pending_listings) if row else "-",
+                local(crawled.last_run_at) if crawled else "never",
+                (crawled.last_status or "-") if crawled else "-",
+                crawled.last_new if crawled and crawled.last_new is not None else "-",
+                _archive_cell(crawled.archive, crawled.pending_listings) if crawled else "-",
                 entry.family,
                 (row.health or "-") if row else "-",
             )
