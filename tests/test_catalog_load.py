@@ -73,13 +73,17 @@ def test_bundled_catalogue_loads_with_the_registered_families() -> None:
 def test_bundled_entries_known_from_sources_md() -> None:
     catalog = load_files((BUNDLED_FILE,), families=FAMILIES)
     assert catalog["egovernment"].feed_urls == ("https://www.egovernment.de/rss/news.xml",)
-    assert catalog["egovernment"].article_pattern == "-a-[0-9a-f]{32}/$"
+    assert catalog["egovernment"].article_pattern == "^/[a-z0-9-]+-a-[0-9a-f]{32}/$"
     assert catalog["kommune21"].feed_urls == ("https://www.kommune21.de/k21-meldungen/feed",)
     assert catalog["kommune21"].listing_urls == ("https://www.kommune21.de/k21-meldungen/",)
     assert catalog["move"].title == "move – moderne verwaltung"
     assert catalog["fitko"].feed_urls == ("https://www.fitko.de/aktuelles?type=9818",)
     assert catalog["itplanungsrat"].feed_urls == ()
-    assert catalog["egovpodcast"].fetch_articles is False
+    # Feed-only where robots.txt keeps the crawl off the episode pages, not by the entry.
+    assert catalog["egovpodcast"].fetch_articles is True
+    assert catalog["bsi"].selectors.date == (
+        "xpath://div[@class='article']//p[@class='date']/text()[last()]"
+    )
     assert catalog["dstgb"].schedule == "2h"
     assert catalog["bsi"].listing_urls == (
         "https://www.bsi.bund.de/DE/Service-Navi/Presse/Pressemitteilungen/"
@@ -288,12 +292,12 @@ BAD = [
         "2: sources.vdz.language: 'Deutsch' is not a language tag (de, en, de-CH)",
     ),
     (
-        "[sources.vdz]\nfeeds = []\n",
-        "1: sources.vdz: needs feeds or listings",
+        "[sources.vitako]\nfeeds = []\n",
+        "1: sources.vitako: needs feeds or listings",
     ),
     (
-        "[sources.vdz]\nlistings = ['/aktuelles']\n",
-        "2: sources.vdz.listings: listings need an article_pattern (which links on them are "
+        "[sources.vitako]\nlistings = ['/aktuelles']\n",
+        "2: sources.vitako.listings: listings need an article_pattern (which links on them are "
         "articles)",
     ),
     (
