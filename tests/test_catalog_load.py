@@ -443,3 +443,26 @@ def test_catalogue_is_read_again_only_when_a_file_changes(tmp_path: Path) -> Non
     second = load_catalog(configured, families=FAMILIES)
     assert second is not first
     assert second["vdz"].schedule == "2h"
+
+
+def test_bundled_catalogue_agrees_with_the_zoo() -> None:
+    """The zoo mirrors the real sites' paths: the real catalogue, rebased on the mirror, must
+    read them as the zoo's own entries say (skipped until the zoo is on this branch)."""
+    from dataclasses import asdict
+
+    zoo = pytest.importorskip("kn_crawl.mirror.zoo")
+    bases = {name: f"http://127.0.0.1:{9000 + i}/" for i, name in enumerate(sorted(NAMES))}
+    catalog = load_files((BUNDLED_FILE,), families=FAMILIES)
+    entries = zoo.zoo_entries(bases)
+    assert entries
+    for name, expected in entries.items():
+        entry = catalog[name].rebased(bases[name])
+        selectors = {k: v for k, v in asdict(entry.selectors).items() if v}
+        assert (
+            entry.family, entry.feed_urls, entry.listing_urls, entry.article_pattern,
+            entry.next_page, selectors, entry.fetch_articles,
+        ) == (
+            expected["family"], expected["feed_urls"], expected["listing_urls"],
+            expected["article_pattern"], expected["next_page"], expected["selectors"],
+            expected["fetch_articles"],
+        ), name  # fmt: skip
