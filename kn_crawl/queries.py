@@ -116,6 +116,9 @@ class SourceRow:
     archive: str = ""
     """``archive incomplete (N listing pages pending)``, or "" (complete, or never crawled)."""
     pending_listings: int = 0
+    family: str = ""
+    enabled: bool = True
+    disabled_reason: str | None = None
 
 
 def source_rows(conn: Connection) -> dict[str, SourceRow]:
@@ -152,6 +155,9 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
             health=health.get(src.id),
             archive=archive.describe() if archive else "",
             pending_listings=archive.pending_listings if archive else 0,
+            family=src.family,
+            enabled=src.enabled,
+            disabled_reason=src.disabled_reason,
         )
     return rows
 
@@ -159,6 +165,7 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
 @dataclass(frozen=True, slots=True)
 class Totals:
     sources: int
+    """Sources crawled at least once (the catalogue's other sources have rows too)."""
     articles: int
     tags: int
     revisions: int
@@ -179,7 +186,9 @@ def totals(conn: Connection, run_ids: Sequence[int] | None = None) -> Totals:
     if run_ids is not None:
         dropped = dropped.where(DroppedItem.run_id.in_(run_ids))
     return Totals(
-        sources=count(Source),
+        sources=int(
+            conn.execute(select(func.count(func.distinct(CrawlRun.source_id)))).scalar_one()
+        ),
         articles=count(Article),
         tags=count(Tag),
         revisions=count(ArticleRevision),

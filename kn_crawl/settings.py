@@ -192,6 +192,9 @@ class Settings:
     """Key for unsubscribe tokens when ``KN_ALERTS_SECRET`` is unset (default: in data_dir)."""
     tag_aliases_file: Path | None = None
     """Stichwort synonyms replacing the bundled ``kn_crawl/alerts/aliases.toml``."""
+    sources_file: Path | None = None
+    """The user's source catalogue (``KN_SOURCES_FILE``), which adds to, overrides or
+    disables entries of the bundled one; None: ``./kn-sources.toml`` if present."""
     admin_emails: tuple[str, ...] = ()
     """Who hears about source health events (``KN_ADMIN_EMAIL``); empty: recorded only."""
     public_url: str | None = None
@@ -254,6 +257,7 @@ class Settings:
             if env.get("KN_TAG_ALIASES_FILE")
             else None,
             admin_emails=_admin_emails(env.get("KN_ADMIN_EMAIL") or ""),
+            sources_file=Path(env["KN_SOURCES_FILE"]) if env.get("KN_SOURCES_FILE") else None,
         )
 
     @property

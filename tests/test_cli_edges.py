@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "alerts status": ("alerts", "status"),
 }
 NO_CONFIGURATION = {"parse", "mirror serve"}
+# Reads the configuration but not the database.
+NO_DATABASE: dict[str, tuple[str, ...]] = {"sources add": ("sources", "add", DEAD)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +103,26 @@ def test_the_table_knows_every_command() -> None:
     leaves = {
         " ".join(path) for path in walk(main) if path and path[-1] not in ("db", "alerts", "mirror")
     }
-    assert leaves == set(COMMANDS) | NO_CONFIGURATION
+    assert leaves == set(COMMANDS) | set(NO_DATABASE) | NO_CONFIGURATION
 
 
 @pytest.mark.parametrize("fault", ENV_FAULTS.values(), ids=ENV_FAULTS.keys())
 @pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
 def test_bad_environment(db: Db, tmp_path: Path, command: tuple[str, ...], fault: Fault) -> None:
+    result = invoke(command, db.env | fault.env)
+    assert_one_line(result, fault.code, fault.says)
+    assert not (tmp_path / "data").exists()
+
+
+# The driver is loaded with the engine: a command without a database never sees it.
+SETTINGS_FAULTS = {k: f for k, f in ENV_FAULTS.items() if k != "driver-not-installed"}
+
+
+@pytest.mark.parametrize("fault", SETTINGS_FAULTS.values(), ids=SETTINGS_FAULTS.keys())
+@pytest.mark.parametrize("command", NO_DATABASE.values(), ids=NO_DATABASE.keys())
+def test_bad_environment_of_commands_without_database(
+    db: Db, tmp_path: Path, command: tuple[str, ...], fault: Fault
+) -> None:
     result = invoke(command, db.env | fault.env)
     assert_one_line(result, fault.code, fault.says)
     assert not (tmp_path / "data").exists()

@@ -42,3 +42,29 @@ def test_readme_documents_every_setting() -> None:
     readme = (REPO / "README.md").read_text()
     for name in set(re.findall(r'"(KN_[A-Z_]+)"', settings_src)):
         assert name in readme, name
+
+
+def test_readme_lists_the_bundled_sources() -> None:
+    """The table of sources is the catalogue's (regenerate it with
+    ``python -m kn_crawl.catalog.readme``)."""
+    from kn_crawl.catalog.load import BUNDLED_FILE, load_files
+    from kn_crawl.catalog.readme import BEGIN, END, markdown_table
+
+    readme = (REPO / "README.md").read_text()
+    shown = readme.split(BEGIN, 1)[1].split(END, 1)[0]
+    assert shown.strip("\n") == markdown_table(load_files((BUNDLED_FILE,)).values()).strip("\n")
+
+
+def test_readme_catalogue_example_loads(tmp_path: Path) -> None:
+    from kn_crawl.catalog.load import BUNDLED_FILE, load_files
+
+    section = (REPO / "README.md").read_text().split("\n## Sources\n", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block, "Sources has a fenced toml block"
+    user = tmp_path / "kn-sources.toml"
+    user.write_text(block.group(1))
+    catalog = load_files((BUNDLED_FILE, user))
+    example = catalog["musterstadt"]
+    assert example.listing_urls == ("https://www.musterstadt.de/aktuelles/",)
+    assert (example.selectors.body, example.schedule) == ("main article", "2h")
+    assert catalog["kommunal"].disabled_reason == "relaunch, URLs changing"

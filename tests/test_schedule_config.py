@@ -77,3 +77,37 @@ def test_bad_files_are_clear_errors(tmp_path: Path, content: str, message: str) 
 def test_missing_file_named_explicitly_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_schedule(SOURCES, env={"KN_CONFIG_FILE": str(tmp_path / "nope.toml")})
+
+
+def test_catalogue_schedule_is_the_default_that_file_and_environment_override(
+    tmp_path: Path,
+) -> None:
+    """A catalogue entry's ``schedule`` (duration or ``cron:``) replaces the general
+    interval for its source; the schedule file and ``KN_SCHEDULE_<SOURCE>`` still win."""
+    defaults = {"kommune21": "2h", "move": "cron:0 6 * * *", "stadtundwerk": None, "dstgb": "3h"}
+    path = tmp_path / "kn-crawl.toml"
+    path.write_text("[schedule.sources.dstgb]\ninterval = '10m'\n")
+    config = load_schedule(defaults, env={"KN_SCHEDULE_MOVE": "20m"}, path=path)
+    shown = {n: (s.interval, s.cron) for n, s in config.sources.items()}
+    assert shown == {
+        "kommune21": (7200, None),
+        "move": (1200, None),
+        "stadtundwerk": (2700, None),
+        "dstgb": (600, None),
+    }
+    config = load_schedule(defaults, env={})
+    assert (config.sources["move"].interval, config.sources["move"].cron) == (None, "0 6 * * *")
+
+
+def test_schedule_file_may_name_a_known_source_that_is_not_scheduled(tmp_path: Path) -> None:
+    path = tmp_path / "kn-crawl.toml"
+    path.write_text("[schedule.sources.kgst]\ninterval = '1h'\n")
+    config = load_schedule(["move"], env={}, path=path, known=["move", "kgst"])
+    assert list(config.sources) == ["move"]
+    with pytest.raises(ConfigError, match=r"unknown sources in \[schedule.sources\]: kgst"):
+        load_schedule(["move"], env={}, path=path)
+
+
+def test_bad_catalogue_schedule_names_the_source() -> None:
+    with pytest.raises(ConfigError, match=r"^schedule of move in the catalogue: 'often' is not"):
+        load_schedule({"move": "often"}, env={})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from kn_crawl.cli import admin, alerts, crawl, query, schedule, search
+from kn_crawl.cli import admin, alerts, crawl, query, schedule, search, sources
 from kn_crawl.cli.common import KnGroup
 
 
@@ -26,7 +26,7 @@ def main() -> None:
 for command in (
     crawl.crawl,
     crawl.demo,
-    crawl.sources,
+    sources.sources,
     crawl.parse,
     crawl.mirror,
     query.articles,

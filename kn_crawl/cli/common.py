@@ -40,11 +40,14 @@ def load_settings() -> Settings:
         fail(f"bad configuration: {exc}")
 
 
-def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
+def open_engine(settings: Settings, *, migrate: bool = True, sync: bool = False) -> Engine:
     """The configured database, migrated to the current schema, with the runs left ``running``
     by dead processes closed (finish_reason ``stale``): every command that opens the database
     does both, so no reader sees a dead run as running (the web UI, which opens the database
-    read-only, shows such runs as "stale")."""
+    read-only, shows such runs as "stale").
+
+    ``sync``: also write the source catalogue into ``sources`` (the commands that crawl or
+    schedule; readers leave it, so they work on a read-only database)."""
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
@@ -57,7 +60,27 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
     except OperationalError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
+    if sync:
+        _sync_catalog(engine, settings)
     return engine
+
+
+def _sync_catalog(engine: Engine, settings: Settings) -> None:
+    """The catalogue into ``sources``. A bad catalogue is a ConfigError (one line, exit 2); a
+    database that cannot be written ends the command as the crawl's own check would."""
+    from kn_crawl.catalog.load import load_catalog
+    from kn_crawl.catalog.sync import sync_catalog
+    from kn_crawl.db.errors import db_error_line
+
+    catalog = load_catalog(settings)
+    try:
+        with engine.begin() as conn:
+            sync_catalog(conn, catalog)
+    except SQLAlchemyError as exc:
+        fail(
+            f"cannot write to the database: {db_error_line(exc)} ({settings.safe_database_url})",
+            EXIT_FAILURE,
+        )
 
 
 def _close_stale_runs(engine: Engine) -> None:

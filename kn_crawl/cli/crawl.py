@@ -15,7 +15,6 @@ from kn_crawl.cli.common import (
     EXIT_FAILURE,
     fail,
     load_settings,
-    local,
     open_engine,
     table,
 )
@@ -83,7 +82,7 @@ def crawl_and_report(
     from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
     from kn_crawl.queries import runs_of
 
-    engine = open_engine(settings)
+    engine = open_engine(settings, sync=True)
     try:
         outcomes = run_crawl(
             sources, settings, base_urls=base_urls, extra_settings=extra, full=full
@@ -249,59 +248,6 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
         "See them with: kn-crawl dropped    Latest articles: kn-crawl articles    "
         "Search and charts: kn-crawl serve"
     )
-
-
-@click.command()
-def sources() -> None:
-    """List the configured sources with their base URL, last run and health."""
-    from kn_crawl.queries import source_rows
-    from kn_crawl.sources import spider_classes
-
-    settings = load_settings()
-    with open_engine(settings).connect() as conn:
-        known = source_rows(conn)
-    rows = []
-    for name, cls in spider_classes().items():
-        row = known.get(name)
-        base = settings.base_urls.get(name) or cls.default_base_url
-        rows.append(
-            (
-                name,
-                cls.source_title,
-                base,
-                row.articles if row else 0,
-                local(row.last_run_at) if row else "never",
-                (row.last_status or "-") if row else "-",
-                row.last_new if row and row.last_new is not None else "-",
-                _archive_cell(row.archive, row.pending_listings) if row else "-",
-                (row.health or "-") if row else "-",
-            )
-        )
-    click.echo(
-        table(
-            rows,
-            [
-                "source",
-                "title",
-                "base URL",
-                "articles",
-                "last run",
-                "status",
-                "new",
-                "archive",
-                "health",
-            ],
-        )
-    )
-    for name, row in known.items():
-        if row.archive:
-            click.echo(f"{name}: {row.archive}; the next crawl continues it")
-
-
-def _archive_cell(archive: str, pending: int) -> str:
-    if not archive:
-        return "complete"
-    return f"incomplete, {pending} pending" if pending else "incomplete"
 
 
 @click.command()

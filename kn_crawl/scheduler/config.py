@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,12 +86,27 @@ def _cron(expression: str, *, what: str) -> str:
     return expression
 
 
+def parse_schedule(text: str, *, what: str) -> tuple[float | None, str | None]:
+    """``(interval, None)`` for a duration (``30m``), ``(None, cron)`` for
+    ``cron:<expression>``: the form of ``KN_SCHEDULE_<SOURCE>`` and of a catalogue entry's
+    ``schedule``."""
+    if text.startswith("cron:"):
+        return None, _cron(text[5:].strip(), what=what)
+    return parse_duration(text, what=what), None
+
+
 def load_schedule(
-    source_names: Sequence[str],
+    source_names: Sequence[str] | Mapping[str, str | None],
     *,
     env: Mapping[str, str] | None = None,
     path: Path | None = None,
+    known: Collection[str] | None = None,
 ) -> ScheduleConfig:
+    """The schedule of ``source_names``: a list of names, or a mapping of each name to its
+    default schedule (the catalogue entry's ``schedule``: a duration or ``cron:…``, None
+    for the general interval), which the file's per-source table and
+    ``KN_SCHEDULE_<SOURCE>`` override. ``known``: every source name the file may mention
+    (also disabled ones); default: ``source_names``."""
     env = os.environ if env is None else env
     file = path or (Path(env["KN_CONFIG_FILE"]) if env.get("KN_CONFIG_FILE") else None)
     data: dict[str, Any] = {}
@@ -104,7 +119,10 @@ def load_schedule(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: {exc}") from None
     per_source: dict[str, Any] = data.get("sources", {})
-    unknown = set(per_source) - set(source_names)
+    defaults: Mapping[str, str | None] = (
+        source_names if isinstance(source_names, Mapping) else dict.fromkeys(source_names)
+    )
+    unknown = set(per_source) - set(defaults if known is None else known)
     if unknown:
         raise ConfigError(f"{file}: unknown sources in [schedule.sources]: {', '.join(unknown)}")
 
@@ -123,22 +141,24 @@ def load_schedule(
     misfire = setting("misfire_grace", "KN_SCHEDULE_MISFIRE_GRACE", "30m")
 
     sources = {}
-    for name in source_names:
+    for name, default in defaults.items():
         own = per_source.get(name, {})
         what = f"schedule of {name}"
-        src_interval: float | None = (
-            parse_duration(own["interval"], what=what) if "interval" in own else interval
-        )
-        cron = _cron(own["cron"], what=what) if "cron" in own else None
+        src_interval: float | None = interval
+        cron: str | None = None
+        if default:
+            src_interval, cron = parse_schedule(default, what=f"{what} in the catalogue")
+        if "interval" in own:
+            src_interval, cron = parse_duration(own["interval"], what=what), None
+        if "cron" in own:
+            cron = _cron(own["cron"], what=what)
         enabled = bool(own.get("enabled", True))
         override = env.get(f"KN_SCHEDULE_{name.upper()}")
         if override:
             if override.strip().lower() == "off":
                 enabled = False
-            elif override.startswith("cron:"):
-                cron, src_interval = _cron(override[5:].strip(), what=what), None
             else:
-                src_interval, cron = parse_duration(override, what=what), None
+                src_interval, cron = parse_schedule(override, what=what)
         if cron is not None:
             src_interval = None
         sources[name] = SourceSchedule(
