@@ -16,9 +16,10 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from kn_crawl.crawling.run import run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorkerError, page_worker
-from kn_crawl.db.store import SAVE_ALIASES, SAVE_BATCH, StoreCounts, StoreFailure
+from kn_crawl.db.store import StoreCounts, StoreFailure, save_alias_batch, save_batch
 from kn_crawl.items import ArticleItem, UrlAlias
 
 logger = logging.getLogger(__name__)
@@ -83,17 +84,12 @@ class StorePipeline:
         write.add_done_callback(self.writes.discard)
 
     async def _write(self, batch: list[ArticleItem]) -> None:
-        source_id = self.stats.get_value("kn/source_id")
-        if source_id is None:
-            raise RuntimeError("no source id: is the RunRecorder extension enabled?")
+        run = run_of(self.crawler)
+        if run is None:
+            raise RuntimeError("no crawl run: is the RunRecorder extension enabled?")
         try:
             result = await page_worker().call(
-                SAVE_BATCH,
-                int(source_id),
-                self.source,
-                batch,
-                datetime.now(UTC),
-                self.stats.get_value("kn/run_id"),
+                save_batch, run.source_id, self.source, batch, datetime.now(UTC), run.run_id
             )
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
@@ -131,12 +127,12 @@ class StorePipeline:
         )
 
     async def _save_aliases(self) -> None:
-        source_id = self.stats.get_value("kn/source_id")
-        if source_id is None:
+        run = run_of(self.crawler)
+        if run is None:
             return
         pairs = [(a.url, a.target) for a in self.aliases]
         try:
-            result = await page_worker().call(SAVE_ALIASES, int(source_id), pairs)
+            result = await page_worker().call(save_alias_batch, run.source_id, pairs)
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
         if isinstance(result, StoreFailure):  # aliases are relearned next run

@@ -219,10 +219,6 @@ def _store_failed(p: _Prepared, exc: SQLAlchemyError) -> StoreDrop:
     return StoreDrop(p.item.fetched_url, "store_failed", db_error_line(exc))
 
 
-SAVE_BATCH = "kn_crawl.db.store:save_batch"
-SAVE_ALIASES = "kn_crawl.db.store:save_alias_batch"
-
-
 @dataclass(slots=True)
 class StoreFailure:
     """Nothing of a batch was written (the page worker died with it, or the store failed
