@@ -559,6 +559,8 @@ def _article_values(p: _Prepared) -> dict[str, Any]:
         "image_url": item.image_url,
         "image_caption": item.image_caption,
         "image_credit": item.image_credit,
+        "author": item.author,
+        "feed_only": item.feed_only,
         "content_hash": p.content_hash,
     }
 
