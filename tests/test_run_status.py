@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kn_crawl.crawling.run import final_status, results_trustworthy
+from kn_crawl.crawling.run import final_status, results_trustworthy, status_from_outside
 
 # A run that fetched 10 pages besides robots.txt.
 FINE = {
@@ -59,3 +59,13 @@ def test_final_status(reason: str, values: dict[str, Any], expected: tuple[str, 
 )
 def test_results_trustworthy(reason: str, values: dict[str, Any], expected: bool) -> None:
     assert results_trustworthy(reason, values) is expected
+
+
+@pytest.mark.parametrize(
+    ("timed_out", "interrupted", "expected"),
+    [(True, False, "timeout"), (False, True, "interrupted"), (False, False, "failed")],
+)
+def test_status_of_a_run_its_process_could_not_close(
+    timed_out: bool, interrupted: bool, expected: str
+) -> None:
+    assert status_from_outside(timed_out=timed_out, interrupted=interrupted) == expected

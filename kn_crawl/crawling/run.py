@@ -3,20 +3,22 @@
 The run recorder (``kn_crawl.crawling.recorder``) opens the run when the spider opens and
 attaches a :class:`CrawlRun` to the crawler; everything else in the crawl process that needs
 the run (the store pipeline, the validators and backfill recorders, the runner) finds it with
-:func:`run_of`. :func:`final_status` is where a run's status is decided.
+:func:`run_of`. :func:`final_status` is where a run's status is decided (and
+:func:`status_from_outside` for a run its own process could not close).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
 from kn_crawl.catalog.model import SourceEntry
-from kn_crawl.crawling.ratelimit import rate_limited
+
+if TYPE_CHECKING:  # the scheduler imports this module without Scrapy
+    from scrapy.crawler import Crawler
 
 _ATTRIBUTE = "kn_run"
 
@@ -80,6 +82,8 @@ def mostly_failed(errors: int, attempted: int) -> bool:
 def final_status(reason: str, values: Mapping[str, Any]) -> tuple[str, str]:
     """``(status, finish_reason)`` of a run that Scrapy closed with ``reason``, from its
     counters: ``ok``, ``interrupted``, ``timeout`` or ``failed``."""
+    from kn_crawl.crawling.ratelimit import rate_limited
+
     status = STATUS_FOR_REASON.get(reason, "failed")
     if status != "ok":
         return status, reason
@@ -98,6 +102,16 @@ def final_status(reason: str, values: Mapping[str, Any]) -> tuple[str, str]:
         # Finished, but the site was unreachable or nothing could be stored: a failure.
         return "failed", reason
     return "ok", reason
+
+
+def status_from_outside(*, timed_out: bool, interrupted: bool) -> str:
+    """The status of a run whose process was stopped, or ended, without closing it, as the
+    process that started it (the scheduler, the runner) saw the end."""
+    if timed_out:
+        return "timeout"
+    if interrupted:
+        return "interrupted"
+    return "failed"
 
 
 def results_trustworthy(reason: str, values: Mapping[str, Any]) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from kn_crawl.crawling.run import LEFT_OPEN, run_of
+from kn_crawl.crawling.run import LEFT_OPEN, run_of, status_from_outside
 from kn_crawl.crawling.scrapy_config import scrapy_settings
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import check_writable
@@ -94,7 +94,7 @@ def crawl_here(
         get_engine(settings.database_url),
         os.getpid(),
         since=started,
-        status="failed",
+        status=status_from_outside(timed_out=False, interrupted=False),
         reason=LEFT_OPEN,
         now=datetime.now(UTC),
     )
@@ -200,7 +200,7 @@ def _outcome_of(
             get_engine(settings.database_url),
             process.pid,
             since=started,
-            status="failed",
+            status=status_from_outside(timed_out=False, interrupted=False),
             reason=reason if outcome is None else LEFT_OPEN,
             now=datetime.now(UTC),
         )
