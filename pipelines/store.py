@@ -2,7 +2,9 @@
 
 Batches are written by the page worker (a process beside the crawl; see
 ``kn_crawl.crawling.worker``), one at a time and in order, while the crawl goes on; the spider
-closes only after every batch has been answered.
+closes only after every batch has been answered. The worker kept the articles it read: a batch
+sends their keys, not the articles again (``kn_crawl.crawling.kept``), and the keys of the
+articles the pipelines dropped, for the worker to forget.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from kn_crawl.crawling.kept import reference, save_batch
 from kn_crawl.crawling.run import run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorkerError, page_worker
-from kn_crawl.db.store import StoreCounts, StoreFailure, save_alias_batch, save_batch
+from kn_crawl.db.store import StoreCounts, StoreFailure, save_alias_batch
 from kn_crawl.items import ArticleItem, UrlAlias
 
 logger = logging.getLogger(__name__)
@@ -39,13 +43,22 @@ class StorePipeline:
         self.buffer_since = 0.0
         self.writes: set[asyncio.Future[None]] = set()
         self.source = ""
+        self.forget: list[tuple[int, int]] = []
+        """Keys of kept articles that were dropped on the way (validation, duplicates)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         # The database URL may hold a password: the task reads it from the environment; it
         # is never in Scrapy settings.
-        return cls(crawler, crawler.stats, crawler.settings.getint("KN_STORE_BATCH_SIZE", 50))
+        pipeline = cls(crawler, crawler.stats, crawler.settings.getint("KN_STORE_BATCH_SIZE", 50))
+        crawler.signals.connect(pipeline.item_not_stored, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.item_not_stored, signal=signals.item_error)
+        return pipeline
+
+    def item_not_stored(self, item: Any) -> None:
+        if isinstance(item, ArticleItem) and item.kept is not None:
+            self.forget.append(item.kept)
 
     def open_spider(self) -> None:
         assert self.crawler.spider is not None
@@ -69,6 +82,8 @@ class StorePipeline:
 
     async def close_spider(self) -> None:
         self.flush()
+        if self.forget:
+            await self._write([])  # the worker forgets what was dropped since the last batch
         while self.writes:
             await asyncio.gather(*self.writes)
         if self.aliases:
@@ -87,9 +102,14 @@ class StorePipeline:
         run = run_of(self.crawler)
         if run is None:
             raise RuntimeError("no crawl run: is the RunRecorder extension enabled?")
+        worker = page_worker()
+        pid = worker.pid
+        forget = [number for kept_by, number in self.forget if kept_by == pid]
+        self.forget = []  # any others were kept by a worker that is gone
+        sent = [reference(item, pid) for item in batch]
         try:
-            result = await page_worker().call(
-                save_batch, run.source_id, self.source, batch, datetime.now(UTC), run.run_id
+            result = await worker.call(
+                save_batch, run.source_id, self.source, sent, datetime.now(UTC), run.run_id, forget
             )
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))

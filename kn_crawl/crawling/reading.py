@@ -21,6 +21,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.crawling.kept import keep
 from kn_crawl.extract.dom import Element, decode_html, parse_html
 from kn_crawl.extract.feed_items import merge_entry
 from kn_crawl.extract.feeds import looks_like_feed
@@ -165,8 +166,9 @@ def crawl_article(
     max_links: int,
 ) -> tuple[ArticleItem, list[str], list[Note]]:
     """The page worker's task for an article page: ``read_article``, with only the links not
-    handed out before for this source."""
+    handed out before for this source; the item is kept here for the store."""
     read = read_article(entry, url, body, content_type, redirects, listing_entry, now, max_links)
+    keep(read.item)  # the store sends only its key back (kept.py)
     return read.item, new_links(entry.name, read.links), read.notes
 
 

@@ -24,6 +24,7 @@ import contextlib
 import fcntl
 import itertools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, cast
@@ -86,6 +87,13 @@ class PageWorker:
         self._slots = asyncio.Semaphore(MAX_PENDING)
         self.usage: dict[str, float] = {}
         """The last worker's calls, CPU seconds and peak RSS (MB), once it has stopped."""
+
+    @property
+    def pid(self) -> int:
+        """The process a call made now runs in: the worker's, or this one's."""
+        if self.running and self._transport is not None:
+            return int(self._transport.get_pid())
+        return os.getpid()
 
     @property
     def running(self) -> bool:
@@ -169,7 +177,8 @@ class PageWorker:
         if call_id == 0:  # the worker's last words: what it cost
             self.usage = value
             logger.info(
-                "page worker: %(calls)d calls, CPU %(cpu_s).1f s, peak RSS %(peak_rss_mb).0f MB",
+                "page worker: %(calls)d calls, CPU %(cpu_s).1f s, peak RSS %(peak_rss_mb).0f MB, "
+                "%(kept)d read items left unstored",
                 value,
             )
             return
