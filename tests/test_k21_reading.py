@@ -4,6 +4,8 @@ here, without a worker)."""
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -52,7 +54,9 @@ def test_the_article_comes_back_finished_and_normalised() -> None:
     # The same as extracting and normalising in the crawl process.
     page = K21ArticlePage.from_html(case["url"], body, source="kommune21-test-a", base_url=BASE)
     here = normalize_article(finish(page.to_item(), [old], "bericht"))
-    assert item == here
+    # Kept where it was read, for the store (kn_crawl.crawling.kept).
+    assert item.kept is not None and item.kept[0] == os.getpid()
+    assert replace(item, kept=None) == here
 
 
 def test_an_old_link_gives_the_article_its_number() -> None:
