@@ -94,14 +94,20 @@ class Listing:
     entries: list[ListingEntry] = field(default_factory=list)
     next_url: str | None = None
     section: str | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """What the spider records about the page, which was still used: (reason, detail), e.g.
+    ``too_many_links`` (entries cut), ``no_articles_matched`` (links, none an article)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "url": self.url,
             "section": self.section,
             "next_url": self.next_url,
             "entries": [e.to_json() for e in self.entries],
         }
+        if self.notes:  # only where there are some: saved cases without notes stay as they are
+            data["notes"] = [list(note) for note in self.notes]
+        return data
 
 
 @dataclass(slots=True)

@@ -377,8 +377,11 @@ class NewsSpider(scrapy.Spider):
         try:
             listing = self.family.read_feed(response.url, response.body, page=number)
         except FeedError as exc:
-            self._page_failed(response.url, "bad_feed", str(exc))
+            # bad_feed, or a more telling reason where the feed parser gives one
+            # (feed_is_html: a cookie wall; unsafe_xml: entity declarations).
+            self._page_failed(response.url, getattr(exc, "reason", "bad_feed"), str(exc))
             return
+        self._notes(response.url, listing.notes)
         entries = []
         for entry in listing.entries:
             entry.url = urljoin(response.url, entry.url)

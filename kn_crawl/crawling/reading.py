@@ -124,6 +124,7 @@ def read_listing(
     text, notes = _decode(body, content_type)
     page = family_of(entry).read_listing(url, parse_html(text), with_sections=with_sections)
     listing, sections = page.listing, page.section_urls
+    notes += listing.notes  # what the family noticed (no_articles_matched, …)
     if len(listing.entries) > max_links or len(sections) > max_links:
         notes.append(_too_many_links(max_links))
     listing.entries = listing.entries[:max_links]
