@@ -137,21 +137,30 @@ def read_feed(entry: SourceEntry, url: str, body: bytes, page: int = 1) -> Listi
 
 
 def read_page(
-    entry: SourceEntry, url: str | None, body: bytes, content_type: str | None = None
+    entry: SourceEntry,
+    url: str | None,
+    body: bytes,
+    content_type: str | None = None,
+    kind: str | None = None,
 ) -> ArticleItem | Listing:
     """What a saved page means (``kn-crawl parse``, the golden fixtures): a feed's entries, an
-    article as the crawl stores it, or a listing. Without ``url`` the page kind is sniffed."""
+    article as the crawl stores it, or a listing. ``kind`` (``article``, ``listing``,
+    ``feed``) says which; without it, the URL's kind, else the page's looks decide."""
     page_url = url or entry.base_url
-    if looks_like_feed(body):
+    if kind == "feed" or (kind is None and looks_like_feed(body)):
         return read_feed(entry, page_url, body)
     family = family_of(entry)
     text, notes = _decode(body, content_type)
     root = parse_html(text)
-    kind = family.classify(page_url) if url else None
-    is_home = url is not None and _path(url) == _path(entry.base_url)
-    if kind in (PageKind.ARTICLE, PageKind.LEGACY_ARTICLE) or (
-        kind is None and not is_home and family.looks_like_article(root)
-    ):
+    if kind is None:
+        url_kind = family.classify(page_url) if url else None
+        is_home = url is not None and _path(url) == _path(entry.base_url)
+        article = url_kind in (PageKind.ARTICLE, PageKind.LEGACY_ARTICLE) or (
+            url_kind is None and not is_home and family.looks_like_article(root)
+        )
+    else:
+        article = kind == "article"
+    if article:
         return _article(entry, page_url, root, notes, (), None, None, MAX_LINKS_PER_PAGE).item
     return family.read_listing(page_url, root, with_sections=False).listing
 
