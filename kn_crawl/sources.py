@@ -10,6 +10,7 @@ the generic news spider (``spiders.news``) with its site family (``spiders.famil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -41,8 +42,10 @@ def builtin_entries() -> list[SourceEntry]:
     ]
 
 
-@cache
-def _entries() -> dict[str, SourceEntry]:
+def _entries() -> Mapping[str, SourceEntry]:
+    """Every source by name: the one place that says where sources come from. With the
+    catalogue this becomes ``return load_catalog(Settings.from_env())`` (a Mapping of the
+    same entries, ``KN_BASE_URL_<NAME>`` already applied)."""
     return {entry.name: entry for entry in builtin_entries()}
 
 
