@@ -24,11 +24,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from kn_crawl.crawling import counters
 from kn_crawl.db.backfill import load_state
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, DroppedItem, Source, table_of
 from kn_crawl.db.state_models import HealthEvent, SourceHealth
 from kn_crawl.db.upsert import upsert
 from kn_crawl.hooks import RunContext
+from spiders.family import PageKind
 
 health_t = table_of(SourceHealth)
 events_t = table_of(HealthEvent)
@@ -78,8 +80,9 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
                 f"requests until {stats.get('kn/rate_limited_until')} (rate_limited)"
             )
         evidence.append(Evidence("run", "failing", message, sample_url=sample))
-    parsed = int(stats.get("kn/listing_pages_parsed", 0))
-    entries = int(stats.get("kn/listing_entries", 0))
+    parsed = int(stats.get(counters.LISTING_PAGES_PARSED, 0))
+    entries = int(stats.get(counters.LISTING_ENTRIES, 0))
+    listing_url = _listing_url(run)
     if parsed and not entries:
         evidence.append(
             Evidence(
@@ -87,10 +90,10 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
                 "failing",
                 f"{parsed} listing pages were read but showed no article (layout changed?)",
                 value=0,
-                sample_url=base + "k21-meldungen/" if base else None,
+                sample_url=listing_url,
             )
         )
-    dated = int(stats.get("kn/listing_entries_dated", 0))
+    dated = int(stats.get(counters.LISTING_ENTRIES_DATED, 0))
     if entries >= MIN_ARTICLES_FOR_COVERAGE and _share(dated, entries) < 0.5:
         evidence.append(
             Evidence(
@@ -99,7 +102,7 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
                 f"only {dated} of {entries} teasers on listing pages showed a date",
                 value=round(_share(dated, entries), 3),
                 baseline=1.0,
-                sample_url=base + "k21-meldungen/" if base else None,
+                sample_url=listing_url,
             )
         )
     errors = int(run.errors or 0)
@@ -118,6 +121,24 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
     evidence += _cadence(conn, run, now=now)
     evidence += _archive(conn, run)
     return evidence
+
+
+def _listing_url(run: Any) -> str | None:
+    """The source's first listing (else its first start page) at the run's base URL: where
+    to look when listings stop showing articles."""
+    from kn_crawl.crawling.reading import family_of
+    from kn_crawl.settings import ConfigError
+    from kn_crawl.sources import normalize_base_url, source_entry
+
+    try:
+        entry = source_entry(run.source)
+        if run.base_url:
+            entry = entry.rebased(normalize_base_url(run.base_url))
+        pages = family_of(entry).start_pages()
+    except (ConfigError, KeyError):  # a source no longer in the catalogue, a family gone
+        return run.base_url or None
+    listings = [p for p in pages if p.kind is PageKind.LISTING and not p.backfill_only]
+    return (listings or pages)[0].url if pages else (run.base_url or None)
 
 
 def _failed_page(conn: Connection, run_id: int) -> str | None:

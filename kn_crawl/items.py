@@ -48,13 +48,16 @@ class ArticleItem:
     offsite_canonical: str | None = None
     """A canonical URL (rel=canonical, og:url) on another origin than the source's, refused:
     ``url`` is then the fetched URL. Recorded as ``offsite_canonical``; the item is stored."""
+    kept: tuple[int, int] | None = None
+    """(pid, number) under which the process that read the page keeps this item, so the
+    store sends only the key (``kn_crawl.crawling.kept``); None: sent whole."""
     normalized: bool = False
     """Set by ``normalize_article``. The page worker normalises where it extracts, off the
     reactor; the normalise pipeline then has nothing left to do."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["normalized"]
+        del data["normalized"], data["kept"]
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 

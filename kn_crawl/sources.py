@@ -1,38 +1,73 @@
-"""The source registry: every spider in ``spiders/`` with a name is a source.
+"""The source registry: every source the crawler knows, as catalogue entries (``SourceEntry``).
 
-Adding a site means adding a spider class (one module per site family); nothing else lists
-sources, so the CLI, the scheduler and the database all learn about it from here.
+The CLI, the scheduler, health and the database all learn about sources from here, and here
+from the catalogue (``kn_crawl.catalog``: the bundled ``sources.toml`` plus the user's
+``KN_SOURCES_FILE``). Every source is crawled by
+the generic news spider (``spiders.news``) with its site family (``spiders.family``):
+:func:`spider_for` makes a spider class per source, so ``scrapy crawl kommune21`` works too
+(``kn_crawl.crawling.spider_loader``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from scrapy.settings import Settings as ScrapySettings
-from scrapy.spiderloader import SpiderLoader
+from kn_crawl.catalog.load import load_catalog
+from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.settings import ConfigError, Settings
 
-from kn_crawl.settings import ConfigError
-from spiders.base import NewsSpider
+if TYPE_CHECKING:
+    from spiders.news import NewsSpider
+
+
+def _entries() -> Mapping[str, SourceEntry]:
+    """Every source by name: the catalogue (bundled plus ``KN_SOURCES_FILE``), with
+    ``KN_BASE_URL_<NAME>`` already applied."""
+    return load_catalog(Settings.from_env())
+
+
+def source_names(*, enabled_only: bool = True) -> list[str]:
+    """The sources a crawl of "all sources" crawls (``enabled_only=False``: every one)."""
+    return [e.name for e in _entries().values() if e.enabled or not enabled_only]
+
+
+def normalize_base_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"base URL {url!r} is not an absolute http(s) URL")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
+
+
+def source_entry(name: str, base_url: str | None = None) -> SourceEntry:
+    """The entry of source ``name``, at ``base_url`` (``--base-url``) or at
+    ``KN_BASE_URL_<NAME>`` when given (a mirror); ConfigError for an unknown source."""
+    try:
+        entry = _entries()[name]
+    except KeyError:
+        known = ", ".join(source_names(enabled_only=False))
+        raise ConfigError(f"unknown source {name!r} (known: {known})") from None
+    override = base_url or Settings.from_env().base_urls.get(name)
+    return entry.rebased(normalize_base_url(override)) if override else entry
 
 
 @cache
-def spider_classes() -> dict[str, type[NewsSpider]]:
-    loader = SpiderLoader.from_settings(ScrapySettings({"SPIDER_MODULES": ["spiders"]}))
-    found: dict[str, type[NewsSpider]] = {}
-    for name in sorted(loader.list()):
-        cls = loader.load(name)
-        if issubclass(cls, NewsSpider):
-            found[name] = cls
-    return found
-
-
-def source_names() -> list[str]:
-    return list(spider_classes())
-
-
 def spider_for(name: str) -> type[NewsSpider]:
-    try:
-        return spider_classes()[name]
-    except KeyError:
-        known = ", ".join(source_names())
-        raise ConfigError(f"unknown source {name!r} (known: {known})") from None
+    """The spider class of source ``name`` (ConfigError for an unknown source)."""
+    from spiders.news import NewsSpider
+
+    entry = source_entry(name)
+    attributes = {
+        "name": entry.name,
+        "source_title": entry.title,
+        "default_base_url": entry.base_url,
+    }
+    return type(f"{name.title()}Spider", (NewsSpider,), attributes)
+
+
+def spider_classes() -> dict[str, type[NewsSpider]]:
+    """Every source's spider class, by source name."""
+    return {name: spider_for(name) for name in source_names(enabled_only=False)}

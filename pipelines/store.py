@@ -2,7 +2,9 @@
 
 Batches are written by the page worker (a process beside the crawl; see
 ``kn_crawl.crawling.worker``), one at a time and in order, while the crawl goes on; the spider
-closes only after every batch has been answered.
+closes only after every batch has been answered. The worker kept the articles it read: a batch
+sends their keys, not the articles again (``kn_crawl.crawling.kept``), and the keys of the
+articles the pipelines dropped, for the worker to forget.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from kn_crawl.crawling.kept import reference, save_batch
+from kn_crawl.crawling.run import run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.crawling.worker import PageWorkerError, page_worker
-from kn_crawl.db.store import SAVE_ALIASES, SAVE_BATCH, StoreCounts, StoreFailure
+from kn_crawl.db.store import StoreCounts, StoreFailure, save_alias_batch
 from kn_crawl.items import ArticleItem, UrlAlias
 
 logger = logging.getLogger(__name__)
@@ -38,13 +43,22 @@ class StorePipeline:
         self.buffer_since = 0.0
         self.writes: set[asyncio.Future[None]] = set()
         self.source = ""
+        self.forget: list[tuple[int, int]] = []
+        """Keys of kept articles that were dropped on the way (validation, duplicates)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         # The database URL may hold a password: the task reads it from the environment; it
         # is never in Scrapy settings.
-        return cls(crawler, crawler.stats, crawler.settings.getint("KN_STORE_BATCH_SIZE", 50))
+        pipeline = cls(crawler, crawler.stats, crawler.settings.getint("KN_STORE_BATCH_SIZE", 50))
+        crawler.signals.connect(pipeline.item_not_stored, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.item_not_stored, signal=signals.item_error)
+        return pipeline
+
+    def item_not_stored(self, item: Any) -> None:
+        if isinstance(item, ArticleItem) and item.kept is not None:
+            self.forget.append(item.kept)
 
     def open_spider(self) -> None:
         assert self.crawler.spider is not None
@@ -68,6 +82,8 @@ class StorePipeline:
 
     async def close_spider(self) -> None:
         self.flush()
+        if self.forget:
+            await self._write([])  # the worker forgets what was dropped since the last batch
         while self.writes:
             await asyncio.gather(*self.writes)
         if self.aliases:
@@ -83,17 +99,17 @@ class StorePipeline:
         write.add_done_callback(self.writes.discard)
 
     async def _write(self, batch: list[ArticleItem]) -> None:
-        source_id = self.stats.get_value("kn/source_id")
-        if source_id is None:
-            raise RuntimeError("no source id: is the RunRecorder extension enabled?")
+        run = run_of(self.crawler)
+        if run is None:
+            raise RuntimeError("no crawl run: is the RunRecorder extension enabled?")
+        worker = page_worker()
+        pid = worker.pid
+        forget = [number for kept_by, number in self.forget if kept_by == pid]
+        self.forget = []  # any others were kept by a worker that is gone
+        sent = [reference(item, pid) for item in batch]
         try:
-            result = await page_worker().call(
-                SAVE_BATCH,
-                int(source_id),
-                self.source,
-                batch,
-                datetime.now(UTC),
-                self.stats.get_value("kn/run_id"),
+            result = await worker.call(
+                save_batch, run.source_id, self.source, sent, datetime.now(UTC), run.run_id, forget
             )
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
@@ -131,12 +147,12 @@ class StorePipeline:
         )
 
     async def _save_aliases(self) -> None:
-        source_id = self.stats.get_value("kn/source_id")
-        if source_id is None:
+        run = run_of(self.crawler)
+        if run is None:
             return
         pairs = [(a.url, a.target) for a in self.aliases]
         try:
-            result = await page_worker().call(SAVE_ALIASES, int(source_id), pairs)
+            result = await page_worker().call(save_alias_batch, run.source_id, pairs)
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
         if isinstance(result, StoreFailure):  # aliases are relearned next run

@@ -133,7 +133,10 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
-            for note in cap_fields(item):
+            notes = cap_fields(item)
+            if notes:
+                item.kept = None  # changed since it was read: the store sends it whole
+            for note in notes:
                 self._note(item, note)
             problem = rejection(item, now=datetime.now(UTC))
             if problem is not None:

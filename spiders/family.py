@@ -60,6 +60,10 @@ class Family:
     name: ClassVar[str]
     title: ClassVar[str]
     """A line for ``kn-crawl sources families`` and the README."""
+    uses_feed_entries: ClassVar[bool] = True
+    """Feed (and listing) entries are part of the article: they fill what the page lacks
+    (``merge_entry``), and where the page may not be read the entry alone is stored
+    (``feed_only``). False for a family whose pages say everything their entries say."""
 
     def __init__(self, source: SourceEntry) -> None:
         self.source = source

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from kn_crawl.crawling.worker import MAX_PENDING, PageWorker, PageWorkerDied, PageWorkerError
 from kn_crawl.crawling.worker.frames import decode_all, encode, read_messages
 
-GETPID = "os:getpid"
+GETPID = os.getpid
 
 
 def _alive(pid: int) -> bool:
@@ -50,7 +51,7 @@ def test_calls_run_in_the_worker_process_in_order_and_it_stops_on_release() -> N
         pids = await asyncio.gather(*(worker.call(GETPID) for _ in range(3 * MAX_PENDING)))
         # One at a time, in the order sent (batches are stored in order).
         clock = await asyncio.gather(
-            *(worker.call("time:monotonic_ns") for _ in range(3 * MAX_PENDING))
+            *(worker.call(time.monotonic_ns) for _ in range(3 * MAX_PENDING))
         )
         assert clock == sorted(set(clock))
         await worker.release()
@@ -69,16 +70,22 @@ def test_a_failing_task_fails_only_its_call() -> None:
         await worker.acquire()
         try:
             with pytest.raises(PageWorkerError) as bad_value:
-                await worker.call("builtins:int", "zwölf")
+                await worker.call(int, "zwölf")
             with pytest.raises(PageWorkerError) as no_task:
-                await worker.call("os:no_such_function")
-            return str(bad_value.value), str(no_task.value), await worker.call("builtins:int", "12")
+                await worker.call(not_importable)
+            return str(bad_value.value), str(no_task.value), await worker.call(int, "12")
         finally:
             await worker.release()
 
+    def not_importable() -> None:  # a task must be a module-level function
+        pass
+
     bad_value, no_task, twelve = asyncio.run(scenario())
     assert bad_value.startswith("ValueError: invalid literal for int()")
-    assert no_task == "LookupError: no task 'os:no_such_function'"
+    assert no_task == (
+        "LookupError: no task 'tests.test_page_worker:"
+        "test_a_failing_task_fails_only_its_call.<locals>.not_importable'"
+    )
     assert twelve == 12
 
 
@@ -89,7 +96,7 @@ def test_a_killed_worker_fails_its_pending_calls_and_the_rest_runs_here(
         worker = PageWorker()
         await worker.acquire()
         pid = await worker.call(GETPID)
-        slow = asyncio.ensure_future(worker.call("time:sleep", 30))
+        slow = asyncio.ensure_future(worker.call(time.sleep, 30))
         await asyncio.sleep(0.2)
         os.kill(pid, signal.SIGKILL)
         try:

@@ -73,11 +73,6 @@ ENTRY_KEYS = (
 SELECTOR_KEYS = tuple(f.name for f in fields(Selectors))
 REQUIRED_KEYS = ("title", "family", "base_url")
 
-# The families of issue 10 that are being written in parallel (spiders/generic.py,
-# wordpress.py, typo3.py, and k21 as a Family): accepted before they are registered, so the
-# bundled catalogue loads on every branch. Once they are all in spiders/, this goes.
-_FAMILIES_IN_PROGRESS = frozenset({"generic", "k21", "typo3", "wordpress"})
-
 
 class CatalogError(ConfigError):
     """A catalogue file is unreadable or an entry is invalid; the message is one line
@@ -363,7 +358,7 @@ def build_entry(raw: _Raw, families: Collection[str]) -> SourceEntry:
 def known_families() -> set[str]:
     from spiders.family import family_names
 
-    return set(family_names()) | _FAMILIES_IN_PROGRESS
+    return set(family_names())
 
 
 def user_file(settings: Settings) -> Path:

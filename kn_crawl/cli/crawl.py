@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from kn_crawl.cli.common import (
     open_engine,
     table,
 )
-from kn_crawl.settings import Settings, is_http_url
+from kn_crawl.settings import ConfigError, Settings, is_http_url
 
 MAX_MIRROR_SIZE = 1_000_000
 """Far beyond any test or bench (the large mirror has 5,000); more only fills memory."""
@@ -257,18 +257,24 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
 def parse(source_name: str, url: str | None, file: Path) -> None:
     """Print what is extracted from a saved page FILE as JSON.
 
-    An article page gives its article; a listing or feed gives its entries and next-page
-    link. Run this when a site changed its pages.
+    An article page gives its article exactly as a crawl would store it (finished and
+    normalised); a listing or feed gives its entries and next-page link. Run this when a
+    site changed its pages.
     """
-    from kn_crawl.sources import spider_for
+    from kn_crawl.crawling.reading import read_page
+    from kn_crawl.extract.feeds import FeedError
+    from kn_crawl.sources import source_entry
 
     if url is not None and not is_http_url(url):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
-    cls = spider_for(source_name)
-    extract: Callable[..., Any] | None = getattr(cls, "extract", None)
-    if extract is None:
-        fail(f"source {source_name!r} has no page extraction")
-    result = extract(url, file.read_bytes())
+    try:
+        entry = source_entry(source_name)
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        result = read_page(entry, url, file.read_bytes())
+    except FeedError as exc:
+        fail(f"{file}: not a usable feed: {exc}")
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
 
 

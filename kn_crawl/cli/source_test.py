@@ -35,8 +35,7 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
     and validation); writes nothing to the database. Exits 1 when no article came out.
     """
     from kn_crawl.crawling.trial import max_pages, run_trial
-    from kn_crawl.sources import spider_for
-    from spiders.base import normalize_base_url
+    from kn_crawl.sources import normalize_base_url, spider_for
 
     settings = load_settings()
     try:

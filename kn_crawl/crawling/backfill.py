@@ -35,12 +35,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.crawling.known import LOST_HERE_REASONS, TRANSIENT_REASONS_PREFIXES
 from kn_crawl.crawling.origin import OriginPolicy
+from kn_crawl.crawling.run import run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.backfill import MAX_PENDING, ArchiveState, PendingPage, load_state, save_state
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import Article
-from kn_crawl.db.store import ensure_source
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -158,14 +158,11 @@ class BackfillRecorder:
             logger.error("archive state of %s not read: %s", spider.name, db_error_line(exc))
 
     def _open(self, spider: Spider) -> None:
+        run = run_of(self.crawler)  # opened by the run recorder, which runs first
+        if run is None:
+            return  # the run could not be recorded: the crawl stops before its first request
+        self.source_id = run.source_id
         with self.engine.begin() as conn:
-            self.source_id = ensure_source(
-                conn,
-                name=spider.name,
-                family=getattr(spider, "family", spider.name),
-                title=getattr(spider, "source_title", spider.name),
-                base_url=getattr(spider, "base_url", ""),
-            )
             self.previous = load_state(conn, self.source_id)
             if self.previous is None:
                 any_article = select(Article.id).where(Article.source_id == self.source_id)
@@ -211,8 +208,8 @@ class BackfillRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.source_id is None or self.previous is None:
             return
-        stats = self.crawler.stats
-        run_id = stats.get_value("kn/run_id") if stats is not None else None
+        run = run_of(self.crawler)
+        run_id = run.run_id if run is not None else None
         policy: OriginPolicy | None = getattr(spider, "origin_policy", None)
         # Pages of another origin (the base URL changed) can never be fetched by this source
         # again; the spider walks the backfill they belonged to again instead.

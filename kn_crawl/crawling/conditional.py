@@ -20,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from sqlalchemy import Engine, select
 
+from kn_crawl.crawling.run import results_trustworthy, run_of
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.models import Source, table_of
 from kn_crawl.db.state_models import HttpValidator
@@ -105,15 +106,11 @@ class ConditionalRequestsMiddleware:
         values = stats.get_stats()
         # Transient fetch failures are retried by the next run anyway (KnownState.retry_urls);
         # what must not happen is a listing marked "seen" whose articles were never stored.
-        clean = (
-            reason == "finished"
-            and not values.get("kn/store_failed")
-            and not values.get("kn/dropped/robots_unreachable")
-        )
-        source_id = values.get("kn/source_id")
-        if not self.seen or source_id is None:
+        run = run_of(self.crawler)
+        if not self.seen or run is None:
             return
-        if not clean:
+        source_id = run.source_id
+        if not results_trustworthy(reason, values):
             logger.info("validators not saved: the run had failures (next run looks again)")
             return
         now = datetime.now(UTC)

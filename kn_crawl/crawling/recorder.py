@@ -22,8 +22,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
+from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.crawling.origin import REFUSAL_REASONS
-from kn_crawl.crawling.ratelimit import rate_limited
+from kn_crawl.crawling.run import (
+    CrawlRun,
+    attach,
+    final_status,
+    mostly_failed,
+    pages_attempted,
+    pages_lost,
+)
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
@@ -64,35 +72,12 @@ NOTE_REASONS = frozenset(
 # Dropped on purpose, not lost: never counted as the run's errors.
 NOT_ERRORS = REFUSAL_REASONS | {"robots_disallowed"}
 
-# A run that lost more than half of the pages it tried (and at least this many) failed, even
-# though it finished: a site answering 503 to 9 of 10 requests is down, not "degraded".
-MOSTLY_FAILED_MIN = 3
-
-# Scrapy's finish reasons mapped to our run status.
-STATUS_FOR_REASON = {
-    "finished": "ok",
-    "shutdown": "interrupted",
-    "closespider_timeout": "timeout",
-}
+# Used by tests and health's figures; the rule itself is kn_crawl.crawling.run.final_status.
+__all__ = ["RunRecorder", "mostly_failed", "pages_attempted"]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def pages_attempted(values: dict[str, Any]) -> int:
-    """Pages the run tried to fetch: requests sent, less Scrapy's retries and robots.txt."""
-    return max(
-        int(values.get("downloader/request_count", 0))
-        - int(values.get("retry/count", 0))
-        - int(values.get("robotstxt/request_count", 0)),
-        0,
-    )
-
-
-def mostly_failed(errors: int, attempted: int) -> bool:
-    """More than half of the attempted pages were lost (at least ``MOSTLY_FAILED_MIN``)."""
-    return errors >= MOSTLY_FAILED_MIN and 2 * errors > attempted
 
 
 class RunRecorder:
@@ -132,12 +117,13 @@ class RunRecorder:
             raise CloseSpider(NOT_WRITABLE) from None
 
     def _start(self, spider: Spider) -> None:
+        entry: SourceEntry | None = getattr(spider, "source", None)
         with self.engine.begin() as conn:
             self.source_id = ensure_source(
                 conn,
                 name=spider.name,
-                family=getattr(spider, "family", spider.name),
-                title=getattr(spider, "source_title", spider.name),
+                family=entry.family if entry else spider.name,
+                title=entry.title if entry else spider.name,
                 base_url=getattr(spider, "base_url", ""),
             )
             self.run_id = start_run(
@@ -154,10 +140,8 @@ class RunRecorder:
         self.heartbeat.start(HEARTBEAT_EVERY.total_seconds(), now=False).addErrback(
             lambda failure: logger.error("heartbeat stopped: %s", failure.getErrorMessage())
         )
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.set_value("kn/run_id", self.run_id)
-        stats.set_value("kn/source_id", self.source_id)
+        # The run's context: how the rest of the crawl process finds its run.
+        attach(self.crawler, CrawlRun(entry, spider.name, self.run_id, self.source_id, self.engine))
         logger.info("crawl run %s of %s started", self.run_id, spider.name)
 
     def item_dropped(self, item: Any, response: Response | None, exception: Exception) -> None:
@@ -199,26 +183,12 @@ class RunRecorder:
         stats = self.crawler.stats
         assert stats is not None
         values = stats.get_stats()
-        status = STATUS_FOR_REASON.get(reason, "failed")
-        finish_reason = reason
         pages = int(values.get("response_received_count", 0))
-        robots_pages = int(values.get("robotstxt/response_count", 0))
-        errors = int(values.get("kn/errors", 0)) + int(values.get("kn/store_failed", 0))
+        errors = pages_lost(values)
         stats.set_value("kn/pages_attempted", pages_attempted(values))
         stats.set_value("kn/pages_lost", errors)
         values = stats.get_stats()
-        if status == "ok" and rate_limited(values):
-            # The site asked for a rest (Retry-After): the rest of the site was not read.
-            status, finish_reason = "failed", "rate_limited"
-        elif status == "ok" and mostly_failed(errors, pages_attempted(values)):
-            status, finish_reason = "failed", "mostly_failed"
-        elif status == "ok" and (
-            values.get("kn/store_failed")
-            or values.get("kn/robots_unreachable")
-            or pages - robots_pages <= 0
-        ):
-            # Finished, but the site was unreachable or nothing could be stored: a failure.
-            status = "failed"
+        status, finish_reason = final_status(reason, values)
         counts = {
             "pages": pages,
             "requests": int(values.get("downloader/request_count", 0)),

@@ -25,6 +25,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
+from kn_crawl.crawling.run import LEFT_OPEN, run_of, status_from_outside
 from kn_crawl.crawling.scrapy_config import scrapy_settings
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import check_writable
@@ -93,17 +94,18 @@ def crawl_here(
         get_engine(settings.database_url),
         os.getpid(),
         since=started,
-        status="failed",
-        reason="ended without closing its run",
+        status=status_from_outside(timed_out=False, interrupted=False),
+        reason=LEFT_OPEN,
         now=datetime.now(UTC),
     )
     outcomes = []
     for name, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
+        run = run_of(crawler)
         outcomes.append(
             CrawlOutcome(
                 source=name,
-                run_id=stats.get("kn/run_id"),
+                run_id=run.run_id if run is not None else None,
                 finish_reason=stats.get("finish_reason"),
             )
         )
@@ -198,8 +200,8 @@ def _outcome_of(
             get_engine(settings.database_url),
             process.pid,
             since=started,
-            status="failed",
-            reason=reason if outcome is None else "ended without closing its run",
+            status=status_from_outside(timed_out=False, interrupted=False),
+            reason=reason if outcome is None else LEFT_OPEN,
             now=datetime.now(UTC),
         )
     if outcome is not None:

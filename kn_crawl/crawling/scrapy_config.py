@@ -10,8 +10,8 @@ from kn_crawl.settings import Settings
 def scrapy_settings(settings: Settings) -> dict[str, Any]:
     return {
         "BOT_NAME": "kn-crawl",
-        "SPIDER_MODULES": ["spiders"],
-        "NEWSPIDER_MODULE": "spiders",
+        # One spider class per catalogue source, made by kn_crawl.sources.spider_for.
+        "SPIDER_LOADER_CLASS": "kn_crawl.crawling.spider_loader.SourceSpiderLoader",
         "USER_AGENT": settings.user_agent,
         # Politeness: robots.txt (5xx or unreachable = disallow all, see robots.py), few
         # concurrent requests per site, AutoThrottle, bounded time and size per response.

@@ -219,10 +219,6 @@ def _store_failed(p: _Prepared, exc: SQLAlchemyError) -> StoreDrop:
     return StoreDrop(p.item.fetched_url, "store_failed", db_error_line(exc))
 
 
-SAVE_BATCH = "kn_crawl.db.store:save_batch"
-SAVE_ALIASES = "kn_crawl.db.store:save_alias_batch"
-
-
 @dataclass(slots=True)
 class StoreFailure:
     """Nothing of a batch was written (the page worker died with it, or the store failed
@@ -563,6 +559,8 @@ def _article_values(p: _Prepared) -> dict[str, Any]:
         "image_url": item.image_url,
         "image_caption": item.image_caption,
         "image_credit": item.image_credit,
+        "author": item.author,
+        "feed_only": item.feed_only,
         "content_hash": p.content_hash,
     }
 

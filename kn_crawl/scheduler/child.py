@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 
+from kn_crawl.crawling.run import status_from_outside
 from kn_crawl.db.models import CrawlRun, table_of
 from kn_crawl.db.runs import finalize_runs
 
@@ -90,11 +91,12 @@ def run_child(
     returncode = proc.wait()
     now = datetime.now(UTC)
     if timed_out:
-        status, reason = "timeout", f"no end after {timeout:.0f} s"
+        reason = f"no end after {timeout:.0f} s"
     elif interrupted:
-        status, reason = "interrupted", "scheduler shut down"
+        reason = "scheduler shut down"
     else:
-        status, reason = "failed", f"crawl process ended with code {returncode}"
+        reason = f"crawl process ended with code {returncode}"
+    status = status_from_outside(timed_out=timed_out, interrupted=interrupted)
     ids = finalize_runs(engine, proc.pid, since=started_at, status=status, reason=reason, now=now)
     if timed_out or interrupted:
         # The child may have closed its run itself ("interrupted") before being stopped;

@@ -6,7 +6,8 @@ one process was CPU-bound at about half of Scrapy's ceiling. In a second process
 runs on another core; the reactor only ships a page's bytes out and gets a small result back.
 
 The spiders and the store pipeline call ``await page_worker().call(task, *args)``. The task is
-a plain function named ``"module:function"`` and runs the same either way: in the worker
+a plain module-level function (sent to the worker by its ``module:qualname``) and runs the
+same either way: in the worker
 process, or — with ``KN_CRAWL_WORKER=0``, or after the worker failed — in the crawl process
 itself. Calls run one at a time and in order, so batches are stored in the order they were
 sent. A worker that dies is logged as an error and fails the calls it had (the crawl records
@@ -23,10 +24,12 @@ import contextlib
 import fcntl
 import itertools
 import logging
+import os
 import sys
+from collections.abc import Callable
 from typing import Any, cast
 
-from kn_crawl.crawling.worker.frames import decode_all, encode, run_task
+from kn_crawl.crawling.worker.frames import decode_all, encode, run_task, task_name
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,13 @@ class PageWorker:
         """The last worker's calls, CPU seconds and peak RSS (MB), once it has stopped."""
 
     @property
+    def pid(self) -> int:
+        """The process a call made now runs in: the worker's, or this one's."""
+        if self.running and self._transport is not None:
+            return int(self._transport.get_pid())
+        return os.getpid()
+
+    @property
     def running(self) -> bool:
         return self._transport is not None and self.broken is None and not self._stopping
 
@@ -102,7 +112,7 @@ class PageWorker:
         if self.users == 0:
             await self._stop()
 
-    async def call(self, task: str, *args: Any) -> Any:
+    async def call(self, task: Callable[..., Any], *args: Any) -> Any:
         """``task(*args)``, in the worker process when it runs, else here."""
         if self._starting is not None and not self._starting.done():
             await asyncio.shield(self._starting)
@@ -116,7 +126,7 @@ class PageWorker:
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._pending[call_id] = future
             stdin = cast(asyncio.WriteTransport, self._transport.get_pipe_transport(0))
-            stdin.write(encode((call_id, task, args)))
+            stdin.write(encode((call_id, task_name(task), args)))
             return await future
 
     async def _start(self) -> None:
@@ -167,7 +177,8 @@ class PageWorker:
         if call_id == 0:  # the worker's last words: what it cost
             self.usage = value
             logger.info(
-                "page worker: %(calls)d calls, CPU %(cpu_s).1f s, peak RSS %(peak_rss_mb).0f MB",
+                "page worker: %(calls)d calls, CPU %(cpu_s).1f s, peak RSS %(peak_rss_mb).0f MB, "
+                "%(kept)d read items left unstored",
                 value,
             )
             return

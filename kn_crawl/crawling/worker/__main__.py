@@ -45,8 +45,10 @@ def serve(replies: BinaryIO) -> None:
         replies.flush()
     # The end of input: a last reply (id 0) says what the worker cost.
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    kept = sys.modules.get("kn_crawl.crawling.kept")  # imported by the first article read
     last_words = {
         "calls": calls,
+        "kept": kept.kept_count() if kept is not None else 0,
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
     }

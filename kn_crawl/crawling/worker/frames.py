@@ -1,7 +1,8 @@
 """The page worker's wire format and task table, shared by both ends of the pipe.
 
 A frame is a 4-byte big-endian length and a pickle. A call is ``(id, task, args)``, where
-``task`` names a function as ``"module:function"``; a reply is ``(id, ok, value)``, where a
+``task`` names a module-level function as ``"module:qualname"`` (callers hand over the function
+itself; :func:`task_name` writes its name for the wire); a reply is ``(id, ok, value)``, where a
 failed call's value is ``"ExceptionType: message"``. Pickle is safe here: the only peer is
 our own child process, started by us, on an anonymous pipe.
 """
@@ -52,18 +53,27 @@ def read_messages(stream: IO[bytes]) -> Iterator[Any]:
         yield pickle.loads(payload)
 
 
+def task_name(task: Callable[..., Any]) -> str:
+    """``task``'s name on the wire: ``"module:qualname"`` (the worker imports ``module``)."""
+    return f"{task.__module__}:{task.__qualname__}"
+
+
 @cache
 def resolve(task: str) -> Callable[..., Any]:
-    """The function named ``"module:function"``."""
+    """The function named ``"module:qualname"``."""
     module, _, name = task.partition(":")
-    function = getattr(importlib.import_module(module), name, None)
+    function: Any = importlib.import_module(module)
+    for part in name.split("."):
+        function = getattr(function, part, None)
     if not callable(function):
         raise LookupError(f"no task {task!r}")
     return function
 
 
-def run_task(task: str, args: tuple[Any, ...]) -> Any:
-    return resolve(task)(*args)
+def run_task(task: Callable[..., Any] | str, args: tuple[Any, ...]) -> Any:
+    """``task(*args)``; the worker process gets ``task`` by name."""
+    function = resolve(task) if isinstance(task, str) else task
+    return function(*args)
 
 
 def describe(exc: BaseException) -> str:

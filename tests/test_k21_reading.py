@@ -1,18 +1,25 @@
-"""What the page worker does with a K21 page's bytes (run here, without a worker)."""
+"""What the page worker does with a K21 page's bytes (``kn_crawl.crawling.reading``, run
+here, without a worker)."""
 
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from scrapy.http import TextResponse
 
+from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.crawling import reading
+from kn_crawl.crawling.reading import crawl_article, crawl_listing, new_links, page_links
 from kn_crawl.dates import BERLIN
 from kn_crawl.extract.dom import decode_html, decode_page, parse_html
+from kn_crawl.items import ArticleItem, ListingEntry
 from pipelines.normalize import normalize_article
-from spiders.k21 import work
+from spiders.k21 import K21Family
 from spiders.k21.pages import K21ArticlePage, K21ListingPage
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -20,20 +27,36 @@ BASE = "https://www.kommune21.de/"
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=BERLIN)
 
 
+def k21(name: str, base_url: str = BASE) -> SourceEntry:
+    return SourceEntry(name=name, title=name, family="k21", base_url=base_url)
+
+
+def teaser(url: str, type_label: str | None) -> ListingEntry | None:
+    return ListingEntry(url, type_label=type_label) if type_label else None
+
+
+def finish(item: ArticleItem, redirects: list[str], type_label: str | None) -> ArticleItem:
+    K21Family(k21(item.source)).finish(item, redirects, teaser(item.url, type_label))
+    return item
+
+
 def test_the_article_comes_back_finished_and_normalised() -> None:
     case = json.loads((PAGES / "kommune21-article.json").read_text())
     body = (PAGES / "kommune21-article.html").read_bytes()
     old = "https://www.kommune21.de/meldung_12345_Titel.html"
-    item, _, _ = work.article(
-        "kommune21-test-a", BASE, case["url"], body, "text/html; charset=utf-8", [old], "bericht"
-    )
+    item, _, _ = crawl_article(
+        k21("kommune21-test-a"), case["url"], body, "text/html; charset=utf-8", [old],
+        teaser(case["url"], "bericht"), None, 1000,
+    )  # fmt: skip
     assert item.normalized
     assert item.type_label is not None  # the page's own, or the listing's "bericht"
     assert old in item.alias_urls
     # The same as extracting and normalising in the crawl process.
     page = K21ArticlePage.from_html(case["url"], body, source="kommune21-test-a", base_url=BASE)
-    here = normalize_article(work.finish_article(page.to_item(), BASE, [old], "bericht"))
-    assert item == here
+    here = normalize_article(finish(page.to_item(), [old], "bericht"))
+    # Kept where it was read, for the store (kn_crawl.crawling.kept).
+    assert item.kept is not None and item.kept[0] == os.getpid()
+    assert replace(item, kept=None) == here
 
 
 def test_an_old_link_gives_the_article_its_number() -> None:
@@ -43,9 +66,7 @@ def test_an_old_link_gives_the_article_its_number() -> None:
         source="kommune21",
         base_url=BASE,
     )
-    item = work.finish_article(
-        page.to_item(), BASE, ["https://www.kommune21.de/meldung_4711_X.html"], None
-    )
+    item = finish(page.to_item(), ["https://www.kommune21.de/meldung_4711_X.html"], None)
     assert item.site_article_id == "meldung:4711"
     assert not item.legacy_url
 
@@ -56,13 +77,13 @@ def test_links_are_handed_out_once_per_source_and_anchors_never() -> None:
         '<a href="https://www.kommune21.de/k21-meldungen/b/">b</a><a href="c/">c</a>'
         '<a href="/k21-meldungen/a/">a again</a>'
     )
-    links, truncated = work.page_links(root, 1000)
+    links, truncated = page_links(root, 1000)
     assert not truncated
-    first = work.new_links("links-test-1", links)
+    first = new_links("links-test-1", links)
     assert first == ["/k21-meldungen/a/", "https://www.kommune21.de/k21-meldungen/b/", "c/"]
     # Page-relative links depend on the page: they come every time.
-    assert work.new_links("links-test-1", links) == ["c/"]
-    assert work.new_links("links-test-2", links) == first
+    assert new_links("links-test-1", links) == ["c/"]
+    assert new_links("links-test-2", links) == first
 
 
 @pytest.mark.parametrize(
@@ -79,15 +100,15 @@ def test_links_of_one_page_are_capped(limit: int, expected: list[str], truncated
         '<a href="#top">top</a><a href="/k21-meldungen/a/">a</a><a href="/k21-meldungen/a/">a</a>'
         '<a href="/k21-meldungen/b/">b</a><a href="/k21-meldungen/c/">c</a>'
     )
-    assert work.page_links(root, limit) == (expected, truncated)
+    assert page_links(root, limit) == (expected, truncated)
 
 
 def test_an_article_page_with_150000_links_hands_out_only_the_cap() -> None:
     links = "".join(f'<a href="/k21-meldungen/trap-{i}/">{i}</a>' for i in range(150_000))
     body = f"<html><body><h1>Falle</h1><p>[01.02.2025] Text</p>{links}</body></html>".encode()
-    _, handed_out, notes = work.article(
-        "links-trap", BASE, BASE + "k21-meldungen/falle/", body, "text/html; charset=utf-8",
-        [], None, 1000,
+    _, handed_out, notes = crawl_article(
+        k21("links-trap"), BASE + "k21-meldungen/falle/", body, "text/html; charset=utf-8",
+        [], None, None, 1000,
     )  # fmt: skip
     assert notes == [("too_many_links", "more than 1000 links on the page; the rest were ignored")]
     assert len(handed_out) == 1000
@@ -101,8 +122,8 @@ def test_a_listing_page_with_more_entries_than_the_cap_is_cut() -> None:
         for i in range(30)
     )
     body = f"<html><body><main>{teasers}</main></body></html>".encode()
-    listing, sections, notes = work.listing(
-        "listing-trap", BASE, BASE + "k21-meldungen/", body, None, True, 20
+    listing, sections, notes = crawl_listing(
+        k21("listing-trap"), BASE + "k21-meldungen/", body, None, True, 20
     )
     assert notes == [("too_many_links", "more than 20 links on the page; the rest were ignored")]
     assert [e.url for e in listing.entries][-1] == BASE + "k21-meldungen/t-19/"
@@ -202,9 +223,10 @@ def test_a_mislabelled_page_is_noted_and_its_article_readable() -> None:
         "<h1>Größere Städte prüfen</h1><p>[29.01.2025] Übergabe für 5 €.</p>"
         "<p>Text.</p></article></main></body></html>"
     ).encode()
-    item, _, notes = work.article(
-        "kommune21", BASE, BASE + "k21-meldungen/x/", body, "text/html", [], None, 1000, NOW
+    read = reading.read_article(
+        k21("kommune21"), BASE + "k21-meldungen/x/", body, "text/html", now=NOW
     )
+    item, notes = read.item, read.notes
     assert (item.title, item.teaser) == ("Größere Städte prüfen", "Übergabe für 5 €.")
     assert notes == [
         ("charset_mislabelled", "labelled cp1252, but the bytes are UTF-8: read as UTF-8")
@@ -232,8 +254,8 @@ def test_a_future_date_gives_way_to_the_next_signal(
         f"<article><h1>Titel</h1><p>[{visible}] Teaser.</p><p>Text.</p></article></main>"
         "</body></html>"
     ).encode()
-    item, _, _ = work.article(
-        "kommune21", BASE, BASE + "k21-meldungen/titel/", body, None, [], None, 1000, NOW
+    item, _, _ = crawl_article(
+        k21("kommune21"), BASE + "k21-meldungen/titel/", body, None, [], None, NOW, 1000
     )
     assert item.published_at is not None
     assert (item.published_at.isoformat(), item.date_signal) == (expected, signal)

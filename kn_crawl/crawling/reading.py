@@ -1,0 +1,241 @@
+"""From a page's bytes to the item the crawl stores: one path for the crawl, ``kn-crawl
+parse`` and the golden fixtures (tests/test_pages.py), so what ``parse`` prints is what the
+crawl stores.
+
+An article page: decode (Scrapy's rules) → the family's page object → ``Family.finish`` (what
+the page alone does not say: redirects, the entry that linked it) → ``merge_entry`` (for
+families whose feed entries fill the page) → normalisation → notes for the record. A listing
+or feed page: its entries, next page and section pages.
+
+The functions run in the page worker (``kn_crawl.crawling.worker``): no Scrapy here, and what
+they return is small and picklable. ``crawl_article`` is the crawl's task: ``read_article``
+plus the page's links not handed out before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.crawling.kept import keep
+from kn_crawl.extract.dom import Element, decode_html, parse_html
+from kn_crawl.extract.feed_items import merge_entry
+from kn_crawl.extract.feeds import looks_like_feed
+from kn_crawl.items import ArticleItem, Listing, ListingEntry
+from pipelines.normalize import normalize_article
+from spiders.family import Family, PageKind, family_class
+
+# Something the spider records about a page that was still used: (reason, detail).
+Note = tuple[str, str]
+
+# The default of KN_MAX_LINKS_PER_PAGE (kn_crawl.settings), for callers without settings.
+MAX_LINKS_PER_PAGE = 1000
+
+# Links handed to the spider already, per source, as written in the page: menus, footers and
+# related lists repeat on every page, and an absolute or root-relative link means the same on
+# every page, so each is looked at once per crawl.
+_links_seen: dict[str, set[str]] = {}
+MAX_LINKS_SEEN = 100_000
+
+
+@dataclass(slots=True)
+class ArticleRead:
+    item: ArticleItem
+    """Finished and normalised: what the store pipeline writes."""
+    links: list[str]
+    """The page's first ``max_links`` distinct links (``href`` as written, in page order)."""
+    notes: list[Note]
+
+
+@dataclass(slots=True)
+class ListingRead:
+    listing: Listing
+    section_urls: list[str]
+    notes: list[Note]
+
+
+@lru_cache(maxsize=64)
+def family_of(entry: SourceEntry) -> Family:
+    """The family object reading ``entry`` (one per entry and process)."""
+    return family_class(entry.family)(entry)
+
+
+def read_article(
+    entry: SourceEntry,
+    url: str,
+    body: bytes,
+    content_type: str | None = None,
+    redirects: Sequence[str] = (),
+    listing_entry: ListingEntry | None = None,
+    now: datetime | None = None,
+    max_links: int = MAX_LINKS_PER_PAGE,
+) -> ArticleRead:
+    """The article on the page at ``url`` as the crawl stores it. ``redirects`` are the URLs
+    that redirected here, ``listing_entry`` the feed entry or teaser that linked the page,
+    ``now`` the crawl's time (a publication date after tomorrow is no publication date)."""
+    text, notes = _decode(body, content_type)
+    root = parse_html(text)
+    return _article(entry, url, root, notes, redirects, listing_entry, now, max_links)
+
+
+def _article(
+    entry: SourceEntry,
+    url: str,
+    root: Element,
+    notes: list[Note],
+    redirects: Sequence[str],
+    listing_entry: ListingEntry | None,
+    now: datetime | None,
+    max_links: int,
+) -> ArticleRead:
+    family = family_of(entry)
+    item = family.read_article(url, root, now=now)
+    family.finish(item, list(redirects), listing_entry)
+    if listing_entry is not None and family.uses_feed_entries:
+        merge_entry(item, listing_entry)
+    links, truncated = page_links(root, max_links)
+    if truncated:
+        notes.append(_too_many_links(max_links))
+    if item.offsite_canonical is not None:
+        notes.append(
+            (
+                "offsite_canonical",
+                f"canonical URL {item.offsite_canonical} is on another origin: "
+                "stored under the fetched URL",
+            )
+        )
+    return ArticleRead(normalize_article(item), links, notes)
+
+
+def read_listing(
+    entry: SourceEntry,
+    url: str,
+    body: bytes,
+    content_type: str | None = None,
+    with_sections: bool = False,
+    max_links: int = MAX_LINKS_PER_PAGE,
+) -> ListingRead:
+    """The listing's entries and next page, and (``with_sections``) the section pages it
+    links — at most ``max_links`` of each — and notes for the record."""
+    text, notes = _decode(body, content_type)
+    page = family_of(entry).read_listing(url, parse_html(text), with_sections=with_sections)
+    listing, sections = page.listing, page.section_urls
+    notes += listing.notes  # what the family noticed (no_articles_matched, …)
+    if len(listing.entries) > max_links or len(sections) > max_links:
+        notes.append(_too_many_links(max_links))
+    listing.entries = listing.entries[:max_links]
+    return ListingRead(listing, sections[:max_links], notes)
+
+
+def read_feed(entry: SourceEntry, url: str, body: bytes, page: int = 1) -> Listing:
+    """The entries of a feed page (``FeedError`` if it is not a usable feed)."""
+    return family_of(entry).read_feed(url, body, page=page)
+
+
+def read_page(
+    entry: SourceEntry,
+    url: str | None,
+    body: bytes,
+    content_type: str | None = None,
+    kind: str | None = None,
+) -> ArticleItem | Listing:
+    """What a saved page means (``kn-crawl parse``, the golden fixtures): a feed's entries, an
+    article as the crawl stores it, or a listing. ``kind`` (``article``, ``listing``,
+    ``feed``) says which; without it, the URL's kind, else the page's looks decide."""
+    page_url = url or entry.base_url
+    if kind == "feed" or (kind is None and looks_like_feed(body)):
+        return read_feed(entry, page_url, body)
+    family = family_of(entry)
+    text, notes = _decode(body, content_type)
+    root = parse_html(text)
+    if kind is None:
+        url_kind = family.classify(page_url) if url else None
+        is_home = url is not None and _path(url) == _path(entry.base_url)
+        article = url_kind in (PageKind.ARTICLE, PageKind.LEGACY_ARTICLE) or (
+            url_kind is None and not is_home and family.looks_like_article(root)
+        )
+    else:
+        article = kind == "article"
+    if article:
+        return _article(entry, page_url, root, notes, (), None, None, MAX_LINKS_PER_PAGE).item
+    return family.read_listing(page_url, root, with_sections=False).listing
+
+
+def crawl_article(
+    entry: SourceEntry,
+    url: str,
+    body: bytes,
+    content_type: str | None,
+    redirects: list[str],
+    listing_entry: ListingEntry | None,
+    now: datetime | None,
+    max_links: int,
+) -> tuple[ArticleItem, list[str], list[Note]]:
+    """The page worker's task for an article page: ``read_article``, with only the links not
+    handed out before for this source; the item is kept here for the store."""
+    read = read_article(entry, url, body, content_type, redirects, listing_entry, now, max_links)
+    keep(read.item)  # the store sends only its key back (kept.py)
+    return read.item, new_links(entry.name, read.links), read.notes
+
+
+def crawl_listing(
+    entry: SourceEntry,
+    url: str,
+    body: bytes,
+    content_type: str | None,
+    with_sections: bool,
+    max_links: int,
+) -> tuple[Listing, list[str], list[Note]]:
+    """The page worker's task for a listing page."""
+    read = read_listing(entry, url, body, content_type, with_sections, max_links)
+    return read.listing, read.section_urls, read.notes
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/")
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, list[Note]]:
+    # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
+    # labelled Latin-1 read as UTF-8).
+    text, overruled = decode_html(body, content_type)
+    if overruled is None:
+        return text, []
+    detail = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
+    return text, [("charset_mislabelled", detail)]
+
+
+def _too_many_links(max_links: int) -> Note:
+    return ("too_many_links", f"more than {max_links} links on the page; the rest were ignored")
+
+
+def page_links(root: Element, limit: int) -> tuple[list[str], bool]:
+    """The page's first ``limit`` distinct links (``href`` as written, in page order, in-page
+    anchors left out), and whether it had more. A trap page with 150,000 links would
+    otherwise send them all over the pipe and queue a request for each (550 MB measured)."""
+    links: dict[str, None] = {}
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href is None or href.startswith("#") or href in links:  # "#primary": this page
+            continue
+        if len(links) >= limit:
+            return list(links), True
+        links[href] = None
+    return list(links), False
+
+
+def new_links(source: str, links: list[str]) -> list[str]:
+    """``links`` of a page not handed out before for ``source``."""
+    seen = _links_seen.setdefault(source, set())
+    fresh = []
+    for href in links:
+        if href in seen:
+            continue
+        if href.startswith(("http://", "https://", "/")) and len(seen) < MAX_LINKS_SEEN:
+            seen.add(href)
+        fresh.append(href)
+    return fresh
