@@ -4,6 +4,8 @@ Checks (each gives evidence with numbers and a sample URL):
 - ``run``: the run failed or timed out → failing;
 - ``listing``: listing pages were read but showed no article → failing (layout changed?);
 - ``errors``: many pages could not be fetched or parsed → degraded;
+- ``start_pages``: a feed was no usable feed (an HTML page such as a cookie wall, unsafe or
+  broken XML) or a listing's article-URL pattern matched none of its links → degraded;
 - ``coverage``: the share of articles with a date, teaser, kicker or Stichwörter fell far below
   the source's own baseline → degraded;
 - ``cadence``: no new article for much longer than the source's usual gap → degraded;
@@ -117,10 +119,44 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
                 sample_url=sample,
             )
         )
+    evidence += _start_pages(conn, run)
     evidence += _coverage(conn, run)
     evidence += _cadence(conn, run, now=now)
     evidence += _archive(conn, run)
     return evidence
+
+
+# Recorded when a feed or listing the source is read from gives nothing to follow: the crawl
+# goes on with its other start pages, so only health says that one of them is broken.
+START_PAGE_PROBLEMS = {
+    "feed_is_html": "answered an HTML page, not a feed",
+    "unsafe_xml": "was refused as unsafe XML",
+    "bad_feed": "is not a usable feed",
+    "no_articles_matched": "showed no link matching the article-URL pattern",
+}
+
+
+def _start_pages(conn: Connection, run: Any) -> list[Evidence]:
+    rows = conn.execute(
+        select(DroppedItem.reason, func.count(), func.min(DroppedItem.url))
+        .where(
+            DroppedItem.run_id == run.id,
+            DroppedItem.reason.in_(tuple(START_PAGE_PROBLEMS)),
+        )
+        .group_by(DroppedItem.reason)
+        .order_by(DroppedItem.reason)
+    ).all()
+    return [
+        Evidence(
+            "start_pages",
+            "degraded",
+            f"{n} page{'s' if n > 1 else ''} {START_PAGE_PROBLEMS[reason]} ({reason}), "
+            f"e.g. {url}",
+            value=n,
+            sample_url=url,
+        )
+        for reason, n, url in rows
+    ]
 
 
 def _listing_url(run: Any) -> str | None:

@@ -21,6 +21,7 @@ from scrapy.http import Request, Response
 from sqlalchemy import Engine, select
 
 from kn_crawl.crawling.run import results_trustworthy, run_of
+from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.models import Source, table_of
 from kn_crawl.db.state_models import HttpValidator
@@ -30,6 +31,9 @@ from kn_crawl.settings import Settings
 logger = logging.getLogger(__name__)
 
 validators_t = table_of(HttpValidator)
+
+# Notes about a page that was read but gave nothing to follow.
+RECHECK_NOTES = frozenset({"no_articles_matched", "bad_feed"})
 
 
 class ConditionalRequestsMiddleware:
@@ -46,6 +50,7 @@ class ConditionalRequestsMiddleware:
         mw = cls(crawler, get_engine(Settings.from_env().database_url))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(mw.page_failed, signal=page_failed)
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
@@ -99,6 +104,15 @@ class ConditionalRequestsMiddleware:
             body_hash,
         )
         return response
+
+    def page_failed(
+        self, url: str, stage: str, reason: str, detail: str | None = None, note: bool = False
+    ) -> None:
+        """A page the spider could not use (a feed that is a cookie wall, a listing whose
+        pattern matched nothing) is not remembered as seen: the next run reads it again, and
+        records (and health reports) the problem again, instead of a quiet 304."""
+        if not note or reason in RECHECK_NOTES:
+            self.seen.pop(url, None)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats

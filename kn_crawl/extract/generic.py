@@ -187,6 +187,11 @@ def _join_parts(title: str, parts: list[str]) -> str:
     return title[start:end] if 0 <= start < end else " ".join(parts)
 
 
+# A kicker line is short (K21's longest: ~60 characters) and set in an inline or paragraph element.
+KICKER_TAGS = frozenset({"span", "p", "div", "strong", "small", "em"})
+MAX_KICKER = 80
+
+
 class _GenericPage:
     def __init__(
         self,
@@ -221,6 +226,7 @@ class _GenericPage:
             else:
                 item.offsite_canonical = declared
         item.title = None if self.given_headline else self._title()
+        item.kicker = None if self.given_headline else self._kicker()
         item.teaser = strip_more(
             meta_content(root, "og:description", "description", "twitter:description")
             or jsonld_text(ld, "description")
@@ -253,6 +259,28 @@ class _GenericPage:
                 if text_of(h1) and not inside(h1, CHROME):
                     return h1
         return None
+
+    def _kicker(self) -> str | None:
+        """The Dachzeile: a short line right above the headline in its own element (``<span>``
+        or ``<p>`` before the ``<h1>``, as news sites set it), holding no link (category links
+        above a headline are navigation) and no date."""
+        if self.headline is None:
+            return None
+        before = self.headline.getprevious()
+        while before is not None and not isinstance(before.tag, str):
+            before = before.getprevious()  # comments
+        if before is None or before.tag not in KICKER_TAGS:
+            return None
+        text = text_of(before)
+        if not text or len(text) > MAX_KICKER or text.endswith((".", ":")) or "\n" in text:
+            return None
+        if (
+            _is_date_line(text)
+            or before.find(".//a") is not None
+            or before.find(".//time") is not None
+        ):
+            return None
+        return text
 
     def _site_names(self) -> list[str]:
         names = [meta_content(self.root, "og:site_name", "application-name") or ""]
