@@ -10,6 +10,7 @@ the generic news spider (``spiders.news``) with its site family (``spiders.famil
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
@@ -48,8 +49,12 @@ def source_entry(name: str, base_url: str | None = None) -> SourceEntry:
     try:
         entry = _entries()[name]
     except KeyError:
-        known = ", ".join(source_names(enabled_only=False))
-        raise ConfigError(f"unknown source {name!r} (known: {known})") from None
+        names = source_names(enabled_only=False)
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(
+            f"unknown source {name!r} ({hint}kn-crawl sources lists all {len(names)})"
+        ) from None
     override = base_url or Settings.from_env().base_urls.get(name)
     return entry.rebased(normalize_base_url(override)) if override else entry
 

@@ -7,13 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from kn_crawl.catalog.load import BUNDLED_FILE
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.models import (
     Article,
@@ -29,6 +31,18 @@ from kn_crawl.db.models import (
 from kn_crawl.mirror import Mirror
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def only_sources(keep: Iterable[str]) -> str:
+    """A user catalogue (``KN_SOURCES_FILE``) that disables every bundled source but ``keep``.
+    A test that runs "every enabled source" (the scheduler, ``crawl`` without arguments) must
+    never reach the real sites of the bundled catalogue."""
+    bundled = tomllib.loads(BUNDLED_FILE.read_text())["sources"]
+    return "".join(
+        f'[sources.{name}]\nenabled = false\ndisabled_reason = "not in this test"\n\n'
+        for name in bundled
+        if name not in set(keep)
+    )
 
 
 def crawl_command(

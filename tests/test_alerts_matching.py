@@ -231,14 +231,60 @@ def test_unsubscribed_get_nothing(engine: Engine) -> None:
     assert run_match(engine).queued == 0
 
 
+def _article_before_alerts(engine: Any, title: str, tag: str) -> None:
+    """An article with one Stichwort, written as a crawl of schema 0002 wrote it (today's
+    store writes columns that schema does not have yet)."""
+    from sqlalchemy import MetaData, insert
+
+    meta = MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    with engine.begin() as conn:
+        source_id = conn.execute(select(t["sources"].c.id)).scalar()
+        if source_id is None:
+            source_id = conn.execute(
+                insert(t["sources"]).values(
+                    name="kommune21",
+                    family="k21",
+                    title="Kommune21",
+                    base_url="https://www.kommune21.de/",
+                    enabled=True,
+                    created_at=T0,
+                )
+            ).inserted_primary_key[0]
+        url = f"https://www.kommune21.de/k21-meldungen/{title.lower().replace(' ', '-')}/"
+        article_id = conn.execute(
+            insert(t["articles"]).values(
+                source_id=source_id,
+                url=url,
+                fingerprint=url,
+                title=title,
+                published_at=T0,
+                content_hash=url,
+                first_seen_at=T0,
+                last_seen_at=T0,
+            )
+        ).inserted_primary_key[0]
+        tag_id = conn.execute(select(t["tags"].c.id).where(t["tags"].c.key == tag.lower())).scalar()
+        if tag_id is None:
+            tag_id = conn.execute(
+                insert(t["tags"]).values(
+                    key=tag.lower(), name=tag, first_seen_at=T0, first_article_id=article_id
+                )
+            ).inserted_primary_key[0]
+        conn.execute(
+            insert(t["article_tags"]).values(article_id=article_id, tag_id=tag_id, position=0)
+        )  # fmt: skip
+
+
 def test_installing_alerts_on_a_filled_database_does_not_mail_its_history(db_url: str) -> None:
     from kn_crawl.db.engine import make_engine
     from kn_crawl.db.migrate import upgrade
 
     engine = make_engine(db_url)
     upgrade(engine, "0002")
-    Desk(engine).crawl("kommune21", [item("kommune21", "Alt", ["OZG"])], now=T0)
-    Desk(engine).crawl("kommune21", [item("kommune21", "Auch alt", ["OZG"])], now=T0)
+    _article_before_alerts(engine, "Alt", "OZG")
+    _article_before_alerts(engine, "Auch alt", "OZG")
     upgrade(engine)
     with engine.connect() as conn:
         matched = conn.execute(

@@ -49,7 +49,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 NO_CONFIGURATION = {"parse", "mirror serve"}
 # Reads the configuration but not the database.
-NO_DATABASE: dict[str, tuple[str, ...]] = {"sources add": ("sources", "add", DEAD)}
+NO_DATABASE: dict[str, tuple[str, ...]] = {
+    "sources add": ("sources", "add", DEAD),
+    "sources test": ("sources", "test", "kommune21", "--base-url", DEAD),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,7 @@ def test_read_only_postgresql_role_stops_the_crawl_before_it_fetches(
     as_reader = url.render_as_string(hide_password=False)
     out = crawl(as_reader, mirror, ["move"])
     assert out.returncode == 1
+    assert len(out.stderr.splitlines()) == 1, out.stderr
     [line] = out.stderr.splitlines()
     assert line.startswith(
         "kn-crawl: error: cannot write to the database: InternalError: cannot execute INSERT "

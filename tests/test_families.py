@@ -44,9 +44,16 @@ def test_an_unknown_family_is_a_key_error(name: str) -> None:
 
 
 def test_the_k21_sources_are_k21_entries() -> None:
-    assert source_names() == ["kommune21", "move", "stadtundwerk"]
-    assert source_entry("kommune21") == K21
-    assert {source_entry(n).family for n in source_names()} == {"k21"}
+    assert source_names()[:3] == ["kommune21", "move", "stadtundwerk"]
+    entry = source_entry("kommune21")
+    assert (entry.family, entry.base_url, entry.feed_urls, entry.listing_urls) == (
+        K21.family,
+        K21.base_url,
+        K21.feed_urls,
+        K21.listing_urls,
+    )
+    k21 = {n for n in source_names() if source_entry(n).family == "k21"}
+    assert k21 == {"kommune21", "move", "stadtundwerk"}
 
 
 def test_a_base_url_override_moves_the_start_pages() -> None:
@@ -59,7 +66,9 @@ def test_a_base_url_override_moves_the_start_pages() -> None:
 
 
 def test_an_unknown_source_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="unknown source 'nope' \\(known: kommune21, move"):
+    with pytest.raises(ConfigError, match=r"unknown source 'komune21' \(did you mean 'kommune21'\?"):
+        spider_for("komune21")
+    with pytest.raises(ConfigError, match=r"unknown source 'nope' \(kn-crawl sources lists all"):
         spider_for("nope")
 
 

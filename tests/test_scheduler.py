@@ -21,7 +21,7 @@ from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import Article, ArticleTag, ArticleUrl, CrawlRun, Tag, table_of
 from kn_crawl.mirror import Mirror
-from tests.crawling import REPO, Db, crawl
+from tests.crawling import REPO, Db, crawl, only_sources
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +31,14 @@ def mirror() -> Iterator[Mirror]:
 
 
 def env_for(db_url: str, mirror: Mirror, **extra: str) -> dict[str, str]:
+    # Only move is enabled (on the mirror); kommune21 and stadtundwerk are enabled in the
+    # catalogue but off in the schedule.
+    catalog = Path(db_url.removeprefix("sqlite:///")).with_name("kn-sources.toml")
+    catalog.write_text(only_sources(("kommune21", "move", "stadtundwerk")))
     env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
     env |= {
         "KN_DATABASE_URL": db_url,
+        "KN_SOURCES_FILE": str(catalog),
         "KN_AUTOTHROTTLE_START_DELAY": "0",
         "KN_BASE_URL_MOVE": mirror.base_urls["move"],
         "KN_SCHEDULE_KOMMUNE21": "off",

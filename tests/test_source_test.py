@@ -114,7 +114,7 @@ def test_dead_base_url_is_one_line(env: Path) -> None:
     [
         (
             ("nosuch",),
-            "kn-crawl: error: unknown source 'nosuch' (known: kommune21, move, stadtundwerk)",
+            "kn-crawl: error: unknown source 'nosuch' (kn-crawl sources lists all 27)",
         ),
         (
             ("kommune21", "--base-url", "ftp://mirror/"),

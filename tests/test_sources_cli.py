@@ -18,6 +18,7 @@ from kn_crawl.db.engine import get_engine, make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import Source
 from kn_crawl.db.store import ensure_source
+from tests.crawling import only_sources
 from tests.site_server import NOT_FOUND, Answer, SiteServer
 
 USER = Path("kn-sources.toml")
@@ -193,11 +194,10 @@ def test_a_bad_catalogue_is_one_line_naming_file_line_and_key(env: dict[str, str
         )
 
 
-def test_schedule_leaves_out_sources_that_cannot_be_crawled_yet(env: dict[str, str]) -> None:
-    """With the crawlable sources off there is nothing to schedule: the catalogue's sources
-    of families not yet in spiders/ are left out, not run to fail."""
-    off = {f"KN_SCHEDULE_{n.upper()}": "off" for n in ("kommune21", "move", "stadtundwerk")}
-    result = invoke(env | off, "schedule", "--once")
+def test_schedule_with_every_source_disabled_says_so(env: dict[str, str]) -> None:
+    """A user catalogue that disables every bundled source leaves nothing to schedule."""
+    USER.write_text(only_sources(()))
+    result = invoke(env, "schedule", "--once")
     assert result.exit_code == 2
     assert one_line_error(result) == "no source is enabled in the schedule"
 

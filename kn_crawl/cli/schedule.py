@@ -35,15 +35,11 @@ def schedule(once: bool, config_file: Path | None) -> None:
     from kn_crawl.scheduler.config import load_schedule
     from kn_crawl.scheduler.lock import AlreadyRunning, SchedulerLock
     from kn_crawl.scheduler.service import Scheduler
-    from kn_crawl.sources import source_names
 
     settings = load_settings()
     catalog = load_catalog(settings)
-    # Only sources the crawler can read yet: while a family of the catalogue is not in
-    # spiders/, its sources would only fail every run.
-    crawlable = set(source_names())
-    defaults = {e.name: e.schedule for e in catalog.enabled() if e.name in crawlable}
-    config = load_schedule(defaults, path=config_file, known=[*catalog, *crawlable])
+    defaults = {e.name: e.schedule for e in catalog.enabled()}
+    config = load_schedule(defaults, path=config_file, known=list(catalog))
     if not config.enabled():
         fail("no source is enabled in the schedule")
     engine = open_engine(settings, sync=True)

@@ -92,6 +92,8 @@ _ENTRIES: dict[str, dict[str, Any]] = {
         "listings": ["newsroom"],
         "article_pattern": r"^/newsroom/-/asset_publisher/[A-Za-z0-9]+/content/[a-z0-9-]+$",
         "next_page": "?delta=20&start={n}",
+        # Liferay shows an asset's tags in its tags-summary taglib only.
+        "selectors": {"tags": ".taglib-asset-tags-summary .badge"},
     },
     "egovpodcast": {
         "title": "eGovernment Podcast",
