@@ -150,8 +150,7 @@ def _start_pages(conn: Connection, run: Any) -> list[Evidence]:
         Evidence(
             "start_pages",
             "degraded",
-            f"{n} page{'s' if n > 1 else ''} {START_PAGE_PROBLEMS[reason]} ({reason}), "
-            f"e.g. {url}",
+            f"{n} page{'s' if n > 1 else ''} {START_PAGE_PROBLEMS[reason]} ({reason}), e.g. {url}",
             value=n,
             sample_url=url,
         )

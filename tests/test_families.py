@@ -66,7 +66,7 @@ def test_a_base_url_override_moves_the_start_pages() -> None:
 
 
 def test_an_unknown_source_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"unknown source 'komune21' \(did you mean 'kommune21'\?"):
+    with pytest.raises(ConfigError, match=r"'komune21' \(did you mean 'kommune21'\?"):
         spider_for("komune21")
     with pytest.raises(ConfigError, match=r"unknown source 'nope' \(kn-crawl sources lists all"):
         spider_for("nope")
