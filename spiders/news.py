@@ -34,7 +34,7 @@ from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.origin_guard import OriginRefused, refusal_detail
 from kn_crawl.crawling.ratelimit import SourcePostponed
 from kn_crawl.crawling.reading import crawl_article, crawl_listing
-from kn_crawl.crawling.signals import page_failed
+from kn_crawl.crawling.signals import page_failed, page_settled
 from kn_crawl.crawling.worker import PageWorker, PageWorkerDied, page_worker
 from kn_crawl.db.engine import get_engine
 from kn_crawl.extract.feed_items import item_from_entry
@@ -539,8 +539,10 @@ class NewsSpider(scrapy.Spider):
             and failure.check(IgnoreRequest)
             and request.url in self.feed_entry_urls
         ):
-            # Not a drop: the article is stored, marked feed_only.
+            # Not a drop: the article is stored, marked feed_only; the page is settled (not
+            # left pending for the next run to ask robots.txt again).
             self.crawler.stats.inc_value(counters.FEED_ONLY)
+            self.crawler.signals.send_catch_log(signal=page_settled, url=request.url)
             return [item_from_entry(self.name, self.entries[request.url])]
         self.crawler.signals.send_catch_log(
             signal=page_failed, url=request.url, stage="fetch", reason=reason, detail=detail

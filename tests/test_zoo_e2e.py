@@ -150,3 +150,11 @@ def test_the_shared_press_release_is_stored_once_per_site(zoo: Zoo) -> None:
     rows = [zoo.articles[a[0].url][0] for a in story.values()]
     assert len({r.source_id for r in rows}) == 3
     assert len({r.title for r in rows}) == 3
+
+
+def test_the_refresh_records_nothing_but_the_cookie_wall_again(zoo: Zoo) -> None:
+    # The feed-only source's pages were settled by the first run (stored from the feed), not
+    # left pending to be asked of robots.txt again on every refresh.
+    refresh_runs = {r.id for r in zoo.db.runs()[len(ZOO_SOURCES) :]}
+    drops = [d.reason for d in zoo.db.drops() if d.run_id in refresh_runs and not d.note]
+    assert drops == ["feed_is_html"]

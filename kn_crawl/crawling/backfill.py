@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kn_crawl.crawling.known import LOST_HERE_REASONS, TRANSIENT_REASONS_PREFIXES
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.run import run_of
-from kn_crawl.crawling.signals import page_failed
+from kn_crawl.crawling.signals import page_failed, page_settled
 from kn_crawl.db.backfill import MAX_PENDING, ArchiveState, PendingPage, load_state, save_state
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
@@ -146,6 +146,7 @@ class BackfillRecorder:
         crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
+        crawler.signals.connect(ext.page_settled, signal=page_settled)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
@@ -204,6 +205,9 @@ class BackfillRecorder:
             self.cursor.lost(url, backfill=bool(getattr(spider, "backfill", False)))
         elif not is_transient(reason):
             self.cursor.settled([url])
+
+    def page_settled(self, url: str) -> None:
+        self.cursor.settled([url])
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.source_id is None or self.previous is None:
