@@ -288,7 +288,13 @@ def test_guess_family(html: str, family: str) -> None:
             '<meta property="og:site_name" content=" FITKO "><title>Aktuelles | FITKO</title>',
             "FITKO",
         ),
-        ("<title>\n  Aktuelles -  Vitako\n</title>", "Aktuelles - Vitako"),
+        ("<title>\n  Aktuelles -  Vitako\n</title>", "Vitako"),
+        (
+            "<title>Startseite - move-online.de | move - moderne verwaltung</title>",
+            "move - moderne verwaltung",
+        ),
+        ("<title>Aktuelles – Deutscher Städtetag</title>", "Deutscher Städtetag"),
+        ("<title>Pressemitteilungen</title>", "Pressemitteilungen"),
         ("", None),
     ],
 )

@@ -280,12 +280,20 @@ def guess_family(root: Element, html: str) -> str:
 
 
 def site_title(root: Element) -> str | None:
-    """``og:site_name``, else the page's ``<title>``."""
+    """``og:site_name``, else the site's part of the page's ``<title>``: the last part after
+    `` | `` (else after `` - `` / `` – ``), where sites put their name ("Startseite -
+    move-online.de | move - moderne verwaltung" → "move - moderne verwaltung")."""
     for meta in root.iter("meta"):
         if (meta.get("property") or "").lower() == "og:site_name" and meta.get("content"):
             return clean_text(meta.get("content"))
     title = root.find(".//title")
-    return clean_text("".join(title.itertext())) if title is not None else None
+    text = clean_text("".join(title.itertext())) if title is not None else None
+    if not text:
+        return None
+    for separator in (" | ", " – ", " - "):
+        if separator in text:
+            return text.rsplit(separator, 1)[1].strip() or text
+    return text
 
 
 def source_name_for(url: str) -> str:

@@ -494,6 +494,10 @@ class _GenericPage:
                 and len(el.text.strip()) < 400
                 and el.tag not in CHROME
                 and not inside(el, ("nav", "aside"))
+                # A bare heading ("Themen") heads a list of topics anywhere on a page (a
+                # sidebar widget): only in the article's own content is it its Stichwörter.
+                # A label with its colon ("Stichwörter: …") is one wherever it stands.
+                and (":" in el.text or (self.scope is not self.root and is_within(el, self.scope)))
             ]
         return self._markers
 
