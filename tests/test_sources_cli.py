@@ -232,7 +232,7 @@ def test_add_a_wordpress_site(
         f"# Added by `kn-crawl sources add {base}` on {day.group(1)}.\n"
         f"# sitemap index: {base}sitemap_index.xml (2 sitemaps, names a news sitemap)\n"
         "[sources.musterstadt]\n"
-        'title = "Aktuelles | Musterstadt"\n'
+        'title = "Musterstadt"\n'
         'family = "wordpress"\n'
         f'base_url = "{base}"\n'
         'feeds = ["feed/"]\n'
