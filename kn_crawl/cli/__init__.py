@@ -6,6 +6,8 @@ One module per group of commands; a new feature adds its module and one line bel
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from kn_crawl.cli import admin, alerts, crawl, query, schedule, search, sources
@@ -21,6 +23,10 @@ def main() -> None:
     KN_DATABASE_URL) and lets you query what was collected. Configuration comes from KN_*
     environment variables; see the README.
     """
+    # psycopg warns "error ignored terminating <Pipeline …>" when a batched statement failed
+    # and its pipeline is closed: the failure itself is our one error line already (a read-only
+    # role), and the warning would be a second line on stderr.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
 
 
 for command in (
