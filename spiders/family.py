@@ -106,6 +106,11 @@ class Family:
         """For a saved page without its URL (``kn-crawl parse``): is it an article?"""
         raise NotImplementedError
 
+    def take_notes(self) -> list[tuple[str, str]]:
+        """What the family noticed about its own rules since last asked (e.g. a catalogue
+        pattern that timed out: ``pattern_timeout``), each told once per process."""
+        return []
+
     def finish(self, item: ArticleItem, redirects: list[str], entry: ListingEntry | None) -> None:
         """What the page alone does not say, from how the spider got there (the URLs that
         redirected to it, the teaser or feed entry that linked it). The default records the

@@ -20,6 +20,7 @@ from kn_crawl.extract.dom import Element
 from kn_crawl.extract.feeds import MAX_ENTRIES, parse_feed
 from kn_crawl.extract.generic import extract_article, looks_like_article
 from kn_crawl.extract.listings import page_number, read_listing_page
+from kn_crawl.extract.patterns import ArticlePattern
 from kn_crawl.items import ArticleItem, Listing
 from spiders.family import Family, ListingPage, PageKind, register
 
@@ -80,7 +81,7 @@ class GenericFamily(Family):
 
     def __init__(self, source: SourceEntry) -> None:
         super().__init__(source)
-        self.pattern = re.compile(source.article_pattern) if source.article_pattern else None
+        self.pattern = ArticlePattern(source.article_pattern) if source.article_pattern else None
         self.policy = OriginPolicy.for_base_url(source.base_url)
         self.feeds = {u.split("#", 1)[0] for u in source.feed_urls}
         self.listings = {u.split("#", 1)[0] for u in source.listing_urls}
@@ -119,7 +120,7 @@ class GenericFamily(Family):
     def is_article(self, url: str) -> bool:
         """An article URL of the source (the caller has checked the origin)."""
         if self.pattern is not None:
-            return self.pattern.search(path_and_query(url)) is not None
+            return self.pattern.search(path_and_query(url))
         return looks_like_article_url(url, self.base_url, self.source.listing_urls)
 
     # -- what a page means -------------------------------------------------------------
@@ -155,3 +156,6 @@ class GenericFamily(Family):
 
     def looks_like_article(self, root: Element) -> bool:
         return looks_like_article(root)
+
+    def take_notes(self) -> list[tuple[str, str]]:
+        return self.pattern.take_notes() if self.pattern is not None else []

@@ -582,8 +582,9 @@ class NewsSpider(scrapy.Spider):
         self._page_failed(url, "listing_depth_limit", detail)
 
     def _notes(self, url: str, notes: list[tuple[str, str]]) -> None:
-        """What the page worker noticed on a page it could still use."""
-        for reason, detail in notes:
+        """What the page worker noticed on a page it could still use, and what the family
+        noticed here about its rules (a pattern that timed out on a URL)."""
+        for reason, detail in [*notes, *self.family.take_notes()]:
             self._page_failed(url, reason, detail)
 
     def _too_many_links(self, url: str) -> None:

@@ -86,7 +86,7 @@ class WordPressFamily(GenericFamily):
         if is_wordpress_article(url, self.base_url):
             return True
         if self.pattern is not None:
-            return self.pattern.search(path_and_query(url)) is not None
+            return self.pattern.search(path_and_query(url))
         return looks_like_article_url(url, self.base_url, self.source.listing_urls)
 
     def read_listing(self, url: str, root: Element, *, with_sections: bool) -> ListingPage:

@@ -229,8 +229,8 @@ BAD = [
     ),
     (
         "[sources.dstgb]\narticle_pattern = '^/(x'\n",
-        "2: sources.dstgb.article_pattern: '^/(x' is not a regular expression: missing ), "
-        "unterminated subpattern at position 2",
+        "2: sources.dstgb.article_pattern: '^/(x' is not a regular expression: missing ) "
+        "at position 4",
     ),
     (
         "[sources.dstgb.selectors]\nbody = 'div['\n",

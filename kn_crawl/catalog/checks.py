@@ -7,6 +7,9 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import regex
+
+from kn_crawl.extract.patterns import compile_pattern
 from kn_crawl.settings import ConfigError, is_http_url
 
 MAX_NAME = 64  # sources.name, sources.family
@@ -94,8 +97,8 @@ def url_list(value: Any, base_url: str) -> tuple[str, ...]:
 def check_regex(value: Any) -> str:
     text = text_value(value)
     try:
-        re.compile(text)
-    except re.error as exc:
+        compile_pattern(text)  # the crawl's own syntax (kn_crawl.extract.patterns)
+    except regex.error as exc:
         raise BadValue(f"{text!r} is not a regular expression: {exc}") from None
     return text
 

@@ -179,7 +179,8 @@ def crawl_article(
     handed out before for this source; the item is kept here for the store."""
     read = read_article(entry, url, body, content_type, redirects, listing_entry, now, max_links)
     keep(read.item)  # the store sends only its key back (kept.py)
-    return read.item, new_links(entry.name, read.links), read.notes
+    notes = read.notes + family_of(entry).take_notes()
+    return read.item, new_links(entry.name, read.links), notes
 
 
 def crawl_listing(
@@ -192,7 +193,7 @@ def crawl_listing(
 ) -> tuple[Listing, list[str], list[Note]]:
     """The page worker's task for a listing page."""
     read = read_listing(entry, url, body, content_type, with_sections, max_links)
-    return read.listing, read.section_urls, read.notes
+    return read.listing, read.section_urls, read.notes + family_of(entry).take_notes()
 
 
 def _path(url: str) -> str:

@@ -1,0 +1,110 @@
+"""Crawls of a ``generic`` / ``wordpress`` catalogue entry on a small stdlib HTTP server, for
+the rules a catalogue entry brings: a catastrophic article pattern, a feed whose server
+ignores ``?paged=N``, feed entries outside the pattern.
+
+The crawl runs in a subprocess (``python -m tests.test_crawl_rules``) with the entry given as
+JSON, and the page worker on (the families are importable there)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kn_crawl.catalog.model import SourceEntry
+from tests.crawling import REPO, Db
+from tests.site_server import NOT_FOUND, ROBOTS_ALLOW_ALL, Answer, SiteServer, article_page
+
+RSS = {"Content-Type": "application/rss+xml"}
+
+
+def rss(links: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Meldung {n}</title><link>{link}</link>"
+        f"<pubDate>Sat, 01 Feb 2025 10:00:00 +0100</pubDate></item>"
+        for n, link in enumerate(links, 1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Meldungen</title><link>/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def crawl_entry(db_url: str, fields: dict[str, Any], *, env: dict[str, str] | None = None) -> str:
+    """Crawl the entry (``SourceEntry`` fields) once; its stderr."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
+    clean |= {"KN_DATABASE_URL": db_url, "KN_AUTOTHROTTLE_START_DELAY": "0"} | (env or {})
+    args = [sys.executable, "-m", "tests.test_crawl_rules", json.dumps(fields)]
+    out = subprocess.run(args, env=clean, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    return out.stderr
+
+
+def site(routes: dict[str, Answer]) -> Callable[[str], Answer]:
+    def answer(path: str) -> Answer:
+        if path == "/robots.txt":
+            return ROBOTS_ALLOW_ALL
+        if path in routes:
+            return routes[path]
+        if path.startswith("/a/"):
+            return Answer(200, article_page(path.strip("/").replace("/", "-"), title="Seite"))
+        return NOT_FOUND
+
+    return answer
+
+
+def drops(db: Db) -> list[tuple[str, str]]:
+    return [(d.reason, d.url) for d in db.drops()]
+
+
+def test_a_catastrophic_pattern_times_out_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    # With ``re``, '^/a/(x|xx)+$' on '/a/' + 40 x + 'y' backtracks for hours.
+    bad = "/a/" + 40 * "x" + "y"
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    routes = {"/feed.xml": Answer(200, rss([bad, "/a/xx"]), RSS)}
+    with SiteServer(site(routes)) as server:
+        fields = {
+            "family": "generic",
+            "base_url": server.base_url,
+            "feed_urls": [server.base_url + "feed.xml"],
+            "article_pattern": "^/a/(x|xx)+$",
+        }
+        crawl_entry(db_url, fields)
+        assert server.count("/a/") == 1  # /a/xx only
+    db = Db(db_url)
+    assert [(r.status, r.articles_new) for r in db.runs()] == [("ok", 1)]
+    assert sorted(db.articles()) == [server.base_url + "a/xx"]
+    reasons = [d.reason for d in db.drops()]
+    assert reasons == ["pattern_timeout"]
+    db.close()
+
+
+def main(fields_json: str) -> None:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings as ScrapySettings
+
+    from kn_crawl.crawling.scrapy_config import scrapy_settings
+    from kn_crawl.settings import Settings
+    from spiders.news import NewsSpider
+
+    fields = json.loads(fields_json)
+    for key in ("feed_urls", "listing_urls"):
+        fields[key] = tuple(fields.get(key, ()))
+    source = SourceEntry(name="rules", title="Rules", **fields)
+    spider = type(
+        "RulesSpider",
+        (NewsSpider,),
+        {"name": source.name, "source_title": source.title, "default_base_url": source.base_url},
+    )
+    process = CrawlerProcess(ScrapySettings(scrapy_settings(Settings.from_env())))
+    process.crawl(spider, source=source)
+    process.start()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
