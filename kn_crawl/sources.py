@@ -14,8 +14,8 @@ import difflib
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
+from kn_crawl.catalog.checks import BadValue, normalise_base_url
 from kn_crawl.catalog.load import load_catalog
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.settings import ConfigError, Settings
@@ -36,11 +36,12 @@ def source_names(*, enabled_only: bool = True) -> list[str]:
 
 
 def normalize_base_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"base URL {url!r} is not an absolute http(s) URL")
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
+    """The catalogue's check of a base URL (``--base-url``, a run's stored base URL), as a
+    ConfigError: one check everywhere, so no login reaches ``crawl_runs.base_url``."""
+    try:
+        return normalise_base_url(url)
+    except BadValue as exc:
+        raise ConfigError(f"base URL: {exc}") from None
 
 
 def source_entry(name: str, base_url: str | None = None) -> SourceEntry:

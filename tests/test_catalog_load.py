@@ -202,7 +202,15 @@ BAD = [
     ),
     (
         "[sources.vdz]\nbase_url = 'https://vdz.org/?x=1'\n",
-        "2: sources.vdz.base_url: 'https://vdz.org/?x=1' must not have a query, fragment or login",
+        "2: sources.vdz.base_url: 'https://vdz.org/?x=1' must not have a query or fragment",
+    ),
+    (
+        "[sources.vdz]\nbase_url = 'https://vdz.org/#top'\n",
+        "2: sources.vdz.base_url: 'https://vdz.org/#top' must not have a query or fragment",
+    ),
+    (
+        "[sources.vdz]\nbase_url = 'http://u:geheim@127.0.0.1:8021/'\n",
+        "2: sources.vdz.base_url: the URL of 127.0.0.1:8021 must not have a login (user:password@)",
     ),
     (
         "[sources.vdz]\nfeeds = 'rss.xml'\n",
@@ -307,7 +315,43 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("text", "message"), BAD)
+# Every key with a value of the wrong type: a one-line error naming the key, never a traceback.
+WRONG_TYPES = [
+    ("title = 5", "2: sources.vdz.title: must be a string, not a number"),
+    ("family = ['generic']", "2: sources.vdz.family: must be a string, not a list"),
+    ("base_url = 5", "2: sources.vdz.base_url: must be an http(s) URL, not a number"),
+    ("base_url = true", "2: sources.vdz.base_url: must be an http(s) URL, not a boolean"),
+    ("base_url = 1979-05-27", "2: sources.vdz.base_url: must be an http(s) URL, not date"),
+    ("base_url = { a = 1 }", "2: sources.vdz.base_url: must be an http(s) URL, not a table"),
+    ("feeds = 5", "2: sources.vdz.feeds: must be a list of URLs, not a number"),
+    ("feeds = [5]", "2: sources.vdz.feeds: must be a string, not a number"),
+    ("listings = { a = 1 }", "2: sources.vdz.listings: must be a list of URLs, not a table"),
+    ("listings = [[1]]", "2: sources.vdz.listings: must be a string, not a list"),
+    ("article_pattern = 1.5", "2: sources.vdz.article_pattern: must be a string, not a number"),
+    ("next_page = 2", "2: sources.vdz.next_page: must be a string, not a number"),
+    ("language = false", "2: sources.vdz.language: must be a string, not a boolean"),
+    ("schedule = 30", "2: sources.vdz.schedule: must be a string, not a number"),
+    (
+        "fetch_articles = 'yes'",
+        "2: sources.vdz.fetch_articles: must be true or false, not a string",
+    ),
+    ("enabled = 0", "2: sources.vdz.enabled: must be true or false, not a number"),
+    ("disabled_reason = []", "2: sources.vdz.disabled_reason: must be a string, not a list"),
+    ("selectors = []", "2: sources.vdz.selectors must be a table"),
+    ("selectors.body = 3", "2: sources.vdz.selectors.body: must be a string, not a number"),
+    ("selectors.title = true", "2: sources.vdz.selectors.title: must be a string, not a boolean"),
+]
+
+
+def test_every_key_has_a_wrong_type_case() -> None:
+    from kn_crawl.catalog.load import ENTRY_KEYS
+
+    assert {line.split(" ")[0].split(".")[0] for line, _ in WRONG_TYPES} == set(ENTRY_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [*BAD, *((f"[sources.vdz]\n{k}\n", m) for k, m in WRONG_TYPES)]
+)
 def test_bad_user_files_are_one_line_errors_with_file_line_and_key(
     tmp_path: Path, text: str, message: str
 ) -> None:
@@ -466,3 +510,26 @@ def test_bundled_catalogue_agrees_with_the_zoo() -> None:
             expected["article_pattern"], expected["next_page"], expected["selectors"],
             expected["fetch_articles"],
         ), name  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        (
+            "KN_BASE_URL_FITKOO",
+            "KN_BASE_URL_FITKOO: no source 'fitkoo' in the catalogue (did you mean "
+            "KN_BASE_URL_FITKO?)",
+        ),
+        (
+            "KN_BASE_URL_XYZZY",
+            "KN_BASE_URL_XYZZY: no source 'xyzzy' in the catalogue (see kn-crawl sources)",
+        ),
+    ],
+)
+def test_a_base_url_variable_for_no_source_is_an_error(variable: str, message: str) -> None:
+    with pytest.raises(CatalogError) as info:
+        load_catalog(
+            settings(**{variable: "http://127.0.0.1:8099/", "KN_SOURCES_FILE": os.devnull}),
+            families=FAMILIES,
+        )
+    assert str(info.value) == message

@@ -534,6 +534,33 @@ BAD_INPUT = {
     "base-url-env-not-http": Bad(
         ("sources",), {"KN_BASE_URL_MOVE": "ftp://x"}, 2, "KN_BASE_URL_MOVE='ftp://x'"
     ),
+    # One check of a base URL everywhere: a login would be stored in crawl_runs.base_url.
+    "base-url-with-login": Bad(
+        ("crawl", "kommune21", "--base-url", "kommune21=http://u:geheim@127.0.0.1:8021/"),
+        {},
+        2,
+        "kn-crawl: error: --base-url kommune21: base URL: the URL of 127.0.0.1:8021 must not "
+        "have a login (user:password@)\n",
+    ),
+    "base-url-with-query": Bad(
+        ("crawl", "kommune21", "--base-url", "http://127.0.0.1:8021/?x=1"),
+        {},
+        2,
+        "'http://127.0.0.1:8021/?x=1' must not have a query or fragment",
+    ),
+    "base-url-env-with-login": Bad(
+        ("sources",),
+        {"KN_BASE_URL_MOVE": "http://u:geheim@127.0.0.1:9/"},
+        2,
+        "KN_BASE_URL_MOVE: the URL of 127.0.0.1:9 must not have a login (user:password@)",
+    ),
+    "base-url-env-typo": Bad(
+        ("sources",),
+        {"KN_BASE_URL_KOMUNE21": DEAD},
+        2,
+        "KN_BASE_URL_KOMUNE21: no source 'komune21' in the catalogue (did you mean "
+        "KN_BASE_URL_KOMMUNE21?)",
+    ),
     "base-url-two-sources": Bad(
         ("crawl", "kommune21", "move", "--base-url", DEAD), {}, 2, "SOURCE=URL", usage=True
     ),
@@ -581,6 +608,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], bad: Bad) ->
 def test_bad_input_is_one_line_no_traceback(db: Db, tmp_path: Path, bad: Bad) -> None:
     result = run_cli(*bad.args, env=db.env | bad.env, cwd=tmp_path, timeout=30)
     assert_one_line_error(result, bad)
+    assert "geheim" not in result.stdout + result.stderr
     assert not (tmp_path / "data").exists()
 
 

@@ -51,15 +51,22 @@ def bool_value(value: Any) -> bool:
     return value
 
 
-def normalise_base_url(value: str) -> str:
+def normalise_base_url(value: Any) -> str:
     """An absolute http(s) URL of a site's home, ending in ``/`` (``https://x.de`` →
-    ``https://x.de/``); query, fragment and login are refused."""
+    ``https://x.de/``); query, fragment and login are refused. The one check of a base URL:
+    the catalogue's ``base_url``, ``KN_BASE_URL_<NAME>`` and ``--base-url`` all use it."""
+    if not isinstance(value, str):
+        raise BadValue(f"must be an http(s) URL, not {_kind(value)}")
     value = value.strip()
     if not is_http_url(value):
         raise BadValue(f"{value!r} is not an absolute http(s) URL")
     parts = urlsplit(value)
-    if parts.query or parts.fragment or parts.username is not None:
-        raise BadValue(f"{value!r} must not have a query, fragment or login")
+    if parts.username is not None or parts.password is not None:
+        # Never echoed: the login may hold a password, and base_url is stored in crawl_runs.
+        host = parts.netloc.rpartition("@")[2]
+        raise BadValue(f"the URL of {host} must not have a login (user:password@)")
+    if parts.query or parts.fragment:
+        raise BadValue(f"{value!r} must not have a query or fragment")
     path = parts.path or "/"
     if not path.endswith("/"):
         path += "/"

@@ -388,11 +388,19 @@ def load_files(
     merged = merge([read_file(path) for path in files])
     entries = {name: build_entry(raw, families) for name, raw in merged.items()}
     for name, url in (base_urls or {}).items():
-        if name in entries:
-            try:
-                entries[name] = entries[name].rebased(normalise_base_url(url))
-            except BadValue as exc:
-                raise CatalogError(f"KN_BASE_URL_{name.upper()}: {exc}") from None
+        if name not in entries:
+            # A typo would silently crawl the real site instead of the mirror.
+            close = difflib.get_close_matches(name, list(entries), n=1)
+            hint = (
+                f"did you mean KN_BASE_URL_{close[0].upper()}?" if close else "see kn-crawl sources"
+            )
+            raise CatalogError(
+                f"KN_BASE_URL_{name.upper()}: no source {name!r} in the catalogue ({hint})"
+            )
+        try:
+            entries[name] = entries[name].rebased(normalise_base_url(url))
+        except BadValue as exc:
+            raise CatalogError(f"KN_BASE_URL_{name.upper()}: {exc}") from None
     return Catalog(entries, files)
 
 

@@ -49,6 +49,8 @@ def _mirror_port(_ctx: click.Context, _param: click.Parameter, value: int) -> in
 
 def parse_base_urls(values: Sequence[str], sources: Sequence[str]) -> dict[str, str]:
     """``--base-url URL`` (one source) or ``--base-url SOURCE=URL`` (any number)."""
+    from kn_crawl.sources import normalize_base_url
+
     result: dict[str, str] = {}
     for value in values:
         name, sep, url = value.partition("=")
@@ -67,6 +69,11 @@ def parse_base_urls(values: Sequence[str], sources: Sequence[str]) -> dict[str, 
             )
         if not is_http_url(url):
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--base-url")
+        try:
+            # The catalogue's check: a login would be stored in crawl_runs.base_url.
+            result[name] = normalize_base_url(url)
+        except ConfigError as exc:
+            fail(f"--base-url {name}: {exc}")
     return result
 
 
