@@ -129,11 +129,23 @@ def evaluate_run(conn: Connection, run: Any, *, now: datetime) -> list[Evidence]
 # Recorded when a feed or listing the source is read from gives nothing to follow: the crawl
 # goes on with its other start pages, so only health says that one of them is broken.
 START_PAGE_PROBLEMS = {
-    "feed_is_html": "answered an HTML page, not a feed",
-    "unsafe_xml": "was refused as unsafe XML",
-    "bad_feed": "is not a usable feed",
-    "no_articles_matched": "showed no link matching the article-URL pattern",
+    # (one page, several pages): the message reads "1 page was …", "2 pages were …".
+    "feed_is_html": ("answered an HTML page, not a feed", "answered an HTML page, not a feed"),
+    "unsafe_xml": ("was refused as unsafe XML", "were refused as unsafe XML"),
+    "bad_feed": ("is not a usable feed", "are not usable feeds"),
+    "no_articles_matched": (
+        "showed no link matching the article-URL pattern",
+        "showed no link matching the article-URL pattern",
+    ),
 }
+
+
+def start_page_message(reason: str, pages: int, sample_url: str) -> str:
+    """The evidence of ``pages`` start pages dropped for ``reason``."""
+    one, many = START_PAGE_PROBLEMS[reason]
+    if pages == 1:
+        return f"1 page {one} ({reason}), e.g. {sample_url}"
+    return f"{pages} pages {many} ({reason}), e.g. {sample_url}"
 
 
 def _start_pages(conn: Connection, run: Any) -> list[Evidence]:
@@ -150,7 +162,7 @@ def _start_pages(conn: Connection, run: Any) -> list[Evidence]:
         Evidence(
             "start_pages",
             "degraded",
-            f"{n} page{'s' if n > 1 else ''} {START_PAGE_PROBLEMS[reason]} ({reason}), e.g. {url}",
+            start_page_message(reason, n, url),
             value=n,
             sample_url=url,
         )

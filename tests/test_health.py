@@ -100,3 +100,34 @@ def test_health_shows_in_the_cli(site: tuple[Mirror, str, Db]) -> None:
         [sys.executable, "-m", "kn_crawl", "health"], env=env, capture_output=True, text=True
     )
     assert out.returncode == 0 and "move" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("reason", "pages", "message"),
+    [
+        ("unsafe_xml", 1, "1 page was refused as unsafe XML (unsafe_xml), e.g. http://x/f"),
+        ("unsafe_xml", 2, "2 pages were refused as unsafe XML (unsafe_xml), e.g. http://x/f"),
+        ("bad_feed", 1, "1 page is not a usable feed (bad_feed), e.g. http://x/f"),
+        ("bad_feed", 3, "3 pages are not usable feeds (bad_feed), e.g. http://x/f"),
+        (
+            "feed_is_html",
+            1,
+            "1 page answered an HTML page, not a feed (feed_is_html), e.g. http://x/f",
+        ),
+        (
+            "feed_is_html",
+            2,
+            "2 pages answered an HTML page, not a feed (feed_is_html), e.g. http://x/f",
+        ),
+        (
+            "no_articles_matched",
+            4,
+            "4 pages showed no link matching the article-URL pattern (no_articles_matched), "
+            "e.g. http://x/f",
+        ),
+    ],
+)
+def test_start_page_messages_agree_in_number(reason: str, pages: int, message: str) -> None:
+    from kn_crawl.health import start_page_message
+
+    assert start_page_message(reason, pages, "http://x/f") == message
