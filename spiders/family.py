@@ -21,7 +21,7 @@ from typing import ClassVar, TypeVar
 
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.extract.dom import Element
-from kn_crawl.extract.feeds import parse_feed
+from kn_crawl.extract.feeds import MAX_ENTRIES, parse_feed
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
 
 
@@ -96,11 +96,13 @@ class Family:
     def read_listing(self, url: str, root: Element, *, with_sections: bool) -> ListingPage:
         raise NotImplementedError
 
-    def read_feed(self, url: str, body: bytes, *, page: int) -> Listing:
+    def read_feed(
+        self, url: str, body: bytes, *, page: int, max_entries: int = MAX_ENTRIES
+    ) -> Listing:
         """The entries of feed page ``page`` (1 for the feed itself). ``next_url`` is the
         next, older page of the feed where the server offers one (``rel=next``, or
         WordPress's ``?paged=N``): a backfill pages on through it like through a listing."""
-        return parse_feed(body, url)
+        return parse_feed(body, url, max_entries=max_entries)
 
     def looks_like_article(self, root: Element) -> bool:
         """For a saved page without its URL (``kn-crawl parse``): is it an article?"""

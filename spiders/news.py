@@ -33,12 +33,11 @@ from kn_crawl.crawling.known import KnownState, load_known, signature_changed
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.origin_guard import OriginRefused, refusal_detail
 from kn_crawl.crawling.ratelimit import SourcePostponed
-from kn_crawl.crawling.reading import crawl_article, crawl_listing
+from kn_crawl.crawling.reading import crawl_article, crawl_feed, crawl_listing
 from kn_crawl.crawling.signals import page_failed, page_settled
 from kn_crawl.crawling.worker import PageWorker, PageWorkerDied, page_worker
 from kn_crawl.db.engine import get_engine
 from kn_crawl.extract.feed_items import item_from_entry
-from kn_crawl.extract.feeds import FeedError
 from kn_crawl.items import Listing, ListingEntry, UrlAlias
 from kn_crawl.settings import FULL_CRAWL_FACTOR, ConfigError, Settings
 from spiders.family import Family, PageKind, family_class
@@ -367,21 +366,24 @@ class NewsSpider(scrapy.Spider):
             return True
         return False
 
-    def parse_feed(self, response: Response) -> list[Any]:
-        return list(self._parse_feed(response))
-
-    def _parse_feed(self, response: Response) -> Iterator[Any]:
+    async def parse_feed(self, response: Response) -> list[Any]:
         if self._unchanged(response):
-            return
+            return []
         number = int(response.meta.get("kn_page", 1))
-        try:
-            listing = self.family.read_feed(response.url, response.body, page=number)
-        except FeedError as exc:
-            # bad_feed, or a more telling reason where the feed parser gives one
-            # (feed_is_html: a cookie wall; unsafe_xml: entity declarations).
-            self._page_failed(response.url, getattr(exc, "reason", "bad_feed"), str(exc))
-            return
-        self._notes(response.url, listing.notes)
+        # Parsed in the page worker, like listings: a feed of 100,000 entries is a minute of
+        # feedparser, and the reactor serves every other request meanwhile.
+        parsed = await self._in_worker(response, crawl_feed, number, self.max_links_per_page)
+        if parsed is None:
+            return []
+        listing, notes = parsed
+        # Without a listing, the one note is why the feed is unusable: bad_feed, or a more
+        # telling reason (feed_is_html: a cookie wall; unsafe_xml: entity declarations).
+        self._notes(response.url, notes)
+        if listing is None:
+            return []
+        return list(self._feed_entries(response, listing))
+
+    def _feed_entries(self, response: Response, listing: Listing) -> Iterator[Any]:
         entries = []
         for entry in listing.entries:
             entry.url = urljoin(response.url, entry.url)
@@ -391,10 +393,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.family.classify(entry.url) in ARTICLE_KINDS:
                 entries.append(entry)
-        if len(entries) > self.max_links_per_page:
-            self._too_many_links(response.url)
-            del entries[self.max_links_per_page :]
-        listing.entries = entries
+        listing.entries = entries  # at most max_links_per_page (crawl_feed cut the rest)
         # A paged feed (WordPress's ``?paged=N``) is a listing chain: read on in a backfill.
         yield from self._follow_listing(response, listing, [], from_feed=True)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.crawling.reading import crawl_feed
 from tests.crawling import REPO, Db
 from tests.site_server import NOT_FOUND, ROBOTS_ALLOW_ALL, Answer, SiteServer, article_page
 
@@ -52,7 +53,7 @@ def site(routes: dict[str, Answer]) -> Callable[[str], Answer]:
         if path in routes:
             return routes[path]
         if path.startswith("/a/"):
-            return Answer(200, article_page(path.strip("/").replace("/", "-"), title="Seite"))
+            return Answer(200, article_page(path.strip("/").replace("/", "-")))
         return NOT_FOUND
 
     return answer
@@ -82,6 +83,49 @@ def test_a_catastrophic_pattern_times_out_and_the_crawl_goes_on(tmp_path: Path) 
     reasons = [d.reason for d in db.drops()]
     assert reasons == ["pattern_timeout"]
     db.close()
+
+
+def test_the_feed_is_read_in_the_page_worker_to_the_links_cap(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    routes = {"/feed.xml": Answer(200, rss([f"/a/m{n}" for n in range(1, 6)]), RSS)}
+    with SiteServer(site(routes)) as server:
+        fields = {
+            "family": "generic",
+            "base_url": server.base_url,
+            "feed_urls": [server.base_url + "feed.xml"],
+            "article_pattern": r"^/a/m\d$",
+        }
+        crawl_entry(db_url, fields, env={"KN_MAX_LINKS_PER_PAGE": "2"})
+        assert server.count("/a/") == 2
+    db = Db(db_url)
+    assert sorted(db.articles()) == [server.base_url + "a/m1", server.base_url + "a/m2"]
+    assert [(d.reason, d.detail, d.url) for d in db.drops()] == [
+        (
+            "too_many_links",
+            "5 entries in the feed; the first 2 were taken",
+            server.base_url + "feed.xml",
+        )
+    ]
+    db.close()
+
+
+def test_crawl_feed_task() -> None:
+    entry = SourceEntry(
+        name="rules", title="Rules", family="generic", base_url="http://127.0.0.1:9/"
+    )
+    big = rss([f"/a/m{n}" for n in range(1, 101)])
+    listing, notes = crawl_feed(entry, "http://127.0.0.1:9/feed.xml", big, None, 1, 3)
+    assert listing is not None
+    assert [e.url for e in listing.entries] == [f"http://127.0.0.1:9/a/m{n}" for n in (1, 2, 3)]
+    assert (listing.notes, notes) == (
+        [],
+        [("too_many_links", "100 entries in the feed; the first 3 were taken")],
+    )
+    html = b"<!DOCTYPE html><html><body>Cookies?</body></html>"
+    assert crawl_feed(entry, "http://127.0.0.1:9/feed.xml", html, "text/html", 1, 3) == (
+        None,
+        [("feed_is_html", "an HTML page, not a feed (<!DOCTYPE html>)")],
+    )
 
 
 def main(fields_json: str) -> None:

@@ -24,7 +24,7 @@ from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.crawling.kept import keep
 from kn_crawl.extract.dom import Element, decode_html, parse_html
 from kn_crawl.extract.feed_items import merge_entry
-from kn_crawl.extract.feeds import looks_like_feed
+from kn_crawl.extract.feeds import FeedError, looks_like_feed
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from pipelines.normalize import normalize_article
 from spiders.family import Family, PageKind, family_class
@@ -131,9 +131,16 @@ def read_listing(
     return ListingRead(listing, sections[:max_links], notes)
 
 
-def read_feed(entry: SourceEntry, url: str, body: bytes, page: int = 1) -> Listing:
-    """The entries of a feed page (``FeedError`` if it is not a usable feed)."""
-    return family_of(entry).read_feed(url, body, page=page)
+def read_feed(
+    entry: SourceEntry,
+    url: str,
+    body: bytes,
+    page: int = 1,
+    max_entries: int = MAX_LINKS_PER_PAGE,
+) -> Listing:
+    """The entries of a feed page, at most ``max_entries`` (``FeedError`` if it is not a
+    usable feed)."""
+    return family_of(entry).read_feed(url, body, page=page, max_entries=max_entries)
 
 
 def read_page(
@@ -194,6 +201,25 @@ def crawl_listing(
     """The page worker's task for a listing page."""
     read = read_listing(entry, url, body, content_type, with_sections, max_links)
     return read.listing, read.section_urls, read.notes + family_of(entry).take_notes()
+
+
+def crawl_feed(
+    entry: SourceEntry,
+    url: str,
+    body: bytes,
+    content_type: str | None,
+    page: int,
+    max_entries: int,
+) -> tuple[Listing | None, list[Note]]:
+    """The page worker's task for a feed page (parsing a feed of 100,000 entries takes the
+    crawl process's reactor for a minute otherwise): its listing, or None and the one note
+    saying why the feed is not usable (``bad_feed``, ``feed_is_html``, ``unsafe_xml``)."""
+    try:
+        listing = read_feed(entry, url, body, page, max_entries)
+    except FeedError as exc:
+        return None, [(exc.reason, exc.detail)]
+    notes, listing.notes = listing.notes, []
+    return listing, notes + family_of(entry).take_notes()
 
 
 def _path(url: str) -> str:

@@ -153,17 +153,9 @@ def parse_feed(
     their kicker so); other sites' titles stay whole. FeedError with ``reason`` for a
     document that is no usable feed."""
     if check_document(body) == "json":
-        listing = _parse_json_feed(body, url, now=now)
+        listing = _parse_json_feed(body, url, now=now, max_entries=max_entries)
     else:
-        listing = _parse_xml_feed(body, url, now=now)
-    if len(listing.entries) > max_entries:
-        listing.notes.append(
-            (
-                TOO_MANY_LINKS,
-                f"{len(listing.entries)} entries in the feed; the first {max_entries} were taken",
-            )
-        )
-        del listing.entries[max_entries:]
+        listing = _parse_xml_feed(body, url, now=now, max_entries=max_entries)
     if not kickers:
         whole_titles(listing)
     return listing
@@ -179,7 +171,23 @@ def whole_titles(listing: Listing) -> None:
 _CLOSING_ROOT = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)\s*>\s*$")
 
 
-def _parse_xml_feed(body: bytes, url: str, *, now: datetime | None) -> Listing:
+def _take(listing: Listing, raws: list[Any], build: Any, max_entries: int) -> None:
+    """The first ``max_entries`` entries of ``raws`` that ``build`` makes an entry of: a feed
+    with 100,000 entries costs its parse, not 100,000 entries more (noted: ``too_many_links``)."""
+    for number, raw in enumerate(raws):
+        if len(listing.entries) >= max_entries:
+            detail = f"{len(raws) - number + max_entries} entries in the feed; "
+            detail += f"the first {max_entries} were taken"
+            listing.notes.append((TOO_MANY_LINKS, detail))
+            return
+        entry = build(raw)
+        if entry is not None:
+            listing.entries.append(entry)
+
+
+def _parse_xml_feed(
+    body: bytes, url: str, *, now: datetime | None, max_entries: int = MAX_ENTRIES
+) -> Listing:
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     # Only a well-formedness error counts: feedparser also flags a missing Content-Type
@@ -198,10 +206,7 @@ def _parse_xml_feed(body: bytes, url: str, *, now: datetime | None) -> Listing:
             raw_entries.pop()
             detail += ", the document ends early: its last entry was left out"
         listing.notes.append((BAD_FEED, detail))
-    for raw in raw_entries:
-        entry = _xml_entry(raw, now=now)
-        if entry is not None:
-            listing.entries.append(entry)
+    _take(listing, raw_entries, lambda raw: _xml_entry(raw, now=now), max_entries)
     return listing
 
 
@@ -281,7 +286,9 @@ def _tags(values: Any) -> list[str]:
 # -- JSON Feed -----------------------------------------------------------------------------
 
 
-def _parse_json_feed(body: bytes, url: str, *, now: datetime | None) -> Listing:
+def _parse_json_feed(
+    body: bytes, url: str, *, now: datetime | None, max_entries: int = MAX_ENTRIES
+) -> Listing:
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (ValueError, RecursionError) as exc:
@@ -299,11 +306,8 @@ def _parse_json_feed(body: bytes, url: str, *, now: datetime | None) -> Listing:
         url=url, next_url=_http_url(next_url if isinstance(next_url, str) else None, url)
     )
     feed_authors = _json_authors(data)
-    for item in items:
-        if isinstance(item, dict):
-            entry = _json_entry(item, url, feed_authors, now=now)
-            if entry is not None:
-                listing.entries.append(entry)
+    dicts = [item for item in items if isinstance(item, dict)]
+    _take(listing, dicts, lambda item: _json_entry(item, url, feed_authors, now=now), max_entries)
     return listing
 
 
