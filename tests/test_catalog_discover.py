@@ -310,10 +310,33 @@ def test_site_title(head: str, title: str | None) -> None:
         ("https://negz.org/neuigkeiten-aus-dem-negz/", "negz"),
         ("https://digitalservice.bund.de/presse", "digitalservice"),
         ("http://localhost:8040/aktuelles", "localhost"),
-        ("http://127.0.0.1:8040/", "source"),
-        ("http://[::1]:8040/", "source"),
+        ("http://127.0.0.1:8040/", "source_8040"),
+        ("http://[::1]:8040/", "source_8040"),
+        ("http://127.0.0.1/", "source"),
         ("https://1und1.de/", "s1und1"),
     ],
 )
 def test_source_name_for(url: str, name: str) -> None:
     assert source_name_for(url) == name
+
+
+@pytest.mark.parametrize(
+    ("url", "title", "name"),
+    [
+        ("http://127.0.0.1:8040/", "Städtetag NRW", "staedtetag_nrw"),
+        ("http://127.0.0.1:8040/", "Behörden Spiegel", "behoerden_spiegel"),
+        ("http://127.0.0.1:8040/", "STRAẞE & Grüße", "strasse_gruesse"),
+        ("http://127.0.0.1:8040/", "Übersicht – Café Öffentlich", "uebersicht_cafe_oeffentlich"),
+        ("http://[::1]:8041/", "move - moderne verwaltung", "move_moderne_verwaltung"),
+        ("http://127.0.0.1:8040/", "1&1 Versatel", "s1_1_versatel"),
+        ("http://127.0.0.1:8040/", "Ελλάδα", "source_8040"),
+        ("http://127.0.0.1:8040/", "  ", "source_8040"),
+        ("http://127.0.0.1:8040/", "x" * 70, "x" * 64),
+        ("http://127.0.0.1:8040/", "a" * 63 + " b", "a" * 63),
+        # A host with a name keeps it: the title is for addresses only.
+        ("https://www.behoerden-spiegel.de/", "Behörden Spiegel", "behoerdenspiegel"),
+        ("http://localhost:8040/", "Musterstadt", "localhost"),
+    ],
+)
+def test_source_name_for_an_address_comes_from_the_title(url: str, title: str, name: str) -> None:
+    assert source_name_for(url, title) == name

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
@@ -288,7 +289,7 @@ def test_add_a_typo3_site_finds_the_feed_by_probing(
     text = target.read_text()
     assert text.startswith("# Your source catalogue (KN_SOURCES_FILE)")
     assert text.endswith(
-        "[sources.source]\n"
+        "[sources.stadt_m]\n"
         'title = "Stadt M"\n'
         'family = "typo3"\n'
         f'base_url = "{site.base_url}"\n'
@@ -302,6 +303,32 @@ def test_add_a_typo3_site_finds_the_feed_by_probing(
         "/robots.txt", "/aktuelles", "/walled.xml", *probes, "/aktuelles?type=9818",
         "/sitemap.xml",
     ]  # fmt: skip
+
+
+def test_sites_on_ip_addresses_are_named_by_their_titles(
+    env: dict[str, str], serve: Callable[[Callable[[str], Answer]], SiteServer]
+) -> None:
+    # Both pages are titled "Aktuelles | Musterstadt": the second one gets its port too.
+    first, second = serve(wordpress_site), serve(typo3_site)
+    added = invoke(env, "sources", "add", first.base_url)
+    assert added.exit_code == 0, added.output + added.stderr
+    assert added.output.endswith("\nNext: kn-crawl sources test musterstadt\n")
+    port = urlsplit(second.base_url).port
+    again = invoke(env, "sources", "add", second.base_url + "aktuelles")
+    assert again.exit_code == 0, again.output + again.stderr
+    assert again.output.endswith(f"\nNext: kn-crawl sources test musterstadt_{port}\n")
+    catalog = load_files((BUNDLED_FILE, USER))
+    assert (catalog["musterstadt"].base_url, catalog[f"musterstadt_{port}"].base_url) == (
+        first.base_url,
+        second.base_url,
+    )
+    # A third time: both names taken, refused after reading the page.
+    third = invoke(env, "sources", "add", second.base_url + "aktuelles")
+    assert third.exit_code == 2
+    assert one_line_error(third) == (
+        f"a source named 'musterstadt_{port}' is already in the catalogue; choose another "
+        "with --name"
+    )
 
 
 def robots_says(body: bytes, status: int = 200) -> Callable[[str], Answer]:

@@ -6,8 +6,10 @@ tested with tables of cases.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -296,16 +298,45 @@ def site_title(root: Element) -> str | None:
     return text
 
 
-def source_name_for(url: str) -> str:
+def host_is_address(url: str) -> bool:
+    """The URL's host is an IP address (a mirror, a test server): it says nothing of the site."""
+    try:
+        ipaddress.ip_address(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
+    return True
+
+
+_NAME_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def name_from_title(title: str) -> str | None:
+    """A catalogue name from a site's title: ASCII, umlauts spelled out, words joined by
+    ``_`` (``Städtetag NRW`` → ``staedtetag_nrw``); None when no letter or digit is left."""
+    text = unicodedata.normalize("NFKC", title).lower().translate(_NAME_TRANSLIT)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    name = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    if not name:
+        return None
+    if not name[0].isalpha():
+        name = "s" + name
+    return name[:64].rstrip("_")
+
+
+def source_name_for(url: str, title: str | None = None) -> str:
     """A catalogue name from a site's host: ``www.behoerden-spiegel.de`` → ``behoerdenspiegel``,
-    ``digitalservice.bund.de`` → ``digitalservice``."""
-    host = (urlsplit(url).hostname or "").lower()
-    labels = [label for label in host.split(".") if label]
+    ``digitalservice.bund.de`` → ``digitalservice``. An IP address names no site: then the
+    site's ``title`` (``Stadt Musterstadt`` → ``stadt_musterstadt``), else ``source_<port>``."""
+    parts = urlsplit(url)
+    if host_is_address(url):
+        named = name_from_title(title) if title else None
+        if named:
+            return named
+        return f"source_{parts.port}" if parts.port else "source"
+    labels = [label for label in (parts.hostname or "").lower().split(".") if label]
     if labels and labels[0] == "www":
         labels = labels[1:]
-    if not labels or all(label.isdigit() for label in labels) or ":" in host:
-        return "source"
-    name = re.sub(r"[^a-z0-9_]", "", labels[0])
+    name = re.sub(r"[^a-z0-9_]", "", labels[0]) if labels else ""
     if not name:
         return "source"
     if not name[0].isalpha():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -82,7 +83,10 @@ def _archive_cell(archive: str, pending: int) -> str:
 
 @sources.command("add")
 @click.argument("url")
-@click.option("--name", help="The source's name (default: from the site's host name).")
+@click.option(
+    "--name",
+    help="The source's name (default: from the site's host name; for an IP address, its title).",
+)
 @click.option("--title", help="The source's title (default: the site's name on the page).")
 @click.option(
     "--file",
@@ -100,7 +104,7 @@ def add(url: str, name: str | None, title: str | None, file: Path | None) -> Non
     before the first crawl.
     """
     from kn_crawl.catalog.checks import MAX_NAME
-    from kn_crawl.catalog.discover import source_name_for
+    from kn_crawl.catalog.discover import host_is_address, source_name_for
     from kn_crawl.catalog.load import NAME_RE, catalog_files, load_files, user_file
     from kn_crawl.catalog.onboard import (
         OnboardError,
@@ -115,7 +119,10 @@ def add(url: str, name: str | None, title: str | None, file: Path | None) -> Non
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URL")
     settings = load_settings()
     target = file or user_file(settings)
-    name = name or source_name_for(url)
+    # An IP address names no site: the name then comes from the site's title (--title, else
+    # the page's), known only after the page is read.
+    from_page = name is None and host_is_address(url) and title is None
+    name = name or source_name_for(url, title)
     if not NAME_RE.fullmatch(name) or len(name) > MAX_NAME:
         raise click.BadParameter(
             f"{name!r} is not a source name (lower-case letters, digits and _, starting with a "
@@ -127,12 +134,22 @@ def add(url: str, name: str | None, title: str | None, file: Path | None) -> Non
     files = [f for f in catalog_files(settings) if f.exists()]
     files += [target] if target.exists() and target not in files else []
     taken = set(load_files(tuple(files)))
-    if name in taken:
+    if name in taken and not from_page:
         fail(f"a source named {name!r} is already in the catalogue; choose another with --name")
     try:
         found = discover_source(url, settings)
     except OnboardError as exc:
         fail(str(exc), exc.code)
+    if from_page:
+        # The page's title, unless it had none (then the Discovery falls back to the host).
+        page_title = None if found.title == urlsplit(found.page_url).netloc else found.title
+        name = source_name_for(url, page_title)
+        port = urlsplit(url).port
+        if name in taken and port is not None:
+            # Two sites of one mirror may share a title: their ports tell them apart.
+            name = f"{name[: MAX_NAME - 6]}_{port}"
+        if name in taken:
+            fail(f"a source named {name!r} is already in the catalogue; choose another with --name")
     click.echo(f"Page:     {found.page_url} (family {found.family})")
     for feed in found.feeds:
         click.echo(f"Feed:     {feed.url} ({feed.kind}, {feed.how})")
