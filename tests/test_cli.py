@@ -821,3 +821,25 @@ def test_readme_command_table_matches_the_cli() -> None:
             for o in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
         }
         assert options <= real, f"kn-crawl {' '.join(path)}: README shows {options - real}"
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_demo_checks_health_and_names_the_unhealthy_sources(db: Db, tmp_path: Path) -> None:
+    out = run_cli("demo", "--port", "0", env=db.env, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    crawling = next(line for line in out.stdout.splitlines() if line.startswith("Crawling "))
+    crawled = crawling.removeprefix("Crawling ").split(" into ")[0].split(", ")
+    health_lines = [line for line in out.stdout.splitlines() if line.startswith("Health: ")]
+    # The digitaleverwaltung mirror answers its feed with a cookie-check page (README).
+    assert health_lines == [
+        "Health: digitaleverwaltung degraded — 1 page answered an HTML page, not a feed "
+        "(feed_is_html)"
+    ]
+    assert "\nSee them with: kn-crawl health\n\nAlerts: " in out.stdout
+    shown = run_cli("health", "--json", env=db.env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    states = {s["source"]: s["status"] for s in json.loads(shown.stdout)["sources"]}
+    assert states == {name: "healthy" for name in crawled} | {"digitaleverwaltung": "degraded"}

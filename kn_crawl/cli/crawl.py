@@ -20,6 +20,9 @@ from kn_crawl.cli.common import (
 )
 from kn_crawl.settings import ConfigError, Settings, is_http_url
 
+HEALTH_HOOK = "kn_crawl.health:after_run"
+"""The demo runs only this after-run hook: it shows the alerts itself (print_demo_alerts)."""
+
 MAX_MIRROR_SIZE = 1_000_000
 """Far beyond any test or bench (the large mirror has 5,000); more only fills memory."""
 
@@ -217,7 +220,40 @@ def demo(size: int | None, port: int) -> None:
     finally:
         mirror.stop()
     print_totals(settings, run_ids)
+    print_demo_health(settings, run_ids)
     print_demo_alerts(settings)
+
+
+def print_demo_health(settings: Settings, run_ids: list[int]) -> None:
+    """Check the sources' health as a crawl does (the health hook; the alerts are shown
+    apart, below) and name each source that is not healthy."""
+    from sqlalchemy import select
+
+    from kn_crawl.db.models import CrawlRun, Source
+    from kn_crawl.db.state_models import SourceHealth
+    from kn_crawl.hooks import run_after_run_hooks
+
+    engine = open_engine(settings, migrate=False)
+    for outcome in run_after_run_hooks(engine, settings, run_ids, hooks=(HEALTH_HOOK,)):
+        if not outcome.ok:
+            click.echo(f"after-run hook {outcome.name} failed: {outcome.error}", err=True)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Source.name, SourceHealth.status, SourceHealth.evidence)
+            .join(SourceHealth, SourceHealth.source_id == Source.id)
+            .where(Source.id.in_(select(CrawlRun.source_id).where(CrawlRun.id.in_(run_ids))))
+            .order_by(Source.name)
+        ).all()
+    click.echo("")
+    unwell = [(name, status, evidence) for name, status, evidence in rows if status != "healthy"]
+    if not unwell:
+        click.echo(f"Health: all {len(rows)} sources healthy")
+    for name, status, evidence in unwell:
+        # The sample URL is in kn-crawl health; here the finding is enough.
+        why = "; ".join(str(e["message"]).split(", e.g. ")[0] for e in evidence)
+        click.echo(f"Health: {name} {status} — {why}")
+    if unwell:
+        click.echo("See them with: kn-crawl health")
 
 
 def print_demo_alerts(settings: Settings) -> None:
