@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from kn_crawl.db.models import CrawlRun, DroppedItem
 from kn_crawl.db.runs import Drop, record_drops, start_run
 from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
+from kn_crawl.mirror import Mirror
 from kn_crawl.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -479,6 +481,85 @@ def test_parse_without_url_recognises_an_article(db: Db) -> None:
     assert "entries" not in actual, "read as a listing"
     for key in ("title", "kicker", "teaser", "body", "published_at", "tags", "image_credit"):
         assert actual[key] == case["expected"][key], key
+
+
+def test_parse_without_url_takes_the_url_the_page_declares(db: Db, tmp_path: Path) -> None:
+    with Mirror(zoo=True) as mirror:
+        base = mirror.base_urls["fitko"]
+        listing = urllib.request.urlopen(base + "aktuelles").read().decode()
+        url = sorted(set(re.findall(r'href="([^"]*/aktuelles/details/[^"]*)"', listing)))[0]
+        page = tmp_path / "article.html"
+        page.write_bytes(urllib.request.urlopen(url).read())
+    env = {"KN_BASE_URL_FITKO": base}
+    sniffed = invoke("parse", "--source", "fitko", str(page), env=env)
+    told = invoke("parse", "--source", "fitko", "--url", url, str(page), env=env)
+    assert sniffed.exit_code == 0, sniffed.output
+    parsed = json.loads(sniffed.output)
+    assert (parsed["url"], parsed["fetched_url"]) == (url, url)
+    assert parsed["offsite_canonical"] is None  # its own canonical is no other site's
+    assert parsed == json.loads(told.output)
+
+
+FITKO = "https://www.fitko.de/"
+
+
+@pytest.mark.parametrize(
+    ("head", "url"),
+    [
+        (
+            f'<link rel="canonical" href="{FITKO}aktuelles/details/a">',
+            f"{FITKO}aktuelles/details/a",
+        ),
+        (
+            '<meta property="og:url" content="/aktuelles/details/b#top">',
+            f"{FITKO}aktuelles/details/b",
+        ),
+        # The scheme and a leading www. are one site (kn_crawl.urls.same_site).
+        ('<link rel="canonical" href="http://fitko.de/x">', "http://fitko.de/x"),
+        ('<link rel="canonical" href="https://www.kommune21.de/x">', None),
+        (f'<link rel="canonical" href="{FITKO}">', None),  # every page names the home page
+        ('<link rel="canonical" href="javascript:void(0)">', None),
+        ("", None),
+    ],
+)
+def test_declared_url_of_a_saved_page(head: str, url: str | None) -> None:
+    from kn_crawl.cli.crawl import declared_url
+    from kn_crawl.sources import source_entry
+
+    body = f"<html><head>{head}</head><body><p>x</p></body></html>".encode()
+    assert declared_url(source_entry("fitko"), body) == url
+
+
+def test_declared_url_of_a_feed_or_nothing() -> None:
+    from kn_crawl.cli.crawl import declared_url
+    from kn_crawl.sources import source_entry
+
+    entry = source_entry("fitko")
+    feed = b'<?xml version="1.0"?><rss version="2.0"><channel><link>https://www.fitko.de/a</link>'
+    assert (declared_url(entry, feed + b"</channel></rss>"), declared_url(entry, b" \n")) == (
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize("content", ["myhost\n", "", "<html><body><p>Hallo</p></body></html>"])
+def test_parse_of_a_page_with_nothing_to_read_is_an_error(
+    db: Db, tmp_path: Path, content: str
+) -> None:
+    page = tmp_path / "hostname"
+    page.write_text(content)
+    result = run_cli("parse", "--source", "fitko", str(page), env=db.env, cwd=tmp_path)
+    assert_one_line_error(
+        result,
+        Bad(
+            (),
+            {},
+            1,
+            f"kn-crawl: error: {page}: neither an article nor a listing or feed with entries "
+            "of fitko\n",
+        ),
+    )
+    assert result.stdout == ""
 
 
 # --- bad input: one line on stderr, an exit code, never a traceback --------------------------

@@ -7,7 +7,8 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -19,6 +20,9 @@ from kn_crawl.cli.common import (
     table,
 )
 from kn_crawl.settings import ConfigError, Settings, is_http_url
+
+if TYPE_CHECKING:
+    from kn_crawl.catalog.model import SourceEntry
 
 HEALTH_HOOK = "kn_crawl.health:after_run"
 """The demo runs only this after-run hook: it shows the alerts itself (print_demo_alerts)."""
@@ -306,6 +310,7 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
     """
     from kn_crawl.crawling.reading import read_page
     from kn_crawl.extract.feeds import FeedError
+    from kn_crawl.items import Listing
     from kn_crawl.sources import source_entry
 
     if url is not None and not is_http_url(url):
@@ -314,11 +319,46 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
         entry = source_entry(source_name)
     except ConfigError as exc:
         fail(str(exc))
+    body = file.read_bytes()
+    # Without --url, the page's own word for its URL (else read_page takes the home page's,
+    # and an article's canonical looks like another site's).
+    url = url or declared_url(entry, body)
     try:
-        result = read_page(entry, url, file.read_bytes())
+        result = read_page(entry, url, body)
     except FeedError as exc:
         fail(f"{file}: not a usable feed: {exc}")
+    if isinstance(result, Listing) and not result.entries:
+        fail(
+            f"{file}: neither an article nor a listing or feed with entries of {source_name}",
+            EXIT_FAILURE,
+        )
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+
+
+def declared_url(entry: SourceEntry, body: bytes) -> str | None:
+    """The URL a saved page declares for itself (``<link rel="canonical">``, else
+    ``og:url``) when it is a page of the source's site other than its home page: what
+    ``--url`` would have said."""
+    from urllib.parse import urljoin
+
+    from kn_crawl.extract.dom import decode_page, parse_html
+    from kn_crawl.extract.feeds import looks_like_feed
+    from kn_crawl.extract.metadata import link_href, meta_content
+    from kn_crawl.urls import same_site
+
+    if not body.strip() or looks_like_feed(body):
+        return None
+    root = parse_html(decode_page(body))
+    href = link_href(root, "canonical") or meta_content(root, "og:url")
+    if not href:
+        return None
+    url = urljoin(entry.base_url, href).split("#")[0]
+    if not is_http_url(url) or not same_site(url, entry.base_url):
+        return None
+    # Some sites declare their home page on every page: that says nothing of this one.
+    return (
+        None if urlsplit(url).path.rstrip("/") == urlsplit(entry.base_url).path.rstrip("/") else url
+    )
 
 
 @click.group()
