@@ -47,7 +47,8 @@ def crawl_entry(db_url: str, fields: dict[str, Any], *, env: dict[str, str] | No
 
 
 def site(routes: dict[str, Answer]) -> Callable[[str], Answer]:
-    def answer(path: str) -> Answer:
+    def answer(target: str) -> Answer:
+        path = target.partition("?")[0]  # the query is ignored, as many servers do
         if path == "/robots.txt":
             return ROBOTS_ALLOW_ALL
         if path in routes:
@@ -106,6 +107,45 @@ def test_the_feed_is_read_in_the_page_worker_to_the_links_cap(tmp_path: Path) ->
             server.base_url + "feed.xml",
         )
     ]
+    db.close()
+
+
+def listing(slugs: list[str]) -> bytes:
+    """A listing page of article teasers, without pagination links (paged blindly)."""
+    teasers = "".join(
+        f'<article><h2><a href="/a/{slug}">Meldung {slug}</a></h2>'
+        f"<p>[01.02.2025] Teaser von {slug}.</p></article>"
+        for slug in slugs
+    )
+    return f"<html><body><main><h1>Liste</h1>{teasers}</main></body></html>".encode()
+
+
+def test_a_chain_stops_where_the_server_ignores_the_page_number(tmp_path: Path) -> None:
+    # The WordPress family asks a full feed page (10 entries) for ``?paged=2``, the generic
+    # listing rule for ``?page=2``; this server answers page 1 to both.
+    slugs = [f"m{n}" for n in range(10)]
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    routes = {
+        "/feed/": Answer(200, rss([f"/a/{slug}" for slug in slugs]), RSS),
+        "/liste/": Answer(200, listing(slugs)),
+    }
+    with SiteServer(site(routes)) as server:
+        fields = {
+            "family": "wordpress",
+            "base_url": server.base_url,
+            "feed_urls": [server.base_url + "feed/"],
+            "listing_urls": [server.base_url + "liste/"],
+            "article_pattern": r"^/a/m\d$",
+            "next_page": "?page={n}",
+        }
+        crawl_entry(db_url, fields)
+        assert sorted(server.paths) == sorted(
+            ["/robots.txt", "/feed/", "/feed/?paged=2", "/liste/", "/liste/?page=2"]
+            + [f"/a/{slug}" for slug in slugs]
+        )
+    db = Db(db_url)
+    assert [(r.status, r.articles_new) for r in db.runs()] == [("ok", 10)]
+    assert db.drops() == []
     db.close()
 
 
