@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.crawling.origin import OriginPolicy
@@ -94,10 +94,12 @@ class GenericFamily(Family):
             return PageKind.FEED
         if not self.policy.allows(url):
             return None
-        if self.is_listing(url):
-            return PageKind.LISTING
+        # Articles first: ``/?p=123`` (WordPress) and ``index.php?id=34&tx_news[news]=5``
+        # (TYPO3) are the path of a listing with a query, but articles.
         if self.is_article(url):
             return PageKind.ARTICLE
+        if self.is_listing(url):
+            return PageKind.LISTING
         return None
 
     def is_feed(self, url: str) -> bool:
@@ -110,12 +112,29 @@ class GenericFamily(Family):
         rule = self.source.next_page
         for listing in self.listings:
             if url.split("?", 1)[0] == listing.split("?", 1)[0] and "?" in url:
-                return True  # ?page=N, ?delta=20&start=N
+                if self._paging_query(url, listing):
+                    return True  # ?page=N, ?delta=20&start=N
+                continue
             if rule is None or "{n}" not in rule or rule.startswith(("?", "&")):
                 continue
             if url.startswith(listing.rstrip("/")) and page_number(url, rule) > 1:
                 return True  # page/{n}/
         return False
+
+    def _paging_query(self, url: str, listing: str) -> bool:
+        """Whether ``url``'s query (on the listing's path) pages the listing: only the keys of
+        a query next-page rule (``?page={n}``) and the listing's own parameters; any query
+        where the rule is a selector or absent (its pages' URLs are not known); none where
+        the rule is a path (``page/{n}/``)."""
+        rule = self.source.next_page
+        if rule is not None and "{n}" in rule and not rule.startswith(("?", "&")):
+            return False
+        if rule is None or "{n}" not in rule:
+            return True
+        paging = {k for k, _ in parse_qsl(rule[1:], keep_blank_values=True)}
+        own = set(parse_qsl(urlsplit(listing).query, keep_blank_values=True))
+        pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        return all(k in paging or (k, v) in own for k, v in pairs)
 
     def is_article(self, url: str) -> bool:
         """An article URL of the source (the caller has checked the origin)."""

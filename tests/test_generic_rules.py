@@ -104,6 +104,42 @@ def test_wordpress_classify(url: str, kind: PageKind | None) -> None:
     assert WORDPRESS.classify(url) is kind
 
 
+# A listing URL with a query is a page of it only by the next-page rule's own keys, and an
+# article URL on a listing's path is an article.
+WP_HOME = WordPressFamily(_entry(family="wordpress", listing_urls=(BASE,), next_page="page/{n}/"))
+TYPO3_BY_ID = GenericFamily(
+    _entry(
+        listing_urls=(f"{BASE}index.php?id=34",),
+        article_pattern=r"tx_news%5Bnews%5D=\d+",
+        next_page="&tx_news_pi1%5BcurrentPage%5D={n}",
+    )
+)
+BY_SELECTOR = GenericFamily(_entry(listing_urls=(f"{BASE}presse/",), next_page="li.next a"))
+
+
+@pytest.mark.parametrize(
+    ("family", "url", "kind"),
+    [
+        (WP_HOME, f"{BASE}?p=123", PageKind.ARTICLE),
+        (WP_HOME, f"{BASE}?s=ozg", None),  # a search
+        (WP_HOME, f"{BASE}page/2/", PageKind.LISTING),
+        (WP_HOME, BASE, PageKind.LISTING),
+        (TYPO3_BY_ID, f"{BASE}index.php?id=34&tx_news%5Bnews%5D=5", PageKind.ARTICLE),
+        (TYPO3_BY_ID, f"{BASE}index.php?id=34&tx_news_pi1%5BcurrentPage%5D=2", PageKind.LISTING),
+        (TYPO3_BY_ID, f"{BASE}index.php?id=34", PageKind.LISTING),
+        (TYPO3_BY_ID, f"{BASE}index.php?id=35", None),  # another page of the site
+        (TYPO3_BY_ID, f"{BASE}index.php?id=34&L=1&type=9818", None),
+        (GENERIC, f"{BASE}presse/?page=3", PageKind.LISTING),
+        (GENERIC, f"{BASE}presse/?id=5", None),  # not the rule's key
+        (BY_SELECTOR, f"{BASE}presse/?seite=2", PageKind.LISTING),  # its pages' URLs unknown
+    ],
+)
+def test_listing_queries_and_articles_on_a_listing_path(
+    family: GenericFamily, url: str, kind: PageKind | None
+) -> None:
+    assert family.classify(url) is kind
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
