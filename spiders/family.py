@@ -64,6 +64,10 @@ class Family:
     """Feed (and listing) entries are part of the article: they fill what the page lacks
     (``merge_entry``), and where the page may not be read the entry alone is stored
     (``feed_only``). False for a family whose pages say everything their entries say."""
+    reads_selectors: ClassVar[bool] = False
+    """The family's page object applies the catalogue entry's ``selectors`` itself (the
+    generic extractor: what they match shapes the body). For every other family
+    ``kn_crawl.crawling.reading`` applies them to the page object's item."""
 
     def __init__(self, source: SourceEntry) -> None:
         self.source = source

@@ -78,6 +78,8 @@ class GenericFamily(Family):
     title = "Any feed or listing source: catalogue pattern, next-page rule and selectors"
     uses_feed_entries: ClassVar[bool] = True
     """The feed's categories, author and content fill what the page lacks."""
+    reads_selectors: ClassVar[bool] = True
+    """What the selectors match is no body text (:func:`extract_article`)."""
 
     def __init__(self, source: SourceEntry) -> None:
         super().__init__(source)

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.catalog.model import Selectors, SourceEntry
+from kn_crawl.crawling.reading import read_article
 from kn_crawl.extract.dom import decode_page, parse_html
 from kn_crawl.items import ArticleItem, Listing
 from spiders.family import PageKind, family_class, family_names
@@ -399,3 +400,34 @@ def test_detail_of_an_older_site_template_without_the_extensions_wrappers() -> N
     assert item.author == "Jana Roth"
     assert item.tags == ["Cloud", "Deutsche Verwaltungscloud"]
     assert item.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("selectors", "author", "title"),
+    [
+        (Selectors(), None, "IT-Planungsrat beschließt Eckpunkte für den Deutschland-Stack"),
+        (
+            Selectors(author="figcaption.news-img-caption", title="//title"),
+            "Die Mitglieder des IT-Planungsrats bei der 46. Sitzung in Schwerin "
+            "(Foto: IT-Planungsrat/Jens Büttner)",
+            "IT-Planungsrat beschließt Eckpunkte für den Deutschland-Stack | IT-Planungsrat",
+        ),
+    ],
+)
+def test_catalogue_selectors_apply_to_the_typo3_family(
+    selectors: Selectors, author: str | None, title: str
+) -> None:
+    # Applied where every family's article is read (kn_crawl.crawling.reading), not only by
+    # the generic extractor.
+    source = SourceEntry(
+        name="itplanungsrat",
+        title="test",
+        family="typo3",
+        base_url=ITPLR,
+        listing_urls=(ITPLR + "aktuelles",),
+        selectors=selectors,
+    )
+    body = (PAGES / "typo3-detail.html").read_bytes()
+    now = datetime(2025, 6, 1, tzinfo=BERLIN)
+    read = read_article(source, DETAIL, body, "text/html; charset=utf-8", now=now)
+    assert (read.item.author, read.item.title) == (author, title)

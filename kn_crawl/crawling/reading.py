@@ -2,7 +2,8 @@
 parse`` and the golden fixtures (tests/test_pages.py), so what ``parse`` prints is what the
 crawl stores.
 
-An article page: decode (Scrapy's rules) → the family's page object → ``Family.finish`` (what
+An article page: decode (Scrapy's rules) → the family's page object → the catalogue entry's
+selectors (``kn_crawl.extract.selectors``) → ``Family.finish`` (what
 the page alone does not say: redirects, the entry that linked it) → ``merge_entry`` (for
 families whose feed entries fill the page) → normalisation → notes for the record. A listing
 or feed page: its entries, next page and section pages.
@@ -25,6 +26,7 @@ from kn_crawl.crawling.kept import keep
 from kn_crawl.extract.dom import Element, decode_html, parse_html
 from kn_crawl.extract.feed_items import merge_entry
 from kn_crawl.extract.feeds import FeedError, looks_like_feed
+from kn_crawl.extract.selectors import apply_selectors
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from pipelines.normalize import normalize_article
 from spiders.family import Family, PageKind, family_class
@@ -94,6 +96,9 @@ def _article(
 ) -> ArticleRead:
     family = family_of(entry)
     item = family.read_article(url, root, now=now)
+    if entry.selectors and not family.reads_selectors:
+        # The catalogue's selectors override what any family's page object read (typo3, k21).
+        apply_selectors(item, root, entry.selectors, now=now)
     family.finish(item, list(redirects), listing_entry)
     if listing_entry is not None and family.uses_feed_entries:
         merge_entry(item, listing_entry)
