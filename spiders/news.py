@@ -391,6 +391,7 @@ class NewsSpider(scrapy.Spider):
 
     def _feed_entries(self, response: Response, listing: Listing) -> Iterator[Any]:
         entries = []
+        outside = 0
         for entry in listing.entries:
             entry.url = urljoin(response.url, entry.url)
             if self.refused_link(
@@ -399,6 +400,15 @@ class NewsSpider(scrapy.Spider):
                 continue
             if self.family.classify(entry.url) in ARTICLE_KINDS:
                 entries.append(entry)
+            else:
+                outside += 1
+        if outside and not entries:
+            # Like a listing whose links match no article rule: recorded, so that health
+            # says why a feed that was read brought no article.
+            pattern = self.source.article_pattern
+            rule = f"the pattern {pattern!r}" if pattern else "the family's article rule"
+            detail = f"{outside} entries in the feed, none is an article by {rule}"
+            self._page_failed(response.url, "no_articles_matched", detail)
         listing.entries = entries  # at most max_links_per_page (crawl_feed cut the rest)
         # A paged feed (WordPress's ``?paged=N``) is a listing chain: read on in a backfill.
         yield from self._follow_listing(response, listing, [], from_feed=True)

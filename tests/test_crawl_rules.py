@@ -149,6 +149,44 @@ def test_a_chain_stops_where_the_server_ignores_the_page_number(tmp_path: Path) 
     db.close()
 
 
+def test_a_feed_whose_entries_are_all_outside_the_pattern_is_recorded(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    links = ["/news/eins", "/news/zwei", "javascript:alert(1)"]
+    routes = {"/feed.xml": Answer(200, rss(links), RSS)}
+    with SiteServer(site(routes)) as server:
+        fields = {
+            "family": "generic",
+            "base_url": server.base_url,
+            "feed_urls": [server.base_url + "feed.xml"],
+            "article_pattern": r"^/a/[a-z0-9]+$",
+        }
+        crawl_entry(db_url, fields)
+        assert server.count("/news/") == 0
+    db = Db(db_url)
+    assert db.articles() == {}
+    assert [(d.reason, d.detail, d.url) for d in db.drops()] == [
+        (
+            "no_articles_matched",
+            "2 entries in the feed, none is an article by the pattern '^/a/[a-z0-9]+$'",
+            server.base_url + "feed.xml",
+        )
+    ]
+    db.close()
+
+
+def test_a_feed_without_one_http_link_says_so() -> None:
+    entry = SourceEntry(
+        name="rules", title="Rules", family="generic", base_url="http://127.0.0.1:9/"
+    )
+    body = rss(["javascript:alert(1)", "mailto:presse@example.de"])
+    listing, notes = crawl_feed(entry, "http://127.0.0.1:9/feed.xml", body, None, 1, 10)
+    assert listing is not None
+    assert (listing.entries, notes) == (
+        [],
+        [("no_articles_matched", "2 entries in the feed, none with an http(s) link")],
+    )
+
+
 def test_crawl_feed_task() -> None:
     entry = SourceEntry(
         name="rules", title="Rules", family="generic", base_url="http://127.0.0.1:9/"

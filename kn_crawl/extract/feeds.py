@@ -34,6 +34,7 @@ BAD_FEED = "bad_feed"
 FEED_IS_HTML = "feed_is_html"
 UNSAFE_XML = "unsafe_xml"
 TOO_MANY_LINKS = "too_many_links"
+NO_ARTICLES_MATCHED = "no_articles_matched"
 
 # The default of KN_MAX_LINKS_PER_PAGE (kn_crawl.settings), for callers without settings.
 MAX_ENTRIES = 1000
@@ -183,6 +184,11 @@ def _take(listing: Listing, raws: list[Any], build: Any, max_entries: int) -> No
         entry = build(raw)
         if entry is not None:
             listing.entries.append(entry)
+    if raws and not listing.entries:
+        # Every entry without an http(s) link (``javascript:…``, none): recorded, so that
+        # health tells why a feed that was read brought no article.
+        detail = f"{len(raws)} entries in the feed, none with an http(s) link"
+        listing.notes.append((NO_ARTICLES_MATCHED, detail))
 
 
 def _parse_xml_feed(
