@@ -41,6 +41,7 @@ from kn_crawl.extract.metadata import (
     meta_all,
     meta_content,
 )
+from kn_crawl.extract.patterns import article_pattern
 from kn_crawl.extract.teasers import teaser_entries
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from kn_crawl.tags import split_tags
@@ -109,7 +110,7 @@ def is_detail_url(url: str, pattern: str | None = None) -> bool:
     parts = urlsplit(url)
     if pattern is not None:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return re.search(pattern, target) is not None
+        return article_pattern(pattern).search(target)  # regex, with a time limit
     return news_uid(url) is not None or DETAIL_PATH.search(parts.path) is not None
 
 
@@ -673,6 +674,10 @@ def looks_like_detail(root: Element) -> bool:
 class Typo3Family(Family):
     name: ClassVar[str] = "typo3"
     title: ClassVar[str] = "TYPO3 with the news extension (tx_news): list and detail views"
+
+    def take_notes(self) -> list[tuple[str, str]]:
+        pattern = self.source.article_pattern
+        return article_pattern(pattern).take_notes() if pattern else []
 
     def classify(self, url: str) -> PageKind | None:
         if not self._policy.allows(url) or not urlsplit(url).path.startswith(

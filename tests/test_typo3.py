@@ -431,3 +431,17 @@ def test_catalogue_selectors_apply_to_the_typo3_family(
     now = datetime(2025, 6, 1, tzinfo=BERLIN)
     read = read_article(source, DETAIL, body, "text/html; charset=utf-8", now=now)
     assert (read.item.author, read.item.title) == (author, title)
+
+
+def test_a_catastrophic_catalogue_pattern_times_out_in_the_typo3_family() -> None:
+    slow = family(article_pattern="^/aktuelles/(x|xx)+$")
+    assert slow.classify(ITPLR + "aktuelles/" + 40 * "x" + "y") is None
+    assert slow.classify(ITPLR + "aktuelles/xx") is PageKind.ARTICLE
+    assert slow.take_notes() == [
+        (
+            "pattern_timeout",
+            "the article pattern '^/aktuelles/(x|xx)+$' took over 0.05 s on a URL: counted as "
+            "no match (a pattern with nested repetition?)",
+        )
+    ]
+    assert slow.take_notes() == []

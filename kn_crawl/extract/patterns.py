@@ -9,6 +9,8 @@ ends a match: a timeout counts as no match, and is told once per process as a no
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 # Seconds one match may take; a sane pattern needs microseconds.
@@ -52,3 +54,9 @@ class ArticlePattern:
             "counted as no match (a pattern with nested repetition?)"
         )
         return [("pattern_timeout", detail)]
+
+
+@lru_cache(maxsize=256)
+def article_pattern(text: str) -> ArticlePattern:
+    """The one ``ArticlePattern`` of ``text`` in this process (its note is told once)."""
+    return ArticlePattern(text)
