@@ -384,7 +384,8 @@ class NewsSpider(scrapy.Spider):
         listing, notes = parsed
         # Without a listing, the one note is why the feed is unusable: bad_feed, or a more
         # telling reason (feed_is_html: a cookie wall; unsafe_xml: entity declarations).
-        self._notes(response.url, notes)
+        # A feed that could not be read is a lost page (counted in the run's errors).
+        self._notes(response.url, notes, note=listing is not None)
         if listing is None:
             return []
         return list(self._feed_entries(response, listing))
@@ -614,11 +615,15 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("kn/listing_depth_limit")
         self._page_failed(url, "listing_depth_limit", detail)
 
-    def _notes(self, url: str, notes: list[tuple[str, str]]) -> None:
-        """What the page worker noticed on a page it could still use, and what the family
-        noticed here about its rules (a pattern that timed out on a URL)."""
-        for reason, detail in [*notes, *self.family.take_notes()]:
-            self._page_failed(url, reason, detail)
+    def _notes(self, url: str, notes: list[tuple[str, str]], *, note: bool = True) -> None:
+        """What the page worker noticed on a page, and what the family noticed here about
+        its rules (a pattern that timed out on a URL). Notes, not drops, when the page was
+        used (or read and found empty, which health reports): they never count as the
+        run's lost pages. ``note=False``: the page was lost (a feed that is no feed)."""
+        for reason, detail in notes:
+            self._page_failed(url, reason, detail, note=note)
+        for reason, detail in self.family.take_notes():
+            self._page_failed(url, reason, detail, note=True)
 
     def _too_many_links(self, url: str) -> None:
         self._page_failed(
@@ -627,7 +632,7 @@ class NewsSpider(scrapy.Spider):
             f"more than {self.max_links_per_page} links on the page; the rest were ignored",
         )
 
-    def _page_failed(self, url: str, reason: str, detail: str) -> None:
+    def _page_failed(self, url: str, reason: str, detail: str, *, note: bool = False) -> None:
         self.crawler.signals.send_catch_log(
-            signal=page_failed, url=url, stage="parse", reason=reason, detail=detail
+            signal=page_failed, url=url, stage="parse", reason=reason, detail=detail, note=note
         )

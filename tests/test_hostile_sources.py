@@ -98,6 +98,15 @@ def test_hostile_start_pages_are_recorded_and_reported(site: SiteServer, tmp_pat
         ("http_503", "down.xml"): 1,
         ("no_articles_matched", "news/"): 1,
     }
+    # A listing read and found empty is a note (nothing lost, health reports it); a feed that
+    # is no feed is a lost page.
+    notes = {(d.reason, d.note) for d in drops}
+    assert notes == {
+        ("unsafe_xml", False),
+        ("feed_is_html", False),
+        ("http_503", False),
+        ("no_articles_matched", True),
+    }
     # Nothing of the local disk was read into the database.
     assert all("root:" not in (d.detail or "") for d in drops)
     served = ["/bomb.xml", "/down.xml", "/news/", "/robots.txt", "/wall.xml", "/xxe.xml"]
