@@ -166,6 +166,11 @@ def test_a_feed_whose_entries_are_all_outside_the_pattern_is_recorded(tmp_path: 
     assert db.articles() == {}
     assert [(d.reason, d.detail, d.url) for d in db.drops()] == [
         (
+            "feed_entry_without_link",
+            "1 of 3 entries in the feed have no http(s) link: not followed",
+            server.base_url + "feed.xml",
+        ),
+        (
             "no_articles_matched",
             "2 entries in the feed, none is an article by the pattern '^/a/[a-z0-9]+$'",
             server.base_url + "feed.xml",

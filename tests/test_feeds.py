@@ -130,7 +130,13 @@ def _entries(listing: Any) -> list[dict[str, Any]]:
 def test_rss2_entries_carry_every_field() -> None:
     listing = parse_feed(RSS2, FEED_URL)
     assert listing.next_url is None
-    assert listing.notes == []
+    # Its third item has no link: not followed, and said once.
+    assert listing.notes == [
+        (
+            "feed_entry_without_link",
+            "1 of 3 entries in the feed have no http(s) link: not followed",
+        )
+    ]
     assert _entries(listing) == [
         {
             "url": "https://news.example.de/2025/01/28/registermodernisierung/",
@@ -262,6 +268,35 @@ def test_entries_beyond_the_cap_are_cut_with_a_note() -> None:
         "https://e.de/a2",
     ]
     assert listing.notes == [("too_many_links", "5 entries in the feed; the first 3 were taken")]
+
+
+@pytest.mark.parametrize(
+    ("links", "notes"),
+    [
+        (["https://e.de/a", "https://e.de/b"], []),
+        (
+            ["https://e.de/a", "javascript:void(0)", ""],
+            [
+                (
+                    "feed_entry_without_link",
+                    "2 of 3 entries in the feed have no http(s) link: not followed",
+                )
+            ],
+        ),
+        (
+            ["javascript:void(0)", ""],
+            [("no_articles_matched", "2 entries in the feed, none with an http(s) link")],
+        ),
+    ],
+)
+def test_entries_without_a_link_are_noted(links: list[str], notes: list[tuple[str, str]]) -> None:
+    items = "".join(
+        f"<item><title>T{n}</title><link>{link}</link></item>" for n, link in enumerate(links)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+    listing = parse_feed(body, FEED_URL)
+    assert [e.url for e in listing.entries] == [u for u in links if u.startswith("https:")]
+    assert listing.notes == notes
 
 
 def test_truncated_feed_keeps_whole_entries_with_a_note() -> None:

@@ -35,6 +35,7 @@ FEED_IS_HTML = "feed_is_html"
 UNSAFE_XML = "unsafe_xml"
 TOO_MANY_LINKS = "too_many_links"
 NO_ARTICLES_MATCHED = "no_articles_matched"
+ENTRY_WITHOUT_LINK = "feed_entry_without_link"
 
 # The default of KN_MAX_LINKS_PER_PAGE (kn_crawl.settings), for callers without settings.
 MAX_ENTRIES = 1000
@@ -189,6 +190,11 @@ def _take(listing: Listing, raws: list[Any], build: Any, max_entries: int) -> No
         # health tells why a feed that was read brought no article.
         detail = f"{len(raws)} entries in the feed, none with an http(s) link"
         listing.notes.append((NO_ARTICLES_MATCHED, detail))
+    elif len(listing.entries) < len(raws) and len(listing.entries) < max_entries:
+        # Some entries only: the others are not followed, and say so once per feed page.
+        skipped = len(raws) - len(listing.entries)
+        detail = f"{skipped} of {len(raws)} entries in the feed have no http(s) link: not followed"
+        listing.notes.append((ENTRY_WITHOUT_LINK, detail))
 
 
 def _parse_xml_feed(
