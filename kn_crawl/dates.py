@@ -36,6 +36,7 @@ Conventions callers rely on:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -47,6 +48,7 @@ __all__ = [
     "BERLIN",
     "date_from_url",
     "find_date",
+    "first_published",
     "is_banner_date",
     "parse_date",
     "split_leading_date",
@@ -543,3 +545,22 @@ def is_future_date(value: datetime, *, now: datetime, tz: tzinfo = BERLIN) -> bo
     day = _local_now(value, tz).date()
     tomorrow = _local_now(now, tz).date() + timedelta(days=1)
     return day > tomorrow
+
+
+def first_published(
+    signals: Iterable[tuple[str, Callable[[], datetime | None]]], *, now: datetime | None
+) -> tuple[datetime | None, str | None]:
+    """The date of the first signal (``(name, getter)``, asked in order and only as far as
+    needed) that gives one not after tomorrow, with the signal's name. A date after tomorrow is
+    no publication date, so the next signal is asked; when every signal found is in the
+    future, the first of those is kept, for validation to refuse (``future_date``)."""
+    future: tuple[datetime, str] | None = None
+    for signal, get in signals:
+        value = get()
+        if value is None:
+            continue
+        if now is not None and is_future_date(value, now=now):
+            future = future or (value, signal)
+            continue
+        return value, signal
+    return future or (None, None)

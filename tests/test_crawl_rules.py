@@ -174,7 +174,7 @@ def test_a_feed_whose_entries_are_all_outside_the_pattern_is_recorded(tmp_path: 
             "no_articles_matched",
             "2 entries in the feed, none is an article by the pattern '^/a/[a-z0-9]+$'",
             server.base_url + "feed.xml",
-        )
+        ),
     ]
     db.close()
 

@@ -4,6 +4,7 @@ comparison also checks the offset and the zone, so "Berlin local" and "fixed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from kn_crawl.dates import (
     BERLIN,
     date_from_url,
     find_date,
+    first_published,
     is_banner_date,
     is_future_date,
     parse_date,
@@ -443,3 +445,40 @@ def test_is_banner_date(text: str, expected: bool) -> None:
 )
 def test_is_future_date(value: datetime, now: datetime, expected: bool) -> None:
     assert is_future_date(value, now=now) is expected
+
+
+_PAST = datetime(2025, 1, 28, 9, 0, tzinfo=BERLIN)
+_TOMORROW = datetime(2025, 2, 1, 9, 0, tzinfo=BERLIN)
+_FUTURE = datetime(2099, 1, 1, tzinfo=BERLIN)
+_LATER_FUTURE = datetime(2100, 1, 1, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("signals", "expected"),
+    [
+        ([("jsonld", _PAST), ("time", _FUTURE)], (_PAST, "jsonld")),
+        ([("jsonld", None), ("meta", _PAST)], (_PAST, "meta")),
+        ([("jsonld", _FUTURE), ("visible", _PAST)], (_PAST, "visible")),
+        ([("jsonld", _TOMORROW), ("visible", _PAST)], (_TOMORROW, "jsonld")),
+        ([("meta", _FUTURE), ("url", _LATER_FUTURE)], (_FUTURE, "meta")),
+        ([("jsonld", None), ("url", None)], (None, None)),
+        ([], (None, None)),
+    ],
+)
+def test_first_published_skips_dates_after_tomorrow(
+    signals: list[tuple[str, datetime | None]], expected: tuple[datetime | None, str | None]
+) -> None:
+    asked: list[str] = []
+
+    def getter(name: str, value: datetime | None) -> Callable[[], datetime | None]:
+        def get() -> datetime | None:
+            asked.append(name)
+            return value
+
+        return get
+
+    found = first_published([(n, getter(n, v)) for n, v in signals], now=NOW)
+    assert found == expected
+    # Signals are asked lazily: none after the one that answered.
+    if expected[1] is not None and expected[0] not in (_FUTURE,):
+        assert asked[-1] == expected[1]

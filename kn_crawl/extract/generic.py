@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 from kn_crawl.catalog.model import Selectors
 from kn_crawl.crawling.origin import OriginPolicy
-from kn_crawl.dates import date_from_url, find_date, is_banner_date, is_future_date, parse_date
+from kn_crawl.dates import date_from_url, find_date, first_published, is_banner_date, parse_date
 from kn_crawl.extract.dom import Element, has_block_children, inside, is_within, text_of
 from kn_crawl.extract.metadata import (
     jsonld_article,
@@ -329,17 +329,7 @@ class _GenericPage:
             ("visible", lambda: self._visible_date(now=now)),
             ("url", lambda: date_from_url(self.url)),
         )
-        future: tuple[datetime, str] | None = None
-        for signal, get in candidates:
-            value = get()
-            if value is None:
-                continue
-            # A date after tomorrow is no publication date: the next signal is asked.
-            if now is not None and is_future_date(value, now=now):
-                future = future or (value, signal)
-                continue
-            return value, signal
-        return future or (None, None)
+        return first_published(candidates, now=now)
 
     def _time_element(self) -> datetime | None:
         for el in self.scope.iter("time"):

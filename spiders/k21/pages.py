@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.dates import (
     date_from_url,
+    first_published,
     is_banner_date,
-    is_future_date,
     parse_date,
     split_leading_date,
 )
@@ -315,18 +315,7 @@ class K21ArticlePage(_Page):
             ("visible", lambda: visible),
             ("url", lambda: date_from_url(self.url)),
         )
-        future: tuple[datetime, str] | None = None
-        for signal, get in candidates:
-            value = get()
-            if value is None:
-                continue
-            # A date after tomorrow is no publication date: the next signal is asked. When
-            # every signal is in the future, the first is kept for validation to refuse.
-            if now is not None and is_future_date(value, now=now):
-                future = future or (value, signal)
-                continue
-            return value, signal
-        return future or (None, None)
+        return first_published(candidates, now=now)
 
     def _time_element(self) -> datetime | None:
         h1 = self.headline
