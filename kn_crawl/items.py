@@ -42,6 +42,16 @@ class ArticleItem:
     warnings: list[str] = field(default_factory=list)
     """Non-fatal extraction problems, e.g. a missing Stichwörter block."""
     author: str | None = None
+    modified_at: datetime | None = None
+    """When the page says the article was last changed (``dateModified``,
+    ``article:modified_time``); never used as the publication date."""
+    language: str | None = None
+    """The article's language as the page declares it (``<html lang>``, ``og:locale``,
+    JSON-LD ``inLanguage``), as a lower-case primary subtag: ``de``, ``en``."""
+    tag_origins: dict[str, str] = field(default_factory=dict)
+    """Where a Stichwort of ``tags`` came from, by its spelling in ``tags``: ``site`` (the
+    page), ``feed`` (the feed entry) or ``vocabulary`` (kn-crawl's vocabulary matched the
+    text). A tag missing here came from the site."""
     feed_only: bool = False
     """Built from a feed entry alone: the page could not or must not be fetched (robots.txt,
     a wall, ``fetch_articles = false``). Stored and marked as such."""

@@ -157,6 +157,8 @@ class Article(Base):
     """When the content last changed (None until the first revision)."""
     first_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     author: Mapped[str | None] = mapped_column(Text)
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(16))
     feed_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Stored from its feed entry alone: the page could not or must not be fetched."""
 
@@ -195,6 +197,9 @@ class ArticleTag(Base):
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     """Order of the Stichwort on the page."""
+    origin: Mapped[str] = mapped_column(String(16), default="site", server_default="site")
+    """Who gave the Stichwort: ``site`` (the page), ``feed`` (its feed entry) or
+    ``vocabulary`` (kn-crawl matched a term of its vocabulary in the text)."""
 
 
 class ArticleRevision(Base):

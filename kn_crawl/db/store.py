@@ -560,6 +560,8 @@ def _article_values(p: _Prepared) -> dict[str, Any]:
         "image_caption": item.image_caption,
         "image_credit": item.image_credit,
         "author": item.author,
+        "modified_at": item.modified_at,
+        "language": item.language,
         "feed_only": item.feed_only,
         "content_hash": p.content_hash,
     }

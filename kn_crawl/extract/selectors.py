@@ -43,7 +43,7 @@ def select(root: Element | Selector, expression: str) -> SelectorList[Selector]:
 def match_texts(matches: SelectorList[Selector], *, paragraphs: bool = False) -> list[str]:
     """Each match's text: an element's visible text (its paragraphs, for the body), a string
     match (an attribute, a text node) as it is."""
-    from kn_crawl.extract.generic import body_text
+    from kn_crawl.extract.body import body_text
 
     texts = []
     for match in matches:
