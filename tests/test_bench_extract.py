@@ -142,6 +142,35 @@ def test_sentences_one_a_line() -> None:
     )
 
 
+def _plain_lcs_table(ref: list[str], can: list[str]) -> list[list[int]]:
+    table = [[0] * (len(can) + 1) for _ in range(len(ref) + 1)]
+    for i in range(1, len(ref) + 1):
+        for j in range(1, len(can) + 1):
+            if ref[i - 1] == can[j - 1]:
+                table[i][j] = table[i - 1][j - 1] + 1
+            else:
+                table[i][j] = max(table[i - 1][j], table[i][j - 1])
+    return table
+
+
+@pytest.mark.parametrize(
+    ("ref", "can"),
+    [
+        ("", ""),
+        ("abc", ""),
+        ("", "abc"),
+        ("abcbdab", "bdcaba"),
+        ("xyz", "abc"),  # no token in common: every row shared
+        ("axbxc", "abc"),
+        ("aaaa", "aa"),
+        ("the council met on monday", "the council met monday"),
+    ],
+)
+def test_lcs_table_equals_the_plain_table(ref: str, can: str) -> None:
+    r, c = list(ref.replace(" ", "")), list(can.replace(" ", ""))
+    assert bench.lcs_table(r, c) == _plain_lcs_table(r, c)
+
+
 def test_rouge_lsum_known_pair() -> None:
     pytest.importorskip("rouge_score", reason="the bench extra (rouge-score) is not installed")
     gold = "The council met on Monday. It approved the budget."
