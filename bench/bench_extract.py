@@ -402,8 +402,7 @@ def print_table(name: str, figs: dict[str, Any]) -> None:
     print(f"{'pages':<12}" + "".join(f"{figs[g]['pages']:>14}" for g in (*LANGS, "all")))
     for kind in (*FIELDS, "fields", "not_article", "body_f1"):
         cells = [_cell(figs[g][kind], figs[g][f"{kind}_n"]) for g in (*LANGS, "all")]
-        label = "% fields" if kind == "fields" else kind + (" F1" if kind == "body_f1" else " %")
-        label = "body F1" if kind == "body_f1" else label
+        label = {"fields": "% fields", "body_f1": "body F1"}.get(kind, f"{kind} %")
         print(f"{label:<12}" + "".join(f"{c:>14}" for c in cells))
     dev, hold = figs["split_dev"], figs["split_holdout"]
     print(
@@ -479,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     if not pages:
         print("no pages to score", file=sys.stderr)
         return 2
-    with_traf = not args.no_trafilatura and trafilatura_available()
+    # --failures lists our failures only: no need to run trafilatura.
+    with_traf = not (args.no_trafilatura or args.failures) and trafilatura_available()
     with_rouge = _have_rouge()
     our_results, their_results = measure(pages, with_traf=with_traf, with_rouge=with_rouge)
 
@@ -490,6 +490,13 @@ def main(argv: list[str] | None = None) -> int:
     if with_traf:
         report["trafilatura"] = figures(their_results)
     if args.json:
+        # The full figures of each split too (the table shows them with --split).
+        for name, results in (("ours", our_results), ("trafilatura", their_results)):
+            if name in report:
+                report[name]["by_split"] = {
+                    split: figures([r for r in results if r.page.split == split])
+                    for split in ("dev", "holdout")
+                }
         print(json.dumps(report, indent=1))
         return 0
     dirs = ", ".join(str(d) for d in (args.devset or [DEFAULT_DEVSET]))
