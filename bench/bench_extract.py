@@ -227,6 +227,8 @@ class Page:
     expected: dict[str, Any]
     html: bytes
     devset: Path
+    origin_set: str
+    """The expected file's name without ``.jsonl``: ``trafilatura``, ``mirror`` …"""
 
     @property
     def id(self) -> str:
@@ -263,7 +265,7 @@ def load_devsets(dirs: list[Path]) -> list[Page]:
                     print(f"{jsonl}:{n}: duplicate id {expected['id']!r} skipped", file=sys.stderr)
                     continue
                 seen[expected["id"]] = jsonl
-                pages.append(Page(expected, html, devset))
+                pages.append(Page(expected, html, devset, jsonl.stem))
     return pages
 
 
@@ -379,6 +381,17 @@ def figures(results: list[Result]) -> dict[str, Any]:
             "fields_n": len(fields),
             "body_f1": round(100 * statistics.mean(f1), 1) if f1 else None,
         }
+    out["by_set"] = {}
+    for name in sorted({r.page.origin_set for r in results}):
+        rs = [r for r in results if r.page.origin_set == name]
+        fields = [c for r in rs for c in r.checks if c.field in FIELDS]
+        f1 = [r.rouge for r in rs if r.rouge is not None]
+        out["by_set"][name] = {
+            "pages": len(rs),
+            "fields": _pct(fields),
+            "fields_n": len(fields),
+            "body_f1": round(100 * statistics.mean(f1), 1) if f1 else None,
+        }
     ms = sorted(r.ms for r in results)
     out["ms_median"] = round(statistics.median(ms), 2) if ms else None
     out["ms_p90"] = round(ms[min(len(ms) - 1, int(0.9 * len(ms)))], 2) if ms else None
@@ -409,6 +422,10 @@ def print_table(name: str, figs: dict[str, Any]) -> None:
         f"{'by split':<12}  dev {_cell(dev['fields'])} % fields, F1 {_cell(dev['body_f1'])}"
         f" | holdout {_cell(hold['fields'])} % fields, F1 {_cell(hold['body_f1'])}"
     )
+    sets = " | ".join(
+        f"{name} {_cell(f['fields'])} % ({f['pages']} p.)" for name, f in figs["by_set"].items()
+    )
+    print(f"{'by set':<12}  {sets}")
     if figs["errors"]:
         print(
             f"{'errors':<12}  {len(figs['errors'])} pages raised: {', '.join(figs['errors'][:8])}"
@@ -507,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print_table(f"trafilatura {trafilatura.__version__}", report["trafilatura"])
-    else:
+    elif not args.no_trafilatura:
         print("\ntrafilatura not installed (pip install -e '.[bench]'): no comparison")
     if not with_rouge:
         print("rouge-score not installed: no body F1")
