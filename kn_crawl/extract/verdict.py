@@ -1,0 +1,268 @@
+"""Is the page at an article URL an article? A listing, a cookie wall, a login form or an
+error page served with 200 is not, whatever its URL says.
+
+:func:`page_verdict` judges a parsed page and the item the extractor read from it by what a
+reader sees, never by class names:
+
+- **a listing**: several teasers, each headed by a linked heading, and no run of text between
+  them as long as an article's (a real article's "related articles" block comes after its
+  text, which is one long run);
+- **a cookie wall** (or a "please enable JavaScript" page): consent wording, and next to no
+  other text;
+- **a login page**: a password field, and next to no other text;
+- **an error page**: "Seite nicht gefunden", "404", "Page not found" … as the page's
+  ``<title>`` or headline, and next to no other text;
+- **empty**: no headline and no text at all (an empty or binary file).
+
+A page that declares itself an article (JSON-LD ``NewsArticle`` & co., ``og:type`` article)
+is never taken for a listing; the walls and error pages must still show little text. The
+page is measured in one walk over the tree (a 10 MB page takes well under a second).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from kn_crawl.extract.dom import Element, text_of
+from kn_crawl.extract.metadata import jsonld_article, meta_content
+from kn_crawl.items import ArticleItem
+
+ARTICLE = "article"
+NOT_ARTICLE = "not_article"
+
+# Text that is no reading text: the page's chrome, furniture and scripts. Not ``<form>``:
+# ASP.NET wraps whole pages in one. Not ``<header>``: a teaser's or an article's own header
+# holds its headline (the site's header is ``role=banner`` or little text).
+_CHROME = frozenset(
+    {"nav", "aside", "footer", "script", "style", "noscript", "template", "button", "select",
+     "option", "svg", "iframe", "dialog", "title", "head"}
+)  # fmt: skip
+# ARIA landmarks of the same: sidebars and footers written as ``<div role=…>``.
+_CHROME_ROLES = frozenset(
+    {"navigation", "complementary", "contentinfo", "banner", "search", "dialog", "alertdialog"}
+)
+_NO_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_BLOCKS = frozenset(
+    {"p", "div", "section", "article", "main", "li", "dd", "dt", "td", "th", "blockquote",
+     "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "body"}
+)  # fmt: skip
+_TEASER_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+
+# At least this many distinct linked headings make a page of teasers …
+MIN_TEASERS = 3
+# … when no run of text between two of them is this long (characters). Teasers of German
+# news listings run to ~400 characters with their date and "weiterlesen"; the shortest
+# articles of the dev set (Kurzmeldungen) hold ~600 in one run.
+ARTICLE_RUN = 600
+# … and the text after the headline, up to the first teaser, is a listing's introduction at
+# most (an article of two short paragraphs has more).
+LEAD_RUN = 250
+# Enough of a page to judge it: a 10 MB page of 400,000 elements would take seconds to
+# walk, and its first screens say what it is.
+MAX_ELEMENTS = 50_000
+# A wall or an error page shows at most this much text besides its own message.
+LITTLE_TEXT = 400
+
+# The words of consent banners and script walls (not "Zustimmung" or "akzeptiert" alone:
+# articles use them).
+CONSENT = re.compile(
+    r"\bcookies?\b|\bconsent\b|datenschutz-?einstellungen|privacy settings"
+    r"|\balle akzeptieren\b|\baccept all\b|javascript (?:aktivieren|einschalten)"
+    r"|(?:aktivieren|enable) (?:sie )?javascript|javascript is (?:disabled|required)",
+    re.IGNORECASE,
+)
+# A title or headline that says the page is an error ("Seite nicht gefunden", "Error 404",
+# "404 - Not Found") — not a headline that only starts with a number ("500 Millionen …").
+ERROR_TITLE = re.compile(
+    r"^\W*(?:fehler|error|http)\s*:?\s*[45]\d\d\b"
+    r"|^\W*(?:404|410)\s*(?:$|[-–—:|]|not found|nicht gefunden|page|seite|fehler|error)"
+    r"|seite\s+(?:wurde\s+|konnte\s+)?nicht\s+gefunden|seite\s+existiert\s+nicht"
+    r"|page\s+(?:was\s+|could\s+not\s+be\s+)?not\s+found|^\W*(?:file\s+)?not\s+found\b"
+    r"|^\W*(?:fehler|error|oops|hoppla)\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the page is: ``kind`` ``article`` or ``not_article``; for the latter ``reason``
+    (``listing``, ``cookie_wall``, ``login``, ``error_page``, ``empty``) and a ``detail``
+    with the evidence, as a drop's detail says it."""
+
+    kind: str
+    reason: str | None = None
+    detail: str | None = None
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == ARTICLE
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.reason is not None:
+            data["reason"] = self.reason
+            data["detail"] = self.detail
+        return data
+
+
+IS_ARTICLE = Verdict(ARTICLE)
+
+
+@dataclass(slots=True)
+class PageText:
+    """What a reader sees of a page, measured."""
+
+    teasers: int = 0
+    """Distinct links in headings (``<h2>``–``<h6>``) outside the chrome."""
+    longest_run: int = 0
+    """The longest stretch of reading text (characters) between two linked headings."""
+    lead_run: int = 0
+    """The reading text from the headline (``<h1>``; else the page's start) to the first
+    linked heading after it: an article's text, a listing's introduction."""
+    reading: int = 0
+    """Reading text in all: outside the chrome, not consent wording."""
+    consent: bool = False
+    """Consent or "enable JavaScript" wording anywhere in the visible text."""
+    password: bool = False
+
+
+def measure(root: Element) -> PageText:
+    """One walk over the tree: the text of each block, in runs split at linked headings."""
+    page = PageText()
+    hrefs: set[str] = set()
+    run = 0
+    lead: int | None = 0  # None once the first linked heading after the headline is passed
+    chrome = 0  # depth inside chrome elements
+    buffers: list[list[str]] = []  # the open blocks' own text
+    links: list[Element] = []  # the open links
+
+    def flush(parts: list[str]) -> None:
+        nonlocal run, lead
+        text = " ".join(" ".join(parts).split())
+        parts.clear()
+        if not text:
+            return
+        if CONSENT.search(text):
+            page.consent = True
+            return
+        run += len(text)
+        page.reading += len(text)
+        if lead is not None:
+            lead += len(text)
+
+    def flush_all() -> None:
+        for parts in buffers:
+            flush(parts)
+
+    h1_seen = False
+    seen = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            seen += 1
+            if seen > MAX_ELEMENTS or (run >= ARTICLE_RUN and page.reading >= LITTLE_TEXT):
+                # Enough seen; or a run of text as long as an article's, which no listing,
+                # wall or error page shows: nothing further changes the verdict.
+                break
+            if tag == "input" and (el.get("type") or "").lower() == "password":
+                page.password = True
+            if tag == "a" and _is_link(el):
+                links.append(el)
+            if _is_chrome(el):
+                if not chrome and tag not in _NO_TEXT and not page.consent:
+                    # Consent banners are often forms and dialogs: their words count.
+                    page.consent = bool(CONSENT.search(text_of(el) or ""))
+                chrome += 1
+                continue
+            if chrome:
+                continue
+            if tag == "h1" and not h1_seen:
+                h1_seen = True
+                flush_all()
+                lead = 0
+            elif tag in _TEASER_HEADINGS:
+                # A heading holding a link, or inside one (``<a><h2>…</h2></a>`` cards).
+                link = links[-1] if links else next((a for a in el.iter("a") if _is_link(a)), None)
+                if link is not None:
+                    flush_all()
+                    page.longest_run = max(page.longest_run, run)
+                    run = 0
+                    if lead is not None:
+                        page.lead_run, lead = lead, None
+                    hrefs.add(link.get("href", "").strip())
+            if tag in _BLOCKS:
+                buffers.append([])
+            if el.text and buffers:
+                buffers[-1].append(el.text)
+        else:
+            if links and el is links[-1]:
+                links.pop()
+            if _is_chrome(el):
+                chrome -= 1
+            elif not chrome and tag in _BLOCKS and buffers:
+                flush(buffers.pop())
+            if el.tail and not chrome and buffers:
+                buffers[-1].append(el.tail)
+    flush_all()
+    page.longest_run = max(page.longest_run, run)
+    if lead is not None:
+        page.lead_run = lead
+    page.teasers = len(hrefs)
+    return page
+
+
+def _is_chrome(el: Element) -> bool:
+    if el.tag in _CHROME:
+        return True
+    role = el.get("role")
+    return role is not None and role.strip().lower() in _CHROME_ROLES
+
+
+def _is_link(a: Element) -> bool:
+    href = (a.get("href") or "").strip()
+    return bool(href) and not href.startswith(("#", "javascript:"))
+
+
+def page_verdict(root: Element, item: ArticleItem) -> Verdict:
+    """Whether the page ``root`` (read into ``item``) shows an article; see the module."""
+    page = measure(root)
+    headlines = [text_of(root.find(".//title")) or "", item.title or ""]
+    headlines += [text_of(h) or "" for h in root.iter("h1")][:3]
+    error = next((h for h in headlines if h and ERROR_TITLE.search(h)), None)
+    if error is not None and page.longest_run < ARTICLE_RUN:
+        return Verdict(NOT_ARTICLE, "error_page", f"error page: {error[:80]!r}, little text")
+    if page.password and page.longest_run < LITTLE_TEXT:
+        return Verdict(NOT_ARTICLE, "login", "login page: a password field, little text")
+    if page.consent and page.reading < LITTLE_TEXT and page.longest_run < LITTLE_TEXT:
+        return Verdict(
+            NOT_ARTICLE,
+            "cookie_wall",
+            f"cookie wall: consent wording and {page.reading} characters of other text",
+        )
+    if (
+        page.teasers >= MIN_TEASERS
+        and page.longest_run < ARTICLE_RUN
+        and page.lead_run < LEAD_RUN
+        and not _declares_article(root)
+    ):
+        return Verdict(
+            NOT_ARTICLE,
+            "listing",
+            f"listing: {page.teasers} teasers with linked headings, at most "
+            f"{page.longest_run} characters of text between them",
+        )
+    if not item.title and page.reading == 0 and not item.body:
+        return Verdict(NOT_ARTICLE, "empty", "empty: no headline and no text")
+    return IS_ARTICLE
+
+
+def _declares_article(root: Element) -> bool:
+    if jsonld_article(root) is not None:
+        return True
+    return (meta_content(root, "og:type") or "").strip().lower() == "article"
