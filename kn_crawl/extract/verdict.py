@@ -7,8 +7,8 @@ reader sees, never by class names:
 - **a listing**: several teasers, each headed by a linked heading, and no run of text between
   them as long as an article's (a real article's "related articles" block comes after its
   text, which is one long run);
-- **a cookie wall** (or a "please enable JavaScript" page): consent wording, and next to no
-  other text;
+- **a cookie wall**: consent wording with a control that accepts ("Alle akzeptieren"), or a
+  "please enable JavaScript / cookies" page, and next to no other text;
 - **a login page**: a password field, and next to no other text;
 - **an error page**: "Seite nicht gefunden", "404", "Page not found" … as the page's
   ``<title>`` or headline, and next to no other text;
@@ -67,12 +67,21 @@ MAX_ELEMENTS = 50_000
 # A wall or an error page shows at most this much text besides its own message.
 LITTLE_TEXT = 400
 
-# The words of consent banners and script walls (not "Zustimmung" or "akzeptiert" alone:
-# articles use them).
+# The words of consent banners (not "Zustimmung" or "akzeptiert" alone: articles use them) …
 CONSENT = re.compile(
-    r"\bcookies?\b|\bconsent\b|datenschutz-?einstellungen|privacy settings"
-    r"|\balle akzeptieren\b|\baccept all\b|javascript (?:aktivieren|einschalten)"
-    r"|(?:aktivieren|enable) (?:sie )?javascript|javascript is (?:disabled|required)",
+    r"\bcookies?\b|\bconsent\b|datenschutz-?einstellungen|privacy settings|\btracking\b",
+    re.IGNORECASE,
+)
+# … and of the control that answers them: a wall always offers one.
+ACCEPT = re.compile(
+    r"akzeptier|zustimm|einverstanden|annehmen|erlauben|zulassen|\baccept|\bagree|\ballow"
+    r"|\bok\b|\bweiter\b|\bcontinue\b",
+    re.IGNORECASE,
+)
+# A page that asks to switch something on shows nothing else.
+SWITCH_ON = re.compile(
+    r"(?:aktivieren|enable|einschalten)\s+(?:sie\s+)?(?:javascript|cookies)"
+    r"|(?:javascript|cookies)\s+(?:aktivieren|einschalten|is disabled|is required|are disabled)",
     re.IGNORECASE,
 )
 # A title or headline that says the page is an error ("Seite nicht gefunden", "Error 404",
@@ -119,15 +128,24 @@ class PageText:
     teasers: int = 0
     """Distinct links in headings (``<h2>``–``<h6>``) outside the chrome."""
     longest_run: int = 0
-    """The longest stretch of reading text (characters) between two linked headings."""
+    """The longest stretch of reading text (characters) between two linked headings (their
+    own text, a teaser's title, left out)."""
     lead_run: int = 0
     """The reading text from the headline (``<h1>``; else the page's start) to the first
     linked heading after it: an article's text, a listing's introduction."""
     reading: int = 0
     """Reading text in all: outside the chrome, not consent wording."""
     consent: bool = False
-    """Consent or "enable JavaScript" wording anywhere in the visible text."""
+    """Consent wording anywhere in the visible text."""
+    accept: bool = False
+    """A button or link that accepts ("Alle akzeptieren", "Zustimmen", "OK")."""
+    switch_on: bool = False
+    """ "Bitte aktivieren Sie JavaScript" or the like."""
     password: bool = False
+
+    @property
+    def wall(self) -> bool:
+        return (self.consent and self.accept) or self.switch_on
 
 
 def measure(root: Element) -> PageText:
@@ -139,6 +157,7 @@ def measure(root: Element) -> PageText:
     chrome = 0  # depth inside chrome elements
     buffers: list[list[str]] = []  # the open blocks' own text
     links: list[Element] = []  # the open links
+    teaser_heading: Element | None = None  # a teaser's title is no reading text
 
     def flush(parts: list[str]) -> None:
         nonlocal run, lead
@@ -146,8 +165,9 @@ def measure(root: Element) -> PageText:
         parts.clear()
         if not text:
             return
-        if CONSENT.search(text):
-            page.consent = True
+        if CONSENT.search(text) or SWITCH_ON.search(text):
+            page.consent = page.consent or CONSENT.search(text) is not None
+            page.switch_on = page.switch_on or SWITCH_ON.search(text) is not None
             return
         run += len(text)
         page.reading += len(text)
@@ -170,14 +190,21 @@ def measure(root: Element) -> PageText:
                 # Enough seen; or a run of text as long as an article's, which no listing,
                 # wall or error page shows: nothing further changes the verdict.
                 break
-            if tag == "input" and (el.get("type") or "").lower() == "password":
-                page.password = True
+            if tag == "input":
+                kind = (el.get("type") or "").lower()
+                page.password = page.password or kind == "password"
+                if kind in ("submit", "button") and not page.accept:
+                    page.accept = _accepts(el.get("value"))
+            elif (tag in ("button", "a") or el.get("role") == "button") and not page.accept:
+                page.accept = _accepts(text_of(el))
             if tag == "a" and _is_link(el):
                 links.append(el)
             if _is_chrome(el):
-                if not chrome and tag not in _NO_TEXT and not page.consent:
+                if not chrome and tag not in _NO_TEXT and not (page.consent and page.switch_on):
                     # Consent banners are often forms and dialogs: their words count.
-                    page.consent = bool(CONSENT.search(text_of(el) or ""))
+                    text = text_of(el) or ""
+                    page.consent = page.consent or CONSENT.search(text) is not None
+                    page.switch_on = page.switch_on or SWITCH_ON.search(text) is not None
                 chrome += 1
                 continue
             if chrome:
@@ -190,6 +217,7 @@ def measure(root: Element) -> PageText:
                 # A heading holding a link, or inside one (``<a><h2>…</h2></a>`` cards).
                 link = links[-1] if links else next((a for a in el.iter("a") if _is_link(a)), None)
                 if link is not None:
+                    teaser_heading = el
                     flush_all()
                     page.longest_run = max(page.longest_run, run)
                     run = 0
@@ -198,7 +226,7 @@ def measure(root: Element) -> PageText:
                     hrefs.add(link.get("href", "").strip())
             if tag in _BLOCKS:
                 buffers.append([])
-            if el.text and buffers:
+            if el.text and buffers and teaser_heading is None:
                 buffers[-1].append(el.text)
         else:
             if links and el is links[-1]:
@@ -207,7 +235,9 @@ def measure(root: Element) -> PageText:
                 chrome -= 1
             elif not chrome and tag in _BLOCKS and buffers:
                 flush(buffers.pop())
-            if el.tail and not chrome and buffers:
+            if el is teaser_heading:
+                teaser_heading = None
+            if el.tail and not chrome and buffers and teaser_heading is None:
                 buffers[-1].append(el.tail)
     flush_all()
     page.longest_run = max(page.longest_run, run)
@@ -215,6 +245,10 @@ def measure(root: Element) -> PageText:
         page.lead_run = lead
     page.teasers = len(hrefs)
     return page
+
+
+def _accepts(label: str | None) -> bool:
+    return label is not None and len(label) <= 40 and ACCEPT.search(label) is not None
 
 
 def _is_chrome(el: Element) -> bool:
@@ -239,7 +273,7 @@ def page_verdict(root: Element, item: ArticleItem) -> Verdict:
         return Verdict(NOT_ARTICLE, "error_page", f"error page: {error[:80]!r}, little text")
     if page.password and page.longest_run < LITTLE_TEXT:
         return Verdict(NOT_ARTICLE, "login", "login page: a password field, little text")
-    if page.consent and page.reading < LITTLE_TEXT and page.longest_run < LITTLE_TEXT:
+    if page.wall and page.reading < LITTLE_TEXT and page.longest_run < LITTLE_TEXT:
         return Verdict(
             NOT_ARTICLE,
             "cookie_wall",
