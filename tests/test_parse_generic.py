@@ -277,6 +277,20 @@ BAD_PAGES = {
             "warnings": ["labelled cp1252, but the bytes are UTF-8: read as UTF-8"],
         },
     ),
+    "latin1_labelled_utf8": BadPage(
+        UMLAUTS.format(head='<meta charset="utf-8">').encode("latin-1"),
+        {
+            "title": "Grüße aus München",
+            "body": "Über Straßen.",
+            "page": ARTICLE,
+            "warnings": ["labelled UTF-8, but the bytes are no UTF-8: read as windows-1252"],
+        },
+    ),
+    # A UTF-8 page with one stray Latin-1 byte stays UTF-8: the byte is lost, not the page.
+    "utf8_with_a_stray_latin1_byte": BadPage(
+        UMLAUTS.format(head='<meta charset="utf-8">').encode().replace(b"\xc3\x9c", b"\xdc"),
+        {"title": "Grüße aus München", "body": "\ufffdber Straßen.", "page": ARTICLE},
+    ),
     "latin1_labelled_latin1": BadPage(
         UMLAUTS.format(head='<meta charset="iso-8859-1">').encode("latin-1"),
         {"title": "Grüße aus München", "body": "Über Straßen."},

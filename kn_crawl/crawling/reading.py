@@ -256,12 +256,9 @@ def _path(url: str) -> str:
 
 def _decode(body: bytes, content_type: str | None) -> tuple[Element, list[Note]]:
     # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
-    # labelled Latin-1 read as UTF-8), and parsed.
-    root, overruled = page_tree(body, content_type)
-    if overruled is None:
-        return root, []
-    detail = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
-    return root, [("charset_mislabelled", detail)]
+    # labelled Latin-1 read as UTF-8, and Latin-1 labelled UTF-8 as windows-1252), and parsed.
+    root, mislabel = page_tree(body, content_type)
+    return root, [] if mislabel is None else [("charset_mislabelled", mislabel)]
 
 
 def _too_many_links(max_links: int) -> Note:

@@ -15,6 +15,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
+
 from kn_crawl.catalog.model import Selectors
 from kn_crawl.extract.dom import Element, decode_html, parse_html
 from kn_crawl.extract.generic import extract_article
@@ -46,10 +53,10 @@ class GenericRead:
 
     item: ArticleItem
     verdict: Verdict
-    charset_overruled: str | None = None
-    """The page's charset label when its bytes were read as UTF-8 instead (mislabelled)."""
+    charset_mislabelled: str | None = None
+    """What was read instead of a wrong charset label (``labelled …, but …``)."""
     notes: list[str] = field(default_factory=list)
-    """What was noticed about the bytes themselves (binary, mislabelled)."""
+    """What was noticed about the bytes themselves (binary, a wrong charset label)."""
 
 
 def is_binary(body: bytes) -> bool:
@@ -62,18 +69,49 @@ def is_binary(body: bytes) -> bool:
 
 
 def page_tree(body: bytes, content_type: str | None = None) -> tuple[Element, str | None]:
-    """The parsed tree of a page's bytes (decoded by :func:`~kn_crawl.extract.dom.decode_html`:
-    BOM, HTTP charset, ``<meta>`` charset, sniffing), and the overruled charset label of a
-    mislabelled UTF-8 page. Binary bytes give an empty page."""
+    """The parsed tree of a page's bytes, and when its charset label was wrong, what was read
+    instead (the detail of a ``charset_mislabelled`` note).
+
+    Decoded by :func:`~kn_crawl.extract.dom.decode_html` (BOM, HTTP charset, ``<meta>``
+    charset, sniffing; UTF-8 bytes labelled Latin-1 read as UTF-8) — and bytes labelled
+    UTF-8 that are no UTF-8 at all (not one valid multibyte sequence among the bad ones: a
+    Latin-1 page) read as windows-1252, where they would give "Gr\ufffd\ufffde" for "Grüße".
+    Binary bytes give an empty page."""
     if is_binary(body):
         return parse_html(""), None
     text, overruled = decode_html(body, content_type)
+    mislabel = None
+    if overruled is not None:
+        mislabel = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
+    elif "\ufffd" in text and _labelled_utf8(body, content_type) and _single_byte(body):
+        text = body.decode("cp1252", errors="replace")
+        mislabel = "labelled UTF-8, but the bytes are no UTF-8: read as windows-1252"
     root = parse_html(text)
     if len(root) == 0 and SELF_CLOSED_HTML.search(text, 0, 4096):
         # libxml2 (2.14) ends the document at an XHTML-style ``<html … />`` and returns an
         # empty tree: the page's whole content lost. Read it as the ``<html>`` it means.
         root = parse_html(SELF_CLOSED_HTML.sub(r"<html\1>", text, count=1))
-    return root, overruled
+    return root, mislabel
+
+
+def _labelled_utf8(body: bytes, content_type: str | None) -> bool:
+    """The label the page was decoded by says UTF-8 (a BOM is no label: it is the bytes)."""
+    if read_bom(body)[0] is not None:
+        return False
+    label = http_content_type_encoding(content_type) if content_type else None
+    label = label or html_body_declared_encoding(body)
+    return label is not None and resolve_encoding(label) == "utf-8"
+
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _single_byte(body: bytes) -> bool:
+    """Non-ASCII bytes of which none forms a UTF-8 sequence: text in a single-byte charset.
+    (A UTF-8 page with a stray Latin-1 byte keeps UTF-8, the byte a replacement character.)"""
+    return _UTF8_MULTIBYTE.search(body) is None
 
 
 def read_generic(
@@ -90,12 +128,12 @@ def read_generic(
     URL the page declares, else none: no URL date), ``selectors`` applied, and its verdict.
     ``base_url``: the source's home (its origin decides which canonical URL is taken);
     without it, the page URL's origin."""
-    root, overruled = page_tree(body, content_type)
+    root, mislabel = page_tree(body, content_type)
     notes = []
     if is_binary(body):
         notes.append("binary file: no text read")
-    if overruled is not None:
-        notes.append(f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8")
+    if mislabel is not None:
+        notes.append(mislabel)
     page_url = url or declared_url(root)
     # Without any URL the extractor still needs an origin: one that can never be a page's
     # (RFC 2606 ``.invalid``) and holds no date.
@@ -104,7 +142,7 @@ def read_generic(
     item = extract_article(where, root, source=source, base_url=home, selectors=selectors, now=now)
     if page_url is None:
         item.url = item.fetched_url = ""
-    return GenericRead(item, page_verdict(root, item), overruled, notes)
+    return GenericRead(item, page_verdict(root, item), mislabel, notes)
 
 
 def declared_url(root: Element) -> str | None:
