@@ -485,6 +485,14 @@ VERDICTS = {
         ),
         "listing",
     ),
+    "blog_home_with_a_post_in_full": (
+        _page(
+            f'<main><h2><a href="/post/0">Neues Portal</a></h2>{BODY}{BODY}'
+            + RELATED.replace("/news/", "/post/")
+            + '<h2><a href="/post/9">Noch ein Beitrag</a></h2></main>'
+        ),
+        "listing",
+    ),
     "cookie_wall": (_page(f"<h1>Ihre Privatsphäre</h1>{COOKIE_BANNER}"), "cookie_wall"),
     "javascript_wall": (
         _page("<noscript>x</noscript><p>Bitte aktivieren Sie JavaScript.</p>"),

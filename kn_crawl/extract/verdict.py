@@ -4,9 +4,12 @@ error page served with 200 is not, whatever its URL says.
 :func:`page_verdict` judges a parsed page and the item the extractor read from it by what a
 reader sees, never by class names:
 
-- **a listing**: several teasers, each headed by a linked heading, and no run of text between
-  them as long as an article's (a real article's "related articles" block comes after its
-  text, which is one long run);
+- **a listing**: several teasers, each headed by a linked heading, little text between the
+  headline and the first of them (an article's text stands there; its "related articles"
+  come after it), and no run of text between them as long as an article's — or so many
+  teasers (six) that one long run (a blog's home page with its latest post in full) does not
+  make it an article. An article of two lines without metadata followed by six linked
+  teasers is taken for a listing: the price of catching home pages;
 - **a cookie wall**: consent wording with a control that accepts ("Alle akzeptieren"), or a
   "please enable JavaScript / cookies" page, and next to no other text;
 - **a login page**: a password field, and next to no other text;
@@ -58,6 +61,8 @@ MIN_TEASERS = 3
 # news listings run to ~400 characters with their date and "weiterlesen"; the shortest
 # articles of the dev set (Kurzmeldungen) hold ~600 in one run.
 ARTICLE_RUN = 600
+# Or this many, whatever stands between them (a blog's home page with a post in full).
+MANY_TEASERS = 6
 # … and the text after the headline, up to the first teaser, is a listing's introduction at
 # most (an article of two short paragraphs has more).
 LEAD_RUN = 250
@@ -186,9 +191,14 @@ def measure(root: Element) -> PageText:
             continue
         if event == "start":
             seen += 1
-            if seen > MAX_ELEMENTS or (run >= ARTICLE_RUN and page.reading >= LITTLE_TEXT):
-                # Enough seen; or a run of text as long as an article's, which no listing,
-                # wall or error page shows: nothing further changes the verdict.
+            if seen > MAX_ELEMENTS or (
+                run >= ARTICLE_RUN
+                and page.reading >= LITTLE_TEXT
+                and (lead is not None or page.lead_run >= LEAD_RUN)
+            ):
+                # Enough seen; or a run of text as long as an article's right after the
+                # headline, which no listing, wall or error page shows: nothing further
+                # changes the verdict.
                 break
             if tag == "input":
                 kind = (el.get("type") or "").lower()
@@ -280,9 +290,11 @@ def page_verdict(root: Element, item: ArticleItem) -> Verdict:
             f"cookie wall: consent wording and {page.reading} characters of other text",
         )
     if (
-        page.teasers >= MIN_TEASERS
-        and page.longest_run < ARTICLE_RUN
-        and page.lead_run < LEAD_RUN
+        page.lead_run < LEAD_RUN
+        and (
+            (page.teasers >= MIN_TEASERS and page.longest_run < ARTICLE_RUN)
+            or page.teasers >= MANY_TEASERS
+        )
         and not _declares_article(root)
     ):
         return Verdict(
