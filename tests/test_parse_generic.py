@@ -63,6 +63,7 @@ class Saved:
 class SavedPages:
     articles: dict[str, Saved]
     listings: dict[str, Path]
+    base_urls: dict[str, str]
 
 
 def _fetch(url: str) -> bytes:
@@ -90,7 +91,8 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SavedPages]:
                 path = folder / f"{source}-listing.html"
                 path.write_bytes(_fetch(entry["listing_urls"][0]))
                 listings[source] = path
-    yield SavedPages(articles, listings)
+        base_urls = {s: e["base_url"] for s, e in mirror.zoo_entries().items()}
+    yield SavedPages(articles, listings, base_urls)
 
 
 SOURCES = (
@@ -143,6 +145,41 @@ def test_parse_generic_as_a_command(saved: SavedPages, tmp_path: Path) -> None:
     data = json.loads(out.stdout)
     assert (data["title"], data["page"]) == (page.truth.title, ARTICLE)
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+READ_BY_THE_GENERIC_EXTRACTOR = (
+    "behoerdenspiegel", "negz", "egovernment", "bsi", "digitaleverwaltung", "vdz", "zendis",
+    "egovpodcast", "dstgb",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("source", READ_BY_THE_GENERIC_EXTRACTOR)
+def test_parse_generic_reads_as_the_crawl_reads(
+    saved: SavedPages, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One path: for a source of the generic and WordPress families, ``parse --generic
+    --source`` gives what the crawl's page worker reads from the page (selectors included)."""
+    from kn_crawl.crawling.reading import read_article
+    from kn_crawl.sources import source_entry
+
+    page = saved.articles[source]
+    monkeypatch.setenv(f"KN_BASE_URL_{source.upper()}", saved.base_urls[source])
+    data = parse_generic_with(page.path, "--source", source, "--url", page.truth.url)
+    crawled = read_article(source_entry(source), page.truth.url, page.path.read_bytes())
+    item = {  # dates as the JSON has them
+        k: v.isoformat() if isinstance(v, datetime) else v
+        for k, v in crawled.item.to_json().items()
+    }
+    item["canonical_url"] = item["url"]
+    assert crawled.verdict.to_json() == data["page"] == ARTICLE
+    assert {k: data[k] for k in ARTICLE_FIELDS} == {k: item[k] for k in ARTICLE_FIELDS}
+
+
+def parse_generic_with(path: Path, *args: str) -> dict[str, Any]:
+    result = invoke("parse", "--generic", *args, str(path))
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 ZOO_LISTINGS = (
