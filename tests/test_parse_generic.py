@@ -456,6 +456,7 @@ BODY = (
 RELATED = "".join(
     f'<div><h3><a href="/news/{n}">Weitere Meldung {n}</a></h3><p>Kurz.</p></div>' for n in range(5)
 )
+SHORT = "Das Bürgerportal ist erneuert: Anträge auf Wohngeld gehen nun online, rund um die Uhr."
 COOKIE_BANNER = (
     '<div role="dialog"><p>Wir verwenden Cookies. Mit „Alle akzeptieren“ stimmen Sie zu.</p>'
     "<button>Alle akzeptieren</button></div>"
@@ -486,6 +487,17 @@ VERDICTS = {
     ),
     "article_with_login_box": (
         _page(f"<article><h1>Neues Portal</h1>{BODY}</article><form><input type=password></form>"),
+        "article",
+    ),
+    "short_article_under_a_cookie_banner": (
+        _page(f"<h1>Neues Portal</h1><p>{SHORT}</p>{COOKIE_BANNER}"),
+        "article",
+    ),
+    "short_article_with_a_login_box": (
+        _page(
+            f"<h1>Neues Portal</h1><p>{SHORT}</p><div><h4>Mein Konto</h4><form>"
+            "<input name=u><input type=password name=p><input type=submit value=OK></form></div>"
+        ),
         "article",
     ),
     "article_about_numbers": (

@@ -11,8 +11,10 @@ reader sees, never by class names:
   make it an article. An article of two lines without metadata followed by six linked
   teasers is taken for a listing: the price of catching home pages;
 - **a cookie wall**: consent wording with a control that accepts ("Alle akzeptieren"), or a
-  "please enable JavaScript / cookies" page, and next to no other text;
-- **a login page**: a password field, and next to no other text;
+  "please enable JavaScript / cookies" page, saying twice as much as the rest of the page,
+  which is next to no text;
+- **a login page**: a password field under a title or headline that asks to log in, and
+  next to no other text;
 - **an error page**: "Seite nicht gefunden", "404", "Page not found" … as the page's
   ``<title>`` or headline, and next to no other text;
 - **empty**: no headline and no text at all (an empty or binary file).
@@ -89,6 +91,13 @@ SWITCH_ON = re.compile(
     r"|(?:javascript|cookies)\s+(?:aktivieren|einschalten|is disabled|is required|are disabled)",
     re.IGNORECASE,
 )
+# A title or headline that asks to log in (an article with a login box in its sidebar has
+# its own headline).
+LOGIN_TITLE = re.compile(
+    r"anmeld|\blog\s?in\b|\bsign\s?in\b|einlogg|passwort|kennwort|\bkonto\b|\baccount\b"
+    r"|benutzer|zugang",
+    re.IGNORECASE,
+)
 # A title or headline that says the page is an error ("Seite nicht gefunden", "Error 404",
 # "404 - Not Found") — not a headline that only starts with a number ("500 Millionen …").
 ERROR_TITLE = re.compile(
@@ -142,6 +151,8 @@ class PageText:
     """Reading text in all: outside the chrome, not consent wording."""
     consent: bool = False
     """Consent wording anywhere in the visible text."""
+    consent_text: int = 0
+    """Characters of the blocks (and chrome) that hold consent wording."""
     accept: bool = False
     """A button or link that accepts ("Alle akzeptieren", "Zustimmen", "OK")."""
     switch_on: bool = False
@@ -150,7 +161,10 @@ class PageText:
 
     @property
     def wall(self) -> bool:
-        return (self.consent and self.accept) or self.switch_on
+        """A consent banner with its button, or a request to switch something on, that says
+        twice as much as the rest of the page (a short article under a banner says more)."""
+        asks = (self.consent and self.accept) or self.switch_on
+        return asks and self.consent_text > 2 * self.reading
 
 
 def measure(root: Element) -> PageText:
@@ -170,9 +184,7 @@ def measure(root: Element) -> PageText:
         parts.clear()
         if not text:
             return
-        if CONSENT.search(text) or SWITCH_ON.search(text):
-            page.consent = page.consent or CONSENT.search(text) is not None
-            page.switch_on = page.switch_on or SWITCH_ON.search(text) is not None
+        if _asks(page, text):
             return
         run += len(text)
         page.reading += len(text)
@@ -210,11 +222,9 @@ def measure(root: Element) -> PageText:
             if tag == "a" and _is_link(el):
                 links.append(el)
             if _is_chrome(el):
-                if not chrome and tag not in _NO_TEXT and not (page.consent and page.switch_on):
-                    # Consent banners are often forms and dialogs: their words count.
-                    text = text_of(el) or ""
-                    page.consent = page.consent or CONSENT.search(text) is not None
-                    page.switch_on = page.switch_on or SWITCH_ON.search(text) is not None
+                if not chrome and tag not in _NO_TEXT:
+                    # Consent banners are often dialogs: their words count.
+                    _asks(page, " ".join((text_of(el) or "").split()))
                 chrome += 1
                 continue
             if chrome:
@@ -257,6 +267,17 @@ def measure(root: Element) -> PageText:
     return page
 
 
+def _asks(page: PageText, text: str) -> bool:
+    """Whether ``text`` holds consent wording or asks to switch something on (noted)."""
+    consent = CONSENT.search(text) is not None
+    switch_on = SWITCH_ON.search(text) is not None
+    if consent or switch_on:
+        page.consent = page.consent or consent
+        page.switch_on = page.switch_on or switch_on
+        page.consent_text += len(text)
+    return consent or switch_on
+
+
 def _accepts(label: str | None) -> bool:
     return label is not None and len(label) <= 40 and ACCEPT.search(label) is not None
 
@@ -281,7 +302,8 @@ def page_verdict(root: Element, item: ArticleItem) -> Verdict:
     error = next((h for h in headlines if h and ERROR_TITLE.search(h)), None)
     if error is not None and page.longest_run < ARTICLE_RUN:
         return Verdict(NOT_ARTICLE, "error_page", f"error page: {error[:80]!r}, little text")
-    if page.password and page.longest_run < LITTLE_TEXT:
+    login = next((h for h in headlines if h and LOGIN_TITLE.search(h)), None)
+    if page.password and login is not None and page.longest_run < LITTLE_TEXT:
         return Verdict(NOT_ARTICLE, "login", "login page: a password field, little text")
     if page.wall and page.reading < LITTLE_TEXT and page.longest_run < LITTLE_TEXT:
         return Verdict(
