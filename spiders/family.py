@@ -68,6 +68,10 @@ class Family:
     """The family's page object applies the catalogue entry's ``selectors`` itself (the
     generic extractor: what they match shapes the body). For every other family
     ``kn_crawl.crawling.reading`` applies them to the page object's item."""
+    judges_pages: ClassVar[bool] = True
+    """A page at an article URL is judged by what it shows (``kn_crawl.extract.verdict``): a
+    listing, a cookie wall or an error page served there is recorded as ``not_an_article``.
+    False for a family whose page object has its own rules for such pages (K21)."""
 
     def __init__(self, source: SourceEntry) -> None:
         self.source = source

@@ -34,7 +34,7 @@ from kn_crawl.crawling.known import KnownState, load_known, signature_changed
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.origin_guard import OriginRefused, refusal_detail
 from kn_crawl.crawling.ratelimit import SourcePostponed
-from kn_crawl.crawling.reading import crawl_article, crawl_feed, crawl_listing
+from kn_crawl.crawling.reading import NotAnArticle, crawl_article, crawl_feed, crawl_listing
 from kn_crawl.crawling.signals import page_failed, page_settled
 from kn_crawl.crawling.worker import PageWorker, PageWorkerDied, page_worker
 from kn_crawl.db.engine import get_engine
@@ -516,8 +516,13 @@ class NewsSpider(scrapy.Spider):
         if parsed is None:
             return []
         item, links, notes = parsed
-        self.crawler.stats.inc_value(counters.ARTICLE_PAGES_PARSED)
         self._notes(response.url, notes)
+        if isinstance(item, NotAnArticle):
+            # A listing, a cookie wall, an error page at an article URL: a drop; its links
+            # are followed all the same.
+            self._page_failed(response.url, item.reason, item.detail)
+            return list(self._follow_links(response.url, links))
+        self.crawler.stats.inc_value(counters.ARTICLE_PAGES_PARSED)
         return [item, *self._follow_links(response.url, links)]
 
     async def _in_worker(self, response: Response, task: Any, *extra: Any) -> Any:

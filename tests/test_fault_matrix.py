@@ -776,9 +776,10 @@ CASES: list[FaultCase] = [
     FaultCase(
         "wrong_encoding",
         "an article's Latin-1 bytes labelled UTF-8",
-        "stores it (the bad bytes as replacement characters)",
+        "reads them as windows-1252, stores the exact title, notes it",
         rules=_wrong_encoding,
-        own_titles=False,
+        reasons=frozenset({"charset_mislabelled"}),
+        check=_check_mojibake_free,
     ),
     FaultCase(
         "sql_in_title",

@@ -298,15 +298,29 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
 
 
 @click.command()
-@click.option("--source", "source_name", required=True, help="The source the page is from.")
+@click.option("--source", "source_name", help="The source the page is from (its catalogue entry).")
 @click.option("--url", help="The page's URL (decides the page kind; else it is sniffed).")
+@click.option(
+    "--generic",
+    is_flag=True,
+    help="Read the page with the generic article extractor, whatever the source's family.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def parse(source_name: str, url: str | None, file: Path) -> None:
+def parse(source_name: str | None, url: str | None, generic: bool, file: Path) -> None:
     """Print what is extracted from a saved page FILE as JSON.
 
-    An article page gives its article exactly as a crawl would store it (finished and
-    normalised); a listing or feed gives its entries and next-page link. Run this when a
-    site changed its pages.
+    With --source: an article page gives its article exactly as a crawl would store it
+    (finished and normalised); a listing or feed gives its entries and next-page link. Run
+    this when a site changed its pages.
+
+    With --generic: the generic article extractor's reading of the page, the one the crawl
+    uses for every source without a page object of its own — title, published_at,
+    date_signal, modified_at, kicker, teaser, body, tags, tag_origins, section, author,
+    image_url, language, canonical_url, then page (the verdict: {"kind": "article"}, or
+    {"kind": "not_article", "reason": "listing" | "cookie_wall" | "login" | "error_page" |
+    "empty", ...}) and warnings. --source adds that entry's selectors and base URL; without
+    --url, the URL the page declares (canonical, og:url) is taken, else none. Any file gives
+    a JSON object (an empty or binary one: null fields and a verdict).
     """
     from kn_crawl.crawling.reading import read_page
     from kn_crawl.extract.feeds import FeedError
@@ -315,11 +329,17 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
 
     if url is not None and not is_http_url(url):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
+    if source_name is None and not generic:
+        raise click.UsageError("give --source NAME (or --generic)")
     try:
-        entry = source_entry(source_name)
+        entry = source_entry(source_name) if source_name is not None else None
     except ConfigError as exc:
         fail(str(exc))
-    body = file.read_bytes()
+    body = read_page_file(file)
+    if generic:
+        click.echo(json.dumps(generic_json(body, url, entry), ensure_ascii=False, indent=2))
+        return
+    assert entry is not None
     # Without --url, the page's own word for its URL (else read_page takes the home page's,
     # and an article's canonical looks like another site's).
     url = url or declared_url(entry, body)
@@ -333,6 +353,41 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
             EXIT_FAILURE,
         )
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+
+
+MAX_PAGE_FILE = 100 * 2**20
+"""Ten times the largest page a crawl accepts (``KN_MAX_RESPONSE_BYTES``): more is no page."""
+
+
+def read_page_file(file: Path) -> bytes:
+    """The bytes of a saved page: a regular file (a FIFO or ``/dev/zero`` would hang the
+    command or fill memory) of at most :data:`MAX_PAGE_FILE` bytes."""
+    try:
+        if not file.is_file():
+            fail(f"{file}: not a regular file")
+        if file.stat().st_size > MAX_PAGE_FILE:
+            fail(f"{file}: larger than {MAX_PAGE_FILE // 2**20} MB, not a page", EXIT_FAILURE)
+        return file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}", EXIT_FAILURE)
+
+
+def generic_json(body: bytes, url: str | None, entry: SourceEntry | None) -> dict[str, Any]:
+    """``parse --generic``: the generic extractor's article (normalised as the crawl
+    normalises it) and verdict, as JSON."""
+    from kn_crawl.extract.result import article_json, read_generic
+    from pipelines.normalize import normalize_article
+
+    read = read_generic(
+        body,
+        url,
+        selectors=entry.selectors if entry is not None else None,
+        source=entry.name if entry is not None else "",
+        base_url=entry.base_url if entry is not None else None,
+    )
+    if read.item.url:
+        normalize_article(read.item)
+    return article_json(read)
 
 
 def declared_url(entry: SourceEntry, body: bytes) -> str | None:

@@ -2,11 +2,16 @@
 parse`` and the golden fixtures (tests/test_pages.py), so what ``parse`` prints is what the
 crawl stores.
 
-An article page: decode (Scrapy's rules) → the family's page object → the catalogue entry's
-selectors (``kn_crawl.extract.selectors``) → ``Family.finish`` (what
+An article page: decode and parse (``kn_crawl.extract.result.page_tree``: Scrapy's rules, a
+binary file as an empty page) → the family's page object → the catalogue entry's
+selectors (``kn_crawl.extract.selectors``) → the verdict (for families that judge pages:
+``kn_crawl.extract.verdict``; a listing, cookie wall or error page at an article URL is
+refused as ``not_an_article``) → ``Family.finish`` (what
 the page alone does not say: redirects, the entry that linked it) → ``merge_entry`` (for
 families whose feed entries fill the page) → normalisation → notes for the record. A listing
-or feed page: its entries, next page and section pages.
+or feed page: its entries, next page and section pages. For the generic family this is
+``kn_crawl.extract.result.read_generic``'s path (``kn-crawl parse --generic``) plus the
+crawl's own steps after it.
 
 The functions run in the page worker (``kn_crawl.crawling.worker``): no Scrapy here, and what
 they return is small and picklable. ``crawl_article`` is the crawl's task: ``read_article``
@@ -23,10 +28,12 @@ from urllib.parse import urlsplit
 
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.crawling.kept import keep
-from kn_crawl.extract.dom import Element, decode_html, parse_html
+from kn_crawl.extract.dom import Element
 from kn_crawl.extract.feed_items import merge_entry
 from kn_crawl.extract.feeds import FeedError, looks_like_feed
+from kn_crawl.extract.result import page_tree
 from kn_crawl.extract.selectors import apply_selectors
+from kn_crawl.extract.verdict import IS_ARTICLE, Verdict, page_verdict
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
 from pipelines.normalize import normalize_article
 from spiders.family import Family, PageKind, family_class
@@ -51,6 +58,17 @@ class ArticleRead:
     links: list[str]
     """The page's first ``max_links`` distinct links (``href`` as written, in page order)."""
     notes: list[Note]
+    verdict: Verdict = IS_ARTICLE
+    """Whether the page is an article at all (families that judge pages)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotAnArticle:
+    """The page at an article URL is no article (a listing, a cookie wall, an error page …):
+    recorded as a drop, nothing stored."""
+
+    detail: str
+    reason: str = "not_an_article"
 
 
 @dataclass(slots=True)
@@ -79,8 +97,7 @@ def read_article(
     """The article on the page at ``url`` as the crawl stores it. ``redirects`` are the URLs
     that redirected here, ``listing_entry`` the feed entry or teaser that linked the page,
     ``now`` the crawl's time (a publication date after tomorrow is no publication date)."""
-    text, notes = _decode(body, content_type)
-    root = parse_html(text)
+    root, notes = _decode(body, content_type)
     return _article(entry, url, root, notes, redirects, listing_entry, now, max_links)
 
 
@@ -99,6 +116,8 @@ def _article(
     if entry.selectors and not family.reads_selectors:
         # The catalogue's selectors override what any family's page object read (typo3, k21).
         apply_selectors(item, root, entry.selectors, now=now)
+    # Judged on what the page itself shows, before the feed entry fills it in.
+    verdict = page_verdict(root, item) if family.judges_pages else IS_ARTICLE
     family.finish(item, list(redirects), listing_entry)
     if listing_entry is not None and family.uses_feed_entries:
         merge_entry(item, listing_entry)
@@ -113,7 +132,7 @@ def _article(
                 "stored under the fetched URL",
             )
         )
-    return ArticleRead(normalize_article(item), links, notes)
+    return ArticleRead(normalize_article(item), links, notes, verdict)
 
 
 def read_listing(
@@ -126,8 +145,8 @@ def read_listing(
 ) -> ListingRead:
     """The listing's entries and next page, and (``with_sections``) the section pages it
     links — at most ``max_links`` of each — and notes for the record."""
-    text, notes = _decode(body, content_type)
-    page = family_of(entry).read_listing(url, parse_html(text), with_sections=with_sections)
+    root, notes = _decode(body, content_type)
+    page = family_of(entry).read_listing(url, root, with_sections=with_sections)
     listing, sections = page.listing, page.section_urls
     notes += listing.notes  # what the family noticed (no_articles_matched, …)
     if len(listing.entries) > max_links or len(sections) > max_links:
@@ -162,8 +181,7 @@ def read_page(
     if kind == "feed" or (kind is None and looks_like_feed(body)):
         return read_feed(entry, page_url, body)
     family = family_of(entry)
-    text, notes = _decode(body, content_type)
-    root = parse_html(text)
+    root, notes = _decode(body, content_type)
     if kind is None:
         url_kind = family.classify(page_url) if url else None
         is_home = url is not None and _path(url) == _path(entry.base_url)
@@ -186,13 +204,18 @@ def crawl_article(
     listing_entry: ListingEntry | None,
     now: datetime | None,
     max_links: int,
-) -> tuple[ArticleItem, list[str], list[Note]]:
+) -> tuple[ArticleItem | NotAnArticle, list[str], list[Note]]:
     """The page worker's task for an article page: ``read_article``, with only the links not
-    handed out before for this source; the item is kept here for the store."""
+    handed out before for this source; the item is kept here for the store. A page that is
+    no article gives :class:`NotAnArticle` instead of its item (its links are still
+    followed: a listing at an article URL links articles)."""
     read = read_article(entry, url, body, content_type, redirects, listing_entry, now, max_links)
-    keep(read.item)  # the store sends only its key back (kept.py)
     notes = read.notes + family_of(entry).take_notes()
-    return read.item, new_links(entry.name, read.links), notes
+    links = new_links(entry.name, read.links)
+    if not read.verdict.is_article:
+        return NotAnArticle(read.verdict.detail or str(read.verdict.reason)), links, notes
+    keep(read.item)  # the store sends only its key back (kept.py)
+    return read.item, links, notes
 
 
 def crawl_listing(
@@ -231,14 +254,11 @@ def _path(url: str) -> str:
     return urlsplit(url).path.rstrip("/")
 
 
-def _decode(body: bytes, content_type: str | None) -> tuple[str, list[Note]]:
+def _decode(body: bytes, content_type: str | None) -> tuple[Element, list[Note]]:
     # Decoded by Scrapy's own rules, as the crawl process would have decoded it (but UTF-8
-    # labelled Latin-1 read as UTF-8).
-    text, overruled = decode_html(body, content_type)
-    if overruled is None:
-        return text, []
-    detail = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
-    return text, [("charset_mislabelled", detail)]
+    # labelled Latin-1 read as UTF-8, and Latin-1 labelled UTF-8 as windows-1252), and parsed.
+    root, mislabel = page_tree(body, content_type)
+    return root, [] if mislabel is None else [("charset_mislabelled", mislabel)]
 
 
 def _too_many_links(max_links: int) -> Note:

@@ -32,6 +32,8 @@ class K21Family(Family):
     uses_feed_entries: ClassVar[bool] = False
     # The K21 feed repeats what the page shows, and its categories mix the page's section
     # ("Praxis") into the Stichwörter: the page alone is the article.
+    judges_pages: ClassVar[bool] = False
+    # K21's page object has its own rules for what is no article (tests/test_k21_reading.py).
 
     def start_pages(self) -> list[StartPage]:
         # The home page links every topic page; only a backfill reads them.
