@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kn_crawl.items import ArticleItem
 from kn_crawl.settings import ConfigError
-from kn_crawl.vocabulary.matching import Matcher, compile_terms
+from kn_crawl.vocabulary.matching import Matcher, compile_terms, index_terms
 from kn_crawl.vocabulary.terms import Term, load_terms
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Matcher",
     "Term",
     "apply_vocabulary",
+    "check_vocabulary",
     "load_matcher",
     "vocabulary_tags",
 ]
@@ -44,6 +45,17 @@ def load_matcher(user_file: Path | None = None) -> Matcher:
     try:
         return compile_terms(terms)
     except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def check_vocabulary(user_file: Path | None) -> None:
+    """Refuse a bad ``user_file`` (``ConfigError``: file, line, what) without compiling the
+    vocabulary: the commands that tag call it when they start."""
+    try:
+        index_terms(load_terms(user_file))
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
         raise ConfigError(str(exc)) from None
 
 

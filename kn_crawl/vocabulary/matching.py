@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # The per-character folding of search itself, so both fold every character the same.
@@ -62,6 +62,10 @@ CUES = (
 _CUE_BEFORE_RE = re.compile(
     r"(?<![^\W_])(?i:" + "|".join(re.escape(c) for c in CUES) + r")[\s\u00a0]+\Z"
 )
+# "Landkreis Harburg", "Kreis Harburg", "des Landkreises Harburg", "Kreises Harburg" are one
+# Kreis: its name is looked for once, after this head (the trie would hold it four times).
+KREIS_HEAD_RE = re.compile("(?:land)?kreis\x00")
+_KREIS_KEY = "kreis:"
 _PART_RE = re.compile(r"[^\W_]+")
 _SEP_TOKEN = "\x00"
 _SOFT_HYPHEN = {0xAD: None}
@@ -155,7 +159,8 @@ class Matcher:
         folded = fast_fold(text)
         found: list[tuple[int, Term]] = []
         for m in self.folded.finditer(folded):
-            key = _key(m.group("core"))
+            kreis = m.group("kreis")
+            key = _KREIS_KEY + _key(kreis) if kreis else _key(m.group("core"))
             rest = m.group("rest")
             # A whole word with a German ending (Kommunen, Landkreises), or the first part
             # of a compound when the spelling may be one.
@@ -212,22 +217,38 @@ class Matcher:
         return [h.term.name for h in sorted(chosen, key=lambda h: h.first)]
 
 
-def compile_terms(terms: Sequence[Term]) -> Matcher:
-    """The matcher of ``terms``; ``ValueError`` naming both terms when one spelling belongs to
-    two of them."""
-    by_folded: dict[str, Term] = {}
-    by_exact: dict[str, Term] = {}
-    folded: list[str] = []
-    joinable: set[str] = set()
-    suffix: list[str] = []  # single words that may also end a compound, reversed
-    exact: list[str] = []
-    vague: set[str] = set()  # everyday words: after a place cue only
+@dataclass(slots=True)
+class _Index:
+    """The spellings of a vocabulary, sorted by how they are looked for."""
+
+    by_folded: dict[str, Term] = field(default_factory=dict)
+    by_exact: dict[str, Term] = field(default_factory=dict)
+    folded: list[str] = field(default_factory=list)
+    joinable: set[str] = field(default_factory=set)
+    suffix: list[str] = field(default_factory=list)
+    """Single words that may also end a compound, reversed."""
+    exact: list[str] = field(default_factory=list)
+    vague: set[str] = field(default_factory=set)
+    """Everyday words: after a place cue only."""
+    kreise: list[str] = field(default_factory=list)
+    """What follows "Landkreis", "Kreis" in a spelling."""
+
+
+def index_terms(terms: Sequence[Term]) -> _Index:
+    """The spellings of ``terms`` by how they are matched; ``ValueError`` naming both terms
+    when one spelling belongs to two of them. Cheap: a vocabulary file is checked with it
+    when a command starts; the regular expressions are compiled when first needed."""
+    index = _Index()
     for term in terms:
         for spelling in term.spellings:
             units = _units(spelling)
             as_written = spelling.exact or spelling.ambiguous
-            table = by_exact if as_written else by_folded
+            table = index.by_exact if as_written else index.by_folded
             key = units.replace(_SEP_TOKEN, "")
+            head = KREIS_HEAD_RE.match(units) if not as_written else None
+            if head:  # one trie of names after one "(Land)kreis(es)" pattern
+                units = units[head.end() :]
+                key = _KREIS_KEY + units.replace(_SEP_TOKEN, "")
             other = table.get(key)
             if other is not None and other.name != term.name:
                 raise ValueError(
@@ -236,28 +257,40 @@ def compile_terms(terms: Sequence[Term]) -> Matcher:
                 )
             table[key] = term
             if as_written:
-                exact.append(units)
+                index.exact.append(units)
                 if spelling.ambiguous:
-                    vague.add(key)
-                continue
-            folded.append(units)
-            if spelling.open_end or spelling.compound in ("both", "prefix"):
-                joinable.add(key)
-            if spelling.compound == "both" and not spelling.open_end:
-                suffix.append(units[::-1])
+                    index.vague.add(key)
+            elif head:
+                index.kreise.append(units)
+            else:
+                index.folded.append(units)
+                if spelling.open_end or spelling.compound in ("both", "prefix"):
+                    index.joinable.add(key)
+                if spelling.compound == "both" and not spelling.open_end:
+                    index.suffix.append(units[::-1])
+    return index
+
+
+def compile_terms(terms: Sequence[Term]) -> Matcher:
+    """The matcher of ``terms`` (``ValueError`` as :func:`index_terms`). Compiling the bundled
+    vocabulary takes ~0.2 s, so it is done once per process (``load_matcher``)."""
+    index = index_terms(terms)
     endings = "|".join(sorted((e[::-1] for e in _ENDINGS if e), key=len, reverse=True))
-    suffix_trie = _trie_regex(suffix)
+    suffix_trie = _trie_regex(index.suffix)
     return Matcher(
         terms,
-        folded=re.compile(rf"\b(?P<core>{_trie_regex(folded)})(?P<rest>{_WORD}*)"),
+        folded=re.compile(
+            rf"\b(?:(?:land)?kreis(?:es)?[{_SEP_CHARS}]{{1,3}}(?P<kreis>{_trie_regex(index.kreise)})"
+            rf"|(?P<core>{_trie_regex(index.folded)}))(?P<rest>{_WORD}*)"
+        ),
         suffixes=re.compile(
             _NOTHING
             if suffix_trie == _NOTHING
             else rf"\b(?:{endings})?(?P<core>{suffix_trie}){_WORD}+"
         ),
-        exact=re.compile(rf"\b{_trie_regex(exact)}\b"),
-        by_folded=by_folded,
-        by_exact=by_exact,
-        joinable=frozenset(joinable),
-        vague=frozenset(vague),
+        exact=re.compile(rf"\b{_trie_regex(index.exact)}\b"),
+        by_folded=index.by_folded,
+        by_exact=index.by_exact,
+        joinable=frozenset(index.joinable),
+        vague=frozenset(index.vague),
     )

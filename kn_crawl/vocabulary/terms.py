@@ -62,15 +62,17 @@ class Term:
     @property
     def keys(self) -> frozenset[str]:
         """The tag keys of every spelling: a site tag with one of them is this term."""
-        return frozenset(tag_key(s.text) for s in self.spellings)
+        return frozenset(tag_key(v) for s in self.spellings for v in kreis_variants(s.text))
 
 
 def _is_exact(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
-    capitals = sum(c.isupper() for c in letters)
-    if letters and capitals == len(letters):
+    if letters and all(c.isupper() for c in letters):
         return True  # KI, OZG, NRW, 5G, XÖV, OZG 2.0
-    return capitals >= 2 and len(letters) <= MIN_COMPOUND_LETTERS  # EfA, XBau, eID
+    # A short word with capitals inside (EfA, XBau, eID) — not a short spelling of words that
+    # each start with one (E-Akte).
+    camel = any(sum(c.isupper() for c in part) >= 2 for part in _PARTS_RE.findall(text))
+    return camel and len(letters) <= MIN_COMPOUND_LETTERS
 
 
 def _default_compound(kind: Kind, text: str) -> Compound:
@@ -82,9 +84,10 @@ def _default_compound(kind: Kind, text: str) -> Compound:
     return "both" if len(text) >= MIN_COMPOUND_LETTERS else "none"
 
 
-def _kreis_variants(text: str) -> list[str]:
+def kreis_variants(text: str) -> list[str]:
     """``Landkreis Harburg`` is also written ``Kreis Harburg``, and inflected ``des
-    Landkreises Harburg``, ``des Kreises Harburg``."""
+    Landkreises Harburg``, ``des Kreises Harburg`` (the matcher knows: see
+    ``matching.KREIS_HEAD``)."""
     for head in ("Landkreis ", "Kreis "):
         if text.startswith(head):
             rest = text[len(head) :]
@@ -173,21 +176,18 @@ def _term(kind: Kind, name: str, value: Any, where: str) -> Term:
         core = raw.rstrip("*").strip()
         if not tag_key(core) or "*" in core:
             raise ConfigError(f"{where}: {name!r}: bad spelling {raw!r}")
-        variants = _kreis_variants(core) if kind == "kreis" else [core]
-        for text in variants:
-            if (text, open_end) in seen:
-                continue
-            seen.add((text, open_end))
-            exact = case == "exact" if case is not None else _is_exact(text)
-            spellings.append(
-                Spelling(
-                    text=text,
-                    exact=exact,
-                    compound=compound or _default_compound(kind, text),
-                    ambiguous=raw in vague,
-                    open_end=open_end,
-                )
+        if (core, open_end) in seen:
+            continue
+        seen.add((core, open_end))
+        spellings.append(
+            Spelling(
+                text=core,
+                exact=case == "exact" if case is not None else _is_exact(core),
+                compound=compound or _default_compound(kind, core),
+                ambiguous=raw in vague,
+                open_end=open_end,
             )
+        )
     return Term(name=name, kind=kind, spellings=tuple(spellings), origin=where)
 
 
