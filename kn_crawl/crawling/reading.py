@@ -15,10 +15,12 @@ plus the page's links not handed out before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from kn_crawl.catalog.model import SourceEntry
@@ -28,6 +30,7 @@ from kn_crawl.extract.feed_items import merge_entry
 from kn_crawl.extract.feeds import FeedError, looks_like_feed
 from kn_crawl.extract.selectors import apply_selectors
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
+from kn_crawl.vocabulary import Matcher, apply_vocabulary, load_matcher
 from pipelines.normalize import normalize_article
 from spiders.family import Family, PageKind, family_class
 
@@ -190,9 +193,18 @@ def crawl_article(
     """The page worker's task for an article page: ``read_article``, with only the links not
     handed out before for this source; the item is kept here for the store."""
     read = read_article(entry, url, body, content_type, redirects, listing_entry, now, max_links)
+    # The vocabulary pipeline's job, done here off the reactor (see pipelines/vocabulary.py).
+    apply_vocabulary(read.item, crawl_vocabulary())
     keep(read.item)  # the store sends only its key back (kept.py)
     notes = read.notes + family_of(entry).take_notes()
     return read.item, new_links(entry.name, read.links), notes
+
+
+def crawl_vocabulary() -> Matcher:
+    """The vocabulary of ``KN_VOCABULARY_FILE`` (the crawl process's environment, which the
+    page worker inherits)."""
+    path = os.environ.get("KN_VOCABULARY_FILE") or None
+    return load_matcher(Path(path) if path else None)
 
 
 def crawl_listing(
