@@ -14,6 +14,7 @@ import click
 
 from kn_crawl.cli.common import (
     EXIT_FAILURE,
+    check_vocabulary,
     fail,
     load_settings,
     open_engine,
@@ -169,6 +170,7 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_ho
     from kn_crawl.sources import source_names, spider_for
 
     settings = load_settings()
+    check_vocabulary(settings)
     names = list(sources) or source_names()
     for name in names:
         spider_for(name)
@@ -207,6 +209,7 @@ def demo(size: int | None, port: int) -> None:
     from kn_crawl.sources import source_names
 
     settings = load_settings()
+    check_vocabulary(settings)
     try:
         # The K21 sites and the zoo, on contiguous ports from PORT.
         mirror = Mirror(size, ports=mirror_ports(port), zoo=True)
@@ -304,14 +307,15 @@ def print_totals(settings: Settings, run_ids: list[int]) -> None:
 def parse(source_name: str, url: str | None, file: Path) -> None:
     """Print what is extracted from a saved page FILE as JSON.
 
-    An article page gives its article exactly as a crawl would store it (finished and
-    normalised); a listing or feed gives its entries and next-page link. Run this when a
-    site changed its pages.
+    An article page gives its article exactly as a crawl would store it (finished,
+    normalised, with the vocabulary's Stichwörter and each tag's origin); a listing or feed
+    gives its entries and next-page link. Run this when a site changed its pages.
     """
-    from kn_crawl.crawling.reading import read_page
+    from kn_crawl.crawling.reading import crawl_vocabulary, read_page
     from kn_crawl.extract.feeds import FeedError
-    from kn_crawl.items import Listing
+    from kn_crawl.items import ArticleItem, Listing
     from kn_crawl.sources import source_entry
+    from kn_crawl.vocabulary import apply_vocabulary
 
     if url is not None and not is_http_url(url):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
@@ -327,6 +331,10 @@ def parse(source_name: str, url: str | None, file: Path) -> None:
         result = read_page(entry, url, body)
     except FeedError as exc:
         fail(f"{file}: not a usable feed: {exc}")
+    if isinstance(result, ArticleItem):
+        # As the crawl's page worker does, with the same KN_VOCABULARY_FILE (the one setting
+        # parse reads: a bad file is one line; the rest of the configuration is not needed).
+        apply_vocabulary(result, crawl_vocabulary())
     if isinstance(result, Listing) and not result.entries:
         fail(
             f"{file}: neither an article nor a listing or feed with entries of {source_name}",

@@ -17,11 +17,15 @@ the engine follows one path per text position instead of trying hundreds of alte
 The longest spelling at a position wins: ``Brandenburg an der Havel`` is the city, not the
 Land; ``Landkreis Leipzig`` is the Kreis, not the city.
 
-How often is enough (:func:`vocabulary_tags`): a term in the title or teaser counts; in the
+How often is enough (:func:`Matcher.tags`): a term in the title or teaser counts; in the
 body only when named at least twice, or once in a short body (a feed entry's few lines),
-because a long article mentions many places and topics in passing. Measured on the mirror's
-163 articles of the three K21 sites, a single body mention added places named only in a quote
-or a "see also" line in one article of six.
+because a long article mentions many places and topics in passing. Measured on the 61 German
+article pages of the development set (bench/devset, median body 3,200 characters): counting a
+single body mention would add 57 Stichwörter to 23 of them, nearly all incidental — a city in
+an imprint or a quote, "Social Media" from a share line, a topic of a linked article.
+
+Cost: the median page took 1.4 ms here against 70 ms for its extraction, measured in the
+same run on a busy machine (2 %).
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ _ENDINGS = frozenset({"", "s", "n", "e", "en", "er", "es", "ern", "ers", "ns"})
 _NOTHING = "(?!)"
 # Words after which an everyday word is a place: "in Essen", "Stadt Hof".
 CUES = (
-    "in", "aus", "nach", "von", "bei", "für", "zwischen",
+    "in", "aus", "nach", "von", "bei", "zwischen",
     "Stadt", "Landeshauptstadt", "Hansestadt", "Universitätsstadt", "Kreisstadt", "Großstadt",
     "Stadtverwaltung", "Stadtrat", "Stadtwerke",
     "Oberbürgermeister", "Oberbürgermeisterin", "Bürgermeister", "Bürgermeisterin",
