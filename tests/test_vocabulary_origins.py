@@ -108,6 +108,16 @@ def test_vocabulary_tags_never_announce_themselves_as_new(engine: Engine) -> Non
     assert run_match(engine).new_tags == 0
 
 
+def test_new_stichwoerter_list_only_the_sources(engine: Engine) -> None:
+    from kn_crawl.search.insights import new_tags
+
+    desk = Desk(engine)
+    desk.crawl("kommune21", [tagged("kommune21", "Glasfaser in Kiel", ["Politik"])], now=T0)
+    with engine.connect() as conn:
+        listed = new_tags(conn, since=T0 - timedelta(days=365))
+    assert [t.name for t in listed] == ["Politik"]
+
+
 def test_tag_subscriptions_and_search_match_vocabulary_tags(engine: Engine) -> None:
     sub(engine, tags=("Glasfaser",))
     desk = Desk(engine)
