@@ -1,14 +1,16 @@
-"""Which terms of the vocabulary an article names: one compiled pass per text, not a loop
-over terms.
+"""Which terms of the vocabulary an article names: three compiled passes per text, not a
+loop over terms.
 
-The terms are compiled into two regular expressions, each a trie of all their spellings (so
-the engine follows one path per text position instead of trying hundreds of alternatives):
+The terms are compiled into regular expressions, each a trie of their spellings (so the engine
+follows one path per text position instead of trying hundreds of alternatives):
 
 * the *folded* one runs over the text folded like search (``kn_crawl.query.fold``: case,
   umlauts, ß): a spelling matches as a whole word with a German ending (``Kommunen``,
   ``Landkreises``), as the first part of a compound (``Glasfaserausbau``) or, for single words
   of five letters or more, as the last part (``Verwaltungscloud``); hyphens and spaces
-  between its parts may be written or left out (``E-Akte``, ``E Akte``, ``EAkte``);
+  between its parts may be written or left out (``E-Akte``, ``E Akte``, ``EAkte``). Compound
+  ends are found by a second pass over the reversed text, so each word is tried once, not
+  once per letter;
 * the *exact* one runs over the text as written, for acronyms (``KI`` as a word or a hyphen
   part — ``KI-Strategie`` — never in ``Kiel``, ``Kita`` or ``SKI``) and for names that are
   also everyday words (``Essen``, ``Hof``), which count only after a place cue (``in Essen``,
@@ -79,7 +81,7 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 def fast_fold(text: str) -> str:
     """``kn_crawl.query.fold`` for long texts: the same result (umlauts spelled out, other
     diacritics dropped, lower case), calling Python only for the few non-ASCII characters of
-    a German text instead of for every character (a 5 KB body: 0.05 ms instead of 2 ms)."""
+    a German text instead of for every character (a 5 KB German text: a sixth of the time)."""
     if text.isascii():
         return text.lower()
     # A decomposed umlaut (u + U+0308) folds like a composed one, as in fold().
