@@ -64,10 +64,18 @@ class ArticleItem:
     normalized: bool = False
     """Set by ``normalize_article``. The page worker normalises where it extracts, off the
     reactor; the normalise pipeline then has nothing left to do."""
+    vocabulary_applied: bool = False
+    """Set by ``kn_crawl.vocabulary.apply_vocabulary``: as with ``normalized``, the page worker
+    does it where it reads the page, and the vocabulary pipeline only for the others."""
+
+    @property
+    def source_tags(self) -> list[str]:
+        """The Stichwörter the source gave (its page or its feed), without the vocabulary's."""
+        return [t for t in self.tags if self.tag_origins.get(t) != "vocabulary"]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["normalized"], data["kept"]
+        del data["normalized"], data["kept"], data["vocabulary_applied"]
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 

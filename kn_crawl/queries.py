@@ -35,6 +35,8 @@ class ArticleRow:
     title: str
     url: str
     tags: list[str]
+    tag_origins: list[str]
+    """The origin of each tag (``site``, ``feed``, ``vocabulary``), in the order of ``tags``."""
 
 
 def articles_query(
@@ -73,7 +75,7 @@ def articles_query(
 
 def list_articles(conn: Connection, **filters: object) -> list[ArticleRow]:
     rows = conn.execute(articles_query(**filters)).all()  # type: ignore[arg-type]
-    tags = tags_of(conn, [r[0] for r in rows])
+    tags = tags_with_origins(conn, [r[0] for r in rows])
     return [
         ArticleRow(
             id=r[0],
@@ -82,23 +84,36 @@ def list_articles(conn: Connection, **filters: object) -> list[ArticleRow]:
             kicker=r[3],
             title=r[4],
             url=r[5],
-            tags=tags.get(r[0], []),
+            tags=[name for name, _ in tags.get(r[0], [])],
+            tag_origins=[origin for _, origin in tags.get(r[0], [])],
         )
         for r in rows
     ]
 
 
 def tags_of(conn: Connection, article_ids: Sequence[int]) -> dict[int, list[str]]:
-    result: dict[int, list[str]] = {}
+    """Each article's Stichwörter, in page order (the source's, then the vocabulary's)."""
+    return {
+        aid: [name for name, _ in tags]
+        for aid, tags in tags_with_origins(conn, article_ids).items()
+    }
+
+
+def tags_with_origins(
+    conn: Connection, article_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """Each article's (Stichwort, origin) pairs in page order; origin ``site``, ``feed`` or
+    ``vocabulary``."""
+    result: dict[int, list[tuple[str, str]]] = {}
     if not article_ids:
         return result
-    for aid, name in conn.execute(
-        select(ArticleTag.article_id, Tag.name)
+    for aid, name, origin in conn.execute(
+        select(ArticleTag.article_id, Tag.name, ArticleTag.origin)
         .join(Tag, Tag.id == ArticleTag.tag_id)
         .where(ArticleTag.article_id.in_(article_ids))
         .order_by(ArticleTag.article_id, ArticleTag.position)
     ).all():
-        result.setdefault(aid, []).append(name)
+        result.setdefault(aid, []).append((name, origin))
     return result
 
 

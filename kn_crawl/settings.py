@@ -192,6 +192,8 @@ class Settings:
     """Key for unsubscribe tokens when ``KN_ALERTS_SECRET`` is unset (default: in data_dir)."""
     tag_aliases_file: Path | None = None
     """Stichwort synonyms replacing the bundled ``kn_crawl/alerts/aliases.toml``."""
+    vocabulary_file: Path | None = None
+    """Terms extending the bundled vocabulary ``kn_crawl/vocabulary/terms.toml``."""
     sources_file: Path | None = None
     """The user's source catalogue (``KN_SOURCES_FILE``), which adds to, overrides or
     disables entries of the bundled one; None: ``./kn-sources.toml`` if present."""
@@ -255,6 +257,9 @@ class Settings:
             alerts_secret_file=Path(env.get("KN_ALERTS_SECRET_FILE") or data_dir / "alerts-secret"),
             tag_aliases_file=Path(env["KN_TAG_ALIASES_FILE"])
             if env.get("KN_TAG_ALIASES_FILE")
+            else None,
+            vocabulary_file=Path(env["KN_VOCABULARY_FILE"])
+            if env.get("KN_VOCABULARY_FILE")
             else None,
             admin_emails=_admin_emails(env.get("KN_ADMIN_EMAIL") or ""),
             sources_file=Path(env["KN_SOURCES_FILE"]) if env.get("KN_SOURCES_FILE") else None,

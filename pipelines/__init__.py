@@ -1,1 +1,2 @@
-"""Scrapy item pipelines, one job each, in this order: normalize, validate, dedupe, store."""
+"""Scrapy item pipelines, one job each, in this order: normalize, validate, vocabulary, dedupe,
+store."""

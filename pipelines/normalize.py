@@ -36,13 +36,18 @@ def normalize_article(item: ArticleItem) -> ArticleItem:
         item.image_url = canonicalize_url(item.image_url)
     tags: list[str] = []
     keys: set[str] = set()
+    origins: dict[str, str] = {}
     for raw in item.tags:
         cleaned = clean_tag(raw)
         key = tag_key(cleaned) if cleaned else ""
         if cleaned and key and key not in keys:
             keys.add(key)
             tags.append(cleaned)
+            # The origin follows the tag to its clean spelling (missing: the site).
+            if raw in item.tag_origins:
+                origins[cleaned] = item.tag_origins[raw]
     item.tags = tags
+    item.tag_origins = origins
     item.normalized = True
     return item
 

@@ -181,18 +181,35 @@ class Db:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
 
-    def articles(self) -> dict[str, Any]:
-        """Articles by URL, each with its tags in page order."""
+    def articles(self, *, vocabulary: bool = False) -> dict[str, Any]:
+        """Articles by URL, each with its tags in page order: the ones the sources gave (site,
+        feed), which the mirror's ground truth knows; ``vocabulary``: all, the vocabulary's
+        too."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(table_of(Article))).all()
             tags: dict[int, list[str]] = {}
-            for aid, name in conn.execute(
+            query = (
                 select(ArticleTag.article_id, Tag.name)
                 .join(Tag, Tag.id == ArticleTag.tag_id)
                 .order_by(ArticleTag.article_id, ArticleTag.position)
-            ).all():
+            )
+            if not vocabulary:
+                query = query.where(ArticleTag.origin != "vocabulary")
+            for aid, name in conn.execute(query).all():
                 tags.setdefault(aid, []).append(name)
         return {r.url: (r, tags.get(r.id, [])) for r in rows}
+
+    def tag_origins(self) -> dict[str, dict[str, str]]:
+        """Article URL -> {Stichwort: origin}."""
+        with self.engine.connect() as conn:
+            return_value: dict[str, dict[str, str]] = {}
+            for url, name, origin in conn.execute(
+                select(Article.url, Tag.name, ArticleTag.origin)
+                .join(ArticleTag, ArticleTag.article_id == Article.id)
+                .join(Tag, Tag.id == ArticleTag.tag_id)
+            ).all():
+                return_value.setdefault(url, {})[name] = origin
+        return return_value
 
     def url_aliases(self) -> dict[str, int]:
         with self.engine.connect() as conn:

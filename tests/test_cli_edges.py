@@ -46,12 +46,14 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "alerts match": ("alerts", "match"),
     "alerts send": ("alerts", "send"),
     "alerts status": ("alerts", "status"),
+    "vocabulary apply": ("vocabulary", "apply"),
 }
 NO_CONFIGURATION = {"parse", "mirror serve"}
 # Reads the configuration but not the database.
 NO_DATABASE: dict[str, tuple[str, ...]] = {
     "sources add": ("sources", "add", DEAD),
     "sources test": ("sources", "test", "kommune21", "--base-url", DEAD),
+    "vocabulary match": ("vocabulary", "match", "OZG"),
 }
 
 
@@ -104,7 +106,9 @@ def assert_one_line(result: Result, code: int, says: str) -> None:
 
 def test_the_table_knows_every_command() -> None:
     leaves = {
-        " ".join(path) for path in walk(main) if path and path[-1] not in ("db", "alerts", "mirror")
+        " ".join(path)
+        for path in walk(main)
+        if path and path[-1] not in ("db", "alerts", "mirror", "vocabulary")
     }
     assert leaves == set(COMMANDS) | set(NO_DATABASE) | NO_CONFIGURATION
 

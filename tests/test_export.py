@@ -34,6 +34,7 @@ def rows(n: int) -> Iterator[dict[str, Any]]:
             "type_label": None,
             "tags": ["OZG", "E-Government"],
             "body": "Absatz eins.\n\nAbsatz zwei. " * 20,
+            "tag_origins": ["site", "vocabulary"],
         }
 
 
@@ -43,6 +44,8 @@ def test_csv_round_trip() -> None:
     read = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert read[1]["title"] == "Titel 1 mit „Anführungszeichen“, Komma und\nZeilenumbruch"
     assert read[1]["tags"] == "OZG; E-Government"
+    assert read[1]["tag_origins"] == "site; vocabulary"
+    assert list(read[1])[-1] == "tag_origins"  # added last: the columns before keep their places
     assert read[1]["published_at"] == "2025-01-01T00:01:00+00:00"
     assert read[0]["kicker"] == ""
 
@@ -66,6 +69,7 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
     table = pq.read_table(target)
     assert table.num_rows == 12_345
     assert table.column("tags")[5].as_py() == ["OZG", "E-Government"]
+    assert table.column("tag_origins")[5].as_py() == ["site", "vocabulary"]
     assert table.column("published_at")[0].as_py() == START
 
 

@@ -44,7 +44,9 @@ def test_parse_prints_what_the_crawl_stored(tmp_path: Path) -> None:
         out = crawl(db_url, mirror, ["move"])
         assert out.returncode == 0, out.stderr[-3000:]
         db = Db(db_url)
-        stored = db.articles()
+        # All Stichwörter: parse adds the vocabulary's as the crawl's page worker does.
+        stored = db.articles(vocabulary=True)
+        origins = db.tag_origins()
         # Articles the crawl reached through an old link's redirect know that link (its
         # number is their site id): a saved page alone does not.
         redirected = {aid for u, aid in db.url_aliases().items() if u not in stored}
@@ -71,6 +73,7 @@ def test_parse_prints_what_the_crawl_stored(tmp_path: Path) -> None:
             for name in FIELDS:
                 assert parsed[name] == getattr(row, name), f"{url}: {name}"
             assert parsed["tags"] == tags, url
+            assert {t: parsed["tag_origins"].get(t, "site") for t in tags} == origins.get(url, {})
             published = parsed["published_at"]
             assert _utc(datetime.fromisoformat(published) if published else None) == _utc(
                 row.published_at

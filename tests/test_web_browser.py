@@ -144,6 +144,39 @@ def test_export_csv_from_a_result_list(server: str, page: Any, tmp_path: Path) -
     page.screenshot(path=ARTIFACTS / "export.png")
 
 
+def test_vocabulary_tags_show_their_origin(server: str, page: Any) -> None:
+    """Stichwörter kn-crawl's vocabulary gave are drawn apart from the source's, with a title
+    saying so, in the article view and in result lists."""
+    found = page.request.get(server + "api/search?q=Digitalisierung&limit=100").json()
+    hit = next(
+        h
+        for h in found["results"]
+        if "vocabulary" in h["tag_origins"].values() and "site" in h["tag_origins"].values()
+    )
+    vocabulary = [t for t in hit["tags"] if hit["tag_origins"][t] == "vocabulary"]
+    site = [t for t in hit["tags"] if hit["tag_origins"][t] == "site"]
+    page.goto(server + f"artikel/{hit['id']}")
+    page.wait_for_selector("article.article ul.tags")
+    marked = page.locator("article.article ul.tags li.tag-vocabulary")
+    assert marked.all_inner_texts() == vocabulary
+    assert {marked.nth(i).get_attribute("title") for i in range(marked.count())} == {
+        "aus dem Vokabular"
+    }
+    plain = page.locator("article.article ul.tags li:not([class])")
+    assert plain.all_inner_texts() == site
+    # Drawn differently: dashed and in italics, where the source's tags are solid.
+    style = "el => [getComputedStyle(el).borderTopStyle, getComputedStyle(el).fontStyle]"
+    assert marked.first.locator("a").evaluate(style) == ["dashed", "italic"]
+    assert plain.first.locator("a").evaluate(style) == ["solid", "normal"]
+    page.screenshot(path=ARTIFACTS / "article-vocabulary.png", full_page=True)
+    # The same in a result list.
+    page.goto(server + f"?q=tag%3A%22{vocabulary[0]}%22")
+    page.wait_for_selector("ol.hits li.hit")
+    listed = page.locator("ol.hits ul.tags li.tag-vocabulary", has_text=vocabulary[0])
+    assert listed.count() >= 1
+    assert listed.first.get_attribute("title") == "aus dem Vokabular"
+
+
 def test_other_pages_render(server: str, page: Any) -> None:
     for path, heading in [
         ("quellen", "Quellen"),

@@ -47,6 +47,8 @@ emails_t = table_of(AlertEmail)
 outbox_t = table_of(AlertOutbox)
 
 BATCH_SIZE = 500
+# article_tags.origin of a Stichwort kn-crawl's vocabulary gave (kn_crawl.vocabulary).
+VOCABULARY = "vocabulary"
 # Distinct from the store's per-source lock (class 2121).
 _PG_LOCK = (2122, 1)
 
@@ -364,18 +366,34 @@ def _tag_batch(
     batch_size: int,
 ) -> bool:
     m = matched_tags_t
+    # Only Stichwörter a source gave are looked at: one only kn-crawl's vocabulary gave
+    # (article_tags.origin "vocabulary") is no news, and stays unlooked-at until a source
+    # gives it — then it is new.
+    given = (
+        select(article_tags_t.c.tag_id)
+        .where(article_tags_t.c.tag_id == tags_t.c.id, article_tags_t.c.origin != VOCABULARY)
+        .exists()
+    )
+    first_given = (
+        select(func.min(article_tags_t.c.article_id))
+        .where(article_tags_t.c.tag_id == tags_t.c.id, article_tags_t.c.origin != VOCABULARY)
+        .scalar_subquery()
+    )
     candidates = conn.execute(
-        select(tags_t.c.id, tags_t.c.name, tags_t.c.first_article_id)
+        select(tags_t.c.id, tags_t.c.name, first_given.label("first_article_id"))
         .select_from(tags_t.outerjoin(m, m.c.tag_id == tags_t.c.id))
-        .where(_unmatched(m, "tag_id", include_backfill))
+        .where(_unmatched(m, "tag_id", include_backfill), given)
         .order_by(tags_t.c.id)
         .limit(batch_size)
     ).all()
     if not candidates:
         return True
-    # A Stichwort is new when no spelling or synonym of it came before (lowest tag id wins).
+    # A Stichwort is new when no spelling or synonym of it came before (lowest tag id wins),
+    # from a source.
     first_of_concept: dict[str, int] = {}
-    for tag_id, name in conn.execute(select(tags_t.c.id, tags_t.c.name).order_by(tags_t.c.id)):
+    for tag_id, name in conn.execute(
+        select(tags_t.c.id, tags_t.c.name).where(given).order_by(tags_t.c.id)
+    ):
         first_of_concept.setdefault(vocabulary.key(name), tag_id)
     article_ids = [c.first_article_id for c in candidates if c.first_article_id is not None]
     introduced = {

@@ -10,7 +10,7 @@ import logging
 
 import click
 
-from kn_crawl.cli import admin, alerts, crawl, query, schedule, search, sources
+from kn_crawl.cli import admin, alerts, crawl, query, schedule, search, sources, vocabulary
 from kn_crawl.cli.common import KnGroup
 
 
@@ -50,5 +50,6 @@ for command in (
     alerts.unsubscribe,
     alerts.subscriptions,
     alerts.alerts,
+    vocabulary.vocabulary,
 ):
     main.add_command(command)

@@ -40,6 +40,17 @@ def load_settings() -> Settings:
         fail(f"bad configuration: {exc}")
 
 
+def check_vocabulary(settings: Settings) -> None:
+    """For the commands that tag articles: a bad ``KN_VOCABULARY_FILE`` ends them at once,
+    in one line naming the file and line, not in the middle of a crawl."""
+    from kn_crawl.vocabulary import check_vocabulary as check
+
+    try:
+        check(settings.vocabulary_file)
+    except ConfigError as exc:
+        fail(f"bad configuration: {exc}")
+
+
 def open_engine(settings: Settings, *, migrate: bool = True, sync: bool = False) -> Engine:
     """The configured database, migrated to the current schema, with the runs left ``running``
     by dead processes closed (finish_reason ``stale``): every command that opens the database

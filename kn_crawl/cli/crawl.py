@@ -14,6 +14,7 @@ import click
 
 from kn_crawl.cli.common import (
     EXIT_FAILURE,
+    check_vocabulary,
     fail,
     load_settings,
     open_engine,
@@ -169,6 +170,7 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_ho
     from kn_crawl.sources import source_names, spider_for
 
     settings = load_settings()
+    check_vocabulary(settings)
     names = list(sources) or source_names()
     for name in names:
         spider_for(name)
@@ -207,6 +209,7 @@ def demo(size: int | None, port: int) -> None:
     from kn_crawl.sources import source_names
 
     settings = load_settings()
+    check_vocabulary(settings)
     try:
         # The K21 sites and the zoo, on contiguous ports from PORT.
         mirror = Mirror(size, ports=mirror_ports(port), zoo=True)
@@ -310,8 +313,9 @@ def parse(source_name: str | None, url: str | None, generic: bool, file: Path) -
     """Print what is extracted from a saved page FILE as JSON.
 
     With --source: an article page gives its article exactly as a crawl would store it
-    (finished and normalised); a listing or feed gives its entries and next-page link. Run
-    this when a site changed its pages.
+    (finished, normalised, with the vocabulary's Stichwörter and each tag's origin); a
+    listing or feed gives its entries and next-page link. Run this when a site changed its
+    pages.
 
     With --generic: the generic article extractor's reading of the page, the one the crawl
     uses for every source without a page object of its own — title, published_at,
@@ -322,10 +326,11 @@ def parse(source_name: str | None, url: str | None, generic: bool, file: Path) -
     --url, the URL the page declares (canonical, og:url) is taken, else none. Any file gives
     a JSON object (an empty or binary one: null fields and a verdict).
     """
-    from kn_crawl.crawling.reading import read_page
+    from kn_crawl.crawling.reading import crawl_vocabulary, read_page
     from kn_crawl.extract.feeds import FeedError
-    from kn_crawl.items import Listing
+    from kn_crawl.items import ArticleItem, Listing
     from kn_crawl.sources import source_entry
+    from kn_crawl.vocabulary import apply_vocabulary
 
     if url is not None and not is_http_url(url):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
@@ -347,6 +352,10 @@ def parse(source_name: str | None, url: str | None, generic: bool, file: Path) -
         result = read_page(entry, url, body)
     except FeedError as exc:
         fail(f"{file}: not a usable feed: {exc}")
+    if isinstance(result, ArticleItem):
+        # As the crawl's page worker does, with the same KN_VOCABULARY_FILE (the one setting
+        # parse reads: a bad file is one line; the rest of the configuration is not needed).
+        apply_vocabulary(result, crawl_vocabulary())
     if isinstance(result, Listing) and not result.entries:
         fail(
             f"{file}: neither an article nor a listing or feed with entries of {source_name}",
@@ -375,7 +384,9 @@ def read_page_file(file: Path) -> bytes:
 def generic_json(body: bytes, url: str | None, entry: SourceEntry | None) -> dict[str, Any]:
     """``parse --generic``: the generic extractor's article (normalised as the crawl
     normalises it) and verdict, as JSON."""
+    from kn_crawl.crawling.reading import crawl_vocabulary
     from kn_crawl.extract.result import article_json, read_generic
+    from kn_crawl.vocabulary import apply_vocabulary
     from pipelines.normalize import normalize_article
 
     read = read_generic(
@@ -387,6 +398,9 @@ def generic_json(body: bytes, url: str | None, entry: SourceEntry | None) -> dic
     )
     if read.item.url:
         normalize_article(read.item)
+    if read.verdict.is_article:
+        # What the crawl stores: the vocabulary's Stichwörter too, each tag with its origin.
+        apply_vocabulary(read.item, crawl_vocabulary())
     return article_json(read)
 
 

@@ -45,6 +45,7 @@ def articles(
                         "title": r.title,
                         "url": r.url,
                         "tags": r.tags,
+                        "tag_origins": dict(zip(r.tags, r.tag_origins, strict=True)),
                     },
                     ensure_ascii=False,
                 )

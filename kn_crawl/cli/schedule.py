@@ -11,7 +11,15 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from kn_crawl.cli.common import EXIT_FAILURE, fail, load_settings, local, open_engine, table
+from kn_crawl.cli.common import (
+    EXIT_FAILURE,
+    check_vocabulary,
+    fail,
+    load_settings,
+    local,
+    open_engine,
+    table,
+)
 
 
 @click.command()
@@ -37,6 +45,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     from kn_crawl.scheduler.service import Scheduler
 
     settings = load_settings()
+    check_vocabulary(settings)
     catalog = load_catalog(settings)
     defaults = {e.name: e.schedule for e in catalog.enabled()}
     config = load_schedule(defaults, path=config_file, known=list(catalog))

@@ -112,6 +112,7 @@ def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
             "title": h.title,
             "section": h.section,
             "tags": h.tags,
+            "tag_origins": [h.tag_origins.get(t, "site") for t in h.tags],
             "score": round(h.score, 4),
             "snippet": _plain(h.snippet),
             "matched": sorted({text for text, hit in h.title_marks + h.snippet if hit}),

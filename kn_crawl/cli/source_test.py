@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from kn_crawl.cli.common import EXIT_FAILURE, fail, load_settings, local
+from kn_crawl.cli.common import EXIT_FAILURE, check_vocabulary, fail, load_settings, local
 from kn_crawl.settings import ConfigError, is_http_url
 
 BODY_PREVIEW = 200
@@ -38,6 +38,7 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
     from kn_crawl.sources import normalize_base_url, spider_for
 
     settings = load_settings()
+    check_vocabulary(settings)
     try:
         spider_for(name)
         if base_url is not None:
@@ -71,7 +72,10 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
         click.echo(f"{number}. {item.title or '(no title)'}")
         date = local(item.published_at, "%Y-%m-%d") if item.published_at else "(no date)"
         click.echo(f"   {date}  {item.url}")
-        click.echo(f"   tags: {', '.join(item.tags) if item.tags else '(none)'}")
+        shown = [
+            f"{t} (vocabulary)" if item.tag_origins.get(t) == "vocabulary" else t for t in item.tags
+        ]
+        click.echo(f"   tags: {', '.join(shown) if shown else '(none)'}")
         body = (item.body or "(no body)").replace("\n\n", " ")
         click.echo(f"   {body[:BODY_PREVIEW]}{'…' if len(body) > BODY_PREVIEW else ''}")
     if count > SHOWN:

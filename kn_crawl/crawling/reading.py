@@ -20,10 +20,12 @@ plus the page's links not handed out before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from kn_crawl.catalog.model import SourceEntry
@@ -35,6 +37,7 @@ from kn_crawl.extract.result import page_tree
 from kn_crawl.extract.selectors import apply_selectors
 from kn_crawl.extract.verdict import IS_ARTICLE, Verdict, page_verdict
 from kn_crawl.items import ArticleItem, Listing, ListingEntry
+from kn_crawl.vocabulary import Matcher, apply_vocabulary, load_matcher
 from pipelines.normalize import normalize_article
 from spiders.family import Family, PageKind, family_class
 
@@ -214,8 +217,17 @@ def crawl_article(
     links = new_links(entry.name, read.links)
     if not read.verdict.is_article:
         return NotAnArticle(read.verdict.detail or str(read.verdict.reason)), links, notes
+    # The vocabulary pipeline's job, done here off the reactor (see pipelines/vocabulary.py).
+    apply_vocabulary(read.item, crawl_vocabulary())
     keep(read.item)  # the store sends only its key back (kept.py)
     return read.item, links, notes
+
+
+def crawl_vocabulary() -> Matcher:
+    """The vocabulary of ``KN_VOCABULARY_FILE`` (the crawl process's environment, which the
+    page worker inherits)."""
+    path = os.environ.get("KN_VOCABULARY_FILE") or None
+    return load_matcher(Path(path) if path else None)
 
 
 def crawl_listing(

@@ -61,6 +61,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "ITEM_PIPELINES": {
             "pipelines.normalize.NormalizePipeline": 100,
             "pipelines.validate.ValidatePipeline": 200,
+            "pipelines.vocabulary.VocabularyPipeline": 250,
             "pipelines.dedupe.DedupePipeline": 300,
             "pipelines.store.StorePipeline": 400,
         },
@@ -69,4 +70,6 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "kn_crawl.crawling.backfill.BackfillRecorder": 110,
         },
         "KN_STORE_BATCH_SIZE": settings.store_batch_size,
+        # A path, never a secret; the page worker reads the same variable (reading.py).
+        "KN_VOCABULARY_FILE": str(settings.vocabulary_file) if settings.vocabulary_file else "",
     }

@@ -41,7 +41,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("kicker", "kicker"),
     ("teaser", "teaser"),
     ("body", "body"),
-    ("tags", "tags"),
+    ("tags", "source_tags"),  # what the source gives: the vocabulary adds to any article
     ("author", "author"),
     ("image", "image_url"),
 )
@@ -158,6 +158,7 @@ def trial_settings(settings: Settings, limit: int) -> dict[str, Any]:
             "ITEM_PIPELINES": {
                 "pipelines.normalize.NormalizePipeline": 100,
                 "pipelines.validate.ValidatePipeline": 200,
+                "pipelines.vocabulary.VocabularyPipeline": 250,
                 "pipelines.dedupe.DedupePipeline": 300,
             },
             "EXTENSIONS": {

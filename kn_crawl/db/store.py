@@ -61,6 +61,11 @@ from kn_crawl.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
 
+SITE = "site"
+VOCABULARY = "vocabulary"
+"""``article_tags.origin``: the site (its page; also the default), ``feed`` (the feed
+entry) or the vocabulary (``kn_crawl.vocabulary``)."""
+
 articles = table_of(Article)
 article_urls = table_of(ArticleUrl)
 article_tags = table_of(ArticleTag)
@@ -112,6 +117,12 @@ class _Prepared:
     fingerprint: str
     content_hash: str
     tags: list[tuple[str, str]]  # (key, display name), page order, unique keys
+    origins: dict[str, str]  # key -> origin (site, feed, vocabulary)
+
+    @property
+    def tag_rows(self) -> list[tuple[str, str, str]]:
+        """(key, display name, origin) per tag, in page order."""
+        return [(key, name, self.origins[key]) for key, name in self.tags]
 
     @property
     def urls(self) -> list[str]:
@@ -122,22 +133,27 @@ def _prepare(source: str, item: ArticleItem) -> _Prepared:
     assert item.title and item.published_at, "validated items only"
     seen: set[str] = set()
     tags: list[tuple[str, str]] = []
+    origins: dict[str, str] = {}
     for name in item.tags:
         key = tag_key(name)
         if key and key not in seen:
             seen.add(key)
             tags.append((key, name))
+            origins[key] = item.tag_origins.get(name, SITE)
     return _Prepared(
         item=item,
         fingerprint=fingerprint(source, item.title, item.published_at, item.teaser),
+        # The source's tags only: the vocabulary's follow from the text, and a changed
+        # vocabulary is no edit of the article (``kn-crawl vocabulary apply`` re-tags).
         content_hash=content_hash(
             title=item.title,
             kicker=item.kicker,
             teaser=item.teaser,
             body=item.body,
-            tags=[name for _, name in tags],
+            tags=[name for key, name in tags if origins[key] != VOCABULARY],
         ),
         tags=tags,
+        origins=origins,
     )
 
 
@@ -318,7 +334,7 @@ def _save(
     owner: dict[int, int] = {aid: row["source_id"] for aid, row in rows.items()}
     unchanged_ids: list[int] = []
     new_alias_rows: list[dict[str, Any]] = []
-    tag_rows_for: dict[int, list[tuple[str, str]]] = {}
+    tag_rows_for: dict[int, list[tuple[str, str, str]]] = {}
     replace_tags_for: set[int] = set()
 
     def current_of(aid: int) -> Any:
@@ -380,7 +396,7 @@ def _save(
             )
             owner[aid] = source_id
             counts.new += 1
-            tag_rows_for[aid] = p.tags
+            tag_rows_for[aid] = p.tag_rows
             if match.conflict is not None and item.url in by_url:
                 # The page's URL was an alias of the other article (a redirect or an old
                 # copy once led there); the site now serves this article under it as its
@@ -422,7 +438,7 @@ def _save(
                         )
                         unchanged_ids.append(aid)
                         counts.unchanged += 1
-                    tag_rows_for[aid] = p.tags
+                    tag_rows_for[aid] = p.tag_rows
                     replace_tags_for.add(aid)
                 elif current["content_hash"] == p.content_hash:
                     unchanged_ids.append(aid)
@@ -430,7 +446,7 @@ def _save(
                 else:
                     _revise(conn, aid, current, values, now=now, run_id=run_id)
                     counts.updated += 1
-                    tag_rows_for[aid] = p.tags
+                    tag_rows_for[aid] = p.tag_rows
                     replace_tags_for.add(aid)
         for u in urls:
             by_url.setdefault(u, aid)
@@ -637,7 +653,7 @@ def _revise(
 
 def _write_tags(
     conn: Connection,
-    tag_rows_for: dict[int, list[tuple[str, str]]],
+    tag_rows_for: dict[int, list[tuple[str, str, str]]],
     replace_for: set[int],
     *,
     now: datetime,
@@ -646,7 +662,7 @@ def _write_tags(
         return
     first_article: dict[str, tuple[str, int]] = {}
     for aid, tags in tag_rows_for.items():
-        for key, name in tags:
+        for key, name, _origin in tags:
             first_article.setdefault(key, (name, aid))
     insert_ignore(
         conn,
@@ -663,9 +679,9 @@ def _write_tags(
     if replace_for:
         conn.execute(article_tags.delete().where(article_tags.c.article_id.in_(replace_for)))
     rows = [
-        {"article_id": aid, "tag_id": ids[key], "position": pos}
+        {"article_id": aid, "tag_id": ids[key], "position": pos, "origin": origin}
         for aid, tags in tag_rows_for.items()
-        for pos, (key, _name) in enumerate(tags)
+        for pos, (key, _name, origin) in enumerate(tags)
     ]
     if rows:
         conn.execute(article_tags.insert(), rows)

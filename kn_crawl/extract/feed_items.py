@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from kn_crawl.items import ArticleItem, ListingEntry
 
+FEED = "feed"
+"""The origin of a Stichwort a feed entry gave (``ArticleItem.tag_origins``)."""
+
 
 def item_from_entry(source: str, entry: ListingEntry) -> ArticleItem:
     """The article as its feed entry tells it, marked ``feed_only`` (its page was not read)."""
@@ -19,6 +22,7 @@ def item_from_entry(source: str, entry: ListingEntry) -> ArticleItem:
         published_at=entry.published_at,
         date_signal="feed" if entry.published_at is not None else None,
         tags=list(entry.tags),
+        tag_origins=dict.fromkeys(entry.tags, FEED),
         type_label=entry.type_label,
         author=entry.author,
         feed_only=True,
@@ -36,4 +40,8 @@ def merge_entry(item: ArticleItem, entry: ListingEntry) -> None:
         item.date_signal = "feed"
     if item.body is None and entry.body:
         item.body = entry.body
+    own = set(item.tags)
+    for tag in entry.tags:
+        if tag not in own:  # the page shows it too: the site's
+            item.tag_origins.setdefault(tag, FEED)
     item.tags = list(dict.fromkeys([*item.tags, *entry.tags]))

@@ -23,8 +23,8 @@ SAME_STORY_WINDOW = timedelta(days=3)
 class ArticleDetail:
     article: Row[Any]
     """Every column of ``articles`` (attribute access), plus ``source`` and ``source_title``."""
-    tags: list[tuple[str, str]]
-    """(key, name) in page order."""
+    tags: list[tuple[str, str, str]]
+    """(key, name, origin) in page order; origin ``site``, ``feed`` or ``vocabulary``."""
     revisions: list[Row[Any]]
     """Earlier versions, newest first (every column of ``article_revisions``)."""
     same_story: list[Row[int, str, str, str, datetime]]
@@ -40,9 +40,9 @@ def article_detail(conn: Connection, article_id: int) -> ArticleDetail | None:
     if row is None:
         return None
     tags = [
-        (k, n)
-        for k, n in conn.execute(
-            select(Tag.key, Tag.name)
+        (k, n, o)
+        for k, n, o in conn.execute(
+            select(Tag.key, Tag.name, ArticleTag.origin)
             .join(ArticleTag, ArticleTag.tag_id == Tag.id)
             .where(ArticleTag.article_id == article_id)
             .order_by(ArticleTag.position)

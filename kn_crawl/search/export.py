@@ -83,6 +83,7 @@ def write_parquet(
         "id": pa.int64(),
         "published_at": pa.timestamp("us", tz="UTC"),
         "tags": pa.list_(pa.string()),
+        "tag_origins": pa.list_(pa.string()),
     }
     schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
     n = 0

@@ -49,13 +49,16 @@ def top_tags(
 
 
 def new_tags(conn: Connection, *, since: datetime, top: int = 50) -> list[TagCount]:
-    """Stichwörter whose first article was published on or after ``since``, newest first."""
+    """Stichwörter a source gave whose first such article was published on or after
+    ``since``, newest first. The vocabulary's are left out, as in "new Stichwörter" alerts: a
+    term the vocabulary finds is not news because a text names it."""
     first = func.min(Article.published_at).label("first")
     n = func.count().label("n")
     stmt = (
         select(Tag.key, Tag.name, n, first)
         .join(ArticleTag, ArticleTag.tag_id == Tag.id)
         .join(Article, Article.id == ArticleTag.article_id)
+        .where(ArticleTag.origin != "vocabulary")
         .group_by(Tag.id, Tag.key, Tag.name)
         .having(func.min(Article.published_at) >= since)
         .order_by(first.desc(), n.desc())

@@ -12,7 +12,7 @@ from sqlalchemy import Select, Subquery, func, null, select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import Article, ArticleTag, Source, Tag
-from kn_crawl.queries import tags_of
+from kn_crawl.queries import tags_with_origins
 from kn_crawl.query.matching import highlight, snippet
 from kn_crawl.query.model import Query
 from kn_crawl.search.filters import filter_conditions, filter_table, hits
@@ -39,6 +39,8 @@ class Hit:
     published_at: datetime
     score: float
     tags: list[str] = field(default_factory=list)
+    tag_origins: dict[str, str] = field(default_factory=dict)
+    """Origin of each tag that did not come from the site: ``feed`` or ``vocabulary``."""
     title_marks: Segments = field(default_factory=list)
     """The title split into (text, is_match) segments."""
     snippet: Segments = field(default_factory=list)
@@ -164,7 +166,7 @@ def search(
             .where(Article.id.in_(ids))
         )
     }
-    tags = tags_of(conn, ids)
+    tags = tags_with_origins(conn, ids)
     terms = query.terms
     result = []
     for article_id, score in ranked:
@@ -185,7 +187,8 @@ def search(
                 section=r[6],
                 published_at=r[7],
                 score=score,
-                tags=tags.get(r[0], []),
+                tags=[name for name, _ in tags.get(r[0], [])],
+                tag_origins={n: o for n, o in tags.get(r[0], []) if o != "site"},
                 title_marks=highlight(r[3], terms),
                 snippet=marks,
             )
@@ -288,6 +291,7 @@ EXPORT_COLUMNS = (
     "type_label",
     "tags",
     "body",
+    "tag_origins",  # last, so the columns before keep their places
 )
 
 
@@ -316,7 +320,7 @@ def export_rows(
     )
     result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt)
     for partition in result.partitions():
-        tags = tags_of(conn, [r[0] for r in partition])
+        tags = tags_with_origins(conn, [r[0] for r in partition])
         for r in partition:
             yield {
                 "id": r[0],
@@ -328,6 +332,7 @@ def export_rows(
                 "teaser": r[6],
                 "section": r[7],
                 "type_label": r[8],
-                "tags": tags.get(r[0], []),
+                "tags": [name for name, _ in tags.get(r[0], [])],
                 "body": r[9],
+                "tag_origins": [origin for _, origin in tags.get(r[0], [])],
             }

@@ -56,6 +56,7 @@ def api_search() -> Any:
                 "title": h.title,
                 "section": h.section,
                 "tags": h.tags,
+                "tag_origins": {t: h.tag_origins.get(t, "site") for t in h.tags},
                 "score": h.score,
                 "title_highlighted": _segments(h.title_marks),
                 "snippet": _segments(h.snippet),
@@ -96,7 +97,8 @@ def api_article(article_id: int) -> Any:
         "image_credit": a.image_credit,
         "first_seen_at": a.first_seen_at.isoformat(),
         "updated_at": a.updated_at.isoformat() if a.updated_at else None,
-        "tags": [name for _, name in detail.tags],
+        "tags": [name for _, name, _ in detail.tags],
+        "tag_origins": {name: origin for _, name, origin in detail.tags},
         "revisions": [
             {"revised_at": r.revised_at.isoformat(), "title": r.title, "teaser": r.teaser}
             for r in detail.revisions

@@ -14,6 +14,12 @@ _Q = {
     "section:, since:, until:",
     "schema": {"type": "string"},
 }
+_TAG_ORIGINS = {
+    "type": "object",
+    "description": "Who gave each Stichwort: site, feed, or vocabulary (kn-crawl's vocabulary "
+    "found the term in the text)",
+    "additionalProperties": {"type": "string", "enum": ["site", "feed", "vocabulary"]},
+}
 _PAGE = {
     "name": "page",
     "in": "query",
@@ -120,6 +126,7 @@ OPENAPI: dict[str, Any] = {
                                 "title": {"type": "string"},
                                 "section": {"type": ["string", "null"]},
                                 "tags": {"type": "array", "items": {"type": "string"}},
+                                "tag_origins": _TAG_ORIGINS,
                                 "score": {"type": "number"},
                                 "title_highlighted": _SEGMENTS,
                                 "snippet": _SEGMENTS,
