@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from kn_crawl.catalog.model import Selectors
 from kn_crawl.crawling.origin import OriginPolicy
@@ -113,8 +114,16 @@ META_PUBLISHED = (
     "parsely-pub-date", "sailthru.date", "article.published", "article_date_original",
     "original-publish-date", "dc.date.issued", "dcterms.issued", "dc.date.created",
     "dcterms.created", "dc.date", "dcterms.date", "citation_publication_date", "citation_date",
-    "date", "created",
+    "date", "created", "dc:date", "dcterms:issued", "dcterms:created", "bepress_citation_date",
+    "prism.publicationdate", "datecreated",
 )  # fmt: skip
+# A line that says when the article was published: "Veröffentlicht: 25.10.2007", "Dieser Artikel
+# wurde am 14. Dezember 2015 … veröffentlicht", "Posted on March 3, 2025", "Date 10.06.2013".
+PUBLISHED_LABEL = re.compile(
+    r"^\s*(?:ver(?:ö|oe)ffentlicht|erschienen|erstellt|datum|published|posted|date\b|"
+    r"(?:dieser|der)\s+(?:artikel|beitrag|text)\s+wurde\s+am|pressemitteilung\s+vom)",
+    re.IGNORECASE,
+)
 META_MODIFIED = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "article.updated",
     "dcterms.modified", "dc.date.modified", "last-modified", "lastmod", "revised",
@@ -211,6 +220,8 @@ def looks_like_article(root: Element) -> bool:
 
 # A kicker line is short (K21's longest: ~60 characters) and set in an inline or paragraph element.
 KICKER_TAGS = frozenset({"span", "p", "div", "strong", "small", "em"})
+# Where a headline never is. Not <form>: ASP.NET pages wrap the whole page in one.
+NOT_HEADLINE = CHROME - {"form"}
 # Inline children of an <h1> that may hold a Dachzeile set inside the headline.
 INLINE_PARTS = frozenset({"span", "strong", "small", "em", "b", "i", "mark", "div", "p"})
 
@@ -301,12 +312,13 @@ class _GenericPage:
     def _headline(self) -> Element | None:
         """The headline element: the first ``<h1>`` of the article that a reference title
         confirms, else the first ``<h1>``; when that is a label (a logo, a section name), a
-        heading that states a reference title exactly."""
+        heading that states a reference title exactly. An ``<h1>`` that links to the site's
+        home is its logo, never the headline."""
         first: Element | None = None
         for scope in (self.scope, *self.root.iter("article", "main"), self.root):
             for h1 in scope.iter("h1"):
                 text = text_of(h1)
-                if not text or inside(h1, CHROME):
+                if not text or inside(h1, NOT_HEADLINE) or self._is_logo(h1):
                     continue
                 if any(confirms(r, text) for r in self.references):
                     return h1
@@ -317,9 +329,38 @@ class _GenericPage:
                 fold(clean_title(r, self.site_names, self._learned())) for r in self.references
             } - {""}
             for h in self.root.iter("h1", "h2"):
-                if fold(text_of(h)) in wanted and not inside(h, CHROME):
+                if fold(text_of(h)) in wanted and not inside(h, NOT_HEADLINE):
                     return h
         return first
+
+    def _without_home_links(self, h1: Element) -> Element:
+        """The headline without a link to the site's home set inside it (a logo)."""
+        homes = [a for a in h1.iter("a") if self._is_home(a)]
+        if not homes:
+            return h1
+        copy = deepcopy(h1)
+        for a in list(copy.iter("a")):
+            if self._is_home(a) and (parent := a.getparent()) is not None:
+                tail = a.tail
+                parent.remove(a)
+                if tail and tail.strip():
+                    parent.text = (parent.text or "") + tail
+        return copy
+
+    def _is_home(self, link: Element) -> bool:
+        href = urljoin(self.link_base, (link.get("href") or "").strip())
+        path = urlsplit(href).path.rstrip("/")
+        base_path = urlsplit(self.base_url).path.rstrip("/")
+        home = path in ("", base_path) or "home" in (link.get("rel") or "").split()
+        return home and urlsplit(href).netloc in ("", urlsplit(self.url).netloc)
+
+    def _is_logo(self, heading: Element) -> bool:
+        """A heading whose only content is a link to the site's home (``<h1><a href="/">Site
+        </a></h1>``, often around the logo image)."""
+        links = list(heading.iter("a"))
+        if len(links) != 1 or fold(text_of(links[0])) != fold(text_of(heading)):
+            return False
+        return self._is_home(links[0])
 
     def _learned(self) -> frozenset[str]:
         return self.memory.titles.affixes() if self.memory is not None else frozenset()
@@ -331,24 +372,46 @@ class _GenericPage:
             kicker, title = self._split_headline(self.headline)
             if title and not is_label(title, self.references, names):
                 return kicker or self._kicker(title), title
-        return None, best_reference(self.references, names, learned)
+        title = best_reference(self.references, names, learned)
+        if title is None:
+            # No headline and no usable metadata: the article's first subheading (a blog
+            # whose <h1> is the site's logo sets the post's title as <h2>).
+            heading = next(
+                (h for h in self.scope.iter("h2") if text_of(h) and not inside(h, CHROME)), None
+            )
+            title = text_of(heading)
+        return None, title
 
     def _split_headline(self, h1: Element) -> tuple[str | None, str | None]:
-        """A Dachzeile set inside the headline (``<h1><span>Kicker</span><span>Title</span>
-        </h1>``, or glued to the title a reference states alone), and the title."""
+        """A Dachzeile set inside the headline, and the title: glued to a title that a
+        reference states alone ("Kicker: Title" with a JSON-LD headline "Title"), or as the
+        headline's first inline element (``<h1><span>Kicker</span><span>Title</span></h1>``,
+        ``<h1><span class="category">Kicker</span>Title</h1>``)."""
+        h1 = self._without_home_links(h1)
         text = text_of(h1)
         if not text:
             return None, None
-        if any(fold(r) == fold(text) for r in self.references if r):
-            return None, text
+        kicker, title = strip_glued_kicker(text, self.references)
+        if kicker is not None:
+            return kicker, title
         parts = [c for c in h1 if isinstance(c.tag, str) and c.tag != "br"]
-        own_text = (h1.text or "").strip() or any((c.tail or "").strip() for c in parts[:1])
-        if len(parts) >= 2 and not own_text and all(c.tag in INLINE_PARTS for c in parts):
-            kicker = text_of(parts[0])
-            rest = clean_text(" ".join(text_of(c) or "" for c in parts[1:]))
-            if kicker and rest and len(kicker) <= MAX_KICKER and len(kicker) < len(rest):
-                return kicker.rstrip(":").strip(), rest
-        return strip_glued_kicker(text, self.references)
+        if not parts or (h1.text or "").strip() or parts[0].tag not in INLINE_PARTS:
+            return None, text
+        first = text_of(parts[0])
+        rest = clean_text(
+            (parts[0].tail or "")
+            + " "
+            + " ".join((text_of(c) or "") + " " + (c.tail or "") for c in parts[1:])
+        )
+        rest = clean_text((rest or "").lstrip(" :|–—-"))
+        if not first or not rest or len(first) > MAX_KICKER or len(first) >= len(rest):
+            return None, text
+        if len(rest.split()) < 2:
+            return None, text
+        # The site's own title naming kicker and title as one phrase: no kicker.
+        if any(" ".join((r or "").split()) == f"{first} {rest}" for r in self.references):
+            return None, text
+        return first.rstrip(":").strip(), rest
 
     def _kicker(self, title: str) -> str | None:
         """The Dachzeile: a short line right above the headline in its own element (``<span>``
@@ -387,6 +450,11 @@ class _GenericPage:
         for obj in self.objects:
             if "WebSite" in str(obj.get("@type")) and isinstance(obj.get("name"), str):
                 names.append(obj["name"])
+        # The text of a logo heading (or its image's alt text) is the site's name.
+        for h in self.root.iter("h1"):
+            if self._is_logo(h):
+                names.append(text_of(h) or "")
+                names += [img.get("alt") or "" for img in h.iter("img")]
         return [n for n in names if n]
 
     # -- teaser ------------------------------------------------------------------------
@@ -490,6 +558,12 @@ class _GenericPage:
                 value = parse_date(raw) or parse_date(text_of(el))
                 if value is not None:
                     return value
+        # hAtom anywhere on the page (Blogger's post footer: <abbr class="published" title>).
+        for el in self.root.xpath("//*[contains(@class, 'published')]"):
+            if PUBLISHED_CLASS.search(el.get("class") or "") and not self._elsewhere(el):
+                value = parse_date(el.get("datetime") or el.get("title") or text_of(el))
+                if value is not None:
+                    return value
         return None
 
     def _in_other_teaser(self, el: Element) -> bool:
@@ -501,17 +575,87 @@ class _GenericPage:
         blocks after it (``Pressemitteilung vom 3. Februar 2025``, ``Datum: 03.02.2025``), or
         a paragraph's dateline (``Berlin, 3. Juli 2018 – …``); a line saying when the article
         was updated is skipped. Without a headline, the main content's first blocks."""
-        for el in self._leaf_blocks(6):
-            text = text_of(el) or ""
-            if MODIFIED_LABEL.match(text) or is_banner_date(text):
+        # Twice: first without what is marked as the modification time (hAtom "updated"),
+        # then with it — WordPress themes mark their only, published date "updated" too.
+        for strict in (True, False):
+            for el in self._leaf_blocks(6):
+                if strict and self._updated(el):
+                    continue
+                text = self._dated_text(el) if strict else text_of(el) or ""
+                if MODIFIED_LABEL.match(text) or is_banner_date(text):
+                    continue
+                if len(text) <= META_LINE:
+                    value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(
+                        text, now=now
+                    )
+                else:
+                    value = dateline_date(text, now=now)
+                if value is not None:
+                    return value
+        return self._above_headline_date(now=now) or self._labelled_date(now=now)
+
+    def _above_headline_date(self, *, now: datetime | None) -> datetime | None:
+        """A short date line just above the headline, in the same block of the page (a
+        date set over the title); the viewing day's banner is no such line."""
+        if self.headline is None:
+            return None
+        parent = self.headline.getparent()
+        box = parent.getparent() if parent is not None else None
+        if box is None:
+            return None
+        seen = 0
+        for el in self.headline.itersiblings(preceding=True):
+            if seen >= 3:
+                break
+            for leaf in [el, *el.iterdescendants()][::-1]:
+                if not isinstance(leaf.tag, str) or has_block_children(leaf):
+                    continue
+                text = text_of(leaf) or ""
+                if not text:
+                    continue
+                seen += 1
+                if len(text) <= 60 and not is_banner_date(text) and not self._updated(leaf):
+                    value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(text)
+                    if value is not None:
+                        return value
+                if seen >= 3:
+                    break
+        return None
+
+    def _labelled_date(self, *, now: datetime | None) -> datetime | None:
+        """A short line anywhere in the page but its chrome that says it is the publication
+        date ("Veröffentlicht: 25.10.2007 15:19", "Dieser Artikel wurde am 14. Dezember 2015
+        veröffentlicht"). Only the element's own first text is tested, which is cheap."""
+        for el in self.root.iter():
+            if not isinstance(el.tag, str) or not el.text or not PUBLISHED_LABEL.match(el.text):
                 continue
-            if len(text) <= META_LINE:
-                value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(text, now=now)
-            else:
-                value = dateline_date(text, now=now)
+            block = _block_of(el)
+            text = text_of(block) or ""
+            if len(text) > 2 * META_LINE or self._elsewhere(block) or inside(block, CHROME):
+                continue
+            value = find_date(text, now=now)
             if value is not None:
                 return value
         return None
+
+    def _dated_text(self, el: Element) -> str:
+        """``el``'s text without what is marked as the modification time inside it."""
+        marked = [d for d in el.iterdescendants() if isinstance(d.tag, str) and self._updated(d)]
+        if not marked:
+            return text_of(el) or ""
+        copy = deepcopy(el)
+        for d in list(copy.iterdescendants()):
+            if (
+                isinstance(d.tag, str)
+                and self._updated(d)
+                and (parent := d.getparent()) is not None
+            ):
+                parent.remove(d)  # its tail goes too: a separator at most
+        return text_of(copy) or ""
+
+    def _updated(self, el: Element) -> bool:
+        """Marked as the modification time (hAtom ``updated``, ``itemprop=dateModified``)."""
+        return bool(UPDATED_CLASS.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}"))
 
     def _leaf_blocks(self, limit: int) -> Iterator[Element]:
         """The first ``limit`` leaf blocks with text around and after the headline (without

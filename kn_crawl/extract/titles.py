@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 from kn_crawl.text import clean_text
 
 # "Titel | Site", "Titel - Site", "Titel – Site", "Titel :: Site", "Titel · Site", "Titel » Site".
-TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+")
+# Not "/": "Band 14 / Kapitel 121" is one title.
+TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|›|‹)\s+")
+# A site's name in a <title> is a few words without a sentence's punctuation ("Die PARTEI
+# Lübeck", "BMEIA, Außenministerium Österreich", "BRIGITTE.de").
+SITE_LABEL_WORDS = 4
+SENTENCE_MARK = re.compile(r"[?!:]|\.(?:\s|$)")
 # "Kicker: Headline" in an og:title or a <title>.
 KICKER_SEPARATOR = re.compile(r"\s*:\s+")
 # A kicker is a short line (K21's longest: ~60 characters).
@@ -74,7 +79,9 @@ def clean_title(
         # "Site - Rubrik - Title" (Government Site Builder): the site first, then sections.
         while len(parts) > 1 and (known(parts[0]) or _short_label(parts[0])):
             parts.pop(0)
-    while len(parts) > 1 and (known(parts[-1]) or _short_label(parts[-1])):
+    while len(parts) > 1 and (
+        known(parts[-1]) or _short_label(parts[-1]) or _site_label(parts[-1], parts[:-1])
+    ):
         parts.pop()
     while len(parts) > 1 and known(parts[0]):
         parts.pop(0)
@@ -82,7 +89,18 @@ def clean_title(
 
 
 def _short_label(part: str) -> bool:
-    return len(part.split()) <= 2 and not any(c in part for c in "?!.:")
+    return len(part.split()) <= 2 and not SENTENCE_MARK.search(part)
+
+
+def _site_label(part: str, rest: list[str]) -> bool:
+    """A trailing part of a few words, no sentence, at most half as long as the title before
+    it: the site's name ("Headline … | Die PARTEI Lübeck")."""
+    words = len(part.split())
+    return (
+        words <= SITE_LABEL_WORDS
+        and not SENTENCE_MARK.search(part)
+        and 2 * len(part) <= len(" ".join(rest))
+    )
 
 
 def _join_parts(title: str, parts: list[str]) -> str:
@@ -94,16 +112,21 @@ def _join_parts(title: str, parts: list[str]) -> str:
 
 def confirms(reference: str | None, headline: str | None) -> bool:
     """Whether a reference title (og:title, ``<title>``, JSON-LD headline) confirms a
-    headline: the same words, or the headline as a whole segment of it ("Headline | Site",
-    "Kicker: Headline")."""
+    headline: the same words, or the same words as the reference's leading or trailing
+    segments ("Headline | Site", "Site - Headline", "Kicker: Headline") — not merely words
+    inside it ("WordPress.com" in "Headline — The WordPress.com Blog")."""
     ref, head = fold(reference), fold(headline)
     if not ref or not head:
         return False
     if ref == head:
         return True
-    if len(head) < 12:  # "News" inside "News | Site" confirms nothing
+    if len(head) < 12 or not reference:  # "News" of "News | Site" confirms nothing
         return False
-    return ref.startswith(head + " ") or ref.endswith(" " + head) or f" {head} " in f" {ref} "
+    parts = [p for p in re.split(r"\s+(?:\||-|–|—|::|·|•|»|«|›|‹)\s+|:\s+", reference) if p]
+    for i in range(1, len(parts)):
+        if head in (fold(" ".join(parts[:i])), fold(" ".join(parts[i:]))):
+            return True
+    return False
 
 
 def is_label(headline: str, references: Iterable[str | None], site_names: Iterable[str]) -> bool:
@@ -115,7 +138,9 @@ def is_label(headline: str, references: Iterable[str | None], site_names: Iterab
     refs = [r for r in references if r]
     if not refs or any(confirms(r, headline) for r in refs):
         return False
-    return len(headline.split()) <= LABEL_WORDS and any(len(fold(r)) > 2 * len(head) for r in refs)
+    return len(headline.split()) <= LABEL_WORDS and any(
+        len(fold(r).split()) > len(head.split()) for r in refs
+    )
 
 
 def split_reference_kicker(reference: str | None, headline: str) -> str | None:
@@ -142,12 +167,14 @@ def strip_glued_kicker(headline: str, references: Iterable[str | None]) -> tuple
         ref = fold(reference)
         if not reference or len(ref) < 12 or ref == head or not head.endswith(" " + ref):
             continue
-        words = len(ref.split())
-        original = headline.split()
-        kicker = clean_text(" ".join(original[: len(original) - words]))
-        title = clean_text(" ".join(original[len(original) - words :]))
-        if kicker and title and len(kicker) <= MAX_KICKER and fold(title) == ref:
-            return kicker.rstrip(":").strip() or None, title
+        # Where the reference starts in the headline as written (a word boundary).
+        for m in re.finditer(r"\s+", headline):
+            title = clean_text(headline[m.end() :].lstrip(" :|–—-"))
+            if fold(title) != ref:
+                continue
+            kicker = clean_text(headline[: m.start()].rstrip(" :|–—-"))
+            if kicker and title and len(kicker) <= MAX_KICKER:
+                return kicker, title
     return None, headline
 
 
