@@ -142,6 +142,9 @@ PUBLISHED_CLASS = re.compile(r"(?:^|\s)(?:published|dtstart|entry-date|post-date
 UPDATED_CLASS = re.compile(r"(?:^|\s)(?:updated|modified|date-modified)(?:\s|$)", re.IGNORECASE)
 # Comment threads (WordPress #comments, .comment-list): their dates are no article's.
 COMMENTS = re.compile(r"(?:^|[\s_-])comments?(?:$|[\s_-])", re.IGNORECASE)
+# How far into the main content the last-resort date search looks (leaf blocks).
+LAST_RESORT_BLOCKS = 25
+COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
 # A breadcrumb trail: ARIA label, schema.org type or the well-known class.
 BREADCRUMB = re.compile(r"breadcrumb", re.IGNORECASE)
 # Descriptions a CMS puts on pages that have none of their own.
@@ -258,6 +261,9 @@ class _GenericPage:
         ]
         self.given_headline = headline is not None
         self.headline = headline if headline is not None else self._headline()
+        self._headline_boxes = (
+            set(self.headline.iterancestors()) if self.headline is not None else set()
+        )
         self.not_body = set(not_body)
         self._markers: list[Element] | None = None
         self._meta_found: list[Element] | None = None
@@ -323,6 +329,15 @@ class _GenericPage:
                 if any(confirms(r, text) for r in self.references):
                     return h1
                 first = first if first is not None else h1
+        if first is None:
+            # A site that sets its article in an <aside>: a confirmed headline there.
+            for h1 in self.root.iter("h1"):
+                if (
+                    inside(h1, ("aside",))
+                    and not inside(h1, ("nav", "footer", "form"))
+                    and any(confirms(r, text_of(h1)) for r in self.references)
+                ):
+                    return h1
         text = text_of(first) or ""
         if first is None or is_label(text, self.references, self.site_names):
             wanted = {
@@ -524,14 +539,21 @@ class _GenericPage:
         return None
 
     def _elsewhere(self, el: Element) -> bool:
-        """In the page's navigation, a sidebar, a comment thread or another article's teaser."""
-        if inside(el, ("aside", "nav", "footer")) or self._in_other_teaser(el):
+        """In the page's navigation, a sidebar, a comment thread or another article's teaser
+        — a container that also holds the headline is none of these (a site that sets its
+        article in an ``<aside>``)."""
+        if self._in_other_teaser(el):
             return True
-        return any(
-            COMMENTS.search(f"{a.get('id') or ''} {a.get('class') or ''}")
-            for a in el.iterancestors()
-            if a.get("id") or a.get("class")
-        )
+        for a in el.iterancestors():
+            if a in self._headline_boxes:
+                continue
+            if a.tag in ("aside", "nav", "footer"):
+                return True
+            if (a.get("id") or a.get("class")) and COMMENTS.search(
+                f"{a.get('id') or ''} {a.get('class') or ''}"
+            ):
+                return True
+        return el.tag in ("aside", "nav", "footer")
 
     def _time_element(self) -> datetime | None:
         """A ``<time>`` of the article (one marked ``pubdate`` or hAtom ``published`` first;
@@ -592,7 +614,31 @@ class _GenericPage:
                     value = dateline_date(text, now=now)
                 if value is not None:
                     return value
-        return self._above_headline_date(now=now) or self._labelled_date(now=now)
+        return (
+            self._above_headline_date(now=now)
+            or self._labelled_date(now=now)
+            or self._first_short_date(now=now)
+        )
+
+    def _first_short_date(self, *, now: datetime | None) -> datetime | None:
+        """The last resort: a short line with a date among the article's first blocks (a
+        date set apart in the text's furniture), not a copyright line."""
+        blocks = 0
+        for el in self.scope.iter(*BODY_BLOCKS, "div", "span", "time"):
+            if has_block_children(el) or self._elsewhere(el):
+                continue
+            text = text_of(el) or ""
+            if not text:
+                continue
+            blocks += 1
+            if blocks > LAST_RESORT_BLOCKS:
+                break
+            if len(text) > 60 or COPYRIGHT.search(text) or is_banner_date(text):
+                continue
+            value = find_date(text, now=now)
+            if value is not None:
+                return value
+        return None
 
     def _above_headline_date(self, *, now: datetime | None) -> datetime | None:
         """A short date line just above the headline, in the same block of the page (a
