@@ -585,6 +585,10 @@ def _ld(data: str) -> str:
         (f"{BASE}a/x", _page("", '<article><h1>Treffen der Außenminister</h1><p>Schengen, 3. Juli 2018 — Die Außenministerin traf heute ihre Amtskollegen aus Deutschland, der Schweiz und Liechtenstein zu Gesprächen über die Zukunft Europas.</p></article>'), datetime(2018, 7, 3, tzinfo=B), "visible"),  # noqa: E501
         # A labelled line far from the headline (landwirt.com's "veröffentlicht: …").
         (f"{BASE}a/x", _page("", '<div><h1>Sensortechnik im Kuhstall</h1>' + "<p>Absatz mit Text.</p>" * 8 + '<div id="artikeldatum">veröffentlicht: 25.10.2007 15:19</div></div>'), datetime(2007, 10, 25, 15, 19, tzinfo=B), "visible"),  # noqa: E501
+        # The last resorts: a short date line among the content's first blocks; an element
+        # the page names as a date.
+        (f"{BASE}a/x", _page("", '<div><p>Ein langer erster Absatz ohne jedes Datum, aber mit Text.</p><p>12.10.2015, 19:16 Uhr</p></div>'), datetime(2015, 10, 12, 19, 16, tzinfo=B), "visible"),  # noqa: E501
+        (f"{BASE}a/x", _page("", '<main><h1>Neues Portal für Bürger</h1>' + "<p>Absatz mit Text.</p>" * 30 + '</main><div class="meta-date">3. Februar 2025</div>'), datetime(2025, 2, 3, tzinfo=B), "visible"),  # noqa: E501
         # A comment's date is no article's.
         (f"{BASE}a/x", _page("", '<article><h1>Neues Portal für Bürger</h1><p>Text ohne Datum, aber mit viel Inhalt für die Leser.</p><div id="comments"><p>Ben, 19. Juni 2018 um 15:28 Uhr</p></div></article>'), None, None),  # noqa: E501
         # The date of another article's teaser neither.

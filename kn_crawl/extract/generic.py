@@ -145,6 +145,11 @@ COMMENTS = re.compile(r"(?:^|[\s_-])comments?(?:$|[\s_-])", re.IGNORECASE)
 # How far into the main content the last-resort date search looks (leaf blocks).
 LAST_RESORT_BLOCKS = 25
 COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
+# Elements a page names as a date (the last resort of the visible layer).
+DATE_CLASSED = (
+    "//*[contains(@class, 'date') or contains(@class, 'Date') or contains(@class, 'datum')"
+    " or contains(@id, 'date') or contains(@id, 'datum') or contains(@class, 'time')]"
+)
 # A breadcrumb trail: ARIA label, schema.org type or the well-known class.
 BREADCRUMB = re.compile(r"breadcrumb", re.IGNORECASE)
 # Descriptions a CMS puts on pages that have none of their own.
@@ -266,6 +271,7 @@ class _GenericPage:
         )
         self.not_body = set(not_body)
         self._markers: list[Element] | None = None
+        self._itemprop_map: dict[str, list[Element]] | None = None
         self._meta_found: list[Element] | None = None
 
     def _meta(self, *keys: str) -> str | None:
@@ -529,7 +535,7 @@ class _GenericPage:
     def _itemprop_date(self, prop: str, *, now: datetime | None) -> datetime | None:
         """Microdata: the first element with ``itemprop=prop`` (its ``content``,
         ``datetime`` or text) outside navigation, sidebars, comments and other teasers."""
-        for el in self.root.xpath(f"//*[@itemprop='{prop}']"):
+        for el in self._itemprops().get(prop.lower(), ()):
             if not isinstance(el.tag, str) or self._elsewhere(el):
                 continue
             raw = el.get("content") or el.get("datetime") or text_of(el)
@@ -537,6 +543,15 @@ class _GenericPage:
             if value is not None:
                 return value
         return None
+
+    def _itemprops(self) -> dict[str, list[Element]]:
+        """Microdata elements by (lower-case) ``itemprop``, in page order (one scan)."""
+        if self._itemprop_map is None:
+            self._itemprop_map = {}
+            for el in self.root.xpath("//*[@itemprop]"):
+                for prop in (el.get("itemprop") or "").lower().split():
+                    self._itemprop_map.setdefault(prop, []).append(el)
+        return self._itemprop_map
 
     def _elsewhere(self, el: Element) -> bool:
         """In the page's navigation, a sidebar, a comment thread or another article's teaser
@@ -618,7 +633,23 @@ class _GenericPage:
             self._above_headline_date(now=now)
             or self._labelled_date(now=now)
             or self._first_short_date(now=now)
+            or self._date_classed(now=now)
         )
+
+    def _date_classed(self, *, now: datetime | None) -> datetime | None:
+        """The very last resort: a short element named as a date by its class or id
+        (``class="date"``, ``id="artikeldatum"``, ``post-date``), outside chrome, sidebars,
+        comments and teasers of other articles."""
+        for el in self.root.xpath(DATE_CLASSED):
+            if self._elsewhere(el) or self._updated(el) or inside(el, CHROME):
+                continue
+            text = text_of(el) or ""
+            if not text or len(text) > 60 or COPYRIGHT.search(text) or is_banner_date(text):
+                continue
+            value = parse_date(el.get("datetime") or "", now=now) or find_date(text, now=now)
+            if value is not None:
+                return value
+        return None
 
     def _first_short_date(self, *, now: datetime | None) -> datetime | None:
         """The last resort: a short line with a date among the article's first blocks (a
@@ -672,7 +703,7 @@ class _GenericPage:
         """A short line anywhere in the page but its chrome that says it is the publication
         date ("Veröffentlicht: 25.10.2007 15:19", "Dieser Artikel wurde am 14. Dezember 2015
         veröffentlicht"). Only the element's own first text is tested, which is cheap."""
-        for el in self.root.iter():
+        for el in _texts_containing(self.root, PUBLISHED_WORDS):
             if not isinstance(el.tag, str) or not el.text or not PUBLISHED_LABEL.match(el.text):
                 continue
             block = _block_of(el)
@@ -766,7 +797,7 @@ class _GenericPage:
         if parent is not None and parent.tag in ("header", "hgroup", "div"):
             yield from (el for el in parent.iter() if el is not h1 and not is_within(el, h1))
         yield from h1.itersiblings()
-        yield from h1.xpath("following::*")
+        yield from _following(h1)
 
     # -- body --------------------------------------------------------------------------
 
@@ -881,7 +912,7 @@ class _GenericPage:
         if self._markers is None:
             self._markers = [
                 el
-                for el in self.root.iter()
+                for el in _texts_containing(self.root, TAGS_WORDS)
                 if isinstance(el.tag, str)
                 and el.text
                 and TAGS_LABEL.match(el.text)
@@ -987,6 +1018,38 @@ class _GenericPage:
         href = link_href(self.root, "canonical") or meta_content(self.root, "og:url")
         url = _absolute(self.link_base, href)
         return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _following(el: Element) -> Iterator[Element]:
+    """The elements after ``el`` in document order, lazily (XPath's ``following::*`` builds
+    the whole list, while the callers stop after a few blocks)."""
+    node: Element | None = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield sibling
+            yield from sibling.iterdescendants()
+        node = node.getparent()
+
+
+def _texts_containing(root: Element, words: tuple[str, ...]) -> list[Element]:
+    """The elements whose own first text contains one of ``words`` (case-sensitive, tested
+    by libxml2 in C: a cheap sieve before a regular expression over a few elements)."""
+    test = " or ".join(f'contains(., "{w}")' for w in words)
+    found: list[Element] = []
+    for text in root.xpath(f"//*/text()[{test}]"):
+        # lxml's text results know whether they are an element's .text or a child's .tail.
+        parent = text.getparent()
+        if getattr(text, "is_text", False) and parent is not None:
+            found.append(parent)
+    return found
+
+
+# Sieves for the label expressions (every spelling's distinctive part, in both cases).
+PUBLISHED_WORDS = (
+    "ffentlicht", "rschienen", "rstellt", "atum", "ublished", "osted", "Date", "date",
+    "wurde am", "vom", "PUBLISHED", "VERÖFFENTLICHT",
+)  # fmt: skip
+TAGS_WORDS = ("tichw", "chlagw", "ags", "AGS", "hemen", "HEMEN", "TICHW", "CHLAGW")
 
 
 def _block_of(el: Element) -> Element:
