@@ -802,7 +802,27 @@ class _GenericPage:
     # -- body --------------------------------------------------------------------------
 
     def _body(self, teaser: str | None) -> str | None:
-        return body_text(self.scope, skip=self._not_body(), teaser=teaser, after=self.headline)
+        return body_text(self.scope, skip=self._not_body(), teaser=teaser, after=self._body_start())
+
+    def _body_start(self) -> Element | None:
+        """Where the body starts: after the headline, or after the main content's first
+        ``<h1>`` when that comes earlier (a theme that sets the confirmed title below the
+        text's first heading must not cut the text before it); nowhere when the headline
+        stands after the main content's start outside it."""
+        h1 = self.headline
+        if h1 is None or self.given_headline:
+            return h1
+        if is_within(h1, self.scope) or is_within(self.scope, h1):
+            first = next(
+                (h for h in self.scope.iter("h1") if text_of(h) and not inside(h, CHROME)), h1
+            )
+            return first
+        for el in self.root.iter():
+            if el is h1:
+                return h1
+            if el is self.scope:
+                return None
+        return h1
 
     def _not_body(self) -> set[Element]:
         skip = set(self.not_body)
