@@ -124,6 +124,8 @@ PUBLISHED_LABEL = re.compile(
     r"(?:dieser|der)\s+(?:artikel|beitrag|text)\s+wurde\s+am|pressemitteilung\s+vom)",
     re.IGNORECASE,
 )
+# Either label, for one pass over the page's text (see _labelled_elements).
+ANY_LABEL = re.compile(f"{TAGS_LABEL.pattern}|{PUBLISHED_LABEL.pattern}", re.IGNORECASE)
 META_MODIFIED = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "article.updated",
     "dcterms.modified", "dc.date.modified", "last-modified", "lastmod", "revised",
@@ -272,6 +274,7 @@ class _GenericPage:
         self.not_body = set(not_body)
         self._markers: list[Element] | None = None
         self._itemprop_map: dict[str, list[Element]] | None = None
+        self._label_elements: list[Element] | None = None
         self._meta_found: list[Element] | None = None
 
     def _meta(self, *keys: str) -> str | None:
@@ -544,6 +547,11 @@ class _GenericPage:
                 return value
         return None
 
+    def _labelled(self) -> list[Element]:
+        if self._label_elements is None:
+            self._label_elements = _labelled_elements(self.root)
+        return self._label_elements
+
     def _itemprops(self) -> dict[str, list[Element]]:
         """Microdata elements by (lower-case) ``itemprop``, in page order (one scan)."""
         if self._itemprop_map is None:
@@ -703,7 +711,7 @@ class _GenericPage:
         """A short line anywhere in the page but its chrome that says it is the publication
         date ("Veröffentlicht: 25.10.2007 15:19", "Dieser Artikel wurde am 14. Dezember 2015
         veröffentlicht"). Only the element's own first text is tested, which is cheap."""
-        for el in _texts_containing(self.root, PUBLISHED_WORDS):
+        for el in self._labelled():
             if not isinstance(el.tag, str) or not el.text or not PUBLISHED_LABEL.match(el.text):
                 continue
             block = _block_of(el)
@@ -932,7 +940,7 @@ class _GenericPage:
         if self._markers is None:
             self._markers = [
                 el
-                for el in _texts_containing(self.root, TAGS_WORDS)
+                for el in self._labelled()
                 if isinstance(el.tag, str)
                 and el.text
                 and TAGS_LABEL.match(el.text)
@@ -1051,25 +1059,18 @@ def _following(el: Element) -> Iterator[Element]:
         node = node.getparent()
 
 
-def _texts_containing(root: Element, words: tuple[str, ...]) -> list[Element]:
-    """The elements whose own first text contains one of ``words`` (case-sensitive, tested
-    by libxml2 in C: a cheap sieve before a regular expression over a few elements)."""
-    test = " or ".join(f'contains(., "{w}")' for w in words)
+def _labelled_elements(root: Element) -> list[Element]:
+    """The elements whose own first text opens with a tags label ("Stichwörter:") or a
+    publication label ("Veröffentlicht:"), in page order: one pass over the page's text
+    nodes (an XPath ``contains()`` sieve costs more than this on real pages)."""
     found: list[Element] = []
-    for text in root.xpath(f"//*/text()[{test}]"):
+    for text in root.xpath("//text()"):
         # lxml's text results know whether they are an element's .text or a child's .tail.
-        parent = text.getparent()
-        if getattr(text, "is_text", False) and parent is not None:
-            found.append(parent)
+        if getattr(text, "is_text", False) and ANY_LABEL.match(text):
+            parent = text.getparent()
+            if parent is not None:
+                found.append(parent)
     return found
-
-
-# Sieves for the label expressions (every spelling's distinctive part, in both cases).
-PUBLISHED_WORDS = (
-    "ffentlicht", "rschienen", "rstellt", "atum", "ublished", "osted", "Date", "date",
-    "wurde am", "vom", "PUBLISHED", "VERÖFFENTLICHT",
-)  # fmt: skip
-TAGS_WORDS = ("tichw", "chlagw", "ags", "AGS", "hemen", "HEMEN", "TICHW", "CHLAGW")
 
 
 def _block_of(el: Element) -> Element:
