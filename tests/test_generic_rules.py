@@ -839,3 +839,10 @@ def test_the_family_learns_site_names_and_descriptions_from_the_sources_pages() 
     read(2, "Neue Kita eröffnet im Sommer")
     third = read(3, "Schwimmbad öffnet wieder")
     assert (third.title, third.teaser) == ("Schwimmbad öffnet wieder", None)
+
+
+def test_a_headline_linked_to_its_own_page_is_no_logo() -> None:
+    # Read without its source (base URL = the page): the link to the page is not "home".
+    html = _page("", '<article><h1><a href="/a/x">Neues Portal</a></h1><p>Text.</p></article>')
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=f"{BASE}a/x")
+    assert item.title == "Neues Portal"

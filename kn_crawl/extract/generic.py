@@ -374,6 +374,8 @@ class _GenericPage:
     def _is_home(self, link: Element) -> bool:
         href = urljoin(self.link_base, (link.get("href") or "").strip())
         path = urlsplit(href).path.rstrip("/")
+        if path and path == urlsplit(self.url).path.rstrip("/"):
+            return False  # the page itself (a headline linked to its own article)
         base_path = urlsplit(self.base_url).path.rstrip("/")
         home = path in ("", base_path) or "home" in (link.get("rel") or "").split()
         return home and urlsplit(href).netloc in ("", urlsplit(self.url).netloc)
