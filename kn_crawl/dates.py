@@ -89,6 +89,14 @@ MONTHS: dict[str, int] = {
     # English (RSS pubDate, English-language pages).
     "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
     "october": 10, "december": 12,
+    # French, Spanish and Italian pages of the generic extractor ("15 septembre 2009",
+    # "8 de enero de 2014"); none of these is a German or English word.
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
+    "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
+    "noviembre": 11, "diciembre": 12, "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5,
+    "giugno": 6, "luglio": 7, "settembre": 9, "ottobre": 10, "dicembre": 12,
 }
 # fmt: on
 
@@ -179,7 +187,8 @@ _NUMERIC = (
 # The month is any word; it is looked up in MONTHS afterwards, which is faster and
 # simpler than a 60-way alternation.
 _SPELLED = (
-    r"(?<![\d.])(?P<sd>\d{1,2})\.?\s*(?P<smon>[^\W\d_]{3,9})\.?,?\s*(?P<sy>\d{4})(?!\d)"
+    r"(?<![\d.])(?P<sd>\d{1,2})\.?\s*(?:de\s+)?(?P<smon>[^\W\d_]{3,10})\.?,?\s*(?:de\s+)?"
+    r"(?P<sy>\d{4})(?!\d)"
     rf"(?:{_SEP}{_time('s')})?"
 )
 # March 3, 2025 | Dec. 23, 2016 | Dezember 16th, 2012 (English order, month first).

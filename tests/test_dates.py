@@ -354,6 +354,11 @@ FIND_CASES = [
     ("vom 3. Februar 2025", B(2025, 2, 3)),
     ("Veröffentlicht am 03. Feb. 2025", B(2025, 2, 3)),
     ("3 March 2025", B(2025, 3, 3)),
+    # French, Spanish and Italian pages.
+    ("Florence Audier, le 15 septembre 2009", B(2009, 9, 15)),
+    ("Palma, 8 de enero de 2014", B(2014, 1, 8)),
+    ("13 settembre 2019 alle 10:30", B(2019, 9, 13)),
+    ("3 mars", None),  # no year
     ("", None),
     (None, None),
 ]
