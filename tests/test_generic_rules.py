@@ -10,13 +10,8 @@ import pytest
 from kn_crawl.catalog.model import Selectors, SourceEntry
 from kn_crawl.dates import BERLIN
 from kn_crawl.extract.dom import parse_html
-from kn_crawl.extract.generic import (
-    author_name,
-    breadcrumb_section,
-    clean_title,
-    extract_article,
-    meta_keywords,
-)
+from kn_crawl.extract.field_rules import author_name, breadcrumb_section, meta_keywords
+from kn_crawl.extract.generic import clean_title, extract_article
 from kn_crawl.extract.listings import next_from_template, next_page_url, page_number
 from kn_crawl.extract.metadata import primary_language
 from kn_crawl.items import ArticleItem, ListingEntry
