@@ -841,3 +841,24 @@ def test_a_headline_linked_to_its_own_page_is_no_logo() -> None:
     html = _page("", '<article><h1><a href="/a/x">Neues Portal</a></h1><p>Text.</p></article>')
     item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=f"{BASE}a/x")
     assert item.title == "Neues Portal"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # JSON nested deeper than Python's recursion limit: the block is skipped.
+        _ld('{"@type": "WebPage", "mainEntity": ' * 5000 + "{}" + "}" * 5000),
+        # An @id reference to itself.
+        _ld('{"@graph": [{"@type": "Article", "headline": "H", "author": {"@id": "#a"}},'
+            ' {"@id": "#a", "author": {"@id": "#a"}}]}'),
+        '<meta property="article:published_time" content="9999-99-99">'
+        '<meta name="date" content="">',
+    ],
+)  # fmt: skip
+def test_hostile_metadata_gives_a_clear_result(head: str) -> None:
+    html = _page(
+        head,
+        '<article><h1>Neues Portal für Bürger</h1><time datetime="0000-00-00">x</time></article>',
+    )
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert (item.title, item.published_at, item.author) == ("Neues Portal für Bürger", None, None)

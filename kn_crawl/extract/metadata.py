@@ -54,7 +54,7 @@ def jsonld_objects(doc: Element) -> list[dict[str, Any]]:
             continue
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, or nested deeper than any page needs
             logger.debug("unparseable JSON-LD block skipped")
             continue
         objects.extend(_walk(data))
