@@ -47,9 +47,11 @@ import dateparser
 __all__ = [
     "BERLIN",
     "date_from_url",
+    "dateline_date",
     "find_date",
     "first_published",
     "is_banner_date",
+    "is_plausible_published",
     "parse_date",
     "split_leading_date",
 ]
@@ -87,6 +89,14 @@ MONTHS: dict[str, int] = {
     # English (RSS pubDate, English-language pages).
     "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
     "october": 10, "december": 12,
+    # French, Spanish and Italian pages of the generic extractor ("15 septembre 2009",
+    # "8 de enero de 2014"); none of these is a German or English word.
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
+    "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
+    "noviembre": 11, "diciembre": 12, "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5,
+    "giugno": 6, "luglio": 7, "settembre": 9, "ottobre": 10, "dicembre": 12,
 }
 # fmt: on
 
@@ -177,8 +187,15 @@ _NUMERIC = (
 # The month is any word; it is looked up in MONTHS afterwards, which is faster and
 # simpler than a 60-way alternation.
 _SPELLED = (
-    r"(?<![\d.])(?P<sd>\d{1,2})\.?\s*(?P<smon>[^\W\d_]{3,9})\.?,?\s*(?P<sy>\d{4})(?!\d)"
+    r"(?<![\d.])(?P<sd>\d{1,2})\.?\s*(?:de\s+)?(?P<smon>[^\W\d_]{3,10})\.?,?\s*(?:de\s+)?"
+    r"(?P<sy>\d{4})(?!\d)"
     rf"(?:{_SEP}{_time('s')})?"
+)
+# March 3, 2025 | Dec. 23, 2016 | Dezember 16th, 2012 (English order, month first).
+_MONTH_FIRST = (
+    r"(?<![\w.])(?P<emon>[^\W\d_]{3,9})\.?\s+(?P<ed>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+    r"(?P<ey>\d{4})(?!\d)"
+    rf"(?:{_SEP}{_time('e')})?"
 )
 # ISO 8601 (and 2025/01/28, 2025.01.28: year-first with four digits is unambiguous).
 _ISO = (
@@ -199,11 +216,14 @@ _AGO = (
 _FLAGS = re.IGNORECASE
 # parse_date: the whole (normalised) string must be one of these.
 _FULL_RE = re.compile(
-    f"{_NUMERIC}|{_SPELLED}|{_ISO}|{_DAYWORD_TIMED}|{_DAYWORD_BARE}|{_AGO}", _FLAGS
+    f"{_NUMERIC}|{_SPELLED}|{_MONTH_FIRST}|{_ISO}|{_DAYWORD_TIMED}|{_DAYWORD_BARE}|{_AGO}",
+    _FLAGS,
 )
 # find_date: searched in prose, so a bare "heute" ("Die Stadt hat heute …") is not a
 # date; "heute, 10:30 Uhr" and "vor 2 Stunden" are timestamp-shaped enough.
-_FIND_RE = re.compile(f"{_NUMERIC}|{_SPELLED}|{_ISO}|{_DAYWORD_TIMED}|{_AGO}", _FLAGS)
+_FIND_RE = re.compile(
+    f"{_NUMERIC}|{_SPELLED}|{_MONTH_FIRST}|{_ISO}|{_DAYWORD_TIMED}|{_AGO}", _FLAGS
+)
 
 # Decoration around a single date: a leading weekday ("Freitag, ", "Mo, ", "Tue, ",
 # "Freitag, den ") directly followed by the date's first digit.
@@ -221,7 +241,12 @@ _LEADING_BRACKET_RE = re.compile(r"^\s*\[(?P<inner>[^\[\]]{1,40})\]\s*", re.DOTA
 # Numeric-only bracket content ("31.02.2024", "2024-13-01") is date-shaped even if
 # it is not a valid date; "[Update]" or "[Anzeige]" is not.
 _DATE_SHAPED_RE = re.compile(r"\s*\d{1,4}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{1,4}[\d\s:.,-]*")
-_URL_DATE_RE = re.compile(r"/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})(?=[/_.-]|$)")
+# /2025/01/28/ and /2017/7/12/ (Squarespace writes month and day unpadded), or a whole
+# ISO date in one segment (/2019-12-02-slug, /news-2019-12-02.html).
+_URL_DATE_RE = re.compile(
+    r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?=[/_.-]|$)"
+    r"|(?<![\d])(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?![\d])"
+)
 
 # Fallback gate and cross-check (see _fallback): a day number next to a month name
 # ("31 January", "31st Jan", "January 31", "Jan. 31st"), not glued to a time or an
@@ -338,6 +363,13 @@ def _from_match(m: re.Match[str], now: datetime | None, tz: tzinfo) -> datetime 
             return None
         return _make(
             int(g("sy")), month, int(g("sd")), tz, g("sH"), g("sM"), g("sS"), None, g("sZ")
+        )
+    if g("ed") is not None:
+        month = MONTHS.get(g("emon").lower())
+        if month is None:
+            return None
+        return _make(
+            int(g("ey")), month, int(g("ed")), tz, g("eH"), g("eM"), g("eS"), None, g("eZ")
         )
     if g("iy") is not None:
         # Two time syntaxes: ISO ("T09:15:00.123+01:00", prefix i) or German ("- 10:30").
@@ -499,23 +531,22 @@ def split_leading_date(text: str | None) -> tuple[datetime | None, str | None]:
 
 
 def date_from_url(url: str) -> datetime | None:
-    """``/2025/01/28/`` or ``/2025/01/28-slug`` in a URL path -> Berlin midnight.
+    """``/2025/01/28/``, ``/2025/01/28-slug``, ``/2017/7/12/`` or ``/2019-12-02-slug``
+    in a URL path -> Berlin midnight.
 
     Only the path is searched (not query or fragment), only four-digit years in
-    1990..2100 and two-digit month and day. Hyphenated ``/2025-01/`` is not read:
+    1990..2100. A year and month alone are not read: ``/2025-01/`` is no day, and
     DStGB uses ``/aktuelles/<YYYY-NN>/`` where NN is a running number.
     """
     try:
         path = urlsplit(url).path
     except ValueError:
         return None
-    m = _URL_DATE_RE.search(path)
-    if m is None:
-        return None
-    year = int(m.group("y"))
-    if not URL_MIN_YEAR <= year <= URL_MAX_YEAR:
-        return None
-    return _make(year, int(m.group("m")), int(m.group("d")), BERLIN)
+    for m in _URL_DATE_RE.finditer(path):
+        y, mo, d = m.group("y", "m", "d") if m.group("y") else m.group("iy", "im", "id")
+        if URL_MIN_YEAR <= int(y) <= URL_MAX_YEAR:
+            return _make(int(y), int(mo), int(d), BERLIN)
+    return None
 
 
 def is_banner_date(text: str) -> bool:
@@ -547,17 +578,48 @@ def is_future_date(value: datetime, *, now: datetime, tz: tzinfo = BERLIN) -> bo
     return day > tomorrow
 
 
+# The web's news began in the mid-1990s: an earlier "publication date" on a news page is a
+# placeholder (1970-01-01, 1900-01-01) or the founding year of the site, never the article's.
+MIN_PUBLISHED = date(1995, 1, 1)
+
+
+def is_plausible_published(value: datetime) -> bool:
+    """Not before 1995 (see :data:`MIN_PUBLISHED`)."""
+    return value.date() >= MIN_PUBLISHED
+
+
+# "(18.01.2018) Deutschlands Landwirte …", "[27.11.2017] In Dortmund …", "Berlin, 3. Juli 2018
+# – Die Ministerin …", "03.02.2025 | Pressemitteilung": a paragraph that opens with its date
+# (a dateline), optionally after a place name. The date must stand apart, closed by a bracket,
+# a dash, a bar or a colon; "Am 3. Juli 2018 hat …" is prose about an event, not a dateline.
+_DATELINE_RE = re.compile(
+    r"^\s*(?:[^\W\d_][\w .\-/]{0,40}?,\s*)?[(\[]?\s*(?P<date>[^()\[\]|–—:]{6,40}?)\s*"
+    r"(?:[)\]]|\s[–—|-]\s|\s?[–—|]|:\s)"
+)
+
+
+def dateline_date(text: str | None, *, now: datetime | None = None) -> datetime | None:
+    """The date a paragraph opens with as its dateline (see ``_DATELINE_RE``), else None."""
+    if not text:
+        return None
+    m = _DATELINE_RE.match(text[:90])
+    if m is None:
+        return None
+    return parse_date(m.group("date"), now=now)
+
+
 def first_published(
     signals: Iterable[tuple[str, Callable[[], datetime | None]]], *, now: datetime | None
 ) -> tuple[datetime | None, str | None]:
     """The date of the first signal (``(name, getter)``, asked in order and only as far as
     needed) that gives one not after tomorrow, with the signal's name. A date after tomorrow is
     no publication date, so the next signal is asked; when every signal found is in the
-    future, the first of those is kept, for validation to refuse (``future_date``)."""
+    future, the first of those is kept, for validation to refuse (``future_date``). A date
+    before 1995 (:data:`MIN_PUBLISHED`) is a placeholder and skipped like a missing one."""
     future: tuple[datetime, str] | None = None
     for signal, get in signals:
         value = get()
-        if value is None:
+        if value is None or not is_plausible_published(value):
             continue
         if now is not None and is_future_date(value, now=now):
             future = future or (value, signal)

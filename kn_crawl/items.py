@@ -77,6 +77,7 @@ class ArticleItem:
         data = asdict(self)
         del data["normalized"], data["kept"], data["vocabulary_applied"]
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        data["modified_at"] = self.modified_at.isoformat() if self.modified_at else None
         return data
 
 

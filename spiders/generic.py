@@ -21,6 +21,7 @@ from kn_crawl.extract.feeds import MAX_ENTRIES, parse_feed
 from kn_crawl.extract.generic import extract_article, looks_like_article
 from kn_crawl.extract.listings import page_number, read_listing_page
 from kn_crawl.extract.patterns import ArticlePattern
+from kn_crawl.extract.site_memory import SiteMemory
 from kn_crawl.items import ArticleItem, Listing
 from spiders.family import Family, ListingPage, PageKind, register
 
@@ -87,6 +88,9 @@ class GenericFamily(Family):
         self.policy = OriginPolicy.for_base_url(source.base_url)
         self.feeds = {u.split("#", 1)[0] for u in source.feed_urls}
         self.listings = {u.split("#", 1)[0] for u in source.listing_urls}
+        # What the source's pages read so far tell about all of them (site-wide <title>
+        # affixes, descriptions, keywords): one per source and process, like this object.
+        self.memory = SiteMemory()
 
     # -- where to go -------------------------------------------------------------------
 
@@ -154,6 +158,7 @@ class GenericFamily(Family):
             base_url=self.base_url,
             selectors=self.source.selectors,
             now=now,
+            memory=self.memory,
         )
 
     def read_listing(self, url: str, root: Element, *, with_sections: bool) -> ListingPage:

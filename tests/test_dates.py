@@ -14,10 +14,12 @@ from kn_crawl import dates
 from kn_crawl.dates import (
     BERLIN,
     date_from_url,
+    dateline_date,
     find_date,
     first_published,
     is_banner_date,
     is_future_date,
+    is_plausible_published,
     parse_date,
     split_leading_date,
 )
@@ -316,6 +318,10 @@ FAST_PATH = [
     "heute, 10:30 Uhr",
     "gestern 14:05",
     "vor 2 Stunden",
+    "March 3, 2025",
+    "Dec. 23, 2016",
+    "Juni 19th, 2018",
+    "03. Feb. 2025",
 ]
 
 
@@ -340,6 +346,19 @@ FIND_CASES = [
     ("Max Muster · vor 2 Stunden", B(2025, 1, 31, 10, 0)),
     ("vor allem Kommunen profitieren", None),
     ("3 Kommunen 2024", None),
+    # English order, month first (Blogger's "Friday, December 23, 2016", WordPress themes).
+    ("Friday, December 23, 2016", B(2016, 12, 23)),
+    ("Posted on March 3, 2025 at 10:30", B(2025, 3, 3, 10, 30)),
+    ("MoritzMeyer Juni 19th, 2018 | 12 Kommentare", B(2018, 6, 19)),
+    ("Seite 3, 2025", None),  # no month
+    ("vom 3. Februar 2025", B(2025, 2, 3)),
+    ("Veröffentlicht am 03. Feb. 2025", B(2025, 2, 3)),
+    ("3 March 2025", B(2025, 3, 3)),
+    # French, Spanish and Italian pages.
+    ("Florence Audier, le 15 septembre 2009", B(2009, 9, 15)),
+    ("Palma, 8 de enero de 2014", B(2014, 1, 8)),
+    ("13 settembre 2019 alle 10:30", B(2019, 9, 13)),
+    ("3 mars", None),  # no year
     ("", None),
     (None, None),
 ]
@@ -394,6 +413,14 @@ URL_CASES = [
     ("https://example.org/slug/?d=/2025/01/28/", None),  # query is not the path
     ("https://www.kommune21.de/k21-meldungen/potenziale-frueh-erkannt/", None),
     ("http://[::1", None),
+    # Squarespace: month and day unpadded.
+    ("https://www.befifty.de/home/2017/7/12/unter-uns-montauk", B(2017, 7, 12)),
+    # A whole ISO date inside one segment.
+    ("https://www.hertie-school.org/en/2019-12-02-health-workers", B(2019, 12, 2)),
+    ("https://example.org/news-2024-06-03.html", B(2024, 6, 3)),
+    ("https://example.org/2024-13-03-slug", None),  # impossible
+    ("https://example.org/id/12024-06-03/", None),
+    ("https://example.org/1985-06-03/", None),  # implausible year
 ]
 
 
@@ -482,3 +509,42 @@ def test_first_published_skips_dates_after_tomorrow(
     # Signals are asked lazily: none after the one that answered.
     if expected[1] is not None and expected[0] not in (_FUTURE,):
         assert asked[-1] == expected[1]
+
+
+DATELINE_CASES = [
+    ("(18.01.2018) Deutschlands Landwirte zittern vor der Schweinepest.", B(2018, 1, 18)),
+    ("[27.11.2017] In Dortmund soll ein Pilotprojekt starten.", B(2017, 11, 27)),
+    ("Schengen, 3. Juli 2018 — Die Außenministerin traf ihre Amtskollegen.", B(2018, 7, 3)),
+    ("Berlin, 03.02.2025: Der Bund stellt das Programm vor.", B(2025, 2, 3)),
+    ("03.02.2025 | Pressemitteilung der Stadt", B(2025, 2, 3)),
+    ("3. Februar 2025 - Die Stadt startet ihr Portal.", B(2025, 2, 3)),
+    # Prose about an event is no dateline.
+    ("Am 3. Juli 2018 hat die Stadt ihr Portal gestartet.", None),
+    ("Die Stadt Köln, 3. Juli 2018 hat entschieden", None),
+    ("Ohne jedes Datum beginnt dieser Absatz.", None),
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATELINE_CASES)
+def test_dateline_date(text: str | None, expected: datetime | None) -> None:
+    assert same(dateline_date(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (B(1995, 1, 1), True),
+        (B(2025, 2, 3), True),
+        (B(1994, 12, 31), False),
+        (datetime(1970, 1, 1, tzinfo=UTC), False),  # an epoch placeholder
+    ],
+)
+def test_is_plausible_published(value: datetime, expected: bool) -> None:
+    assert is_plausible_published(value) is expected
+
+
+def test_first_published_skips_placeholder_dates() -> None:
+    signals = [("jsonld", lambda: datetime(1970, 1, 1, tzinfo=UTC)), ("url", lambda: _PAST)]
+    assert first_published(signals, now=NOW) == (_PAST, "url")

@@ -3,16 +3,18 @@ rules, title cleaning, selectors, the body's limits, feed paging."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from kn_crawl.catalog.model import Selectors, SourceEntry
 from kn_crawl.dates import BERLIN
 from kn_crawl.extract.dom import parse_html
+from kn_crawl.extract.field_rules import author_name, breadcrumb_section, meta_keywords
 from kn_crawl.extract.generic import clean_title, extract_article
 from kn_crawl.extract.listings import next_from_template, next_page_url, page_number
-from kn_crawl.items import ListingEntry
+from kn_crawl.extract.metadata import primary_language
+from kn_crawl.items import ArticleItem, ListingEntry
 from spiders.family import PageKind
 from spiders.generic import GenericFamily, looks_like_article_url
 from spiders.wordpress import WordPressFamily, feed_page_url
@@ -525,3 +527,338 @@ def test_wordpress_category_is_the_section_not_a_stichwort() -> None:
     entry = ListingEntry(url=url, tags=["Digitales", "OZG", "Breitband"])
     WORDPRESS.finish(item, [], entry)
     assert entry.tags == ["OZG", "Breitband"]
+
+
+# -- layered signals: dates -----------------------------------------------------------------
+
+B = BERLIN
+
+
+def _page(head: str = "", body: str = "") -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+ARTICLE_BODY = "<article><h1>Neues Portal für Bürger</h1><p>Die Stadt startet ein Portal.</p>"
+
+
+def _ld(data: str) -> str:
+    return f'<script type="application/ld+json">{data}</script>'
+
+
+@pytest.mark.parametrize(
+    ("url", "html", "expected", "signal"),
+    [
+        # JSON-LD: a WebPage's mainEntity inside @graph, a type given as a URL or a list.
+        (f"{BASE}a/x", _page(_ld('{"@graph": [{"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "H", "datePublished": "2025-02-03T09:15:00+01:00"}}]}'), ARTICLE_BODY), datetime(2025, 2, 3, 9, 15, tzinfo=B), "jsonld"),  # noqa: E501
+        (f"{BASE}a/x", _page(_ld('[{"@type": "http://schema.org/NewsArticle", "headline": "H", "datePublished": "2025-02-03"}]'), ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "jsonld"),  # noqa: E501
+        (f"{BASE}a/x", _page(_ld('{"@type": ["Report"], "name": "H", "datePublished": "2025-02-03"}'), ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "jsonld"),  # noqa: E501
+        # A plain WebPage's date when there is no article object.
+        (f"{BASE}a/x", _page(_ld('{"@type": "WebPage", "datePublished": "2025-02-03"}'), ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "jsonld"),  # noqa: E501
+        # A placeholder before 1995 is no date: the next signal answers.
+        (f"{BASE}2025/02/04/x", _page(_ld('{"@type": "NewsArticle", "headline": "H", "datePublished": "1970-01-01"}'), ARTICLE_BODY), datetime(2025, 2, 4, tzinfo=B), "url"),  # noqa: E501
+        # Microdata.
+        (f"{BASE}a/x", _page("", '<article itemscope itemtype="http://schema.org/Article"><h1 itemprop="headline">Neues Portal</h1><meta itemprop="datePublished" content="2025-02-03"><p>Text.</p></article>'), datetime(2025, 2, 3, tzinfo=B), "microdata"),  # noqa: E501
+        # The common meta names.
+        (f"{BASE}a/x", _page('<meta name="parsely-pub-date" content="2025-02-03T10:00:00Z">', ARTICLE_BODY), datetime(2025, 2, 3, 10, 0, tzinfo=UTC), "meta"),  # noqa: E501
+        (f"{BASE}a/x", _page('<meta name="sailthru.date" content="2025-02-03">', ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "meta"),  # noqa: E501
+        (f"{BASE}a/x", _page('<meta name="DC.date.issued" content="2025-02-03">', ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "meta"),  # noqa: E501
+        (f"{BASE}a/x", _page('<meta name="DC:date" content="2025-02-03">', ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "meta"),  # noqa: E501
+        (f"{BASE}a/x", _page('<meta property="og:pubdate" content="2025-02-03">', ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "meta"),  # noqa: E501
+        (f"{BASE}a/x", _page('<meta name="publish-date" content="2025-02-03">', ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "meta"),  # noqa: E501
+        (f"{BASE}a/x", _page('<meta name="dcterms.created" content="2025-02-03">', ARTICLE_BODY), datetime(2025, 2, 3, tzinfo=B), "meta"),  # noqa: E501
+        # The modification time is never the publication: the next signal answers.
+        (f"{BASE}a/x", _page('<meta property="article:modified_time" content="2025-03-01">', ARTICLE_BODY + '<p>Veröffentlicht am 3. Februar 2025</p>'), datetime(2025, 2, 3, tzinfo=B), "visible"),  # noqa: E501
+        # <time>: the one marked pubdate first, one marked updated never.
+        (f"{BASE}a/x", _page("", '<article><header><h1>Neues Portal für Bürger</h1><time class="updated" datetime="2025-03-01">1. März</time> <time pubdate datetime="2025-02-03">3. Februar</time></header><p>Text.</p></article>'), datetime(2025, 2, 3, tzinfo=B), "time"),  # noqa: E501
+        # hAtom (Blogger's post footer).
+        (f"{BASE}a/x", _page("", ARTICLE_BODY + '<div class="post-footer"><abbr class="published" title="2016-12-23T05:11:00-05:00">5:11 AM</abbr></div></article>'), datetime(2016, 12, 23, 5, 11, tzinfo=timezone(timedelta(hours=-5))), "time"),  # noqa: E501
+        # The URL's date before a visible one.
+        (f"{BASE}2025/02/03/neues-portal/", _page("", ARTICLE_BODY + "<p>Stand: 05.02.2025</p></article>"), datetime(2025, 2, 3, tzinfo=B), "url"),  # noqa: E501
+        # Visible: a labelled line, an English byline, a dateline; not an update line.
+        (f"{BASE}a/x", _page("", '<article><h1>Neues Portal für Bürger</h1><p>Aktualisiert am 5. März 2025</p><p>vom 3. Februar 2025</p><p>Text.</p></article>'), datetime(2025, 2, 3, tzinfo=B), "visible"),  # noqa: E501
+        (f"{BASE}a/x", _page("", '<article><h1>New portal for citizens</h1><p class="byline">By Anna Smith, March 3, 2025</p><p>Text.</p></article>'), datetime(2025, 3, 3, tzinfo=B), "visible"),  # noqa: E501
+        (f"{BASE}a/x", _page("", '<article><h1>Treffen der Außenminister</h1><p>Schengen, 3. Juli 2018 — Die Außenministerin traf heute ihre Amtskollegen aus Deutschland, der Schweiz und Liechtenstein zu Gesprächen über die Zukunft Europas.</p></article>'), datetime(2018, 7, 3, tzinfo=B), "visible"),  # noqa: E501
+        # A labelled line far from the headline (landwirt.com's "veröffentlicht: …").
+        (f"{BASE}a/x", _page("", '<div><h1>Sensortechnik im Kuhstall</h1>' + "<p>Absatz mit Text.</p>" * 8 + '<div id="artikeldatum">veröffentlicht: 25.10.2007 15:19</div></div>'), datetime(2007, 10, 25, 15, 19, tzinfo=B), "visible"),  # noqa: E501
+        # The last resorts: a short date line among the content's first blocks; an element
+        # the page names as a date.
+        (f"{BASE}a/x", _page("", '<div><p>Ein langer erster Absatz ohne jedes Datum, aber mit Text.</p><p>12.10.2015, 19:16 Uhr</p></div>'), datetime(2015, 10, 12, 19, 16, tzinfo=B), "visible"),  # noqa: E501
+        (f"{BASE}a/x", _page("", '<main><h1>Neues Portal für Bürger</h1>' + "<p>Absatz mit Text.</p>" * 30 + '</main><div class="meta-date">3. Februar 2025</div>'), datetime(2025, 2, 3, tzinfo=B), "visible"),  # noqa: E501
+        # A comment's date is no article's.
+        (f"{BASE}a/x", _page("", '<article><h1>Neues Portal für Bürger</h1><p>Text ohne Datum, aber mit viel Inhalt für die Leser.</p><div id="comments"><p>Ben, 19. Juni 2018 um 15:28 Uhr</p></div></article>'), None, None),  # noqa: E501
+        # The date of another article's teaser neither.
+        (f"{BASE}a/x", _page("", '<main><article><h1>Neues Portal für Bürger</h1><p>Text ohne Datum.</p><aside><p>03.02.2025 Anderer Artikel</p></aside></article></main>'), None, None),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_date_layers(url: str, html: str, expected: datetime | None, signal: str | None) -> None:
+    item = extract_article(url, parse_html(html), source="ex", base_url=BASE, now=NOW)
+    assert (item.published_at, item.date_signal) == (expected, signal)
+
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (_page(_ld('{"@type": "NewsArticle", "headline": "H", "datePublished": "2025-02-03", "dateModified": "2025-02-05T08:00:00+01:00"}'), ARTICLE_BODY), datetime(2025, 2, 5, 8, 0, tzinfo=B)),  # noqa: E501
+        (_page('<meta property="article:published_time" content="2025-02-03"><meta property="og:updated_time" content="2025-02-06">', ARTICLE_BODY), datetime(2025, 2, 6, tzinfo=B)),  # noqa: E501
+        (_page('<meta http-equiv="last-modified" content="2025-02-07">', ARTICLE_BODY), datetime(2025, 2, 7, tzinfo=B)),  # noqa: E501
+        (_page("", '<article><h1>Neues Portal für Bürger</h1><p>3. Februar 2025</p><p>Zuletzt aktualisiert am 8. Februar 2025</p><p>Text.</p></article>'), datetime(2025, 2, 8, tzinfo=B)),  # noqa: E501
+        # Before the publication, or after tomorrow: no modification time.
+        (_page('<meta property="article:published_time" content="2025-02-03"><meta property="article:modified_time" content="2025-01-01">', ARTICLE_BODY), None),  # noqa: E501
+        (_page('<meta property="article:modified_time" content="2099-01-01">', ARTICLE_BODY), None),
+        (_page("", ARTICLE_BODY), None),
+    ],
+)  # fmt: skip
+def test_modified_at(html: str, expected: datetime | None) -> None:
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE, now=NOW)
+    assert item.modified_at == expected
+
+
+# -- language, teaser, tags, section, author, image ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("de-DE", "de"),
+        ("de_DE", "de"),
+        ("DE", "de"),
+        ("en-GB, de", "en"),
+        ("de-CH-1996", "de"),
+        ("x-default", None),
+        ("und", None),
+        ("deutsch", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_primary_language(value: str | None, expected: str | None) -> None:
+    assert primary_language(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<html lang="de-DE"><body><h1>T</h1></body></html>', "de"),
+        (
+            '<html><head><meta property="og:locale" content="en_US"></head><body></body></html>',
+            "en",
+        ),
+        ('<html><head><meta http-equiv="content-language" content="fr"></head></html>', "fr"),
+        # JSON-LD inLanguage is the article's own: before the template's <html lang>.
+        (
+            '<html lang="en"><head>'
+            + _ld('{"@type": "Article", "headline": "T", "inLanguage": "de-DE"}')
+            + "</head></html>",
+            "de",
+        ),
+        ("<html><body><h1>T</h1></body></html>", None),
+    ],
+)
+def test_language(html: str, expected: str | None) -> None:
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert item.language == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta name="description" content="[27.11.2017] In Dortmund soll ein Portal starten.">', "In Dortmund soll ein Portal starten."),  # noqa: E501
+        ('<meta name="description" content="[Update] Das Portal startet.">', "[Update] Das Portal startet."),  # noqa: E501
+        # The site's name, a generic phrase, the title again: no teaser.
+        ('<meta property="og:site_name" content="Stadt Neustadt"><meta name="description" content="Stadt Neustadt">', None),  # noqa: E501
+        ('<meta name="description" content="Willkommen auf der Website der Stadt Neustadt">', None),
+        ('<meta name="description" content="Neues Portal für Bürger">', None),
+        # og:description generic, description the article's: the next one.
+        ('<meta property="og:description" content="Die offizielle Website der Stadt"><meta name="description" content="Die Stadt startet ein Portal.">', "Die Stadt startet ein Portal."),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_teaser_rules(head: str, expected: str | None) -> None:
+    html = _page(head, "<article><h1>Neues Portal für Bürger</h1><p>Text.</p></article>")
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert item.teaser == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("OZG, Digitalisierung; E-Akte", ["OZG", "Digitalisierung", "E-Akte"]),
+        ("OZG, , OZG, Stadt Neustadt", ["OZG"]),  # duplicates and the site's name dropped
+        ("OZG, dies ist kein Stichwort sondern ein ganzer Satz", ["OZG"]),
+        (", ".join(f"Wort{i}" for i in range(16)), []),  # SEO stuffing
+        ("", []),
+        (None, []),
+    ],
+)
+def test_meta_keywords(value: str | None, expected: list[str]) -> None:
+    assert meta_keywords(value, ["Stadt Neustadt"]) == expected
+
+
+def test_keywords_meta_only_without_other_tags() -> None:
+    head = (
+        '<meta name="keywords" content="Stadt, Rathaus"><meta name="news_keywords" content="OZG">'
+    )
+    html = _page(head, "<article><h1>Neues Portal für Bürger</h1><p>Text.</p></article>")
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert item.tags == ["OZG"]
+    tagged = html.replace("<p>Text.</p>", '<p>Text.</p><a rel="tag" href="/tag/ki">KI</a>')
+    item = extract_article(f"{BASE}a/x", parse_html(tagged), source="ex", base_url=BASE)
+    assert item.tags == ["KI"]
+    ld = _ld('{"@type": "NewsArticle", "headline": "H", "keywords": ["OZG, Cloud", "KI"]}')
+    item = extract_article(f"{BASE}a/x", parse_html(_page(ld, "")), source="ex", base_url=BASE)
+    assert item.tags == ["OZG", "Cloud", "KI"]
+
+
+@pytest.mark.parametrize(
+    ("trail", "title", "expected"),
+    [
+        (["Startseite", "Presse", "Neues Portal für Bürger"], "Neues Portal für Bürger", "Presse"),
+        (
+            ["Startseite", "Presse", "Pressemitteilungen"],
+            "Neues Portal für Bürger",
+            "Pressemitteilungen",
+        ),
+        (["Startseite", "Neues Portal für Bürger"], "Neues Portal für Bürger", None),
+        (["Startseite"], None, None),
+        ([], "T", None),
+    ],
+)
+def test_breadcrumb_section(trail: list[str], title: str | None, expected: str | None) -> None:
+    assert breadcrumb_section(trail, title) == expected
+
+
+def test_section_from_breadcrumb_list_jsonld() -> None:
+    ld = _ld(
+        '{"@type": "BreadcrumbList", "itemListElement": ['
+        '{"@type": "ListItem", "position": 2, "item": {"name": "Digitales"}},'
+        '{"@type": "ListItem", "position": 1, "name": "Home"},'
+        '{"@type": "ListItem", "position": 3, "name": "Neues Portal für Bürger"}]}'
+    )
+    html = _page(ld, "<article><h1>Neues Portal für Bürger</h1><p>Text.</p></article>")
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert item.section == "Digitales"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Von Anna Beispiel", "Anna Beispiel"),
+        ("By Jane Doe", "Jane Doe"),
+        ("https://example.de/autor/anna", None),
+        ("presse@example.de", None),
+        ("  ", None),
+    ],
+)
+def test_author_name(value: str, expected: str | None) -> None:
+    assert author_name(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("ld", "head", "expected"),
+    [
+        ('{"@graph": [{"@type": "Article", "headline": "H", "author": {"@id": "#p1"}}, {"@type": "Person", "@id": "#p1", "name": "Anna Beispiel"}]}', "", "Anna Beispiel"),  # noqa: E501
+        ('{"@type": "Article", "headline": "H", "author": [{"@type": "Person", "name": "A. Eins"}, "B. Zwei"]}', "", "A. Eins, B. Zwei"),  # noqa: E501
+        # An Organization named like the site is no author; the meta then answers.
+        ('{"@type": "Article", "headline": "H", "author": {"@type": "Organization", "name": "Stadt Neustadt"}}', '<meta property="og:site_name" content="Stadt Neustadt"><meta name="author" content="Anna Beispiel">', "Anna Beispiel"),  # noqa: E501
+        ('{"@type": "Article", "headline": "H"}', '<meta property="article:author" content="https://facebook.example/anna">', None),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_author_rules(ld: str, head: str, expected: str | None) -> None:
+    html = _page(_ld(ld) + head, "<article><h1>H</h1><p>Text.</p></article>")
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert item.author == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (_ld('{"@type": "Article", "headline": "H", "image": [{"@type": "ImageObject", "url": "/b1.jpg"}]}'), f"{BASE}b1.jpg"),  # noqa: E501
+        (_ld('{"@type": "Article", "headline": "H", "image": {"contentUrl": "https://cdn.example/b2.jpg"}}'), "https://cdn.example/b2.jpg"),  # noqa: E501
+        ('<meta name="twitter:image" content="/b3.jpg">', f"{BASE}b3.jpg"),
+        ("", None),
+    ],
+)  # fmt: skip
+def test_image_rules(head: str, expected: str | None) -> None:
+    item = extract_article(
+        f"{BASE}a/x", parse_html(_page(head, "<h1>H</h1>")), source="ex", base_url=BASE
+    )
+    assert item.image_url == expected
+
+
+# -- titles on the page ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # A Dachzeile inside the headline.
+        ('<meta property="og:title" content="Zugverkehr: Im ICE nach Barcelona">', '<article><h1><span class="kicker">Zugverkehr</span><span class="visually-hidden">: </span><span>Im ICE nach Barcelona</span></h1><p>Text.</p></article>', ("Zugverkehr", "Im ICE nach Barcelona")),  # noqa: E501
+        ("<title>BMJV | Transparenz bei Preisanpassungen</title>", '<main><h1><span class="category"><span class="aural">Thema </span>Verbraucherschutz</span>Mehr Transparenz bei Preisanpassungen</h1><p>Text.</p></main>', ("Thema Verbraucherschutz", "Mehr Transparenz bei Preisanpassungen")),  # noqa: E501
+        # Glued to the title the JSON-LD headline states alone.
+        ('<meta property="og:title" content="Nutzerbasierte Abrechnung: Musik-Stars fordern neues Modell">' + _ld('{"@type": "NewsArticle", "headline": "Musik-Stars fordern neues Modell"}'), "<article><h1>Nutzerbasierte Abrechnung: Musik-Stars fordern neues Modell</h1><p>Text.</p></article>", ("Nutzerbasierte Abrechnung", "Musik-Stars fordern neues Modell")),  # noqa: E501
+        # og:title's kicker, shown by the page apart from the headline.
+        ('<meta property="og:title" content="Glasfaser: Kreis baut weiter aus">', '<article><header><p class="topline"><a href="/glasfaser">Glasfaser</a></p><h1>Kreis baut weiter aus</h1></header><p>Text.</p></article>', ("Glasfaser", "Kreis baut weiter aus")),  # noqa: E501
+        # The site's logo as <h1>: the reference title, without the site's name.
+        ("<title>Want to See a More Diverse Community? So Do We. — The WordPress.com Blog</title>", '<header><h1><a href="/"><span>WordPress.com</span></a></h1></header><article><p>Text.</p></article>', (None, "Want to See a More Diverse Community? So Do We.")),  # noqa: E501
+        # A section name as <h1>.
+        ('<meta property="og:title" content="„Wir haben bereits die Zusage“">', "<h1>Aktuelle Artikel</h1><article><h2>„Wir haben bereits die Zusage“</h2><p>Text.</p></article>", (None, "„Wir haben bereits die Zusage“")),  # noqa: E501
+        # Logo <h1> with an image, the <title> only the site's name: the article's <h2>.
+        ("<title>carta.info</title>", '<h1><a href="/" rel="home"><img alt="carta.info" src="l.svg"></a></h1><article><h2>Der neue Trend: Muss- statt Wunschkoalition</h2><p>Text.</p></article>', (None, "Der neue Trend: Muss- statt Wunschkoalition")),  # noqa: E501
+        # Two inline parts that the site itself names as one title: no kicker.
+        ('<meta property="og:title" content="Neue Wege in der Verwaltung">', "<article><h1><span>Neue Wege</span> <span>in der Verwaltung</span></h1><p>Text.</p></article>", (None, "Neue Wege in der Verwaltung")),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_title_and_kicker(head: str, body: str, expected: tuple[str | None, str]) -> None:
+    item = extract_article(f"{BASE}a/x", parse_html(_page(head, body)), source="ex", base_url=BASE)
+    assert (item.kicker, item.title) == expected
+
+
+def test_the_family_learns_site_names_and_descriptions_from_the_sources_pages() -> None:
+    family = GenericFamily(_entry())
+    site = "Amtsblatt der Stadt Neustadt an der Weinstraße"
+
+    def read(n: int, title: str) -> ArticleItem:
+        html = _page(
+            f'<title>{title} :: {site}</title><meta name="description" content="Das Amtsblatt">',
+            f"<div><p>Absatz {n} mit Text.</p></div>",
+        )
+        return family.read_article(f"{BASE}a/{n}", parse_html(html), now=None)
+
+    first = read(1, "Stadtrat beschließt den Haushalt")
+    assert (first.title, first.teaser) == (
+        f"Stadtrat beschließt den Haushalt :: {site}",
+        "Das Amtsblatt",
+    )
+    read(2, "Neue Kita eröffnet im Sommer")
+    third = read(3, "Schwimmbad öffnet wieder")
+    assert (third.title, third.teaser) == ("Schwimmbad öffnet wieder", None)
+
+
+def test_a_headline_linked_to_its_own_page_is_no_logo() -> None:
+    # Read without its source (base URL = the page): the link to the page is not "home".
+    html = _page("", '<article><h1><a href="/a/x">Neues Portal</a></h1><p>Text.</p></article>')
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=f"{BASE}a/x")
+    assert item.title == "Neues Portal"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # JSON nested deeper than Python's recursion limit: the block is skipped.
+        _ld('{"@type": "WebPage", "mainEntity": ' * 5000 + "{}" + "}" * 5000),
+        # An @id reference to itself.
+        _ld('{"@graph": [{"@type": "Article", "headline": "H", "author": {"@id": "#a"}},'
+            ' {"@id": "#a", "author": {"@id": "#a"}}]}'),
+        '<meta property="article:published_time" content="9999-99-99">'
+        '<meta name="date" content="">',
+    ],
+)  # fmt: skip
+def test_hostile_metadata_gives_a_clear_result(head: str) -> None:
+    html = _page(
+        head,
+        '<article><h1>Neues Portal für Bürger</h1><time datetime="0000-00-00">x</time></article>',
+    )
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert (item.title, item.published_at, item.author) == ("Neues Portal für Bürger", None, None)

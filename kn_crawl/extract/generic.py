@@ -1,63 +1,114 @@
 """The generic article extractor: metadata first, then what a reader sees.
 
 A pure function of a page's URL and parsed tree (:func:`extract_article`), for every source
-without a page object of its own. Signals, in order: JSON-LD (``NewsArticle``, ``Article``
-…), OpenGraph and ``article:*`` meta, ``<time datetime>``, a visible date under the
-headline, the URL's date. The title is the ``<h1>`` of the article (else ``og:title``, the
-JSON-LD headline, ``<title>``) without the site's name. The body is the paragraphs of the
-main content: the ``<article>`` (or ``<main>``, or the element holding the most paragraph
-text) without navigation, asides, footers, forms, figures and the headline's own header.
-Per-field :class:`~kn_crawl.catalog.model.Selectors` of the catalogue entry override all
-this (:mod:`kn_crawl.extract.selectors`). Issue 11 builds this extractor's quality; this is
-the simple version the catalogue's sources start with.
+without a page object of its own. Each field is read from layered signals, the most
+deliberate first:
+
+* the publication date (``date_signal`` names the layer): JSON-LD (``NewsArticle``,
+  ``Article``, ``BlogPosting`` …, in ``@graph``, arrays or a WebPage's ``mainEntity``; a
+  WebPage's own ``datePublished`` last), microdata ``itemprop=datePublished``, the common
+  ``<meta>`` dates (OpenGraph ``article:published_time``, Dublin Core, ``pubdate``,
+  Parse.ly, Sailthru …), a ``<time>`` (or hAtom ``published``) of the article, the URL's
+  date, a visible date near the headline (``Veröffentlicht am 3. Februar 2025``, a
+  dateline). The first publication, not the last change: ``modified_at`` is read apart.
+* the title: the ``<h1>`` when og:title, the JSON-LD headline or ``<title>`` confirm it,
+  else the reference titles without the site's name (:mod:`kn_crawl.extract.titles`); a
+  kicker kept apart.
+* teaser, Stichwörter, section, author, image, language, canonical URL: metadata first,
+  then what the page shows.
+
+The body is the paragraphs of the main content (:mod:`kn_crawl.extract.body`). Per-field
+:class:`~kn_crawl.catalog.model.Selectors` of the catalogue entry override all this
+(:mod:`kn_crawl.extract.selectors`). In a crawl, a :class:`SiteMemory` of the source tells
+site-wide ``<title>`` affixes, descriptions and keywords from the article's own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
+from copy import deepcopy
 from datetime import datetime
-from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from kn_crawl.catalog.model import Selectors
 from kn_crawl.crawling.origin import OriginPolicy
-from kn_crawl.dates import date_from_url, find_date, first_published, is_banner_date, parse_date
+from kn_crawl.dates import (
+    date_from_url,
+    dateline_date,
+    find_date,
+    first_published,
+    is_banner_date,
+    is_future_date,
+    is_plausible_published,
+    parse_date,
+    split_leading_date,
+)
 from kn_crawl.extract.body import BODY_BLOCKS, CHROME, body_text, main_content
 from kn_crawl.extract.dom import Element, has_block_children, inside, is_within, text_of
+from kn_crawl.extract.field_rules import (
+    ANY_LABEL,
+    BREADCRUMB,
+    BYLINE,
+    COMMENTS,
+    COPYRIGHT,
+    DATE_CLASSED,
+    DATE_LABEL,
+    GENERIC_DESCRIPTION,
+    LAST_RESORT_BLOCKS,
+    LEAD_CLASS,
+    META_AUTHOR,
+    META_IMAGE,
+    META_LANGUAGE,
+    META_LINE,
+    META_MODIFIED,
+    META_PUBLISHED,
+    MODIFIED_LABEL,
+    PUBLISHED_CLASS,
+    PUBLISHED_LABEL,
+    TAGS_LABEL,
+    TEASER_HEADINGS,
+    UPDATED_CLASS,
+    author_name,
+    breadcrumb_section,
+    is_date_line,
+    jsonld_names,
+    meta_keywords,
+    unique_tags,
+)
 from kn_crawl.extract.metadata import (
+    article_object,
     jsonld_article,
+    jsonld_breadcrumb,
+    jsonld_by_id,
+    jsonld_images,
     jsonld_keywords,
+    jsonld_language,
+    jsonld_objects,
     jsonld_text,
     link_href,
     meta_all,
     meta_content,
+    meta_map,
+    page_object,
+    primary_language,
 )
 from kn_crawl.extract.selectors import match_selectors
+from kn_crawl.extract.site_memory import SiteMemory
+from kn_crawl.extract.titles import (
+    MAX_KICKER,
+    best_reference,
+    clean_title,
+    confirms,
+    fold,
+    is_label,
+    split_reference_kicker,
+    strip_glued_kicker,
+)
 from kn_crawl.items import ArticleItem
-from kn_crawl.tags import clean_tag, split_tags, tag_key
+from kn_crawl.tags import split_tags
 from kn_crawl.text import clean_text, strip_more
 
-# A line that states the article's date or author is at most this long.
-META_LINE = 120
-BYLINE = re.compile(
-    r"^\s*(?:Von|By|Autor(?:in)?\s*:|Text\s*:)\s+(?P<name>[^\d,|•·–(]+?)"
-    r"\s*(?:[,|•·–(]|\s(?:am|vom|on)\s|\d|$)",
-)
-# Class words of a lead paragraph (Bootstrap's "lead", GSB's "abstract", "intro", "teaser").
-LEAD_CLASS = re.compile(r"(?:^|\s|[-_])(?:lead|intro|abstract|teaser|kurztext)(?:\s|$)")
-TEASER_HEADINGS = ("h2", "h3", "h4")
-TAGS_LABEL = re.compile(
-    r"^\s*(?:Stichw(?:ö|oe)rter|Stichworte|Schlagw(?:ö|oe)rter|Schlagworte|Tags|Themen)\s*:?\s*",
-    re.IGNORECASE,
-)
-# "Titel | Site", "Titel - Site", "Titel – Site", "Titel :: Site", "Titel · Site".
-TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•)\s+")
-DATE_LABEL = re.compile(
-    r"^\s*(?:Datum|Erscheinungsdatum|Veröffentlicht|Ver(?:ö|oe)ffentlichungsdatum|Stand|vom)"
-    r"\b\s*(?:am|:)?",
-    re.IGNORECASE,
-)
+__all__ = ["clean_title", "document_base", "extract_article", "looks_like_article"]
 
 
 def extract_article(
@@ -68,10 +119,12 @@ def extract_article(
     base_url: str,
     selectors: Selectors | None = None,
     now: datetime | None = None,
+    memory: SiteMemory | None = None,
 ) -> ArticleItem:
     """The article on the page at ``url`` (``root``: its parsed tree), selectors applied.
     What the selectors match is not body text, and a title selector's element stands for
-    the headline (the body starts after it)."""
+    the headline (the body starts after it). ``memory``: what the crawl learned from the
+    source's other pages (updated with this page)."""
     matched = match_selectors(root, selectors) if selectors else None
     page = _GenericPage(
         url,
@@ -79,6 +132,7 @@ def extract_article(
         base_url,
         headline=matched.headline if matched else None,
         not_body=matched.elements if matched else (),
+        memory=memory,
     )
     item = page.to_item(source, now=now)
     if matched is not None:
@@ -122,39 +176,12 @@ def looks_like_article(root: Element) -> bool:
     return has_h1 and len([n for n in paragraphs if n >= 40]) >= 2 and sum(paragraphs) >= 250
 
 
-def clean_title(title: str | None, site_names: list[str]) -> str | None:
-    """A ``<title>`` or ``og:title`` without the site's name: ``"X | Site"``, ``"Site - X"``,
-    ``"X - Rubrik - Site"``. Parts equal to a known site name go, at either end; then short
-    trailing parts (one or two words without sentence punctuation: a section, a site's
-    short name) go — a longer one may be the rest of a title that holds a dash."""
-    title = clean_text(title)
-    if not title:
-        return None
-    parts = TITLE_SEPARATOR.split(title)
-    names = {tag_key(n) for n in site_names if n}
-    if len(parts) > 1 and tag_key(parts[0]) in names:
-        # "Site - Rubrik - Title" (Government Site Builder): the site first, then sections.
-        while len(parts) > 1 and (tag_key(parts[0]) in names or _short_label(parts[0])):
-            parts.pop(0)
-    while len(parts) > 1 and (tag_key(parts[-1]) in names or _short_label(parts[-1])):
-        parts.pop()
-    return clean_text(_join_parts(title, parts))
-
-
-def _short_label(part: str) -> bool:
-    return len(part.split()) <= 2 and not any(c in part for c in "?!.:")
-
-
-def _join_parts(title: str, parts: list[str]) -> str:
-    """The span of ``title`` from its first kept part to its last (separators as written)."""
-    start = title.find(parts[0])
-    end = title.rfind(parts[-1]) + len(parts[-1])
-    return title[start:end] if 0 <= start < end else " ".join(parts)
-
-
 # A kicker line is short (K21's longest: ~60 characters) and set in an inline or paragraph element.
 KICKER_TAGS = frozenset({"span", "p", "div", "strong", "small", "em"})
-MAX_KICKER = 80
+# Where a headline never is. Not <form>: ASP.NET pages wrap the whole page in one.
+NOT_HEADLINE = CHROME - {"form"}
+# Inline children of an <h1> that may hold a Dachzeile set inside the headline.
+INLINE_PARTS = frozenset({"span", "strong", "small", "em", "b", "i", "mark", "div", "p"})
 
 
 class _GenericPage:
@@ -166,22 +193,45 @@ class _GenericPage:
         *,
         headline: Element | None = None,
         not_body: Collection[Element] = (),
+        memory: SiteMemory | None = None,
     ) -> None:
         self.url = url
         self.link_base = document_base(url, root)
         self.root = root
         self.base_url = base_url
         self.policy = OriginPolicy.for_base_url(base_url)
-        self.ld = jsonld_article(root)
+        self.memory = memory
+        self.objects = jsonld_objects(root)
+        self.ld = article_object(self.objects)
+        # A WebPage object stands in for dates, section and language when there is no article.
+        self.page_ld = self.ld or page_object(self.objects)
+        self.metas = meta_map(root)
         self.scope = main_content(root)
+        self.site_names = self._site_names()
+        self.title_tag = text_of(root.find(".//title"))
+        self.references = [
+            self._meta("og:title", "twitter:title"),
+            jsonld_text(self.ld, "headline") or jsonld_text(self.ld, "name"),
+            self.title_tag,
+        ]
         self.given_headline = headline is not None
         self.headline = headline if headline is not None else self._headline()
+        self._headline_boxes = (
+            set(self.headline.iterancestors()) if self.headline is not None else set()
+        )
         self.not_body = set(not_body)
         self._markers: list[Element] | None = None
-        self._meta: list[Element] | None = None
+        self._itemprop_map: dict[str, list[Element]] | None = None
+        self._label_elements: list[Element] | None = None
+        self._meta_found: list[Element] | None = None
+
+    def _meta(self, *keys: str) -> str | None:
+        for key in keys:
+            if key in self.metas:
+                return self.metas[key]
+        return None
 
     def to_item(self, source: str, *, now: datetime | None) -> ArticleItem:
-        root, ld = self.root, self.ld
         warnings: list[str] = []
         declared = self._declared_canonical()
         item = ArticleItem(source=source, url=self.url, fetched_url=self.url)
@@ -190,13 +240,11 @@ class _GenericPage:
                 item.url = declared
             else:
                 item.offsite_canonical = declared
-        item.title = None if self.given_headline else self._title()
-        item.kicker = None if self.given_headline else self._kicker()
-        item.teaser = strip_more(
-            meta_content(root, "og:description", "description", "twitter:description")
-            or jsonld_text(ld, "description")
-        )
+        if not self.given_headline:
+            item.kicker, item.title = self._title_and_kicker()
+        item.teaser = self._teaser(item.title)
         item.published_at, item.date_signal = self._date(now=now)
+        item.modified_at = self._modified(item.published_at, now=now)
         lead = self._lead()
         if lead is not None and item.teaser is None:
             # No teaser in the metadata: the page's lead paragraph is the teaser.
@@ -205,104 +253,312 @@ class _GenericPage:
             self.not_body.add(lead)
         item.body = self._body(item.teaser)
         item.tags = self._tags()
-        item.section = clean_text(
-            jsonld_text(ld, "articleSection")
-            or meta_content(root, "article:section")
-            or self._category()
-        )
+        item.section = self._section(item.title)
         item.author = self._author()
-        image = jsonld_text(ld, "image") or meta_content(root, "og:image")
-        item.image_url = _absolute(self.link_base, image)
+        item.image_url = _absolute(self.link_base, self._image())
+        item.language = self._language()
         item.warnings = warnings
+        self._learn()
         return item
+
+    def _learn(self) -> None:
+        """Tell the source's memory what this page showed (after reading it: a page is
+        never judged by its own values)."""
+        if self.memory is None:
+            return
+        self.memory.titles.learn(self.title_tag)
+        self.memory.descriptions.learn(self._meta("description", "og:description"), self.url)
+        self.memory.keywords.learn(self._meta("keywords"), self.url)
 
     # -- title -------------------------------------------------------------------------
 
     def _headline(self) -> Element | None:
+        """The headline element: the first ``<h1>`` of the article that a reference title
+        confirms, else the first ``<h1>``; when that is a label (a logo, a section name), a
+        heading that states a reference title exactly. An ``<h1>`` that links to the site's
+        home is its logo, never the headline."""
+        first: Element | None = None
         for scope in (self.scope, *self.root.iter("article", "main"), self.root):
             for h1 in scope.iter("h1"):
-                if text_of(h1) and not inside(h1, CHROME):
+                text = text_of(h1)
+                if not text or inside(h1, NOT_HEADLINE) or self._is_logo(h1):
+                    continue
+                if any(confirms(r, text) for r in self.references):
                     return h1
-        return None
+                first = first if first is not None else h1
+        if first is None:
+            # A site that sets its article in an <aside>: a confirmed headline there.
+            for h1 in self.root.iter("h1"):
+                if (
+                    inside(h1, ("aside",))
+                    and not inside(h1, ("nav", "footer", "form"))
+                    and any(confirms(r, text_of(h1)) for r in self.references)
+                ):
+                    return h1
+        text = text_of(first) or ""
+        if first is None or is_label(text, self.references, self.site_names):
+            wanted = {
+                fold(clean_title(r, self.site_names, self._learned())) for r in self.references
+            } - {""}
+            for h in self.root.iter("h1", "h2"):
+                if fold(text_of(h)) in wanted and not inside(h, NOT_HEADLINE):
+                    return h
+        return first
 
-    def _kicker(self) -> str | None:
+    def _without_home_links(self, h1: Element) -> Element:
+        """The headline without a link to the site's home set inside it (a logo)."""
+        homes = [a for a in h1.iter("a") if self._is_home(a)]
+        if not homes:
+            return h1
+        copy = deepcopy(h1)
+        for a in list(copy.iter("a")):
+            if self._is_home(a) and (parent := a.getparent()) is not None:
+                tail = a.tail
+                parent.remove(a)
+                if tail and tail.strip():
+                    parent.text = (parent.text or "") + tail
+        return copy
+
+    def _is_home(self, link: Element) -> bool:
+        href = urljoin(self.link_base, (link.get("href") or "").strip())
+        path = urlsplit(href).path.rstrip("/")
+        if path and path == urlsplit(self.url).path.rstrip("/"):
+            return False  # the page itself (a headline linked to its own article)
+        base_path = urlsplit(self.base_url).path.rstrip("/")
+        home = path in ("", base_path) or "home" in (link.get("rel") or "").split()
+        return home and urlsplit(href).netloc in ("", urlsplit(self.url).netloc)
+
+    def _is_logo(self, heading: Element) -> bool:
+        """A heading whose only content is a link to the site's home (``<h1><a href="/">Site
+        </a></h1>``, often around the logo image)."""
+        links = list(heading.iter("a"))
+        if len(links) != 1 or fold(text_of(links[0])) != fold(text_of(heading)):
+            return False
+        return self._is_home(links[0])
+
+    def _learned(self) -> frozenset[str]:
+        return self.memory.titles.affixes() if self.memory is not None else frozenset()
+
+    def _title_and_kicker(self) -> tuple[str | None, str | None]:
+        """``(kicker, title)``."""
+        names, learned = self.site_names, self._learned()
+        if self.headline is not None:
+            kicker, title = self._split_headline(self.headline)
+            if title and not is_label(title, self.references, names):
+                return kicker or self._kicker(title), title
+        title = best_reference(self.references, names, learned)
+        if title is None:
+            # No headline and no usable metadata: the article's first subheading (a blog
+            # whose <h1> is the site's logo sets the post's title as <h2>).
+            heading = next(
+                (h for h in self.scope.iter("h2") if text_of(h) and not inside(h, CHROME)), None
+            )
+            title = text_of(heading)
+        return None, title
+
+    def _split_headline(self, h1: Element) -> tuple[str | None, str | None]:
+        """A Dachzeile set inside the headline, and the title: glued to a title that a
+        reference states alone ("Kicker: Title" with a JSON-LD headline "Title"), or as the
+        headline's first inline element (``<h1><span>Kicker</span><span>Title</span></h1>``,
+        ``<h1><span class="category">Kicker</span>Title</h1>``)."""
+        h1 = self._without_home_links(h1)
+        text = text_of(h1)
+        if not text:
+            return None, None
+        kicker, title = strip_glued_kicker(text, self.references)
+        if kicker is not None:
+            return kicker, title
+        parts = [c for c in h1 if isinstance(c.tag, str) and c.tag != "br"]
+        if not parts or (h1.text or "").strip() or parts[0].tag not in INLINE_PARTS:
+            return None, text
+        first = text_of(parts[0])
+        rest = clean_text(
+            (parts[0].tail or "")
+            + " "
+            + " ".join((text_of(c) or "") + " " + (c.tail or "") for c in parts[1:])
+        )
+        rest = clean_text((rest or "").lstrip(" :|–—-"))
+        if not first or not rest or len(first) > MAX_KICKER or len(first) >= len(rest):
+            return None, text
+        if len(rest.split()) < 2:
+            return None, text
+        # The site's own title naming kicker and title as one phrase: no kicker.
+        if any(" ".join((r or "").split()) == f"{first} {rest}" for r in self.references):
+            return None, text
+        return first.rstrip(":").strip(), rest
+
+    def _kicker(self, title: str) -> str | None:
         """The Dachzeile: a short line right above the headline in its own element (``<span>``
         or ``<p>`` before the ``<h1>``, as news sites set it), holding no link (category links
-        above a headline are navigation) and no date."""
-        if self.headline is None:
-            return None
+        above a headline are navigation) and no date; else the kicker of an og:title
+        "Kicker: Title" when the page shows that kicker near the headline."""
+        assert self.headline is not None
         before = self.headline.getprevious()
         while before is not None and not isinstance(before.tag, str):
             before = before.getprevious()  # comments
-        if before is None or before.tag not in KICKER_TAGS:
-            return None
-        text = text_of(before)
-        if not text or len(text) > MAX_KICKER or text.endswith((".", ":")) or "\n" in text:
-            return None
-        if (
-            _is_date_line(text)
-            or before.find(".//a") is not None
-            or before.find(".//time") is not None
-        ):
-            return None
-        return text
+        if before is not None and before.tag in KICKER_TAGS:
+            text = text_of(before)
+            if (
+                text
+                and len(text) <= MAX_KICKER
+                and not text.endswith((".", ":"))
+                and "\n" not in text
+                and not is_date_line(text)
+                and before.find(".//a") is None
+                and before.find(".//time") is None
+            ):
+                return text
+        for reference in self.references[:2]:
+            kicker = split_reference_kicker(reference, title)
+            parent = self.headline.getparent()
+            if kicker and parent is not None and fold(kicker) in fold(text_of(parent)):
+                return kicker
+        return None
 
     def _site_names(self) -> list[str]:
-        names = [meta_content(self.root, "og:site_name", "application-name") or ""]
-        publisher = self.ld.get("publisher") if self.ld else None
-        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            names.append(publisher["name"])
-        return names
+        names = [self._meta("og:site_name", "application-name") or ""]
+        for obj in (self.ld, self.page_ld):
+            publisher = jsonld_by_id(self.objects, obj.get("publisher")) if obj else None
+            if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+                names.append(publisher["name"])
+        for obj in self.objects:
+            if "WebSite" in str(obj.get("@type")) and isinstance(obj.get("name"), str):
+                names.append(obj["name"])
+        # The text of a logo heading (or its image's alt text) is the site's name.
+        for h in self.root.iter("h1"):
+            if self._is_logo(h):
+                names.append(text_of(h) or "")
+                names += [img.get("alt") or "" for img in h.iter("img")]
+        return [n for n in names if n]
 
-    def _title(self) -> str | None:
-        if self.headline is not None:
-            return text_of(self.headline)
-        names = self._site_names()
-        for candidate in (
-            meta_content(self.root, "og:title", "twitter:title"),
-            jsonld_text(self.ld, "headline"),
-            text_of(self.root.find(".//title")),
+    # -- teaser ------------------------------------------------------------------------
+
+    def _teaser(self, title: str | None) -> str | None:
+        """The description the page gives (og:description, description, twitter:description,
+        JSON-LD), unless it is the site's and not the article's: the site's name, a generic
+        phrase, the title again, or (as the crawl learned) the same on other pages. K21's
+        visible ``[dd.mm.yyyy]`` prefix goes."""
+        for value in (
+            self._meta("og:description"),
+            self._meta("description"),
+            self._meta("twitter:description"),
+            jsonld_text(self.ld, "description"),
         ):
-            title = clean_title(candidate, names)
-            if title:
-                return title
+            text = strip_more(value)
+            if text and text.startswith("["):
+                found, rest = split_leading_date(text)
+                text = rest if found is not None else text
+            if not text or self._site_wide_description(text, title):
+                continue
+            return text
         return None
+
+    def _site_wide_description(self, text: str, title: str | None) -> bool:
+        key = fold(text)
+        if not key or key in {fold(n) for n in self.site_names} or key == fold(title):
+            return True
+        if GENERIC_DESCRIPTION.match(text):
+            return True
+        return self.memory is not None and self.memory.descriptions.site_wide(text)
 
     # -- date --------------------------------------------------------------------------
 
     def _date(self, *, now: datetime | None) -> tuple[datetime | None, str | None]:
-        root = self.root
         candidates = (
-            ("jsonld", lambda: parse_date(jsonld_text(self.ld, "datePublished"), now=now)),
-            (
-                "meta",
-                lambda: parse_date(
-                    meta_content(
-                        root,
-                        "article:published_time",
-                        "og:published_time",
-                        "datePublished",
-                        "dc.date.issued",
-                        "dcterms.issued",
-                        "dc.date",
-                        "date",
-                    ),
-                    now=now,
-                ),
-            ),
+            ("jsonld", lambda: self._jsonld_date(now=now)),
+            ("microdata", lambda: self._itemprop_date("datePublished", now=now)),
+            ("meta", lambda: parse_date(self._meta(*META_PUBLISHED), now=now)),
             ("time", self._time_element),
-            ("visible", lambda: self._visible_date(now=now)),
             ("url", lambda: date_from_url(self.url)),
+            ("visible", lambda: self._visible_date(now=now)),
         )
         return first_published(candidates, now=now)
 
-    def _time_element(self) -> datetime | None:
-        for el in self.scope.iter("time"):
-            if inside(el, ("aside", "nav")) or self._in_other_teaser(el):
+    def _jsonld_date(self, *, now: datetime | None) -> datetime | None:
+        for obj, key in (
+            (self.ld, "datePublished"),
+            (self.ld, "dateCreated"),
+            (self.page_ld, "datePublished"),
+        ):
+            value = parse_date(jsonld_text(obj, key), now=now)
+            if value is not None and is_plausible_published(value):
+                return value
+        return None
+
+    def _itemprop_date(self, prop: str, *, now: datetime | None) -> datetime | None:
+        """Microdata: the first element with ``itemprop=prop`` (its ``content``,
+        ``datetime`` or text) outside navigation, sidebars, comments and other teasers."""
+        for el in self._itemprops().get(prop.lower(), ()):
+            if not isinstance(el.tag, str) or self._elsewhere(el):
                 continue
-            value = parse_date(el.get("datetime") or text_of(el))
+            raw = el.get("content") or el.get("datetime") or text_of(el)
+            value = parse_date(raw, now=now) or (find_date(raw, now=now) if raw else None)
             if value is not None:
                 return value
+        return None
+
+    def _labelled(self) -> list[Element]:
+        if self._label_elements is None:
+            self._label_elements = _labelled_elements(self.root)
+        return self._label_elements
+
+    def _itemprops(self) -> dict[str, list[Element]]:
+        """Microdata elements by (lower-case) ``itemprop``, in page order (one scan)."""
+        if self._itemprop_map is None:
+            self._itemprop_map = {}
+            for el in self.root.xpath("//*[@itemprop]"):
+                for prop in (el.get("itemprop") or "").lower().split():
+                    self._itemprop_map.setdefault(prop, []).append(el)
+        return self._itemprop_map
+
+    def _elsewhere(self, el: Element) -> bool:
+        """In the page's navigation, a sidebar, a comment thread or another article's teaser
+        — a container that also holds the headline is none of these (a site that sets its
+        article in an ``<aside>``)."""
+        if self._in_other_teaser(el):
+            return True
+        for a in el.iterancestors():
+            if a in self._headline_boxes:
+                continue
+            if a.tag in ("aside", "nav", "footer"):
+                return True
+            if (a.get("id") or a.get("class")) and COMMENTS.search(
+                f"{a.get('id') or ''} {a.get('class') or ''}"
+            ):
+                return True
+        return el.tag in ("aside", "nav", "footer")
+
+    def _time_element(self) -> datetime | None:
+        """A ``<time>`` of the article (one marked ``pubdate`` or hAtom ``published`` first;
+        none marked as the modification), or hAtom's ``<abbr class="published" title>``:
+        in the main content, else in the headline's header."""
+        places: list[Element] = [self.scope]
+        if self.headline is not None and (parent := self.headline.getparent()) is not None:
+            places.append(parent)
+        for place in places:
+            found = [
+                el
+                for el in place.iter("time", "abbr")
+                if (el.tag == "time" or PUBLISHED_CLASS.search(el.get("class") or ""))
+                and not UPDATED_CLASS.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}")
+                and not self._elsewhere(el)
+            ]
+            marked = [
+                el
+                for el in found
+                if el.get("pubdate") is not None or PUBLISHED_CLASS.search(el.get("class") or "")
+            ]
+            for el in marked + found:
+                raw = el.get("datetime") or el.get("title") or text_of(el)
+                value = parse_date(raw) or parse_date(text_of(el))
+                if value is not None:
+                    return value
+        # hAtom anywhere on the page (Blogger's post footer: <abbr class="published" title>).
+        for el in self.root.xpath("//*[contains(@class, 'published')]"):
+            if PUBLISHED_CLASS.search(el.get("class") or "") and not self._elsewhere(el):
+                value = parse_date(el.get("datetime") or el.get("title") or text_of(el))
+                if value is not None:
+                    return value
         return None
 
     def _in_other_teaser(self, el: Element) -> bool:
@@ -311,26 +567,184 @@ class _GenericPage:
 
     def _visible_date(self, *, now: datetime | None) -> datetime | None:
         """A date near the headline: in the headline's header, or in the first few short
-        blocks after it (``Pressemitteilung vom 3. Februar 2025``, ``Datum: 03.02.2025``)."""
-        if self.headline is None:
-            return None
+        blocks after it (``Pressemitteilung vom 3. Februar 2025``, ``Datum: 03.02.2025``), or
+        a paragraph's dateline (``Berlin, 3. Juli 2018 – …``); a line saying when the article
+        was updated is skipped. Without a headline, the main content's first blocks."""
+        # Twice: first without what is marked as the modification time (hAtom "updated"),
+        # then with it — WordPress themes mark their only, published date "updated" too.
+        for strict in (True, False):
+            for el in self._leaf_blocks(6):
+                if strict and self._updated(el):
+                    continue
+                text = self._dated_text(el) if strict else text_of(el) or ""
+                if MODIFIED_LABEL.match(text) or is_banner_date(text):
+                    continue
+                if len(text) <= META_LINE:
+                    value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(
+                        text, now=now
+                    )
+                else:
+                    value = dateline_date(text, now=now)
+                if value is not None:
+                    return value
+        return (
+            self._above_headline_date(now=now)
+            or self._labelled_date(now=now)
+            or self._first_short_date(now=now)
+            or self._date_classed(now=now)
+        )
+
+    def _date_classed(self, *, now: datetime | None) -> datetime | None:
+        """The very last resort: a short element named as a date by its class or id
+        (``class="date"``, ``id="artikeldatum"``, ``post-date``), outside chrome, sidebars,
+        comments and teasers of other articles."""
+        for el in self.root.xpath(DATE_CLASSED):
+            if self._elsewhere(el) or self._updated(el) or inside(el, CHROME):
+                continue
+            text = text_of(el) or ""
+            if not text or len(text) > 60 or COPYRIGHT.search(text) or is_banner_date(text):
+                continue
+            value = parse_date(el.get("datetime") or "", now=now) or find_date(text, now=now)
+            if value is not None:
+                return value
+        return None
+
+    def _first_short_date(self, *, now: datetime | None) -> datetime | None:
+        """The last resort: a short line with a date among the article's first blocks (a
+        date set apart in the text's furniture), not a copyright line."""
         blocks = 0
-        for el in self._near_headline():
-            if not isinstance(el.tag, str) or el.tag in CHROME or el is self.headline:
+        for el in self.scope.iter(*BODY_BLOCKS, "div", "span", "time"):
+            if has_block_children(el) or self._elsewhere(el):
                 continue
-            if has_block_children(el):
-                continue
-            text = text_of(el)
+            text = text_of(el) or ""
             if not text:
                 continue
             blocks += 1
-            if blocks > 6:
+            if blocks > LAST_RESORT_BLOCKS:
                 break
-            if len(text) > 120 or is_banner_date(text):
+            if len(text) > 60 or COPYRIGHT.search(text) or is_banner_date(text):
                 continue
-            value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(text, now=now)
+            value = find_date(text, now=now)
             if value is not None:
                 return value
+        return None
+
+    def _above_headline_date(self, *, now: datetime | None) -> datetime | None:
+        """A short date line just above the headline, in the same block of the page (a
+        date set over the title); the viewing day's banner is no such line."""
+        if self.headline is None:
+            return None
+        parent = self.headline.getparent()
+        box = parent.getparent() if parent is not None else None
+        if box is None:
+            return None
+        seen = 0
+        for el in self.headline.itersiblings(preceding=True):
+            if seen >= 3:
+                break
+            for leaf in [el, *el.iterdescendants()][::-1]:
+                if not isinstance(leaf.tag, str) or has_block_children(leaf):
+                    continue
+                text = text_of(leaf) or ""
+                if not text:
+                    continue
+                seen += 1
+                if len(text) <= 60 and not is_banner_date(text) and not self._updated(leaf):
+                    value = parse_date(DATE_LABEL.sub("", text), now=now) or find_date(text)
+                    if value is not None:
+                        return value
+                if seen >= 3:
+                    break
+        return None
+
+    def _labelled_date(self, *, now: datetime | None) -> datetime | None:
+        """A short line anywhere in the page but its chrome that says it is the publication
+        date ("Veröffentlicht: 25.10.2007 15:19", "Dieser Artikel wurde am 14. Dezember 2015
+        veröffentlicht"). Only the element's own first text is tested, which is cheap."""
+        for el in self._labelled():
+            if not isinstance(el.tag, str) or not el.text or not PUBLISHED_LABEL.match(el.text):
+                continue
+            block = _block_of(el)
+            text = text_of(block) or ""
+            if len(text) > 2 * META_LINE or self._elsewhere(block) or inside(block, CHROME):
+                continue
+            value = find_date(text, now=now)
+            if value is not None:
+                return value
+        return None
+
+    def _dated_text(self, el: Element) -> str:
+        """``el``'s text without what is marked as the modification time inside it."""
+        marked = [d for d in el.iterdescendants() if isinstance(d.tag, str) and self._updated(d)]
+        if not marked:
+            return text_of(el) or ""
+        copy = deepcopy(el)
+        for d in list(copy.iterdescendants()):
+            if (
+                isinstance(d.tag, str)
+                and self._updated(d)
+                and (parent := d.getparent()) is not None
+            ):
+                parent.remove(d)  # its tail goes too: a separator at most
+        return text_of(copy) or ""
+
+    def _updated(self, el: Element) -> bool:
+        """Marked as the modification time (hAtom ``updated``, ``itemprop=dateModified``)."""
+        return bool(UPDATED_CLASS.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}"))
+
+    def _leaf_blocks(self, limit: int) -> Iterator[Element]:
+        """The first ``limit`` leaf blocks with text around and after the headline (without
+        one: of the main content)."""
+        blocks = 0
+        source = self._near_headline() if self.headline is not None else self.scope.iter()
+        for el in source:
+            if not isinstance(el.tag, str) or el.tag in CHROME or el is self.headline:
+                continue
+            if has_block_children(el) or not text_of(el) or self._elsewhere(el):
+                continue
+            if el.tag in ("a", "script", "style"):
+                continue
+            blocks += 1
+            if blocks > limit:
+                return
+            yield el
+
+    def _modified(self, published: datetime | None, *, now: datetime | None) -> datetime | None:
+        """When the article was last changed: JSON-LD ``dateModified``, microdata, the common
+        meta (``article:modified_time``, ``og:updated_time``, ``last-modified``), a ``<time>``
+        marked ``updated``, an "Aktualisiert am …" line near the headline. Never before the
+        publication and never after tomorrow."""
+        getters = (
+            lambda: parse_date(jsonld_text(self.page_ld, "dateModified"), now=now),
+            lambda: self._itemprop_date("dateModified", now=now),
+            lambda: parse_date(self._meta(*META_MODIFIED), now=now),
+            lambda: self._updated_time(),
+            lambda: self._updated_line(now=now),
+        )
+        for get in getters:
+            value = get()
+            if value is None or not is_plausible_published(value):
+                continue
+            if now is not None and is_future_date(value, now=now):
+                continue
+            if published is not None and value < published:
+                continue
+            return value
+        return None
+
+    def _updated_time(self) -> datetime | None:
+        for el in self.scope.iter("time", "abbr"):
+            if UPDATED_CLASS.search(el.get("class") or "") and not self._elsewhere(el):
+                value = parse_date(el.get("datetime") or el.get("title") or text_of(el))
+                if value is not None:
+                    return value
+        return None
+
+    def _updated_line(self, *, now: datetime | None) -> datetime | None:
+        for el in self._leaf_blocks(6):
+            text = text_of(el) or ""
+            if len(text) <= META_LINE and MODIFIED_LABEL.match(text):
+                return find_date(text, now=now)
         return None
 
     def _near_headline(self) -> Iterator[Element]:
@@ -341,12 +755,32 @@ class _GenericPage:
         if parent is not None and parent.tag in ("header", "hgroup", "div"):
             yield from (el for el in parent.iter() if el is not h1 and not is_within(el, h1))
         yield from h1.itersiblings()
-        yield from h1.xpath("following::*")
+        yield from _following(h1)
 
     # -- body --------------------------------------------------------------------------
 
     def _body(self, teaser: str | None) -> str | None:
-        return body_text(self.scope, skip=self._not_body(), teaser=teaser, after=self.headline)
+        return body_text(self.scope, skip=self._not_body(), teaser=teaser, after=self._body_start())
+
+    def _body_start(self) -> Element | None:
+        """Where the body starts: after the headline, or after the main content's first
+        ``<h1>`` when that comes earlier (a theme that sets the confirmed title below the
+        text's first heading must not cut the text before it); nowhere when the headline
+        stands after the main content's start outside it."""
+        h1 = self.headline
+        if h1 is None or self.given_headline:
+            return h1
+        if is_within(h1, self.scope) or is_within(self.scope, h1):
+            first = next(
+                (h for h in self.scope.iter("h1") if text_of(h) and not inside(h, CHROME)), h1
+            )
+            return first
+        for el in self.root.iter():
+            if el is h1:
+                return h1
+            if el is self.scope:
+                return None
+        return h1
 
     def _not_body(self) -> set[Element]:
         skip = set(self.not_body)
@@ -360,9 +794,9 @@ class _GenericPage:
     def _meta_lines(self) -> list[Element]:
         """Short lines that state the date or the author (``<p><time>…</time></p>``, ``Von
         Anna Beispiel, 3. Februar 2025``): what the page says about the article, not text."""
-        if self._meta is None:
-            self._meta = self._find_meta_lines()
-        return self._meta
+        if self._meta_found is None:
+            self._meta_found = self._find_meta_lines()
+        return self._meta_found
 
     def _find_meta_lines(self) -> list[Element]:
         lines = []
@@ -375,7 +809,7 @@ class _GenericPage:
         if self.headline is not None:
             for el in self._near_headline_blocks():
                 text = text_of(el) or ""
-                if len(text) <= META_LINE and (BYLINE.match(text) or _is_date_line(text)):
+                if len(text) <= META_LINE and (BYLINE.match(text) or is_date_line(text)):
                     lines.append(el)
         return lines
 
@@ -421,6 +855,10 @@ class _GenericPage:
     # -- tags, author --------------------------------------------------------------------
 
     def _tags(self) -> list[str]:
+        """The Stichwörter the page gives: JSON-LD ``keywords``, ``article:tag``, ``rel=tag``
+        links of the article, visible "Stichwörter:" lists; only when there are none, the
+        ``news_keywords`` / ``keywords`` meta (often SEO lists: too many, too long or the same
+        on every page of the site are dropped)."""
         found: list[str] = []
         found += jsonld_keywords(self.ld)
         found += meta_all(self.root, "article:tag")
@@ -431,7 +869,17 @@ class _GenericPage:
                 found.append(text_of(a) or "")
         for marker in self._tag_markers():
             found += _marker_tags(marker)
-        return _unique_tags(found)
+        tags = unique_tags(found)
+        if tags:
+            return tags
+        for key in ("news_keywords", "keywords"):
+            value = self._meta(key)
+            if self.memory is not None and self.memory.keywords.site_wide(value):
+                continue
+            tags = meta_keywords(value, self.site_names)
+            if tags:
+                return tags
+        return []
 
     def _in_article(self, el: Element) -> bool:
         """Inside the main content, or at least not in the site's navigation and sidebars."""
@@ -442,7 +890,7 @@ class _GenericPage:
         if self._markers is None:
             self._markers = [
                 el
-                for el in self.root.iter()
+                for el in self._labelled()
                 if isinstance(el.tag, str)
                 and el.text
                 and TAGS_LABEL.match(el.text)
@@ -457,31 +905,122 @@ class _GenericPage:
         return self._markers
 
     def _author(self) -> str | None:
-        names = _jsonld_names(self.ld.get("author") if self.ld else None)
+        """JSON-LD ``author`` (a name, a Person, a list, an ``@id`` reference), the author
+        meta, a byline near the headline ("Von …", "By …"), microdata or ``rel=author``. Never
+        a URL, never the site's own name (an Organization as author is no author)."""
+        names = [
+            n
+            for n in jsonld_names(
+                jsonld_by_id(self.objects, self.ld.get("author") if self.ld else None)
+            )
+            if not self._is_site_name(n)
+        ]
         if names:
             return ", ".join(names)
-        meta = meta_content(self.root, "author", "article:author", "dc.creator")
-        if meta and not meta.startswith(("http://", "https://")):
-            return clean_text(meta)
-        for el in self._near_headline_blocks() if self.headline is not None else ():
-            match = BYLINE.match(text_of(el) or "")
-            if match:
-                return clean_text(match.group("name"))
+        meta = author_name(self._meta(*META_AUTHOR))
+        if meta and not self._is_site_name(meta):
+            return meta
+        if self.headline is not None:
+            for el in self._near_headline_blocks():
+                match = BYLINE.match(text_of(el) or "")
+                if match:
+                    return clean_text(match.group("name"))
         for el in self.scope.iter():
             if not isinstance(el.tag, str):
                 continue
             if (el.get("itemprop") == "author") or (
                 el.tag == "a" and "author" in (el.get("rel") or "").split()
             ):
-                name = text_of(el)
-                if name:
+                holder = el.find(".//*[@itemprop='name']")
+                name = author_name(
+                    el.get("content") or text_of(holder if holder is not None else el)
+                )
+                if name and not self._is_site_name(name):
                     return name
+        return None
+
+    def _is_site_name(self, name: str) -> bool:
+        return fold(name) in {fold(n) for n in self.site_names}
+
+    # -- section, image, language --------------------------------------------------------
+
+    def _section(self, title: str | None) -> str | None:
+        """JSON-LD ``articleSection``, ``article:section``, the breadcrumb's entry above the
+        article (JSON-LD ``BreadcrumbList``, else a breadcrumb trail's last link), a WordPress
+        category link."""
+        section = (
+            jsonld_text(self.page_ld, "articleSection")
+            or self._meta("article:section")
+            or breadcrumb_section(jsonld_breadcrumb(self.objects), title)
+            or self._breadcrumb_trail(title)
+            or self._category()
+        )
+        return clean_text(section)
+
+    def _breadcrumb_trail(self, title: str | None) -> str | None:
+        for el in self.root.iter("nav", "ol", "ul", "div"):
+            label = (
+                f"{el.get('aria-label') or ''} {el.get('class') or ''} {el.get('itemtype') or ''}"
+            )
+            if not BREADCRUMB.search(label):
+                continue
+            links = [text_of(a) or "" for a in el.iter("a")]
+            links = [t for t in links if t]
+            return breadcrumb_section([*links, title or ""], title) if links else None
+        return None
+
+    def _image(self) -> str | None:
+        for obj in (self.ld, self.page_ld):
+            images = jsonld_images(obj.get("image") or obj.get("thumbnailUrl")) if obj else []
+            if images:
+                return images[0]
+        return self._meta(*META_IMAGE)
+
+    def _language(self) -> str | None:
+        """JSON-LD ``inLanguage``, ``<html lang>``, the content-language / ``og:locale`` meta:
+        the lower-case primary subtag."""
+        html = self.root if self.root.tag == "html" else self.root.find(".//html")
+        for value in (
+            jsonld_language(self.page_ld),
+            html.get("lang") or html.get("{http://www.w3.org/XML/1998/namespace}lang")
+            if html is not None
+            else None,
+            self._meta(*META_LANGUAGE),
+        ):
+            code = primary_language(value)
+            if code:
+                return code
         return None
 
     def _declared_canonical(self) -> str | None:
         href = link_href(self.root, "canonical") or meta_content(self.root, "og:url")
         url = _absolute(self.link_base, href)
         return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _following(el: Element) -> Iterator[Element]:
+    """The elements after ``el`` in document order, lazily (XPath's ``following::*`` builds
+    the whole list, while the callers stop after a few blocks)."""
+    node: Element | None = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield sibling
+            yield from sibling.iterdescendants()
+        node = node.getparent()
+
+
+def _labelled_elements(root: Element) -> list[Element]:
+    """The elements whose own first text opens with a tags label ("Stichwörter:") or a
+    publication label ("Veröffentlicht:"), in page order: one pass over the page's text
+    nodes (an XPath ``contains()`` sieve costs more than this on real pages)."""
+    found: list[Element] = []
+    for text in root.xpath("//text()"):
+        # lxml's text results know whether they are an element's .text or a child's .tail.
+        if getattr(text, "is_text", False) and ANY_LABEL.match(text):
+            parent = text.getparent()
+            if parent is not None:
+                found.append(parent)
+    return found
 
 
 def _block_of(el: Element) -> Element:
@@ -493,12 +1032,6 @@ def _block_of(el: Element) -> Element:
             break
         node = parent
     return node
-
-
-def _is_date_line(text: str) -> bool:
-    """A line that is a date and little else: ``Datum: 03.02.2025``, ``22.01.2025``."""
-    rest = DATE_LABEL.sub("", text)
-    return parse_date(rest) is not None or (len(text) <= 40 and find_date(text) is not None)
 
 
 def _marker_line(marker: Element) -> Element:
@@ -533,28 +1066,6 @@ def _marker_tags(marker: Element) -> list[str]:
         return items
     rest = TAGS_LABEL.sub("", text_of(holder) or "", count=1)
     return split_tags(rest)
-
-
-def _unique_tags(values: list[str]) -> list[str]:
-    seen: set[str] = set()
-    tags: list[str] = []
-    for value in values:
-        tag = clean_tag(value)
-        if tag is None or tag_key(tag) in seen:
-            continue
-        seen.add(tag_key(tag))
-        tags.append(tag)
-    return tags
-
-
-def _jsonld_names(value: Any) -> list[str]:
-    values = value if isinstance(value, list) else [value]
-    names = []
-    for v in values:
-        name = v.get("name") if isinstance(v, dict) else v
-        if isinstance(name, str) and (cleaned := clean_text(name)):
-            names.append(cleaned)
-    return list(dict.fromkeys(names))
 
 
 def _absolute(page_url: str, href: str | None) -> str | None:
