@@ -5,16 +5,16 @@
 
 Reads every ``expected/*.jsonl`` of each ``--devset DIR`` (default: ``devset/`` beside this
 script) and the gzipped pages they name, runs our whole extraction from the page's bytes as
-``kn-crawl parse --generic`` does (``decode_page`` + ``parse_html`` + ``extract_article``) and,
-in the same run, ``trafilatura.bare_extraction`` (with htmldate for the date), and prints the
-share of correct checks per field kind, per language, for both, plus ROUGE-LSum F1 of the body
+``kn-crawl parse --generic`` does (``kn_crawl.extract.result.read_generic``: decode, parse,
+``extract_article``, the page verdict) and, in the same run, ``trafilatura.bare_extraction``
+(with htmldate for the date), and prints the share of correct checks per field kind, per language, for both, plus ROUGE-LSum F1 of the body
 where a gold body exists, and median / p90 ms per page (interleaved, after a warm-up).
 
 Checks per page (see bench/README.md, "Extraction quality"): ``title`` (equal after
 normalisation), ``date`` (same day; a ``no_date`` page is right when none is given), each
 ``with`` fragment (in the body, or in the teaser: a lead), each ``without`` fragment (not in
-the body); a ``not_article`` page is right when there is no title or no body. Holdout pages
-count only in aggregate: ``--show`` and ``--failures`` keep to dev pages unless
+the body); a ``not_article`` page is right when the verdict says so or there is no title or
+no body. Holdout pages count only in aggregate: ``--show`` and ``--failures`` keep to dev pages unless
 ``--allow-holdout`` (for dev-set authors checking their expected values).
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``): trafilatura and rouge-score. Without
@@ -170,6 +170,8 @@ class Output:
     teaser: str | None = None
     body: str | None = None
     error: str | None = None
+    not_article: bool = False
+    """The extractor's own verdict: the page is no article (ours: ``page_verdict``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -185,8 +187,10 @@ def checks(expected: dict[str, Any], out: Output) -> list[Check]:
     """The page's checks against one extractor's output. Fields absent or null in
     ``expected`` are not checked (except ``date`` with ``no_date``)."""
     if expected.get("kind", "article") == "not_article":
-        rejected = out.title is None or not out.body
-        return [Check("not_article", rejected, "no title or no body", _short(out.title))]
+        rejected = out.not_article or out.title is None or not out.body
+        return [
+            Check("not_article", rejected, "not_article, no title or no body", _short(out.title))
+        ]
     result = []
     if expected.get("title") is not None:
         title = expected["title"]
@@ -279,12 +283,12 @@ def base_url(url: str) -> str:
 
 def ours(html: bytes, url: str) -> Output:
     """Our whole extraction from bytes, as ``kn-crawl parse --generic`` runs it."""
-    from kn_crawl.extract.dom import decode_page, parse_html
-    from kn_crawl.extract.generic import extract_article
+    from kn_crawl.extract.result import read_generic
 
-    root = parse_html(decode_page(html))
-    item = extract_article(url, root, source="devset", base_url=base_url(url))
+    read = read_generic(html, url, source="devset", base_url=base_url(url))
+    item = read.item
     return Output(
+        not_article=not read.verdict.is_article,
         title=item.title,
         date=item.published_at,
         teaser=item.teaser,
