@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from lxml import etree
+
 from kn_crawl.extract.boilerplate import (
     boilerplate_line,
     class_weight,
@@ -78,21 +80,20 @@ class _Measure:
         own: dict[Element, int] = {}
         own_link: dict[Element, int] = {}
         commas: dict[Element, int] = {}
-        owner: dict[Element, Element] = {}
-        in_link: dict[Element, bool] = {}
-        dead: dict[Element, bool] = {}
         parent_of: dict[Element, Element] = {}
         order: list[Element] = []
-        for el in root.iter():
-            parent = el.getparent()
-            tag = el.tag
-            if parent is None or parent not in owner:
-                is_dead, link, block = False, False, el
-            else:
-                parent_of[el] = parent
-                is_dead, link, block = dead[parent], in_link[parent], owner[parent]
-                tail = el.tail
-                if tail and not is_dead:
+        # Depth-first with an explicit stack (a page may nest thousands of levels deep);
+        # chrome and hidden subtrees are never entered. Counting does not need document
+        # order: a tail counts for the block around its element, whenever it is met.
+        stack: list[tuple[Element, Element, bool]] = [(root, root, False)]
+        text = root.text
+        if text and text.strip():
+            own[root] = len(text.strip())
+        while stack:
+            el, block, link = stack.pop()
+            for child in el:
+                tail = child.tail
+                if tail:
                     n = len(tail.strip())
                     if n:
                         own[block] = own.get(block, 0) + n
@@ -100,36 +101,40 @@ class _Measure:
                             own_link[block] = own_link.get(block, 0) + n
                         if "," in tail:
                             commas[block] = commas.get(block, 0) + tail.count(",")
-            if not isinstance(tag, str):
-                continue
-            if not is_dead and (tag in dead_tags or invisible(el)):
-                is_dead = True
-            if tag == "a":
-                link = True
-            if tag in _BLOCKS:
-                block = el
-            owner[el], in_link[el], dead[el] = block, link, is_dead
-            order.append(el)
-            text = el.text
-            if text and not is_dead:
-                n = len(text.strip())
-                if n:
-                    own[block] = own.get(block, 0) + n
-                    if link:
-                        own_link[block] = own_link.get(block, 0) + n
-                    if "," in text:
-                        commas[block] = commas.get(block, 0) + text.count(",")
+                tag = child.tag
+                if not isinstance(tag, str) or tag in dead_tags:
+                    continue
+                if (
+                    child.get("class") or child.get("style") or child.get("hidden") is not None
+                ) and invisible(child):
+                    continue
+                child_block = child if tag in _BLOCKS else block
+                child_link = link or tag == "a"
+                parent_of[child] = el
+                order.append(child)
+                text = child.text
+                if text:
+                    n = len(text.strip())
+                    if n:
+                        own[child_block] = own.get(child_block, 0) + n
+                        if child_link:
+                            own_link[child_block] = own_link.get(child_block, 0) + n
+                        if "," in text:
+                            commas[child_block] = commas.get(child_block, 0) + text.count(",")
+                if len(child):
+                    stack.append((child, child_block, child_link))
         total = dict(own)
         total_link = dict(own_link)
+        # Children were appended after their parents: backwards, every subtree is summed
+        # before its parent takes it.
         for el in reversed(order):
-            parent = parent_of.get(el)
-            if parent is not None:
-                n = total.get(el, 0)
-                if n:
-                    total[parent] = total.get(parent, 0) + n
-                    m = total_link.get(el, 0)
-                    if m:
-                        total_link[parent] = total_link.get(parent, 0) + m
+            n = total.get(el, 0)
+            if n:
+                parent = parent_of[el]
+                total[parent] = total.get(parent, 0) + n
+                m = total_link.get(el, 0)
+                if m:
+                    total_link[parent] = total_link.get(parent, 0) + m
         self.own, self.own_link, self.commas = own, own_link, commas
         self.total, self.total_link = total, total_link
         self.order, self.parent = order, parent_of
@@ -156,21 +161,22 @@ def main_content(root: Element) -> Element:
     (a header with the date and a lead, not a sidebar), so that the body can start after
     the headline and the other fields find the article's header."""
     measure = _Measure(root)
-    best = _best(measure)
-    if best is None or measure.plain(best) < 200:
+    found = _best(measure)
+    if found is None or measure.plain(found[1]) < 200:
         # Nothing outside page chrome reads like text: some pages put the whole article
         # in an <aside> or a <header> (broken nesting, odd templates). Count those too.
         measure = _Measure(root, _NOT_TEXT)
-        fallback = _best(measure)
-        best = fallback if fallback is not None else best
-    if best is None:
+        found = _best(measure) or found
+    if found is None:
         body = root.find("body")
         return body if body is not None else root
-    return _with_headline(root, best, measure)
+    top, best = found
+    return _below_chrome(top, _with_headline(root, best, measure))
 
 
-def _best(measure: _Measure) -> Element | None:
-    """The best-scoring container (see :func:`main_content`), or None without paragraphs."""
+def _best(measure: _Measure) -> tuple[Element, Element] | None:
+    """The best-scoring container and what it grows to (see :func:`main_content`), or None
+    without paragraphs."""
     scores: dict[Element, float] = {}
     own, own_link, commas, parent_of = measure.own, measure.own_link, measure.commas, measure.parent
     for block, n in own.items():
@@ -193,10 +199,10 @@ def _best(measure: _Measure) -> Element | None:
     if not final:
         return None
     ranked = sorted(final, key=final.__getitem__, reverse=True)
-    best = ranked[0]
-    best = _common_ancestor(best, ranked[1:5], final, measure)
+    top = ranked[0]
+    best = _common_ancestor(top, ranked[1:5], final, measure)
     best = _climb(best, final, measure)
-    return _with_siblings(best, final, measure)
+    return top, _with_siblings(best, final, measure)
 
 
 # How much of a paragraph's score goes to its ancestors: all to the parent, half to the
@@ -219,7 +225,7 @@ def _common_ancestor(
         return best
     ancestor = measure.parent.get(best)
     while ancestor is not None and ancestor.tag not in ("body", "html"):
-        if sum(1 for el in close if is_within(el, ancestor)) >= 3:
+        if ancestor in final and sum(1 for el in close if is_within(el, ancestor)) >= 3:
             return ancestor
         ancestor = measure.parent.get(ancestor)
     return best
@@ -229,7 +235,7 @@ def _climb(best: Element, final: dict[Element, float], measure: _Measure) -> Ele
     """Up to an ancestor that scores higher than the level below it, as long as the
     ancestors in between keep a third of the best's score (the paragraphs of an article
     spread over several sections add up in their common ancestor)."""
-    last = final[best]
+    last = final.get(best, 0.0)
     threshold = last / 3
     parent = measure.parent.get(best)
     while parent is not None and parent.tag not in ("body", "html"):
@@ -296,6 +302,8 @@ def _with_headline(root: Element, best: Element, measure: _Measure) -> Element:
     if best.tag == "article":
         return best
     headline = _first_h1(root)
+    if headline is not None and is_within(headline, best):
+        headline = None
     budget = measure.plain(best) * _WIDEN + 200
     el = measure.parent.get(best)
     for _ in range(5):
@@ -305,6 +313,22 @@ def _with_headline(root: Element, best: Element, measure: _Measure) -> Element:
             return el
         el = measure.parent.get(el)
     return best
+
+
+def _below_chrome(top: Element, chosen: Element) -> Element:
+    """``chosen`` (``top`` or an ancestor of it), or the highest element between them that
+    is not inside page chrome: :func:`body_text` does not enter an ``<aside>`` or a
+    ``<header>`` below its scope, so the scope must not sit above one that holds the text
+    (pages that put the whole article in an ``<aside>``)."""
+    result = top
+    el = top.getparent()
+    while el is not None and result is not chosen:
+        if el is chosen:
+            return chosen
+        if el.tag in NOT_BODY:
+            return result
+        result, el = el, el.getparent()
+    return chosen
 
 
 def _first_h1(root: Element) -> Element | None:
@@ -489,7 +513,11 @@ class _Walker:
 
 
 def _chars(el: Element) -> int:
-    return sum(len(t.strip()) for t in el.itertext())
+    """Characters of the element's text, whitespace runs counted once (libxml2 counts)."""
+    return int(_TEXT_LENGTH(el))
+
+
+_TEXT_LENGTH = etree.XPath("string-length(normalize-space())")
 
 
 def _link_dominated(link_chars: int, total: int, texts: list[str]) -> bool:

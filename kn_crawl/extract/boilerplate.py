@@ -9,6 +9,7 @@ text a container holds and how much of it is links.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kn_crawl.extract.dom import Element
@@ -33,12 +34,13 @@ _NEGATIVE = re.compile(
     r"readmore|outbrain|taboola|masthead)"
     r"(?:$|[\s_-])"
 )
-# Words of advertising and media slots: templates put them on sections that also hold
-# the article's text ("Section--Ads": a section with an ad slot in it), so they count
-# against a container only when it holds little text.
+# Words of advertising slots and image boxes: templates put them on sections that also
+# hold the article's text ("Section--Ads": a section with an ad slot in it), so they count
+# against a container only when it holds little text (an ad label, a caption).
 _WEAK = re.compile(
     r"(?:^|[\s_-])(?:advert|advertisement|ads?|anzeige|werbung|banner|sponsor|sponsored|"
-    r"promo|gallery|slider|carousel|video-?player)(?:$|[\s_-])"
+    r"promo|gallery|slider|carousel|video-?player|pic|pics|picture|image|images|img|photo|"
+    r"foto|bild|figure|thumbnail|thumb|lightbox|media-?box)(?:$|[\s_-])"
 )
 # Stronger than any class word: the schema.org property of the article's text.
 _ARTICLE_BODY = frozenset({"articlebody", "articletext"})
@@ -55,26 +57,25 @@ _NEGATIVE_ROLES = frozenset(
 )  # fmt: skip
 
 
-def _names(el: Element) -> list[str]:
-    """The element's class names and id, lower-case, camelCase split ("shareBar" →
-    "share-bar")."""
-    value = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if not value.strip():
-        return []
-    if not value.islower():
-        value = _CAMEL.sub(r"\1-\2", value).lower()
-    return value.split()
-
-
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 
 
 def _judge(el: Element) -> tuple[bool, bool, bool]:
+    """(negative, weak, positive) for the element's class names and id."""
+    value = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return _judge_names(value) if value != " " else (False, False, False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _judge_names(value: str) -> tuple[bool, bool, bool]:
     """(negative, weak, positive): some class name names furniture ("post-meta",
-    "comments"), or an ad slot ("ad-container"); some other names the article and nothing
-    else ("entry-content")."""
+    "comments"), or an ad slot or image box ("ad-container"); some other names the article
+    and nothing else ("entry-content"). Names are lower-cased and camelCase split
+    ("shareBar" → "share-bar"); a site repeats its class strings, hence the cache."""
+    if not value.islower():
+        value = _CAMEL.sub(r"\1-\2", value).lower()
     negative = weak = positive = False
-    for name in _names(el):
+    for name in value.split():
         if _NEGATIVE.search(name):
             negative = True
         elif _WEAK.search(name):
@@ -188,6 +189,9 @@ def boilerplate_line(text: str) -> bool:
     if len(text) <= 200 and (_CREDIT.match(text) or _POINTER.match(text)):
         return True
     if len(text) <= 120 and _COPYRIGHT.match(text):
+        return True
+    if len(text) <= 200 and "©" in text:
+        # "Radfahren am Almkanal © Österreich Werbung": a caption with its credit.
         return True
     return len(text) <= 400 and _NOTICE.search(text) is not None
 
