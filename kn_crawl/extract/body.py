@@ -353,13 +353,17 @@ def body_text(
     id says they are comments, share bars, related links, newsletters and the like (unless
     they hold most of the text); link lists and teaser cards of other articles; captions,
     image credits and "Anzeige" lines; everything in ``skip``, everything before ``after``
-    (the headline: a kicker or date line above it is no body) and a first paragraph that
+    (the headline: a kicker or date line above it is no body — but prose above it is, the
+    "headline" then being an ``<h1>`` used as a sub-heading) and a first paragraph that
     only repeats the teaser. One walk over the tree: a block taken or refused is not looked
     into again."""
     walker = _Walker(scope, skip, after)
     walker.walk(scope)
     walker.flush()
     paragraphs = walker.paragraphs
+    start = walker.headline_at
+    if start is not None and not _prose(paragraphs[:start]):
+        paragraphs = paragraphs[start:]
     kept: list[tuple[str, str]] = []
     for tag, text in paragraphs:
         if teaser and not kept and text == teaser:
@@ -373,6 +377,11 @@ def body_text(
     while kept and (kept[-1][0] in HEADINGS or CONTACT.match(kept[-1][1])):
         kept.pop()
     return "\n\n".join(text for _, text in kept) or None
+
+
+def _prose(paragraphs: list[tuple[str, str]]) -> bool:
+    """Whether these paragraphs hold prose: 400 characters in paragraphs of 80 or more."""
+    return sum(len(text) for _, text in paragraphs if len(text) >= 80) >= 400
 
 
 def _drop_related(paragraphs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -401,7 +410,9 @@ class _Walker:
         self.scope = scope
         self.skip = skip
         self.after = after
-        self.started = after is None or not is_within(after, scope)
+        # Until the headline is met: then where it stood among the paragraphs.
+        self.pending = after is not None and is_within(after, scope)
+        self.headline_at: int | None = None
         self.paragraphs: list[tuple[str, str]] = []
         self.run: list[str] = []
         self.run_link = 0
@@ -411,7 +422,7 @@ class _Walker:
     # -- runs of inline text -------------------------------------------------------------
 
     def add(self, text: str | None, link: bool) -> None:
-        if text and self.started:
+        if text:
             self.run.append(text)
             if link:
                 self.run_link += len(text.strip())
@@ -445,19 +456,15 @@ class _Walker:
             self.add(child.tail, link)
 
     def visit(self, el: Element, tag: str, link: bool) -> None:
-        if not self.started:
+        if self.pending:
             after = self.after
             assert after is not None
-            if el is after:
-                self.started = True
+            # The headline, or its own header (kicker, date, byline): no body.
+            if el is after or ((tag in NOT_BODY or el in self.skip) and is_within(after, el)):
+                self.flush()
+                self.pending = False
+                self.headline_at = len(self.paragraphs)
                 return
-            if is_within(after, el):
-                if tag in NOT_BODY or el in self.skip:
-                    # The headline's own header (kicker, date, byline): no body.
-                    self.started = True
-                else:
-                    self.walk(el, link)
-            return
         if tag == "br":
             self.run.append("\n\n" if self._double_br(el) else " ")
             return

@@ -24,14 +24,16 @@ _POSITIVE = re.compile(
 # Class/id words of what surrounds an article: discussion, sharing, navigation, promotion,
 # consent, the article's own furniture (author box, tags, captions).
 _NEGATIVE = re.compile(
-    r"(?:^|[\s_-])(?:comments?|commentlist|kommentare?|respond|reply|disqus|discussion|"
-    r"share|sharing|shariff|social|socials|sociallinks|related|recommended|recommendations|"
-    r"empfehlungen|newsletter|subscribe|cookies?|"
-    r"consent|gdpr|privacy|sidebar|widget|widgets|breadcrumbs?|footer|foot|nav|navbar|"
-    r"navigation|menu|meta|byline|author|autor|authors|bio|tags|tagcloud|keywords|"
-    r"schlagworte|caption|credits?|copyright|bildnachweis|popup|modal|overlay|toolbar|"
-    r"pagination|pager|skip|jump|print|rating|teaser-?list|more-?articles|read-?more|"
-    r"readmore|outbrain|taboola|masthead)"
+    # Words that also start compounds of furniture ("commentlist", "sharedaddy",
+    # "authorbox", "navbar", "sidebarleft", "relatedposts").
+    r"(?:^|[\s_-])(?:(?:comment|kommentar|disqus|share|sharing|shariff|social|related|"
+    r"recommend|empfehlung|newsletter|subscribe|cookie|consent|sidebar|widget|breadcrumb|"
+    r"footer|nav|menu|author|autor|byline|tagcloud|schlagwort|bildnachweis|popup|outbrain|"
+    r"taboola|pagination)[a-z]*"
+    # Words only as themselves ("meta", not "metadata"; "tags", not "tagesschau").
+    r"|respond|reply|discussion|gdpr|privacy|foot|meta|bio|tags|keywords|caption|credits?|"
+    r"copyright|modal|overlay|toolbar|pager|skip|jump|print|rating|teaser-?list|"
+    r"more-?articles|read-?more|readmore|masthead)"
     r"(?:$|[\s_-])"
 )
 # Words of advertising slots and image boxes: templates put them on sections that also
@@ -132,7 +134,8 @@ def invisible(el: Element) -> bool:
 _CREDIT = re.compile(
     r"^[(\[]?\s*(?:Fotos?|Bild(?:er)?|Bildquellen?|Bildnachweis|Quelle\s+Bild|Abbildung|Abb\.|"
     r"Grafik|Titelbild|Beitragsbild|Symbolbild|Foto(?:grafie)?\s*&\s*Text|Photos?|Images?|"
-    r"Picture|Credits?|Photo\s+credit|Illustration|Copyright|Video)\s*(?::|©|\(c\))",
+    r"Picture|Credits?|Photo\s+credit|Image\s+(?:credit|source)|(?:Header|Featured|Top|Lead)"
+    r"\s+image|Illustration|Copyright|Video)\s*(?::|©|\(c\))",
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"^[(\[]?\s*(?:©|\(c\)|Copyright\b)", re.IGNORECASE)
@@ -161,7 +164,9 @@ _NOTICE = re.compile(
     r"\b(?:uses?|using) cookies\b|Akismet|Erforderliche Felder sind|"
     r"Ihre E-Mail-Adresse wird nicht veröffentlicht|Your email address will not be published|"
     r"Deine E-Mail-Adresse wird nicht veröffentlicht|JavaScript (?:is )?(?:deaktiviert|disabled)|"
-    r"aktivieren Sie JavaScript|enable JavaScript)",
+    r"aktivieren Sie JavaScript|enable JavaScript|Alle Rechte vorbehalten|All rights reserved|"
+    r"Rechte (?:sämtlicher|aller|der) Texte|Vervielfältigung nur mit|Nachdruck nur mit|"
+    r"\baffiliate[- ]links?\b|Affiliate-Links?|Partnerlinks?\b)",
     re.IGNORECASE,
 )
 _RELATED_HEADING = re.compile(
