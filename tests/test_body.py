@@ -145,6 +145,10 @@ def test_a_deep_page_is_read() -> None:
         # A teaser card of another article: a linked heading and a short text.
         (f'<p>{P1}</p><div class="box"><h3><a href="/x">Andere Meldung</a></h3>'
          f"<p>Kurz zusammengefasst, worum es dort geht.</p></div><p>{P2}</p>", [P1, P2]),
+        # A teaser card without a heading: its title and its image link to one address.
+        (f'<p>{P1}</p><div><div><a href="/t">Zehn Dinge über Glasfaser</a></div>'
+         f'<div>3. Mai 2024</div><a href="/t"><img src="t.jpg"></a>'
+         f"<div>Was man über den Ausbau wissen muss.</div></div><p>{P2}</p>", [P1, P2]),
         # Captions, credits and advertising labels.
         (f"<p>{P1}</p><p>Foto: Stadt Musterstadt</p><p>Anzeige</p>"
          f"<p>Radweg am Kanal © Tourismus GmbH</p><p>{P2}</p>", [P1, P2]),
@@ -155,7 +159,7 @@ def test_a_deep_page_is_read() -> None:
         (f"<p>{P1}</p><p>Pressekontakt: Pressestelle</p><h3>Teilen</h3>", [P1]),
     ],
     ids=["blocks", "br", "mixed", "hidden", "class-words", "link-list", "related",
-         "teaser-card", "captions", "image-box", "trailing"],
+         "teaser-card", "teaser-no-heading", "captions", "image-box", "trailing"],
 )  # fmt: skip
 def test_body_text(inner: str, expected: list[str]) -> None:
     scope = _one(f"<html><body><div class='scope'>{inner}</div></body></html>", "div", "scope")
@@ -170,6 +174,17 @@ def test_body_text_starts_after_the_headline_and_skips_its_header() -> None:
     headline = root.find(".//h1")
     assert article is not None and headline is not None
     assert body_text(article, after=headline) == f"{P1}\n\n{P2}"
+
+
+def test_prose_above_the_headline_is_body() -> None:
+    # An <h1> used as a sub-heading in the middle of the text is not where the article starts.
+    html = f"""<html><body><article><p>{P1}</p><p>{P2}</p><p>{P3}</p><h1>Mitten drin</h1>
+    <p>{P1}</p></article></body></html>"""
+    root = parse_html(html)
+    article = root.find(".//article")
+    headline = root.find(".//h1")
+    assert article is not None and headline is not None
+    assert body_text(article, after=headline, skip={headline}) == f"{P1}\n\n{P2}\n\n{P3}\n\n{P1}"
 
 
 def test_body_text_skips_a_first_paragraph_that_repeats_the_teaser() -> None:

@@ -538,17 +538,23 @@ def _link_dominated(link_chars: int, total: int, texts: list[str]) -> bool:
 
 
 def _teaser_card(el: Element, tag: str) -> bool:
-    """A small container headed by a linked heading: another article's teaser."""
+    """A small container that is another article's teaser: headed by a linked heading, or
+    linking one address twice (the teaser's image and its title) with its first text a
+    link (the title)."""
     if tag not in ("div", "article", "section", "li"):
         return False
     heading = next(el.iter("h2", "h3", "h4", "h5", "h6"), None)
-    if heading is None or (heading.find(".//a") is None and not _in_link(heading)):
+    if heading is not None and (heading.find(".//a") is not None or _in_link(heading)):
+        heading_text = text_of(heading) or ""
+        links = "".join(text_of(a) or "" for a in heading.iter("a")) or heading_text
+        return len(links) * 10 >= len(heading_text) * 8 and _chars(el) < 600
+    hrefs = [a.get("href") for a in el.iter("a")]
+    if len(hrefs) < 2 or len(set(hrefs)) == len(hrefs) or _chars(el) >= 400:
         return False
-    heading_text = text_of(heading) or ""
-    links = "".join(text_of(a) or "" for a in heading.iter("a")) or heading_text
-    if len(links) * 10 < len(heading_text) * 8:
-        return False
-    return _chars(el) < 600
+    first = next((t for t in el.itertext() if t.strip()), None)
+    return first is not None and any(
+        (a.text or "").strip() == first.strip() for a in el.iter("a") if a.get("href")
+    )
 
 
 def _in_link(el: Element) -> bool:

@@ -40,9 +40,9 @@ _NEGATIVE = re.compile(
 # hold the article's text ("Section--Ads": a section with an ad slot in it), so they count
 # against a container only when it holds little text (an ad label, a caption).
 _WEAK = re.compile(
-    r"(?:^|[\s_-])(?:advert|advertisement|ads?|anzeige|werbung|banner|sponsor|sponsored|"
-    r"promo|gallery|slider|carousel|video-?player|pic|pics|picture|image|images|img|photo|"
-    r"foto|bild|figure|thumbnail|thumb|lightbox|media-?box)(?:$|[\s_-])"
+    r"(?:^|[\s_-])(?:(?:advert|sponsor|promo|banner|gallery|slider|carousel|video|lightbox|"
+    r"thumbnail)[a-z]*|ads?|anzeige|werbung|pic|pics|picture|image|images|img|photo|foto|bild|"
+    r"figure|thumb|media-?box)(?:$|[\s_-])"
 )
 # Stronger than any class word: the schema.org property of the article's text.
 _ARTICLE_BODY = frozenset({"articlebody", "articletext"})
