@@ -169,6 +169,10 @@ _NOTICE = re.compile(
     r"\baffiliate[- ]links?\b|Affiliate-Links?|Partnerlinks?\b)",
     re.IGNORECASE,
 )
+_NOTICE_WORDS = (
+    "cookie", "akismet", "felder", "e-mail", "email", "javascript", "rechte", "rights",
+    "vervielfältigung", "nachdruck", "affiliate", "partnerlink",
+)  # fmt: skip
 _RELATED_HEADING = re.compile(
     r"^(?:Mehr zum Thema|Lesen Sie auch|Lesen Sie mehr|Auch interessant|Ebenfalls interessant|"
     r"Das könnte (?:Sie|dich|euch) (?:auch )?interessieren|Das interessiert (?:Sie|dich) auch|"
@@ -198,7 +202,11 @@ def boilerplate_line(text: str) -> bool:
     if len(text) <= 200 and "©" in text:
         # "Radfahren am Almkanal © Österreich Werbung": a caption with its credit.
         return True
-    return len(text) <= 400 and _NOTICE.search(text) is not None
+    if len(text) > 400:
+        return False
+    # The notice pattern is slow to search; most paragraphs hold none of its words.
+    folded = text.lower()
+    return any(word in folded for word in _NOTICE_WORDS) and _NOTICE.search(text) is not None
 
 
 def is_related_heading(text: str) -> bool:
