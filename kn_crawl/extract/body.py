@@ -296,23 +296,35 @@ def _with_siblings(best: Element, final: dict[Element, float], measure: _Measure
 
 
 def _with_headline(root: Element, best: Element, measure: _Measure) -> Element:
-    """``best``, or its ``<article>`` or the ancestor holding the page's ``<h1>`` when that
+    """``best``, or the nearest ancestor that is an ``<article>`` or holds an ``<h1>`` (the
+    article's headline: the nearest one, not the site's logo heading at the top) when that
     adds at most 30 % more unlinked text (a header with a date line and a lead): the body
     starts after the headline, and the other fields look for the header in the scope."""
+    del root  # the headline is looked for around ``best``
     if best.tag == "article":
         return best
-    headline = _first_h1(root)
-    if headline is not None and is_within(headline, best):
-        headline = None
+    wants_headline = _headline_before(best, best) is None
     budget = measure.plain(best) * _WIDEN + 200
     el = measure.parent.get(best)
     for _ in range(5):
         if el is None or el.tag in ("body", "html") or measure.plain(el) > budget:
             break
-        if el.tag == "article" or (headline is not None and is_within(headline, el)):
+        if el.tag == "article" or (wants_headline and _headline_before(el, best) is not None):
             return el
         el = measure.parent.get(el)
     return best
+
+
+def _headline_before(el: Element, best: Element) -> Element | None:
+    """The first ``<h1>`` with text in ``el`` that comes before ``best``'s text (a headline
+    heads its article; an ``<h1>`` in a box after it is not the article's), or inside
+    ``best`` when ``el`` is ``best``."""
+    for h in el.iter("h1", best.tag):
+        if h is best and el is not best:
+            return None
+        if h.tag == "h1" and not inside(h, CHROME) and text_of(h):
+            return h
+    return None
 
 
 def _below_chrome(top: Element, chosen: Element) -> Element:
@@ -329,13 +341,6 @@ def _below_chrome(top: Element, chosen: Element) -> Element:
             return result
         result, el = el, el.getparent()
     return chosen
-
-
-def _first_h1(root: Element) -> Element | None:
-    for h1 in root.iter("h1"):
-        if not inside(h1, CHROME) and text_of(h1):
-            return h1
-    return None
 
 
 def body_text(
