@@ -97,6 +97,18 @@ def test_main_content_takes_in_the_headline_header() -> None:
     assert main_content(root) is _one_in(root, "div", "post")
 
 
+def test_main_content_takes_in_the_nearest_headline_above_the_text() -> None:
+    # The site's logo <h1> at the top and a newsletter box's <h1> after the text are not
+    # the article's headline.
+    html = f"""<html><body><div class="logo"><h1>Stadtportal</h1></div>
+    <div class="page"><div class="art"><div class="head"><h1>Titel</h1></div>
+    <div class="text"><p>{P1}</p><p>{P2}</p></div></div>
+    <div class="col"><div class="text2"><p>{P3}</p></div>
+    <div class="box"><h1>Newsletter</h1></div></div></div></body></html>"""
+    root = parse_html(html)
+    assert main_content(root) is _one_in(root, "div", "art")
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "<html></html>", "<html><body><p>kurz</p></body></html>", "<p><a href='/'>x</a></p>"],
