@@ -109,6 +109,17 @@ def test_main_content_takes_in_the_nearest_headline_above_the_text() -> None:
     assert main_content(root) is _one_in(root, "div", "art")
 
 
+def test_main_content_on_an_infinite_scroll_page_is_the_article_the_title_names() -> None:
+    # The next story, appended below, holds more text; the <title> names the first.
+    html = f"""<html><head><title>Glasfaser für alle | Stadtportal</title></head><body>
+    <article class="a"><h2>Glasfaser für alle</h2><p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P1}</p>
+    </article>
+    <article class="b"><h2>Die nächste Geschichte</h2><p>{P1}</p><p>{P2}</p><p>{P3}</p>
+    <p>{P1}</p><p>{P2}</p></article></body></html>"""
+    root = parse_html(html)
+    assert main_content(root) is _one_in(root, "article", "a")
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "<html></html>", "<html><body><p>kurz</p></body></html>", "<p><a href='/'>x</a></p>"],

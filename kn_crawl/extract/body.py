@@ -171,7 +171,36 @@ def main_content(root: Element) -> Element:
         body = root.find("body")
         return body if body is not None else root
     top, best = found
+    titled = _titled_article(root, best, measure)
+    if titled is not None:
+        return titled
     return _below_chrome(top, _with_headline(root, best, measure))
+
+
+def _titled_article(root: Element, best: Element, measure: _Measure) -> Element | None:
+    """On a page of several full ``<article>``s (infinite scroll appends the next stories
+    below the one asked for), the one whose headline the page's ``<title>`` names, when the
+    chosen text is in another one; None otherwise."""
+    articles = [a for a in root.iter("article") if measure.plain(a) >= 500]
+    if len(articles) < 2:
+        return None
+    title = _folded(text_of(root.find(".//title")))
+    if not title:
+        return None
+    named = [a for a in articles if _names_article(a, title)]
+    if len(named) != 1 or is_within(best, named[0]) or is_within(named[0], best):
+        return None
+    return named[0]
+
+
+def _names_article(article: Element, title: str) -> bool:
+    heading = next(article.iter("h1", "h2"), None)
+    text = _folded(text_of(heading)) if heading is not None else None
+    return text is not None and len(text) >= 10 and text in title
+
+
+def _folded(text: str | None) -> str | None:
+    return " ".join(text.casefold().split()) if text else None
 
 
 def _best(measure: _Measure) -> tuple[Element, Element] | None:
