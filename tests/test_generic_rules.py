@@ -495,17 +495,18 @@ LEAD_PAGE = """<html><body><main><article>
 
 
 def test_lead_byline_date_line_and_press_contact() -> None:
+    """The lead is the teaser and stays the body's first paragraph (it is article text)."""
     item = extract_article(f"{BASE}pm/x", parse_html(LEAD_PAGE), source="ex", base_url=BASE)
     assert (item.teaser, item.body, item.author, item.published_at, item.date_signal) == (
         "Für den Ausbau gibt es einen Förderbescheid.",
-        "Der Ausbau erfolgt in drei Abschnitten.",
+        "Für den Ausbau gibt es einen Förderbescheid.\n\nDer Ausbau erfolgt in drei Abschnitten.",
         "Erika Mustermann",
         datetime(2025, 1, 22, tzinfo=BERLIN),
         "time",
     )
 
 
-def test_a_lead_that_repeats_the_description_is_no_body() -> None:
+def test_a_lead_other_than_the_description_is_body_too() -> None:
     html = LEAD_PAGE.replace(
         "<html>", '<html><head><meta name="description" content="Kurz und anders."></head>'
     )

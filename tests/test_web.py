@@ -161,3 +161,21 @@ def test_the_app_cannot_write(app: Flask) -> None:
         conn.commit()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM articles")).scalar_one() == 5
+
+
+@pytest.mark.parametrize(
+    ("body", "teaser", "expected"),
+    [
+        ("Lead.\n\nText.", "Lead.", ["Text."]),  # the generic extractor's lead: shown once
+        ("Lead.\n\nText.", "Other.", ["Lead.", "Text."]),
+        ("Text.", None, ["Text."]),
+        (None, "Lead.", []),
+        ("Lead.", "Lead.", []),
+    ],
+)
+def test_article_view_shows_a_lead_in_the_body_once(
+    body: str | None, teaser: str | None, expected: list[str]
+) -> None:
+    from kn_crawl.web.views import body_paragraphs
+
+    assert body_paragraphs(body, teaser) == expected

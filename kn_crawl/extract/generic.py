@@ -249,9 +249,10 @@ class _GenericPage:
         if lead is not None and item.teaser is None:
             # No teaser in the metadata: the page's lead paragraph is the teaser.
             item.teaser = text_of(lead)
-        if lead is not None and text_of(lead) == item.teaser:
-            self.not_body.add(lead)
-        item.body = self._body(item.teaser)
+        # The lead stays in the body: it is the article's first paragraph as the page shows
+        # it (readers, exports and the benchmarks' gold bodies count it as text); the teaser
+        # holds it too, and the web UI does not show it twice.
+        item.body = self._body()
         item.tags = self._tags()
         item.section = self._section(item.title)
         item.author = self._author()
@@ -562,8 +563,17 @@ class _GenericPage:
         return None
 
     def _in_other_teaser(self, el: Element) -> bool:
-        """Inside a nested ``<article>`` (a teaser of another article) of the scope."""
-        return any(a is not self.scope and a.tag == "article" for a in el.iterancestors())
+        """Inside an ``<article>`` that is another article's teaser: not the scope, and not
+        holding the headline (the main content may be chosen narrower or wider than the
+        article's own ``<article>``)."""
+        h1 = self.headline
+        return any(
+            a is not self.scope
+            and a.tag == "article"
+            and not (h1 is not None and is_within(h1, a))
+            and not is_within(self.scope, a)
+            for a in el.iterancestors()
+        )
 
     def _visible_date(self, *, now: datetime | None) -> datetime | None:
         """A date near the headline: in the headline's header, or in the first few short
@@ -759,8 +769,8 @@ class _GenericPage:
 
     # -- body --------------------------------------------------------------------------
 
-    def _body(self, teaser: str | None) -> str | None:
-        return body_text(self.scope, skip=self._not_body(), teaser=teaser, after=self._body_start())
+    def _body(self) -> str | None:
+        return body_text(self.scope, skip=self._not_body(), after=self._body_start())
 
     def _body_start(self) -> Element | None:
         """Where the body starts: after the headline, or after the main content's first

@@ -96,7 +96,20 @@ def article_page(article_id: int) -> Any:
     # The query only highlights its words here; one that cannot be parsed highlights nothing.
     query, _error = parsed_query()
     terms = query.terms if query is not None and query_text() else ()
-    return render_template("article.html", d=detail, a=detail.article, terms=terms)
+    paragraphs = body_paragraphs(detail.article.body, detail.article.teaser)
+    return render_template(
+        "article.html", d=detail, a=detail.article, terms=terms, paragraphs=paragraphs
+    )
+
+
+def body_paragraphs(body: str | None, teaser: str | None) -> list[str]:
+    """The body's paragraphs as the article view shows them: a first paragraph that is the
+    teaser (a lead the generic extractor keeps in the body, as article text) is shown once,
+    as the teaser above the body."""
+    paragraphs = body.split("\n\n") if body else []
+    if paragraphs and teaser and paragraphs[0].strip() == teaser.strip():
+        paragraphs = paragraphs[1:]
+    return paragraphs
 
 
 @bp.get("/stichwort/<key>")
