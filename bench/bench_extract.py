@@ -7,15 +7,15 @@ Reads every ``expected/*.jsonl`` of each ``--devset DIR`` (default: ``devset/`` 
 script) and the gzipped pages they name, runs our whole extraction from the page's bytes as
 ``kn-crawl parse --generic`` does (``kn_crawl.extract.result.read_generic``: decode, parse,
 ``extract_article``, the page verdict) and, in the same run, ``trafilatura.bare_extraction``
-(with htmldate for the date), and prints the share of correct checks per field kind, per language, for both, plus ROUGE-LSum F1 of the body
-where a gold body exists, and median / p90 ms per page (interleaved, after a warm-up).
+(with htmldate for the date), and prints the share of correct checks per field kind, per
+language, for both, plus ROUGE-LSum F1 of the body where a gold body exists, and median / p90 ms per page (interleaved, after a warm-up).
 
 Checks per page (see bench/README.md, "Extraction quality"): ``title`` (equal after
 normalisation), ``date`` (same day; a ``no_date`` page is right when none is given), each
 ``with`` fragment (in the body, or in the teaser: a lead), each ``without`` fragment (not in
 the body); a ``not_article`` page is right when the verdict says so or there is no title or
-no body. Holdout pages count only in aggregate: ``--show`` and ``--failures`` keep to dev pages unless
-``--allow-holdout`` (for dev-set authors checking their expected values).
+no body. Holdout pages count only in aggregate: ``--show`` and ``--failures`` keep to dev
+pages unless ``--allow-holdout`` (for dev-set authors checking their expected values).
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``): trafilatura and rouge-score. Without
 trafilatura, only our figures are printed; without rouge-score, no body F1.

@@ -14,10 +14,17 @@ from scrapy.http import TextResponse
 
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.crawling import reading
-from kn_crawl.crawling.reading import crawl_article, crawl_listing, new_links, page_links
+from kn_crawl.crawling.reading import (
+    crawl_article,
+    crawl_listing,
+    crawl_vocabulary,
+    new_links,
+    page_links,
+)
 from kn_crawl.dates import BERLIN
 from kn_crawl.extract.dom import decode_html, decode_page, parse_html
 from kn_crawl.items import ArticleItem, ListingEntry
+from kn_crawl.vocabulary import apply_vocabulary
 from pipelines.normalize import normalize_article
 from spiders.k21 import K21Family
 from spiders.k21.pages import K21ArticlePage, K21ListingPage
@@ -54,6 +61,7 @@ def test_the_article_comes_back_finished_and_normalised() -> None:
     # The same as extracting and normalising in the crawl process.
     page = K21ArticlePage.from_html(case["url"], body, source="kommune21-test-a", base_url=BASE)
     here = normalize_article(finish(page.to_item(), [old], "bericht"))
+    apply_vocabulary(here, crawl_vocabulary())  # the vocabulary pipeline's job, done there too
     # Kept where it was read, for the store (kn_crawl.crawling.kept).
     assert item.kept is not None and item.kept[0] == os.getpid()
     assert replace(item, kept=None) == here
