@@ -8,7 +8,8 @@ script) and the gzipped pages they name, runs our whole extraction from the page
 ``kn-crawl parse --generic`` does (``kn_crawl.extract.result.read_generic``: decode, parse,
 ``extract_article``, the page verdict) and, in the same run, ``trafilatura.bare_extraction``
 (with htmldate for the date), and prints the share of correct checks per field kind, per
-language, for both, plus ROUGE-LSum F1 of the body where a gold body exists, and median / p90 ms per page (interleaved, after a warm-up).
+language, for both, plus ROUGE-LSum F1 of the body where a gold body exists, and median /
+p90 ms per page (interleaved, after a warm-up).
 
 Checks per page (see bench/README.md, "Extraction quality"): ``title`` (equal after
 normalisation), ``date`` (same day; a ``no_date`` page is right when none is given), each
