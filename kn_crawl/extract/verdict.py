@@ -17,7 +17,10 @@ reader sees, never by class names:
   next to no other text;
 - **an error page**: "Seite nicht gefunden", "404", "Page not found" … as the page's
   ``<title>`` or headline, and next to no other text;
-- **empty**: no headline and no text at all (an empty or binary file).
+- **not HTML**: a file that is no web page — binary (a PDF, an image, gzip …), a feed
+  (RSS, Atom), other XML, JSON or plain text: :func:`kn_crawl.extract.result.page_tree`
+  gives such a file an empty tree that says what it is (:func:`not_html_tree`);
+- **empty**: no headline and no text at all (an empty file, an empty ``<body>``).
 
 A page that declares itself an article (JSON-LD ``NewsArticle`` & co., ``og:type`` article)
 is never taken for a listing; the walls and error pages must still show little text. The
@@ -113,7 +116,8 @@ ERROR_TITLE = re.compile(
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the page is: ``kind`` ``article`` or ``not_article``; for the latter ``reason``
-    (``listing``, ``cookie_wall``, ``login``, ``error_page``, ``empty``) and a ``detail``
+    (``listing``, ``cookie_wall``, ``login``, ``error_page``, ``not_html``, ``empty``) and a
+    ``detail``
     with the evidence, as a drop's detail says it."""
 
     kind: str
@@ -133,6 +137,17 @@ class Verdict:
 
 
 IS_ARTICLE = Verdict(ARTICLE)
+
+# The root of the tree a file that is no HTML page gets: libxml2's HTML parser roots every
+# tree it builds at ``<html>``, so no page can pass for one.
+NOT_HTML_TAG = "kn-not-html"
+
+
+def not_html_tree(what: str) -> Element:
+    """An empty tree for a file that is no HTML page; ``what`` says what it is ("an RSS
+    feed", "binary file: a PDF document")."""
+    root: Element = etree.Element(NOT_HTML_TAG, what=what)
+    return root
 
 
 @dataclass(slots=True)
@@ -296,6 +311,8 @@ def _is_link(a: Element) -> bool:
 
 def page_verdict(root: Element, item: ArticleItem) -> Verdict:
     """Whether the page ``root`` (read into ``item``) shows an article; see the module."""
+    if root.tag == NOT_HTML_TAG:
+        return Verdict(NOT_ARTICLE, "not_html", f"not an HTML page: {root.get('what')}")
     page = measure(root)
     headlines = [text_of(root.find(".//title")) or "", item.title or ""]
     headlines += [text_of(h) or "" for h in root.iter("h1")][:3]
