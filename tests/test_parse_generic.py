@@ -803,3 +803,30 @@ def test_a_crawl_records_pages_that_are_no_articles(tmp_path: Path) -> None:
     [run] = db.runs()
     assert run.status == "ok"
     db.close()
+
+
+def test_without_url_tags_are_normalised_and_the_vocabulary_is_named(tmp_path: Path) -> None:
+    """Without a URL the site's tags are still cleaned and deduplicated; a page without
+    tags of its own whose Stichwörter all come from the vocabulary says so."""
+    text = (
+        "<html><head><title>X</title>{meta}</head><body><article><h1>Die E-Akte kommt</h1>"
+        "<p>Das Onlinezugangsgesetz verlangt die Digitalisierung der Verwaltung.</p>"
+        "</article></body></html>"
+    )
+    meta = '<meta name="keywords" content=" Digitalisierung ,  E-Akte,digitalisierung ">'
+    path = tmp_path / "page.html"
+    path.write_text(text.format(meta=meta), encoding="utf-8")
+    data = parse_generic(path)
+    assert (data["tags"], data["tag_origins"]) == (
+        ["Digitalisierung", "E-Akte", "OZG"],
+        {"OZG": "vocabulary"},
+    )
+    path.write_text(text.format(meta=""), encoding="utf-8")
+    data = parse_generic(path)
+    assert data["tag_origins"] == {
+        "Digitalisierung": "vocabulary",
+        "E-Akte": "vocabulary",
+        "OZG": "vocabulary",
+    }
+    assert "no Stichwörter" not in data["warnings"]
+    assert "no Stichwörter from the site: the tags are the vocabulary's" in data["warnings"]
