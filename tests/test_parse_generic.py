@@ -667,6 +667,42 @@ VERDICTS = {
         ),
         "listing",
     ),
+    # A home page: under its <h1>, menus and section labels (linked, or a few words each) as
+    # long as an article's text, then teasers: no article's lead.
+    "home_page_of_menus_under_its_h1": (
+        _page(
+            "<main><h1>Willkommen</h1>"
+            + "".join(
+                f'<div><a href="/r/{n}">Rubrik Nummer {n} der Stadt</a></div>' for n in range(30)
+            )
+            + "".join(f"<div>Bereich {n}: Rathaus und Bürger</div>" for n in range(10))
+            + RELATED
+            + RELATED.replace("/news/", "/more/")
+            + "</main>"
+        ),
+        "listing",
+    ),
+    # Without an <h1> the page's top is no lead either (its title is not a teaser's).
+    "listing_without_h1": (
+        _page(
+            "<div>Startseite › Technik › Werkzeug › Akkuschrauber und mehr</div>" * 6
+            + RELATED
+            + RELATED.replace("/news/", "/more/"),
+            "<title>Werkzeug - Test</title>",
+        ),
+        "listing",
+    ),
+    # … but a blog post without <h1>, whose linked title the <title> names, is an article
+    # with its related posts below.
+    "blog_post_without_h1_then_related": (
+        _page(
+            f'<main><h2><a href="/post/0">Neues Portal</a></h2>{BODY}'
+            + RELATED.replace("/news/", "/post/")
+            + '<h2><a href="/post/9">Noch ein Beitrag</a></h2></main>',
+            "<title>NEUES PORTAL – Blog der Stadt</title>",
+        ),
+        "article",
+    ),
     "cookie_wall": (_page(f"<h1>Ihre Privatsphäre</h1>{COOKIE_BANNER}"), "cookie_wall"),
     "javascript_wall": (
         _page("<noscript>x</noscript><p>Bitte aktivieren Sie JavaScript.</p>"),
