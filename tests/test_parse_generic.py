@@ -748,7 +748,7 @@ NEWS = (
     + b"".join(
         b'<article><h2><a href="/artikel/%s/">Meldung %s</a></h2><p>01.02.2025</p></article>'
         % (slug, slug)
-        for slug in (b"eins", b"zwei", b"drei", b"vier", b"liste", b"wall", b"fehler")
+        for slug in (b"eins", b"zwei", b"drei", b"vier", b"liste", b"wall", b"fehler", b"feed")
     )
     + b"</main></body></html>"
 )
@@ -770,6 +770,7 @@ def _route(path: str) -> Answer:
         "/artikel/liste/": Answer(200, LISTING_AT_ARTICLE_URL),
         "/artikel/wall/": Answer(200, COOKIE_WALL),
         "/artikel/fehler/": Answer(200, ERROR_200),
+        "/artikel/feed/": Answer(200, RSS),  # as text/html
     }
     for slug in ("eins", "zwei", "drei", "vier", "fuenf"):
         answers[f"/artikel/{slug}/"] = Answer(200, _article(slug))
@@ -814,6 +815,7 @@ def test_a_crawl_records_pages_that_are_no_articles(tmp_path: Path) -> None:
         (d.url.removeprefix(site.base_url), d.reason, d.stage, d.note, d.detail) for d in db.drops()
     )
     assert drops == [
+        ("artikel/feed/", "not_an_article", "parse", False, "not an HTML page: an RSS feed"),
         (
             "artikel/fehler/",
             "not_an_article",
