@@ -264,7 +264,48 @@ ERROR_200 = (
 )
 NOT_FOUND_EN = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>"  # noqa: E501
 EMPTY = {"kind": "not_article", "reason": "empty", "detail": "empty: no headline and no text"}
-BINARY = "binary file: no text read"
+
+
+def not_html(what: str) -> dict[str, str]:
+    return {"kind": "not_article", "reason": "not_html", "detail": f"not an HTML page: {what}"}
+
+
+def binary(kind: str) -> list[str]:
+    return [f"binary file ({kind}): no text read"]
+
+
+ARTICLE_TEXT = (
+    "<html><head><title>Stadt K\u00f6ln</title></head><body><article><h1>Stadt K\u00f6ln "
+    "f\u00fchrt die E-Akte ein</h1><p>Der Rat hat die Einf\u00fchrung beschlossen.</p>"
+    "</article></body></html>"
+)
+ARTICLE_PAGE = ARTICLE_TEXT.encode()
+READ_ARTICLE = {
+    "title": "Stadt Köln führt die E-Akte ein",
+    "body": "Der Rat hat die Einführung beschlossen.",
+    "page": ARTICLE,
+}
+RSS = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Kommune'
+    b"</title><item><title>Meldung</title><link>https://kommune.example/a</link>"
+    b"<description>Der Rat hat beschlossen.</description></item></channel></rss>"
+)
+ATOM = (
+    b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Kommune</title>'
+    b"<entry><title>Meldung</title></entry></feed>"
+)
+# 50 KB of noise without NUL bytes: no magic number, one byte in nine a control byte.
+NOISE = bytes((n * 7919 + n // 251) % 255 + 1 for n in range(50_000))
+CROWDED_H1 = (
+    b"<html><body><h1 "
+    + b" ".join(b"a%d=x" % n for n in range(100_000))
+    + b' class="last">Viele Attribute</h1><p>Der Absatz nach der \xc3\x9cberschrift.</p>'
+    b"</body></html>"
+)
+DEEP_JSON_LD = (
+    b"<html><head><script type='application/ld+json'>" + b"[" * 100_000 + b"]" * 100_000
+    + b"</script></head><body><h1>Tiefe Metadaten</h1><p>Der Text ist lesbar.</p></body></html>"
+)  # fmt: skip
 DEEP = (
     b"<html><head><title>Tief</title></head><body><h1>Tief verschachtelt</h1>"
     b"<p>Der Absatz vor den Ebenen.</p>" + b"<div>" * 10_000 + b"<p>innen</p>" + b"</div>" * 10_000
@@ -283,15 +324,90 @@ BAD_PAGES = {
     "whitespace": BadPage(b" \n\t\n", {"title": None, "body": None, "page": EMPTY}),
     "png": BadPage(
         b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40,
-        {"title": None, "body": None, "page": EMPTY, "warnings": [BINARY]},
+        {
+            "title": None,
+            "body": None,
+            "page": not_html("a binary file (a PNG image)"),
+            "warnings": binary("a PNG image"),
+        },
     ),
     "pdf": BadPage(
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n" * 50,
-        {"title": None, "page": EMPTY, "warnings": [BINARY]},
+        {
+            "title": None,
+            "page": not_html("a binary file (a PDF document)"),
+            "warnings": binary("a PDF document"),
+        },
     ),
     "gzip": BadPage(
         gzip.compress(b"<html><body><h1>Gepackt</h1><p>Text</p></body></html>"),
-        {"title": None, "page": EMPTY, "warnings": [BINARY]},
+        {
+            "title": None,
+            "page": not_html("a binary file (gzip-compressed: gunzip it first)"),
+            "warnings": binary("gzip-compressed: gunzip it first"),
+        },
+    ),
+    "random_bytes_without_nul": BadPage(
+        NOISE,
+        {
+            "title": None,
+            "page": not_html("a binary file (unknown format, many control bytes)"),
+            "warnings": binary("unknown format, many control bytes"),
+        },
+    ),
+    # One NUL byte does not make an article binary.
+    "a_nul_byte_in_an_article": BadPage(
+        ARTICLE_PAGE.replace(b"<body>", b"<body>\x00"), READ_ARTICLE
+    ),
+    "utf16le_without_bom": BadPage(
+        ARTICLE_TEXT.encode("utf-16-le"),
+        {
+            **READ_ARTICLE,
+            "warnings": ["no byte order mark, but the bytes are UTF-16-LE: read as such"],
+        },
+    ),
+    "utf16be_without_bom": BadPage(
+        ARTICLE_TEXT.encode("utf-16-be"),
+        {
+            **READ_ARTICLE,
+            "warnings": ["no byte order mark, but the bytes are UTF-16-BE: read as such"],
+        },
+    ),
+    "rss_feed": BadPage(RSS, {"title": None, "body": None, "page": not_html("an RSS feed")}),
+    "atom_feed": BadPage(ATOM, {"title": None, "page": not_html("an Atom feed")}),
+    "other_xml": BadPage(
+        b'<?xml version="1.0"?><urlset><url><loc>https://kommune.example/</loc></url></urlset>',
+        {"title": None, "page": not_html("an XML document (<urlset>)")},
+    ),
+    "xhtml_with_xml_declaration": BadPage(
+        b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + ARTICLE_PAGE,
+        READ_ARTICLE,
+    ),
+    "json": BadPage(
+        b'{"title": "Kommune", "items": [{"id": 1}, {"id": 2}]}',
+        {"title": None, "page": not_html("a JSON document")},
+    ),
+    "plain_text": BadPage(
+        "Der Rat hat die Einführung der E-Akte beschlossen.\n".encode() * 40,
+        {"title": None, "body": None, "page": not_html("plain text without HTML markup")},
+    ),
+    # A file cut inside a UTF-8 character stays UTF-8 (not windows-1252: "Stadt KÃ").
+    "cut_inside_a_utf8_character": BadPage(
+        b"<html><head><title>Stadt K\xc3\xb6ln</title></head><body><h1>Stadt K\xc3",
+        {"title": "Stadt K", "page": ARTICLE},
+    ),
+    "cut_inside_a_utf8_character_labelled": BadPage(
+        b'<html><head><meta charset="utf-8"><title>X</title></head><body><h1>Stadt K\xc3',
+        {"title": "Stadt K", "page": ARTICLE},
+    ),
+    # libxml2 takes minutes over 100,000 attributes; the first 200 are kept.
+    "100000_attributes": BadPage(
+        CROWDED_H1,
+        {"title": "Viele Attribute", "body": "Der Absatz nach der Überschrift.", "page": ARTICLE},
+    ),
+    "deeply_nested_json_ld": BadPage(
+        DEEP_JSON_LD,
+        {"title": "Tiefe Metadaten", "body": "Der Text ist lesbar.", "page": ARTICLE},
     ),
     "truncated": BadPage(
         b"<html><head><title>Abgeschnitten</title></head><body><article><h1>Halbe Seite</h1>"
@@ -551,6 +667,42 @@ VERDICTS = {
         ),
         "listing",
     ),
+    # A home page: under its <h1>, menus and section labels (linked, or a few words each) as
+    # long as an article's text, then teasers: no article's lead.
+    "home_page_of_menus_under_its_h1": (
+        _page(
+            "<main><h1>Willkommen</h1>"
+            + "".join(
+                f'<div><a href="/r/{n}">Rubrik Nummer {n} der Stadt</a></div>' for n in range(30)
+            )
+            + "".join(f"<div>Bereich {n}: Rathaus und Bürger</div>" for n in range(10))
+            + RELATED
+            + RELATED.replace("/news/", "/more/")
+            + "</main>"
+        ),
+        "listing",
+    ),
+    # Without an <h1> the page's top is no lead either (its title is not a teaser's).
+    "listing_without_h1": (
+        _page(
+            "<div>Startseite › Technik › Werkzeug › Akkuschrauber und mehr</div>" * 6
+            + RELATED
+            + RELATED.replace("/news/", "/more/"),
+            "<title>Werkzeug - Test</title>",
+        ),
+        "listing",
+    ),
+    # … but a blog post without <h1>, whose linked title the <title> names, is an article
+    # with its related posts below.
+    "blog_post_without_h1_then_related": (
+        _page(
+            f'<main><h2><a href="/post/0">Neues Portal</a></h2>{BODY}'
+            + RELATED.replace("/news/", "/post/")
+            + '<h2><a href="/post/9">Noch ein Beitrag</a></h2></main>',
+            "<title>NEUES PORTAL – Blog der Stadt</title>",
+        ),
+        "article",
+    ),
     "cookie_wall": (_page(f"<h1>Ihre Privatsphäre</h1>{COOKIE_BANNER}"), "cookie_wall"),
     "javascript_wall": (
         _page("<noscript>x</noscript><p>Bitte aktivieren Sie JavaScript.</p>"),
@@ -596,7 +748,7 @@ NEWS = (
     + b"".join(
         b'<article><h2><a href="/artikel/%s/">Meldung %s</a></h2><p>01.02.2025</p></article>'
         % (slug, slug)
-        for slug in (b"eins", b"zwei", b"drei", b"vier", b"liste", b"wall", b"fehler")
+        for slug in (b"eins", b"zwei", b"drei", b"vier", b"liste", b"wall", b"fehler", b"feed")
     )
     + b"</main></body></html>"
 )
@@ -618,6 +770,7 @@ def _route(path: str) -> Answer:
         "/artikel/liste/": Answer(200, LISTING_AT_ARTICLE_URL),
         "/artikel/wall/": Answer(200, COOKIE_WALL),
         "/artikel/fehler/": Answer(200, ERROR_200),
+        "/artikel/feed/": Answer(200, RSS),  # as text/html
     }
     for slug in ("eins", "zwei", "drei", "vier", "fuenf"):
         answers[f"/artikel/{slug}/"] = Answer(200, _article(slug))
@@ -662,6 +815,7 @@ def test_a_crawl_records_pages_that_are_no_articles(tmp_path: Path) -> None:
         (d.url.removeprefix(site.base_url), d.reason, d.stage, d.note, d.detail) for d in db.drops()
     )
     assert drops == [
+        ("artikel/feed/", "not_an_article", "parse", False, "not an HTML page: an RSS feed"),
         (
             "artikel/fehler/",
             "not_an_article",
@@ -687,3 +841,30 @@ def test_a_crawl_records_pages_that_are_no_articles(tmp_path: Path) -> None:
     [run] = db.runs()
     assert run.status == "ok"
     db.close()
+
+
+def test_without_url_tags_are_normalised_and_the_vocabulary_is_named(tmp_path: Path) -> None:
+    """Without a URL the site's tags are still cleaned and deduplicated; a page without
+    tags of its own whose Stichwörter all come from the vocabulary says so."""
+    text = (
+        "<html><head><title>X</title>{meta}</head><body><article><h1>Die E-Akte kommt</h1>"
+        "<p>Das Onlinezugangsgesetz verlangt die Digitalisierung der Verwaltung.</p>"
+        "</article></body></html>"
+    )
+    meta = '<meta name="keywords" content=" Digitalisierung ,  E-Akte,digitalisierung ">'
+    path = tmp_path / "page.html"
+    path.write_text(text.format(meta=meta), encoding="utf-8")
+    data = parse_generic(path)
+    assert (data["tags"], data["tag_origins"]) == (
+        ["Digitalisierung", "E-Akte", "OZG"],
+        {"OZG": "vocabulary"},
+    )
+    path.write_text(text.format(meta=""), encoding="utf-8")
+    data = parse_generic(path)
+    assert data["tag_origins"] == {
+        "Digitalisierung": "vocabulary",
+        "E-Akte": "vocabulary",
+        "OZG": "vocabulary",
+    }
+    assert "no Stichwörter" not in data["warnings"]
+    assert "no Stichwörter from the site: the tags are the vocabulary's" in data["warnings"]

@@ -385,7 +385,7 @@ def generic_json(body: bytes, url: str | None, entry: SourceEntry | None) -> dic
     """``parse --generic``: the generic extractor's article (normalised as the crawl
     normalises it) and verdict, as JSON."""
     from kn_crawl.crawling.reading import crawl_vocabulary
-    from kn_crawl.extract.result import article_json, read_generic
+    from kn_crawl.extract.result import NO_URL, article_json, read_generic
     from kn_crawl.vocabulary import apply_vocabulary
     from pipelines.normalize import normalize_article
 
@@ -396,12 +396,26 @@ def generic_json(body: bytes, url: str | None, entry: SourceEntry | None) -> dic
         source=entry.name if entry is not None else "",
         base_url=entry.base_url if entry is not None else None,
     )
-    if read.item.url:
-        normalize_article(read.item)
+    item = read.item
+    if item.url:
+        normalize_article(item)
+    else:
+        # No URL to canonicalise, but the text and the tags are normalised all the same.
+        item.url = item.fetched_url = NO_URL
+        normalize_article(item)
+        item.url = item.fetched_url = ""
+        item.alias_urls = []
     if read.verdict.is_article:
         # What the crawl stores: the vocabulary's Stichwörter too, each tag with its origin.
-        apply_vocabulary(read.item, crawl_vocabulary())
+        apply_vocabulary(item, crawl_vocabulary())
+        if item.tags and NO_TAGS in item.warnings:
+            # The extractor found none on the page; the vocabulary gave these.
+            item.warnings[item.warnings.index(NO_TAGS)] = NO_SITE_TAGS
     return article_json(read)
+
+
+NO_TAGS = "no Stichwörter"
+NO_SITE_TAGS = "no Stichwörter from the site: the tags are the vocabulary's"
 
 
 def declared_url(entry: SourceEntry, body: bytes) -> str | None:

@@ -9,6 +9,7 @@ or missing charset, a 10 MB page or 10,000 nested elements give ``null`` fields 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,10 +24,10 @@ from w3lib.encoding import (
 )
 
 from kn_crawl.catalog.model import Selectors
-from kn_crawl.extract.dom import Element, decode_html, parse_html
+from kn_crawl.extract.dom import Element, decode_html, parse_html, utf8_but_cut
 from kn_crawl.extract.generic import extract_article
 from kn_crawl.extract.metadata import link_href, meta_content
-from kn_crawl.extract.verdict import Verdict, page_verdict
+from kn_crawl.extract.verdict import Verdict, not_html_tree, page_verdict
 from kn_crawl.items import ArticleItem
 
 # The fields of ``parse --generic``'s JSON, in this order.
@@ -40,11 +41,30 @@ NO_URL = "https://page.invalid/"
 SELF_CLOSED_HTML = re.compile(r"<html\b([^>]*?)\s*/>", re.IGNORECASE)
 
 # Bytes that start files no web page starts with (a server that sends a PDF or an image as
-# text/html): read as text they give hundreds of characters of noise.
-BINARY_MAGIC = (
-    b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
-    b"\xfd7zXZ", b"RIFF", b"\x00\x00\x01\x00", b"OggS", b"ID3", b"\x7fELF", b"7z\xbc\xaf",
-)  # fmt: skip
+# text/html): read as text they give hundreds of characters of noise. What each is, said.
+BINARY_MAGIC = {
+    b"%PDF-": "a PDF document", b"\x89PNG": "a PNG image", b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image", b"PK\x03\x04": "a ZIP archive (or an office document)",
+    b"\x1f\x8b": "gzip-compressed: gunzip it first", b"BZh": "bzip2-compressed",
+    b"\xfd7zXZ": "xz-compressed", b"(\xb5/\xfd": "zstd-compressed",
+    b"RIFF": "a RIFF file (WebP, WAV, AVI)",
+    b"\x00\x00\x01\x00": "an icon", b"OggS": "an Ogg file", b"ID3": "an MP3 file",
+    b"\x7fELF": "an executable", b"7z\xbc\xaf": "a 7-Zip archive",
+}  # fmt: skip
+
+# Control bytes no text holds (C0 but tab, line feed, form feed, carriage return and ESC —
+# ISO-2022-JP uses ESC; and DEL). A page may hold a stray one; random or binary data holds
+# one in nine of its bytes. More than this share of the head is binary.
+_CONTROL = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}) | {0x7F}
+BINARY_CONTROL_SHARE = 0.05
+# The first element of a feed: RSS 2.0, RSS 1.0 (RDF), Atom.
+_FEED_ROOTS = {"rss": "an RSS feed", "rdf:rdf": "an RSS 1.0 (RDF) feed", "feed": "an Atom feed"}
+_PROLOG = re.compile(r"\A\ufeff?(?:\s+|<\?[^>]*>|<!--.*?-->|<![^>]*>)*", re.DOTALL)
+_FIRST_ELEMENT = re.compile(r"<([a-zA-Z][\w:.-]*)")
+# Elements an XHTML page (``<?xml …?>`` first) may start with.
+_HTML_STARTS = frozenset({"html", "head", "body", "title", "meta", "link", "script", "div"})
+# Any markup at all: a tag, a closing tag, a comment or doctype.
+_MARKUP = re.compile(r"<[a-zA-Z!/?]")
 
 
 @dataclass(slots=True)
@@ -59,13 +79,68 @@ class GenericRead:
     """What was noticed about the bytes themselves (binary, a wrong charset label)."""
 
 
+def binary_kind(body: bytes) -> str | None:
+    """What binary file ``body`` is (a PDF, an image, gzip …: by its magic number), or
+    ``"unknown format, many control bytes"`` when more than :data:`BINARY_CONTROL_SHARE` of
+    its first 4 KB are control bytes; None for text (a stray NUL in an article does not make
+    it binary, nor do UTF-16's NULs)."""
+    head = body[:4096]
+    for magic, kind in BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(body) is not None:
+        return None
+    controls = sum(1 for byte in head if byte in _CONTROL)
+    if head and controls > BINARY_CONTROL_SHARE * len(head):
+        return "unknown format, many control bytes"
+    return None
+
+
 def is_binary(body: bytes) -> bool:
-    """A file format that is no text (PDF, images, archives), or text with NUL bytes — which
-    no HTML page holds; UTF-16 pages (which do) start with a BOM."""
+    return binary_kind(body) is not None
+
+
+def utf16_without_bom(body: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` for UTF-16 text without a byte order mark: in mostly
+    ASCII text (HTML's markup is) every other byte is NUL — the odd ones little-endian, the
+    even ones big-endian — and the others almost never are."""
     head = body[:1024]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    return head.startswith(BINARY_MAGIC) or b"\x00" in head
+    if len(head) < 16 or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.5 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.5 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def not_html(text: str) -> str | None:
+    """What a decoded file that is no HTML page is — a feed (RSS, Atom), another XML
+    document, JSON, plain text without any markup — or None for HTML (a fragment, truncated
+    or broken, is HTML)."""
+    stripped = text.strip().removeprefix("\ufeff").lstrip()
+    if not stripped:
+        return None
+    prolog = _PROLOG.match(stripped)
+    first = _FIRST_ELEMENT.match(stripped, prolog.end() if prolog else 0)
+    if first is not None:
+        name = first.group(1).lower()
+        if name in _FEED_ROOTS:
+            return _FEED_ROOTS[name]
+        if stripped.startswith("<?xml") and name not in _HTML_STARTS:
+            return f"an XML document (<{first.group(1)}>)"
+    if stripped[0] in "{[":
+        try:
+            json.loads(stripped)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return "a JSON document"
+    if _MARKUP.search(stripped) is None:
+        return "plain text without HTML markup"
+    return None
 
 
 def page_tree(body: bytes, content_type: str | None = None) -> tuple[Element, str | None]:
@@ -76,16 +151,35 @@ def page_tree(body: bytes, content_type: str | None = None) -> tuple[Element, st
     charset, sniffing; UTF-8 bytes labelled Latin-1 read as UTF-8) — and bytes labelled
     UTF-8 that are no UTF-8 at all (not one valid multibyte sequence among the bad ones: a
     Latin-1 page) read as windows-1252, where they would give "Gr\ufffd\ufffde" for "Grüße".
-    Binary bytes give an empty page."""
-    if is_binary(body):
-        return parse_html(""), None
-    text, overruled = decode_html(body, content_type)
+    UTF-16 without a BOM is read as UTF-16. A file that is no HTML page — binary (by its
+    magic number or its share of control bytes), a feed, other XML, JSON, plain text — gives
+    an empty tree that says what it is (:func:`~kn_crawl.extract.verdict.not_html_tree`:
+    the verdict ``not_html``)."""
+    kind = binary_kind(body)
+    if kind is not None:
+        return not_html_tree(f"a binary file ({kind})"), None
     mislabel = None
-    if overruled is not None:
-        mislabel = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
-    elif "\ufffd" in text and _labelled_utf8(body, content_type) and _single_byte(body):
-        text = body.decode("cp1252", errors="replace")
-        mislabel = "labelled UTF-8, but the bytes are no UTF-8: read as windows-1252"
+    utf16 = utf16_without_bom(body)
+    if utf16 is not None:
+        text = body.decode(utf16, errors="replace")
+        mislabel = f"no byte order mark, but the bytes are {utf16.upper()}: read as such"
+    else:
+        text, overruled = decode_html(body, content_type)
+        if overruled is not None:
+            mislabel = f"labelled {overruled}, but the bytes are UTF-8: read as UTF-8"
+        elif (
+            "\ufffd" in text
+            and _labelled_utf8(body, content_type)
+            and not utf8_but_cut(body)
+            and _single_byte(body)
+        ):
+            text = body.decode("cp1252", errors="replace")
+            mislabel = "labelled UTF-8, but the bytes are no UTF-8: read as windows-1252"
+        if text.endswith("\ufffd") and utf8_but_cut(body):
+            text = text[:-1]  # the cut character: nothing of it is left to show
+    what = not_html(text)
+    if what is not None:
+        return not_html_tree(what), mislabel
     root = parse_html(text)
     if len(root) == 0 and SELF_CLOSED_HTML.search(text, 0, 4096):
         # libxml2 (2.14) ends the document at an XHTML-style ``<html … />`` and returns an
@@ -130,8 +224,9 @@ def read_generic(
     without it, the page URL's origin."""
     root, mislabel = page_tree(body, content_type)
     notes = []
-    if is_binary(body):
-        notes.append("binary file: no text read")
+    kind = binary_kind(body)
+    if kind is not None:
+        notes.append(f"binary file ({kind}): no text read")
     if mislabel is not None:
         notes.append(mislabel)
     page_url = url or declared_url(root)

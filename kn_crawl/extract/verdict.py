@@ -4,9 +4,10 @@ error page served with 200 is not, whatever its URL says.
 :func:`page_verdict` judges a parsed page and the item the extractor read from it by what a
 reader sees, never by class names:
 
-- **a listing**: several teasers, each headed by a linked heading, little text between the
-  headline and the first of them (an article's text stands there; its "related articles"
-  come after it), and no run of text between them as long as an article's — or so many
+- **a listing**: several teasers, each headed by a linked heading, few paragraphs between
+  the headline and the first of them (an article's text stands there; its "related
+  articles" come after it; a home page's menus, section labels and linked titles are no
+  paragraphs), and no run of text between them as long as an article's — or so many
   teasers (six) that one long run (a blog's home page with its latest post in full) does not
   make it an article. An article of two lines without metadata followed by six linked
   teasers is taken for a listing: the price of catching home pages;
@@ -17,7 +18,10 @@ reader sees, never by class names:
   next to no other text;
 - **an error page**: "Seite nicht gefunden", "404", "Page not found" … as the page's
   ``<title>`` or headline, and next to no other text;
-- **empty**: no headline and no text at all (an empty or binary file).
+- **not HTML**: a file that is no web page — binary (a PDF, an image, gzip …), a feed
+  (RSS, Atom), other XML, JSON or plain text: :func:`kn_crawl.extract.result.page_tree`
+  gives such a file an empty tree that says what it is (:func:`not_html_tree`);
+- **empty**: no headline and no text at all (an empty file, an empty ``<body>``).
 
 A page that declares itself an article (JSON-LD ``NewsArticle`` & co., ``og:type`` article)
 is never taken for a listing; the walls and error pages must still show little text. The
@@ -68,6 +72,9 @@ MANY_TEASERS = 6
 # … and the text after the headline, up to the first teaser, is a listing's introduction at
 # most (an article of two short paragraphs has more).
 LEAD_RUN = 250
+# Only paragraphs count there: a block of at least this many characters, most of them
+# outside links (a home page's menu items, section labels and linked titles do not).
+LEAD_BLOCK = 100
 # Enough of a page to judge it: the dev set's pages have at most 2,646 elements; a 10 MB page
 # of 400,000 would take seconds to walk, and its first screens say what it is.
 MAX_ELEMENTS = 20_000
@@ -113,7 +120,8 @@ ERROR_TITLE = re.compile(
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the page is: ``kind`` ``article`` or ``not_article``; for the latter ``reason``
-    (``listing``, ``cookie_wall``, ``login``, ``error_page``, ``empty``) and a ``detail``
+    (``listing``, ``cookie_wall``, ``login``, ``error_page``, ``not_html``, ``empty``) and a
+    ``detail``
     with the evidence, as a drop's detail says it."""
 
     kind: str
@@ -134,6 +142,17 @@ class Verdict:
 
 IS_ARTICLE = Verdict(ARTICLE)
 
+# The root of the tree a file that is no HTML page gets: libxml2's HTML parser roots every
+# tree it builds at ``<html>``, so no page can pass for one.
+NOT_HTML_TAG = "kn-not-html"
+
+
+def not_html_tree(what: str) -> Element:
+    """An empty tree for a file that is no HTML page; ``what`` says what it is ("an RSS
+    feed", "binary file: a PDF document")."""
+    root: Element = etree.Element(NOT_HTML_TAG, what=what)
+    return root
+
 
 @dataclass(slots=True)
 class PageText:
@@ -145,10 +164,15 @@ class PageText:
     """The longest stretch of reading text (characters) between two linked headings (their
     own text, a teaser's title, left out)."""
     lead_run: int = 0
-    """The reading text from the headline (``<h1>``; else the page's start) to the first
-    linked heading after it: an article's text, a listing's introduction."""
+    """The paragraphs (:data:`LEAD_BLOCK`) from the headline to the first linked heading after
+    it: an article's text, a listing's introduction. The headline: the ``<h1>``; without one,
+    a first linked heading the ``<title>`` names (a blog post's), else the page's start."""
     reading: int = 0
     """Reading text in all: outside the chrome, not consent wording."""
+    prose: int = 0
+    """The part of the reading text outside links (a menu, a teaser's title are links)."""
+    prose_run: int = 0
+    """The longest stretch of prose between two linked headings."""
     consent: bool = False
     """Consent wording anywhere in the visible text."""
     consent_text: int = 0
@@ -175,28 +199,37 @@ def measure(root: Element) -> PageText:
     lead: int | None = 0  # None once the first linked heading after the headline is passed
     chrome = 0  # depth inside chrome elements
     buffers: list[list[str]] = []  # the open blocks' own text
+    linked: list[list[str]] = []  # … and the part of it inside links
+    prose_run = 0
     links: list[Element] = []  # the open links
     teaser_heading: Element | None = None  # a teaser's title is no reading text
 
-    def flush(parts: list[str]) -> None:
-        nonlocal run, lead
+    def flush(parts: list[str], in_links: list[str]) -> None:
+        nonlocal run, lead, prose_run
         text = " ".join(" ".join(parts).split())
+        link_text = " ".join(" ".join(in_links).split())
         parts.clear()
+        in_links.clear()
         if not text:
             return
         if _asks(page, text):
             return
         run += len(text)
         page.reading += len(text)
-        if lead is not None:
+        prose = max(0, len(text) - len(link_text))
+        page.prose += prose
+        prose_run += prose
+        page.prose_run = max(page.prose_run, prose_run)
+        if lead is not None and len(text) >= LEAD_BLOCK and prose * 2 >= len(text):
             lead += len(text)
 
     def flush_all() -> None:
-        for parts in buffers:
-            flush(parts)
+        for parts, in_links in zip(buffers, linked, strict=True):
+            flush(parts, in_links)
 
     h1_seen = False
     seen = 0
+    title = _folded(text_of(root.find(".//title")))
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
         if not isinstance(tag, str):
@@ -204,13 +237,14 @@ def measure(root: Element) -> PageText:
         if event == "start":
             seen += 1
             if seen > MAX_ELEMENTS or (
-                run >= ARTICLE_RUN
+                prose_run >= ARTICLE_RUN
                 and page.reading >= LITTLE_TEXT
-                and (lead is not None or page.lead_run >= LEAD_RUN)
+                and (page.lead_run if lead is None else lead) >= LEAD_RUN
             ):
-                # Enough seen; or a run of text as long as an article's right after the
-                # headline, which no listing, wall or error page shows: nothing further
-                # changes the verdict.
+                # Enough seen; or a lead of paragraphs and a run of text outside links as
+                # long as an article's, which no listing, wall or error page shows: nothing
+                # further changes the verdict. (Counting link text, a home page's menus
+                # stopped the walk before its teasers.)
                 break
             if tag == "input":
                 kind = (el.get("type") or "").lower()
@@ -240,31 +274,51 @@ def measure(root: Element) -> PageText:
                     teaser_heading = el
                     flush_all()
                     page.longest_run = max(page.longest_run, run)
-                    run = 0
-                    if lead is not None:
+                    run = prose_run = 0
+                    if not h1_seen and not hrefs and _names(title, text_of(el)):
+                        # No <h1> before it, and the <title> names it: the page's headline
+                        # (a blog's post title links its permalink). The lead is the text
+                        # under it. (A blog's home page is titled by the blog.)
+                        lead = 0
+                    elif lead is not None:
                         page.lead_run, lead = lead, None
                     hrefs.add(link.get("href", "").strip())
             if tag in _BLOCKS:
                 buffers.append([])
+                linked.append([])
             if el.text and buffers and teaser_heading is None:
                 buffers[-1].append(el.text)
+                if links:
+                    linked[-1].append(el.text)
         else:
             if links and el is links[-1]:
                 links.pop()
             if _is_chrome(el):
                 chrome -= 1
             elif not chrome and tag in _BLOCKS and buffers:
-                flush(buffers.pop())
+                flush(buffers.pop(), linked.pop())
             if el is teaser_heading:
                 teaser_heading = None
             if el.tail and not chrome and buffers and teaser_heading is None:
                 buffers[-1].append(el.tail)
+                if links:
+                    linked[-1].append(el.tail)
     flush_all()
     page.longest_run = max(page.longest_run, run)
     if lead is not None:
         page.lead_run = lead
     page.teasers = len(hrefs)
     return page
+
+
+def _folded(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def _names(title: str, heading: str | None) -> bool:
+    """Whether the page's (folded) ``<title>`` holds the ``heading``."""
+    folded = _folded(heading)
+    return len(folded) >= 3 and folded in title
 
 
 def _asks(page: PageText, text: str) -> bool:
@@ -296,6 +350,8 @@ def _is_link(a: Element) -> bool:
 
 def page_verdict(root: Element, item: ArticleItem) -> Verdict:
     """Whether the page ``root`` (read into ``item``) shows an article; see the module."""
+    if root.tag == NOT_HTML_TAG:
+        return Verdict(NOT_ARTICLE, "not_html", f"not an HTML page: {root.get('what')}")
     page = measure(root)
     headlines = [text_of(root.find(".//title")) or "", item.title or ""]
     headlines += [text_of(h) or "" for h in root.iter("h1")][:3]
