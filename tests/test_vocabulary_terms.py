@@ -3,6 +3,7 @@ article, how its files are read and refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from kn_crawl.query.fold import fold
 from kn_crawl.settings import ConfigError, Settings
 from kn_crawl.vocabulary import apply_vocabulary, check_vocabulary, load_matcher, vocabulary_tags
 from kn_crawl.vocabulary.matching import SHORT_BODY, compile_terms, fast_fold
-from kn_crawl.vocabulary.terms import KINDS, bundled_terms, load_terms, parse_terms
+from kn_crawl.vocabulary.terms import KINDS, Term, bundled_terms, load_terms, parse_terms
 
 MATCHER = load_matcher()
 
@@ -211,6 +212,9 @@ def test_user_file_extends_and_replaces(tmp_path: Path) -> None:
         ('[topic]\n"A" = [1]\n', r"terms\.toml:2: 'A': aliases must be a list of strings"),
         # A spelling of a bundled term under another name.
         ('[topic]\n\n"Online-Gesetz" = ["Onlinezugangsgesetz"]\n', r"terms\.toml:3: .* of 'OZG'"),
+        # A pasted text as a spelling: refused before compiling (it used to compile into a
+        # RecursionError on every page).
+        ('[topic]\n"A" = ["' + "abcdefghij" * 90 + '"]\n', r"terms\.toml:2: 'A'…: spelling of 900"),
     ],
 )
 def test_bad_user_files_say_file_line_and_what(tmp_path: Path, text: str, message: str) -> None:
@@ -218,6 +222,17 @@ def test_bad_user_files_say_file_line_and_what(tmp_path: Path, text: str, messag
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         check_vocabulary(path)
+
+
+def test_long_spellings_compile_without_deep_recursion() -> None:
+    # The trie is emitted with a stack: a spelling far longer than the recursion limit and
+    # its prefixes compile (only the file format caps a spelling's length).
+    terms = parse_terms('[topic]\n"Abc" = []\n', "t.toml")
+    long = "Ab" + "c" * 3000
+    spelling = terms[0].spellings[0]
+    terms = [Term(terms[0].name, "topic", (spelling, replace(spelling, text=long)), "t.toml:2")]
+    matcher = compile_terms(terms)
+    assert [t.name for t in matcher.mentions(f"Abc und {long}")] == ["Abc", "Abc"]
 
 
 def test_unreadable_user_file(tmp_path: Path) -> None:

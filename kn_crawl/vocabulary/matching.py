@@ -116,21 +116,28 @@ def _trie_regex(words: Iterable[str]) -> str:
     if not root:
         return _NOTHING
 
-    def emit(node: dict[str, Any]) -> str:
+    # Emitted bottom-up with a stack, not by recursion: a long spelling is a deep trie, and
+    # one recursion per character ended in RecursionError for a 900-character user spelling.
+    done: dict[int, str] = {}
+    stack: list[tuple[dict[str, Any], bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for char, child in node.items() if char)
+            continue
         branches = [
-            (_SEP if char == _SEP_TOKEN else re.escape(char)) + emit(child)
+            (_SEP if char == _SEP_TOKEN else re.escape(char)) + done.pop(id(child))
             for char, child in sorted(node.items())
             if char
         ]
         if not branches:
-            return ""
+            done[id(node)] = ""
+            continue
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            # A shorter spelling ends here: the longer ones are tried first.
-            return f"(?:{body})?"
-        return body
-
-    return emit(root)
+        # A shorter spelling ends here: the longer ones are tried first.
+        done[id(node)] = f"(?:{body})?" if "" in node else body
+    return done[id(root)]
 
 
 @dataclass(slots=True)

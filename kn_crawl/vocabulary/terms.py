@@ -30,6 +30,9 @@ _COMPOUND_KINDS = frozenset({"law", "programme", "system", "topic"})
 # A spelling this short is never looked for inside another word ("KI" in "Kiel", "Hof" in
 # "Friedhof"): five letters is the shortest that is still distinctive as a part ("Cloud").
 MIN_COMPOUND_LETTERS = 5
+# The longest spelling accepted: the field's longest names have ~45 characters
+# ("Barrierefreie-Informationstechnik-Verordnung"); a longer one is a pasted text, not a term.
+MAX_SPELLING = 120
 _OPTIONS = frozenset({"aliases", "case", "compound", "ambiguous"})
 _KEY_LINE_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9_-]+))\s*=')
 _TABLE_LINE_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
@@ -176,6 +179,11 @@ def _term(kind: Kind, name: str, value: Any, where: str) -> Term:
         core = raw.rstrip("*").strip()
         if not tag_key(core) or "*" in core:
             raise ConfigError(f"{where}: {name!r}: bad spelling {raw!r}")
+        if len(core) > MAX_SPELLING:
+            raise ConfigError(
+                f"{where}: {name[:40]!r}…: spelling of {len(core)} characters "
+                f"(at most {MAX_SPELLING})"
+            )
         if (core, open_end) in seen:
             continue
         seen.add((core, open_end))
