@@ -91,6 +91,16 @@ def found(text: str) -> list[str]:
         ("Die Barrierefreiheit und barrierefreie Seiten", ["Barrierefreiheit"] * 2),
         # Soft hyphens, as WordPress authors paste them.
         ("Glas\u00adfaser\u00adausbau", ["Glasfaser"]),
+        # Positions after an umlaut ("ü" folds to two letters): the passes over the folded
+        # and the written text agree on where a name starts (one mention, in order).
+        ("Für Bürger: Die Stadt Halle (Saale) startet", ["Halle (Saale)"]),
+        ("Für Bürger: die KI-Verordnung gilt", ["EU AI Act"]),
+        ("Fu\u0308r Bu\u0308rger: die KI-Verordnung gilt", ["EU AI Act"]),  # decomposed
+        ("Straße, Maßnahme: KI-Verordnung", ["EU AI Act"]),
+        (
+            "Übermäßig überörtliche Änderungsübergänge für Bürgerämter in Köln: KI",
+            ["Bürgeramt", "Köln", "KI"],
+        ),
     ],
 )
 def test_mentions(text: str, expected: list[str]) -> None:
@@ -105,6 +115,8 @@ def test_mentions(text: str, expected: list[str]) -> None:
         ("Neues Portal", "Die Stadt Köln startet", None, [], ["Köln"]),
         # A long body: twice is enough, once is not.
         ("Neues", None, "Bonn. " + "x " * SHORT_BODY + " Kiel und Kiel.", [], ["Kiel"]),
+        # ... also after umlauts (the two passes once counted "Halle (Saale)" twice).
+        ("Neues", None, "Für Bürger: Stadt Halle (Saale). " + "x " * SHORT_BODY, [], []),
         # A short body (a feed entry): once is enough.
         ("Neues", None, "Die Stadt Bonn startet.", [], ["Bonn"]),
         # A term the site gave, in any of its spellings, is not given again.

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,12 +94,47 @@ def _fold_match(match: re.Match[str]) -> str:
     return _fold_char(match.group())
 
 
+class _Positions:
+    """Maps a position in ``fast_fold(text)`` back to ``text`` (NFC): folding changes lengths
+    ("ü" -> "ue", "ß" -> "ss"), and the passes over the folded and the written text must
+    compare positions in one coordinate system (the written text's)."""
+
+    __slots__ = ("_ends", "_origins", "_shifts")
+
+    def __init__(self, text: str) -> None:
+        # For each non-ASCII character whose folding has another length: where its folding
+        # ends in the folded text, where it stands in the text, and the shift after it.
+        self._ends: list[int] = []
+        self._origins: list[tuple[int, int]] = []  # (folded start, text index)
+        self._shifts: list[int] = []
+        shift = 0
+        for m in _NON_ASCII_RE.finditer(text):
+            length = len(_fold_char(m.group()).lower())
+            if length == 1:
+                continue
+            start = m.start() + shift
+            shift += length - 1
+            self._ends.append(start + length)
+            self._origins.append((start, m.start()))
+            self._shifts.append(shift)
+
+    def __call__(self, folded_at: int) -> int:
+        i = bisect_right(self._ends, folded_at)
+        if i < len(self._origins) and self._origins[i][0] <= folded_at:
+            return self._origins[i][1]  # inside an expansion: its character
+        return folded_at - (self._shifts[i - 1] if i else 0)
+
+
 def _units(spelling: Spelling) -> str:
     """The spelling as trie units: its parts (folded unless exact) joined by a separator
     token."""
     as_written = spelling.exact or spelling.ambiguous  # matched in the text as written
     text = spelling.text if as_written else fast_fold(spelling.text)
     return _SEP_TOKEN.join(_PART_RE.findall(text))
+
+
+def _same(position: int) -> int:
+    return position
 
 
 def _key(matched: str) -> str:
@@ -169,7 +205,11 @@ class Matcher:
     def mentions(self, text: str) -> list[Term]:
         """Every mention of a term in ``text``, in order of appearance."""
         text = text.translate(_SOFT_HYPHEN) if "\u00ad" in text else text
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
         folded = fast_fold(text)
+        # Positions are the written text's; the folded passes' are mapped back to it.
+        at = _Positions(text) if len(folded) != len(text) else _same
         found: list[tuple[int, Term]] = []
         for m in self.folded.finditer(folded):
             kreis = m.group("kreis")
@@ -180,13 +220,13 @@ class Matcher:
             if rest in _ENDINGS or key in self.joinable:
                 term = self.by_folded.get(key)
                 if term is not None:
-                    found.append((m.start(), term))
+                    found.append((at(m.start()), term))
         if self.suffixes.pattern != _NOTHING:
             backwards = folded[::-1]
             for m in self.suffixes.finditer(backwards):
                 term = self.by_folded.get(m.group("core")[::-1])
                 if term is not None:
-                    found.append((len(folded) - m.end(), term))
+                    found.append((at(len(folded) - m.end()), term))
         folded_at = {start for start, _ in found}
         for m in self.exact.finditer(text):
             key = _key(m.group(0))
