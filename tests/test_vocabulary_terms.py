@@ -224,6 +224,11 @@ def test_user_file_extends_and_replaces(tmp_path: Path) -> None:
         ('[topic]\n"A" = [1]\n', r"terms\.toml:2: 'A': aliases must be a list of strings"),
         # A spelling of a bundled term under another name.
         ('[topic]\n\n"Online-Gesetz" = ["Onlinezugangsgesetz"]\n', r"terms\.toml:3: .* of 'OZG'"),
+        # Two names of one Stichwort (one tag key), in one kind or two.
+        (
+            '[city]\n"Essen" = []\n[topic]\n"essen" = []\n',
+            r"terms\.toml:4: 'essen' is the Stichwort 'Essen' \(.*terms\.toml:2\)",
+        ),
         # A pasted text as a spelling: refused before compiling (it used to compile into a
         # RecursionError on every page).
         ('[topic]\n"A" = ["' + "abcdefghij" * 90 + '"]\n', r"terms\.toml:2: 'A'…: spelling of 900"),

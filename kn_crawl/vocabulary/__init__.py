@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from kn_crawl.items import ArticleItem
+from kn_crawl.items import VOCABULARY, ArticleItem
 from kn_crawl.settings import ConfigError
 from kn_crawl.vocabulary.matching import Matcher, compile_terms
 from kn_crawl.vocabulary.terms import Term, load_terms
@@ -32,10 +32,6 @@ __all__ = [
     "load_matcher",
     "vocabulary_tags",
 ]
-
-VOCABULARY = "vocabulary"
-"""The origin of a Stichwort the vocabulary gave (``ArticleItem.tag_origins``,
-``article_tags.origin``)."""
 
 
 @lru_cache(maxsize=4)

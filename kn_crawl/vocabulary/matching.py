@@ -44,7 +44,7 @@ from kn_crawl.query.fold import _fold_char
 from kn_crawl.tags import tag_key
 from kn_crawl.vocabulary.terms import Spelling, Term
 
-__all__ = ["BODY_MENTIONS", "SHORT_BODY", "Matcher", "compile_terms", "fast_fold"]
+__all__ = ["BODY_MENTIONS", "SHORT_BODY", "Matcher", "choose", "compile_terms", "fast_fold"]
 
 # A term named only in the body counts from this many mentions, unless the body is shorter
 # than SHORT_BODY characters (then once is enough).
@@ -246,28 +246,37 @@ class Matcher:
         """The Stichwörter of the terms an article names (see the module docstring for how
         often is enough), in order of first mention, title first; none already ``given`` by
         the source in any of the term's spellings."""
-        given_keys = {tag_key(t) for t in given}
-        hits: dict[str, _Hits] = {}
-        order = 0
-        for text, in_head in ((title, True), (teaser, True), (body, False)):
-            if not text:
-                continue
-            for term in self.mentions(text):
-                entry = hits.get(term.name)
-                if entry is None:
-                    entry = hits[term.name] = _Hits(term, order)
-                    order += 1
-                if in_head:
-                    entry.head += 1
-                else:
-                    entry.body += 1
-        needed = 1 if body is None or len(body) < SHORT_BODY else BODY_MENTIONS
-        chosen = [
-            h
-            for h in hits.values()
-            if (h.head or h.body >= needed) and not (h.term.keys & given_keys)
+        found = [
+            (self.mentions(text), in_head)
+            for text, in_head in ((title, True), (teaser, True), (body, False))
+            if text
         ]
-        return [h.term.name for h in sorted(chosen, key=lambda h: h.first)]
+        return choose(found, short_body=body is None or len(body) < SHORT_BODY, given=given)
+
+
+def choose(
+    found: Iterable[tuple[Sequence[Term], bool]], *, short_body: bool, given: Iterable[str] = ()
+) -> list[str]:
+    """The Stichwörter of :meth:`Matcher.tags` from the mentions already found: ``found`` holds
+    each text's mentions and whether the text is the title or teaser (else the body)."""
+    given_keys = {tag_key(t) for t in given}
+    hits: dict[str, _Hits] = {}
+    order = 0
+    for terms, in_head in found:
+        for term in terms:
+            entry = hits.get(term.name)
+            if entry is None:
+                entry = hits[term.name] = _Hits(term, order)
+                order += 1
+            if in_head:
+                entry.head += 1
+            else:
+                entry.body += 1
+    needed = 1 if short_body else BODY_MENTIONS
+    chosen = [
+        h for h in hits.values() if (h.head or h.body >= needed) and not (h.term.keys & given_keys)
+    ]
+    return [h.term.name for h in sorted(chosen, key=lambda h: h.first)]
 
 
 @dataclass(slots=True)

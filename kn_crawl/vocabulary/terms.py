@@ -134,6 +134,15 @@ def parse_terms(text: str, origin: str) -> list[Term]:
             )
         for name, value in table.items():
             terms.append(_term(kind, name, value, f"{origin}:{lines.get((kind, name), 1)}"))
+    # "Essen" and "essen" (or "E-Akte" and "EAkte") would be two terms of one Stichwort.
+    by_key: dict[str, Term] = {}
+    for term in terms:
+        other = by_key.setdefault(tag_key(term.name), term)
+        if other is not term:
+            raise ConfigError(
+                f"{term.origin}: {term.name!r} is the Stichwort {other.name!r} "
+                f"({other.origin}) written otherwise: one term, with the other as an alias"
+            )
     return terms
 
 
