@@ -91,6 +91,39 @@ def found(text: str) -> list[str]:
         ("Die Barrierefreiheit und barrierefreie Seiten", ["Barrierefreiheit"] * 2),
         # Soft hyphens, as WordPress authors paste them.
         ("Glas\u00adfaser\u00adausbau", ["Glasfaser"]),
+        # Everyday-word places: a hall number, weak cues, pairs, hyphen parts, datelines,
+        # lists, capitals.
+        ("Besuchen Sie uns in Halle 4.1", []),
+        ("Smart Country Convention in Halle 2.2", []),
+        ("Der Ulmer Münster", []),
+        ("Das Münster in Freiburg", ["Freiburg im Breisgau"]),
+        ("Die Stadt Münster", ["Münster"]),
+        ("Nach Siegen gegen Bayern", ["Bayern"]),
+        ("Eine Serie von Siegen", []),
+        ("Der Bürgermeister von Siegen", ["Siegen"]),
+        ("Kinder in Weiden und Wiesen", []),
+        ("In Weiden und Amberg", ["Weiden in der Oberpfalz", "Amberg"]),
+        ("Dortmund, Essen und Bochum", ["Dortmund", "Essen", "Bochum"]),
+        ("Oberbürgermeister Thomas Kufen (Essen)", ["Essen"]),
+        ("DIGITALISIERUNG IN ESSEN", ["Digitalisierung", "Essen"]),
+        ("in Essen-Kettwig", []),
+        # A city followed by a hyphen part is another place, unless that part is a place.
+        ("Mülheim-Kärlich", []),
+        ("Flughafen Berlin-Brandenburg", ["Berlin", "Brandenburg"]),
+        ("Köln-Bonn", ["Köln", "Bonn"]),
+        # A place's -er adjective is the place only before an administration.
+        ("Das Brandenburger Tor", []),
+        ("Ein Hamburger mit Pommes", []),
+        ("Ein Kasseler Braten", []),
+        ("Der Hamburger Senat", ["Hamburg"]),
+        # Aliases that were too broad; one word, one term.
+        ("Souveränität der Ukraine", []),
+        ("Die Souveränitätsfrage", []),
+        ("Die Schuldigitalisierung", ["Digitale Bildung"]),
+        # Acronyms in the plural or with umlauts spelled out; cities added.
+        ("KIs und LLMs", ["KI", "Sprachmodell"]),
+        ("OEPNV", ["ÖPNV"]),
+        ("Hanau und Gießen", ["Hanau", "Gießen"]),
         # Positions after an umlaut ("ü" folds to two letters): the passes over the folded
         # and the written text agree on where a name starts (one mention, in order).
         ("Für Bürger: Die Stadt Halle (Saale) startet", ["Halle (Saale)"]),

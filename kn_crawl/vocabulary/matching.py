@@ -65,9 +65,32 @@ CUES = (
     "Stadtverwaltung", "Stadtrat", "Stadtwerke",
     "Oberbürgermeister", "Oberbürgermeisterin", "Bürgermeister", "Bürgermeisterin",
 )  # fmt: skip
-# The place cue right before a match: "in Essen", "Stadt Hof" (also "In Essen").
+# Everyday-word places: "von"/"nach"/"bei"/"zwischen" are cues only after a noun cue
+# ("Oberbürgermeister von Hagen"): alone they start "eine Serie von Siegen", "nach Siegen".
+_WEAK_CUES = ("von", "nach", "bei", "zwischen")
+_STRONG_CUES = tuple(c for c in CUES if c not in _WEAK_CUES)
 _CUE_BEFORE_RE = re.compile(
-    r"(?<![^\W_])(?i:" + "|".join(re.escape(c) for c in CUES) + r")[\s\u00a0]+\Z"
+    r"(?<![^\W_])(?i:" + "|".join(re.escape(c) for c in _STRONG_CUES) + r")[\s\u00a0]+\Z"
+)
+_WEAK_CUE_BEFORE_RE = re.compile(
+    r"(?<![^\W_])(?i:" + "|".join(re.escape(c) for c in CUES if c[0].isupper()) + r")"
+    r"[\s\u00a0]+(?i:" + "|".join(_WEAK_CUES) + r")[\s\u00a0]+\Z"
+)
+_NUMBER_AFTER_RE = re.compile(r"[\s\u00a0]*\d")  # "Halle 4.1", "Halle 2.2", "Hof 3"
+_HYPHEN_PART_RE = re.compile(r"[-\u2010\u2011](?=[^\W\d_])")  # "Mülheim-Kärlich"
+_NAME_BEFORE_RE = re.compile(r"[A-ZÄÖÜ][^\W\d_]+[\s\u00a0]*\(\Z")  # "Thomas Kufen (Essen)"
+_LIST_AFTER_RE = re.compile(r"(?:,|[\s\u00a0]+(?:und|oder|sowie))[\s\u00a0]+(\w)")
+_LIST_BEFORE_RE = re.compile(r"(?:,|[\s\u00a0]+(?:und|oder|sowie))[\s\u00a0]+\Z")
+# "in Weiden und Wiesen": a pair with a plural noun is the everyday word.
+_PAIR_AFTER_RE = re.compile(r"[\s\u00a0]+(?:und|oder)[\s\u00a0]+([A-ZÄÖÜ][^\W\d_]*(?:en|n))\b")
+PLACE_KINDS = frozenset({"land", "kreis", "city"})
+# A place's -er word ("Hamburger") is the place only before an administration's name.
+_ADJECTIVE_ENDINGS = frozenset({"er", "ern", "ers"})
+_ADMINISTRATION_RE = re.compile(
+    r"[\s\u00a0]+(?:Senat|Stadt|Rat|Verwaltung|Landes|Kreis|Bürger|Oberbürger|Magistrat|Behörde"
+    r"|Amt|Ämter|Polizei|Feuerwehr|Verkehrs|Regierung|Ministeri|Landtag|Digital|Schul"
+    r"|Universität|Hochschule|Gericht|Verwaltungsgericht|Klinik|Wirtschaft|Rathaus|Kommun"
+    r"|Haushalt|Bezirk|Jobcenter|IT|Ortsteil|Stadtteil|Innenstadt|Hafen|Verbund)"
 )
 # "Landkreis Harburg", "Kreis Harburg", "des Landkreises Harburg", "Kreises Harburg" are one
 # Kreis: its name is looked for once, after this head (the trie would hold it four times).
@@ -131,6 +154,31 @@ def _units(spelling: Spelling) -> str:
     as_written = spelling.exact or spelling.ambiguous  # matched in the text as written
     text = spelling.text if as_written else fast_fold(spelling.text)
     return _SEP_TOKEN.join(_PART_RE.findall(text))
+
+
+def _is_place(text: str, start: int, end: int, places: dict[int, int]) -> bool:
+    """Whether an everyday word at ``text[start:end]`` ("Essen", "Hof", "Halle") is the place
+    here: after a place cue ("in Essen", "Stadt Hof"; "von"/"nach" only after a noun cue:
+    "Oberbürgermeister von Hagen", not "eine Serie von Siegen"), in parentheses after a name
+    ("Thomas Kufen (Essen)"), or in a list with another place ("Dortmund, Essen und
+    Bochum"). Never before a number ("Halle 4.1" at a fair), a hyphen part ("Essen-Kettwig",
+    another place) or in a pair with a plural noun ("in Weiden und Wiesen")."""
+    after = text[end : end + 40]
+    if _NUMBER_AFTER_RE.match(after) or _HYPHEN_PART_RE.match(text, end):
+        return False
+    before = text[max(0, start - 60) : start]
+    if before.endswith("(") and after.startswith(")") and _NAME_BEFORE_RE.search(before):
+        return True
+    neighbour = _LIST_AFTER_RE.match(after)
+    if neighbour and end + neighbour.start(1) in places:
+        return True
+    sep = _LIST_BEFORE_RE.search(before)
+    if sep and start - len(sep.group()) in places.values():
+        return True
+    if not (_CUE_BEFORE_RE.search(before) or _WEAK_CUE_BEFORE_RE.search(before)):
+        return False
+    pair = _PAIR_AFTER_RE.match(after)
+    return not (pair and end + pair.start(1) not in places)
 
 
 def _same(position: int) -> int:
@@ -211,32 +259,62 @@ class Matcher:
         # Positions are the written text's; the folded passes' are mapped back to it.
         at = _Positions(text) if len(folded) != len(text) else _same
         found: list[tuple[int, Term]] = []
+        places: dict[int, int] = {}  # start -> end of each place found
+        whole: set[int] = set()  # starts of words a spelling covers whole
+        hyphened: list[tuple[int, int, Term]] = []  # (start, hyphen part's start, city)
         for m in self.folded.finditer(folded):
             kreis = m.group("kreis")
             key = _KREIS_KEY + _key(kreis) if kreis else _key(m.group("core"))
             rest = m.group("rest")
             # A whole word with a German ending (Kommunen, Landkreises), or the first part
             # of a compound when the spelling may be one.
-            if rest in _ENDINGS or key in self.joinable:
-                term = self.by_folded.get(key)
-                if term is not None:
-                    found.append((at(m.start()), term))
+            if rest not in _ENDINGS and key not in self.joinable:
+                continue
+            term = self.by_folded.get(key)
+            if term is None:
+                continue
+            start, end = at(m.start()), at(m.end())
+            if term.kind in PLACE_KINDS:
+                # "Hamburger", "Brandenburger Tor", "Kasseler Braten": an -er word of a
+                # place is an adjective of anything from there; it is the place only before
+                # the name of an administration ("Hamburger Senat", "Dortmunder Stadtwerke").
+                if rest in _ADJECTIVE_ENDINGS and not _ADMINISTRATION_RE.match(text, end):
+                    continue
+                if term.kind == "city" and (part := _HYPHEN_PART_RE.match(text, end)):
+                    hyphened.append((start, part.end(), term))
+                    continue
+                places[start] = end
+            if rest in _ENDINGS:
+                whole.add(start)
+            found.append((start, term))
         if self.suffixes.pattern != _NOTHING:
             backwards = folded[::-1]
             for m in self.suffixes.finditer(backwards):
-                term = self.by_folded.get(m.group("core")[::-1])
-                if term is not None:
-                    found.append((at(len(folded) - m.end()), term))
+                term = self.by_folded.get(_key(m.group("core")[::-1]))
+                start = at(len(folded) - m.end())
+                # One word, one term: "Schuldigitalisierung" is Digitale Bildung (a spelling
+                # of the whole word), not also Digitalisierung (its last part).
+                if term is not None and start not in whole:
+                    found.append((start, term))
+        # "Mülheim-Kärlich" is another town than Mülheim; "Berlin-Brandenburg" two places.
+        for start, after, term in hyphened:
+            if after in places:
+                places[start] = after
+                found.append((start, term))
         folded_at = {start for start, _ in found}
+        vague: list[tuple[int, int, Term]] = []
         for m in self.exact.finditer(text):
-            key = _key(m.group(0))
+            key = _key(m.group("word"))
             term = self.by_exact.get(key)
             if term is None or m.start() in folded_at:
                 continue  # "Halle (Saale)" was found whole by the folded pass
-            before = text[max(0, m.start() - 40) : m.start()]
-            if key in self.vague and not _CUE_BEFORE_RE.search(before):
-                continue  # "nach dem Essen", not "in Essen"
+            if key in self.vague:
+                vague.append((m.start(), m.end(), term))
+                continue
             found.append((m.start(), term))
+        for start, end, term in vague:
+            if _is_place(text, start, end, places):
+                found.append((start, term))
         found.sort(key=lambda pair: pair[0])
         return [term for _, term in found]
 
@@ -296,6 +374,16 @@ class _Index:
     """What follows "Landkreis", "Kreis" in a spelling."""
 
 
+_UMLAUTS = str.maketrans({"Ä": "AE", "Ö": "OE", "Ü": "UE", "ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _written_variants(units: str, *, ambiguous: bool) -> list[str]:
+    variants = [units.translate(_UMLAUTS)]
+    if ambiguous:
+        variants += [units.upper(), units.upper().translate(_UMLAUTS)]
+    return [v for v in dict.fromkeys(variants) if v != units]
+
+
 def index_terms(terms: Sequence[Term]) -> _Index:
     """The spellings of ``terms`` by how they are matched; ``ValueError`` naming both terms
     when one spelling belongs to two of them. Cheap: a vocabulary file is checked with it
@@ -322,6 +410,14 @@ def index_terms(terms: Sequence[Term]) -> _Index:
                 index.exact.append(units)
                 if spelling.ambiguous:
                     index.vague.add(key)
+                # Written otherwise, still as written: "ESSEN" in a capitals headline (an
+                # everyday word), "OEPNV" for "ÖPNV" (umlauts spelled out).
+                for variant in _written_variants(units, ambiguous=spelling.ambiguous):
+                    vkey = variant.replace(_SEP_TOKEN, "")
+                    if table.setdefault(vkey, term) is term:
+                        index.exact.append(variant)
+                        if spelling.ambiguous:
+                            index.vague.add(vkey)
             elif head:
                 index.kreise.append(units)
             else:
@@ -350,7 +446,8 @@ def compile_terms(terms: Sequence[Term]) -> Matcher:
             if suffix_trie == _NOTHING
             else rf"\b(?:{endings})?(?P<core>{suffix_trie}){_WORD}+"
         ),
-        exact=re.compile(rf"\b{_trie_regex(index.exact)}\b"),
+        # Acronyms in the plural too: "KIs", "LLMs".
+        exact=re.compile(rf"\b(?P<word>{_trie_regex(index.exact)})s?\b"),
         by_folded=index.by_folded,
         by_exact=index.by_exact,
         joinable=frozenset(index.joinable),
