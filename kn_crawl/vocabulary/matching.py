@@ -98,6 +98,11 @@ KREIS_HEAD_RE = re.compile("(?:land)?kreis\x00")
 _KREIS_KEY = "kreis:"
 _PART_RE = re.compile(r"[^\W_]+")
 _SEP_TOKEN = "\x00"
+_ENDING_TOKEN = "\x01"  # an adjective's ending, any of them
+_HYPHEN_TOKEN = "\x02"  # a hyphen that may be written
+_ENDING_RE_TEXT = "(?:e[mnrs]?)?"
+_ADJECTIVE_RE = re.compile(r"(?:e[mnrs]?)\Z")
+
 _SOFT_HYPHEN = {0xAD: None}
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
@@ -189,6 +194,9 @@ def _key(matched: str) -> str:
     return _SEP_RE.sub("", matched).replace(_SEP_TOKEN, "")
 
 
+_UNIT_RE_TEXT = {_SEP_TOKEN: _SEP, _ENDING_TOKEN: _ENDING_RE_TEXT, _HYPHEN_TOKEN: "-?"}
+
+
 def _trie_regex(words: Iterable[str]) -> str:
     """A regex matching any of ``words`` (longest first at a position), built as a trie."""
     root: dict[str, Any] = {}
@@ -211,7 +219,7 @@ def _trie_regex(words: Iterable[str]) -> str:
             stack.extend((child, False) for char, child in node.items() if char)
             continue
         branches = [
-            (_SEP if char == _SEP_TOKEN else re.escape(char)) + done.pop(id(child))
+            _UNIT_RE_TEXT.get(char, re.escape(char)) + done.pop(id(child))
             for char, child in sorted(node.items())
             if char
         ]
@@ -418,15 +426,53 @@ def index_terms(terms: Sequence[Term]) -> _Index:
                         index.exact.append(variant)
                         if spelling.ambiguous:
                             index.vague.add(vkey)
-            elif head:
-                index.kreise.append(units)
-            else:
-                index.folded.append(units)
-                if spelling.open_end or spelling.compound in ("both", "prefix"):
-                    index.joinable.add(key)
-                if spelling.compound == "both" and not spelling.open_end:
-                    index.suffix.append(units[::-1])
+                continue
+            joinable = spelling.open_end or spelling.compound in ("both", "prefix")
+            if not head and spelling.compound == "both" and not spelling.open_end:
+                index.suffix.append(units[::-1])
+            units, keys = _inflected(units)
+            units = _hyphenable(units)
+            prefix = _KREIS_KEY if head else ""
+            for variant in keys:  # "Deutscher Städtetag": also "Deutsche", "Deutschem" …
+                if table.setdefault(prefix + variant, term) is term and joinable:
+                    index.joinable.add(prefix + variant)
+            (index.kreise if head else index.folded).append(units)
+            if joinable:
+                index.joinable.add(key)
     return index
+
+
+def _hyphenable(units: str) -> str:
+    """ "Register-Modernisierung", "Gigabit-Strategie": a word may be written with a hyphen
+    at a compound's joint, which a spelling does not mark, so between any two letters. Every
+    folded spelling gets it, so that the trie's longest-first order holds between them."""
+    return _SEP_TOKEN.join(
+        _HYPHEN_TOKEN.join(part.rstrip(_ENDING_TOKEN))
+        + _ENDING_TOKEN * part.endswith(_ENDING_TOKEN)
+        for part in units.split(_SEP_TOKEN)
+    )
+
+
+def _inflected(units: str) -> tuple[str, list[str]]:
+    """A folded spelling of several words with its adjectives inflected as any ending
+    (``deutscher\\0staedtetag`` -> ``deutsch\\1\\0staedtetag``: "Der Deutsche Städtetag",
+    "Laut Deutschem Städtetag"), and every key a match of it can have. ``_ENDINGS`` follows
+    only the last word; these are the words before it."""
+    parts = units.split(_SEP_TOKEN)
+    if len(parts) == 1:
+        return units, [units]
+    options: list[list[str]] = []
+    for i, part in enumerate(parts):
+        stem = _ADJECTIVE_RE.sub("", part) if i < len(parts) - 1 else part
+        if stem == part or len(stem) < 4:
+            options.append([part])
+        else:
+            parts[i] = stem + _ENDING_TOKEN
+            options.append([stem + e for e in ("", "e", "em", "en", "er", "es")])
+    keys = [""]
+    for choice in options:
+        keys = [k + c for k in keys for c in choice]
+    return _SEP_TOKEN.join(parts), keys
 
 
 def compile_terms(terms: Sequence[Term]) -> Matcher:
