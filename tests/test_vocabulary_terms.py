@@ -133,6 +133,9 @@ def found(text: str) -> list[str]:
         ("Souveränität der Ukraine", []),
         ("Die Souveränitätsfrage", []),
         ("Die Schuldigitalisierung", ["Digitale Bildung"]),
+        ("Die Soundcloud-Playlist", []),
+        ("Nextcloud statt iCloud", ["Nextcloud"]),
+        ("Die Schulcloud und die Cloud-Strategie", ["Cloud", "Cloud"]),
         # Acronyms in the plural or with umlauts spelled out; cities added.
         ("KIs und LLMs", ["KI", "Sprachmodell"]),
         ("OEPNV", ["ÖPNV"]),

@@ -8,7 +8,9 @@ follows one path per text position instead of trying hundreds of alternatives):
   umlauts, ß): a spelling matches as a whole word with a German ending (``Kommunen``,
   ``Landkreises``), as the first part of a compound (``Glasfaserausbau``) or, for single words
   of five letters or more, as the last part (``Verwaltungscloud``); hyphens and spaces
-  between its parts may be written or left out (``E-Akte``, ``E Akte``, ``EAkte``). Compound
+  between its parts may be written or left out (``E-Akte``, ``E Akte``, ``EAkte``), a hyphen
+  may stand at a compound's joint (``Register-Modernisierung``), and an adjective before the
+  last word takes any ending (``Deutsche Städtetag``, ``Deutschem Städtetag``). Compound
   ends are found by a second pass over the reversed text, so each word is tried once, not
   once per letter;
 * the *exact* one runs over the text as written, for acronyms (``KI`` as a word or a hyphen
