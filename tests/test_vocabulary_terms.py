@@ -129,6 +129,7 @@ def found(text: str) -> list[str]:
         ("Ein Hamburger mit Pommes", []),
         ("Ein Kasseler Braten", []),
         ("Der Hamburger Senat", ["Hamburg"]),
+        ("Der Bonner Fall: in Bonn", ["Bonn", "Bonn"]),  # a further mention of a place named
         # Aliases that were too broad; one word, one term.
         ("Souveränität der Ukraine", []),
         ("Die Souveränitätsfrage", []),

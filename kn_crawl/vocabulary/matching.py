@@ -272,6 +272,7 @@ class Matcher:
         places: dict[int, int] = {}  # start -> end of each place found
         whole: set[int] = set()  # starts of words a spelling covers whole
         hyphened: list[tuple[int, int, Term]] = []  # (start, hyphen part's start, city)
+        adjectives: list[tuple[int, Term]] = []  # "Bonner", "Hamburger": see below
         for m in self.folded.finditer(folded):
             kreis = m.group("kreis")
             key = _KREIS_KEY + _key(kreis) if kreis else _key(m.group("core"))
@@ -286,9 +287,12 @@ class Matcher:
             start, end = at(m.start()), at(m.end())
             if term.kind in PLACE_KINDS:
                 # "Hamburger", "Brandenburger Tor", "Kasseler Braten": an -er word of a
-                # place is an adjective of anything from there; it is the place only before
-                # the name of an administration ("Hamburger Senat", "Dortmunder Stadtwerke").
+                # place is an adjective of anything from there; it names the place before an
+                # administration ("Hamburger Senat", "Dortmunder Stadtwerke"), else only
+                # counts as a further mention of a place the text names ("in Bonn … der
+                # Bonner Fall").
                 if rest in _ADJECTIVE_ENDINGS and not _ADMINISTRATION_RE.match(text, end):
+                    adjectives.append((start, term))
                     continue
                 if term.kind == "city" and (part := _HYPHEN_PART_RE.match(text, end)):
                     hyphened.append((start, part.end(), term))
@@ -325,6 +329,8 @@ class Matcher:
         for start, end, term in vague:
             if _is_place(text, start, end, places):
                 found.append((start, term))
+        named = {term.name for _, term in found}
+        found += [(start, term) for start, term in adjectives if term.name in named]
         found.sort(key=lambda pair: pair[0])
         return [term for _, term in found]
 
