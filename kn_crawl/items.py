@@ -10,6 +10,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+VOCABULARY = "vocabulary"
+"""The origin of a Stichwort kn-crawl's vocabulary gave (``ArticleItem.tag_origins``,
+``article_tags.origin``; see ``kn_crawl.vocabulary``): the one definition of it."""
+
 
 @dataclass(slots=True)
 class ArticleItem:
@@ -71,7 +75,7 @@ class ArticleItem:
     @property
     def source_tags(self) -> list[str]:
         """The Stichwörter the source gave (its page or its feed), without the vocabulary's."""
-        return [t for t in self.tags if self.tag_origins.get(t) != "vocabulary"]
+        return [t for t in self.tags if self.tag_origins.get(t) != VOCABULARY]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

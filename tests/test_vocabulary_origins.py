@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from kn_crawl.query.parser import parse_query
 from kn_crawl.search import EXPORT_COLUMNS, export_rows
 from kn_crawl.search.export import write_csv
 from kn_crawl.search.results import search
+from kn_crawl.sources import source_names
 from kn_crawl.vocabulary import apply_vocabulary, load_matcher
 from kn_crawl.vocabulary.matching import compile_terms
 from kn_crawl.vocabulary.terms import parse_terms
@@ -197,6 +199,20 @@ def test_vocabulary_apply_retags_stored_articles(engine: Engine) -> None:
     assert reapply_vocabulary(engine, MATCHER, now=T0, source="nosuch").articles == 0
 
 
+def test_vocabulary_apply_credits_a_new_tag_to_its_first_article(engine: Engine) -> None:
+    desk = Desk(engine)
+    desk.crawl(
+        "kommune21",
+        [item("kommune21", "Glasfaser in Kiel", []), item("kommune21", "Kiel und Bonn", [])],
+        now=T0,
+    )
+    reapply_vocabulary(engine, MATCHER, now=T0)
+    with engine.connect() as conn:
+        first = conn.execute(select(Article.id).where(Article.title == "Glasfaser in Kiel"))
+        credited = conn.execute(select(Tag.first_article_id).where(Tag.name == "Kiel"))
+        assert credited.scalar_one() == first.scalar_one()
+
+
 def test_vocabulary_commands(engine: Engine, db_url: str) -> None:
     desk = Desk(engine)
     desk.crawl("kommune21", [item("kommune21", "Glasfaser in Kiel", [])], now=T0)
@@ -213,5 +229,28 @@ def test_vocabulary_commands(engine: Engine, db_url: str) -> None:
     assert [json.loads(line) for line in result.output.splitlines()] == [
         {"tag": "KI", "kind": "topic", "mentions": 1},
     ]
+    result = CliRunner().invoke(main, ["vocabulary", "apply", "--source", "kommune2"], env=env)
+    assert (result.exit_code, result.output) == (
+        2,
+        "kn-crawl: error: unknown source 'kommune2' (did you mean 'kommune21'? "
+        f"kn-crawl sources lists all {len(source_names(enabled_only=False))})\n",
+    )
     result = CliRunner().invoke(main, ["vocabulary", "match", "Die Stadt Essen"], env=env)
     assert result.output.splitlines()[2].split() == ["Essen", "city", "1"]
+    body = "Für Bürger: Die Stadt Halle (Saale) startet ein Portal. " + "Text. " * 220
+    result = CliRunner().invoke(main, ["vocabulary", "match", "--body", body], env=env)
+    assert result.output == "no Stichwort\n"  # one mention in a long body
+    result = CliRunner().invoke(main, ["vocabulary", "match", "--body", "Halle (Saale)"], env=env)
+    assert result.output.splitlines()[2].split() == ["Halle", "(Saale)", "city", "1"]
+
+
+def test_a_spelling_too_long_is_one_line_at_start_up(tmp_path: Path, db_url: str) -> None:
+    path = tmp_path / "terms.toml"
+    path.write_text('[topic]\n"Langer Begriff" = ["' + "abcdefghij" * 90 + '"]\n', "utf-8")
+    env = {"KN_DATABASE_URL": db_url, "KN_VOCABULARY_FILE": str(path)}
+    result = CliRunner().invoke(main, ["vocabulary", "match", "x"], env=env)
+    assert (result.exit_code, result.output) == (
+        2,
+        f"kn-crawl: error: bad configuration: {path}:2: 'Langer Begriff'…: spelling of 900 "
+        "characters (at most 120)\n",
+    )

@@ -32,6 +32,7 @@ from kn_crawl.alerts.schedule import due_at
 from kn_crawl.alerts.vocabulary import Vocabulary
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag, table_of
 from kn_crawl.db.upsert import insert_ignore
+from kn_crawl.items import VOCABULARY
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,6 @@ emails_t = table_of(AlertEmail)
 outbox_t = table_of(AlertOutbox)
 
 BATCH_SIZE = 500
-# article_tags.origin of a Stichwort kn-crawl's vocabulary gave (kn_crawl.vocabulary).
-VOCABULARY = "vocabulary"
 # Distinct from the store's per-source lock (class 2121).
 _PG_LOCK = (2122, 1)
 

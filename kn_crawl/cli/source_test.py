@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from kn_crawl.cli.common import EXIT_FAILURE, check_vocabulary, fail, load_settings, local
+from kn_crawl.items import VOCABULARY
 from kn_crawl.settings import ConfigError, is_http_url
 
 BODY_PREVIEW = 200
@@ -73,7 +74,7 @@ def sources_test(name: str, limit: int, base_url: str | None) -> None:
         date = local(item.published_at, "%Y-%m-%d") if item.published_at else "(no date)"
         click.echo(f"   {date}  {item.url}")
         shown = [
-            f"{t} (vocabulary)" if item.tag_origins.get(t) == "vocabulary" else t for t in item.tags
+            f"{t} (vocabulary)" if item.tag_origins.get(t) == VOCABULARY else t for t in item.tags
         ]
         click.echo(f"   tags: {', '.join(shown) if shown else '(none)'}")
         body = (item.body or "(no body)").replace("\n\n", " ")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
 from datetime import UTC, datetime
 
 import click
+from sqlalchemy import Engine, select
 
-from kn_crawl.cli.common import check_vocabulary, load_settings, open_engine, table
+from kn_crawl.cli.common import check_vocabulary, fail, load_settings, open_engine, table
 
 
 @click.group()
@@ -25,13 +27,14 @@ def vocabulary_match(text: str, as_body: bool, as_json: bool) -> None:
     """Which Stichwörter the vocabulary gives TEXT, read as an article's title (every mention
     counts) or, with --body, as its body."""
     from kn_crawl.vocabulary import load_matcher
+    from kn_crawl.vocabulary.matching import SHORT_BODY, choose
 
     settings = load_settings()
     check_vocabulary(settings)
-    matcher = load_matcher(settings.vocabulary_file)
-    mentions = Counter(t.name for t in matcher.mentions(text))
-    kinds = {t.name: t.kind for t in matcher.mentions(text)}
-    names = matcher.tags(None, None, text) if as_body else matcher.tags(text, None, None)
+    terms = load_matcher(settings.vocabulary_file).mentions(text)  # matched once
+    mentions = Counter(t.name for t in terms)
+    kinds = {t.name: t.kind for t in terms}
+    names = choose([(terms, not as_body)], short_body=not as_body or len(text) < SHORT_BODY)
     if as_json:
         for name in names:
             row = {"tag": name, "kind": kinds[name], "mentions": mentions[name]}
@@ -57,6 +60,8 @@ def vocabulary_apply(source: str | None) -> None:
     settings = load_settings()
     check_vocabulary(settings)
     engine = open_engine(settings)
+    if source is not None:
+        check_source(engine, source)
     counts = reapply_vocabulary(
         engine, load_matcher(settings.vocabulary_file), now=datetime.now(UTC), source=source
     )
@@ -64,3 +69,19 @@ def vocabulary_apply(source: str | None) -> None:
         f"{counts.articles} articles looked at, {counts.changed} changed: "
         f"{counts.added} Stichwörter added, {counts.removed} removed"
     )
+
+
+def check_source(engine: Engine, name: str) -> None:
+    """An unknown ``--source`` fails as in the other commands, with a did-you-mean over the
+    stored and the catalogue's sources (a catalogue source without articles is no error)."""
+    from kn_crawl.db.models import Source
+    from kn_crawl.sources import source_names
+
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(Source.name)).scalars())
+    known = stored | set(source_names(enabled_only=False))
+    if name in known:
+        return
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    fail(f"unknown source {name!r} ({hint}kn-crawl sources lists all {len(known)})")

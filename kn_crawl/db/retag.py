@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, select
 
 from kn_crawl.db.models import Article, ArticleTag, Source, Tag, table_of
-from kn_crawl.db.store import VOCABULARY, lock_source
+from kn_crawl.db.store import lock_source
 from kn_crawl.db.upsert import insert_ignore
+from kn_crawl.items import VOCABULARY
 from kn_crawl.tags import tag_key
 from kn_crawl.vocabulary import Matcher
 
@@ -127,7 +128,10 @@ def _retag_batch(
             )
         )
     )
-    names = {tag_key(n): (n, aid) for aid, found in wanted.items() for n in found}
+    names: dict[str, tuple[str, int]] = {}  # key -> (name, the batch's first article naming it)
+    for aid, found in wanted.items():
+        for n in found:
+            names.setdefault(tag_key(n), (n, aid))
     insert_ignore(
         conn,
         tags_t,

@@ -54,7 +54,7 @@ from kn_crawl.identity import (
     same_article,
     site_ids_compatible,
 )
-from kn_crawl.items import ArticleItem
+from kn_crawl.items import VOCABULARY, ArticleItem
 from kn_crawl.settings import Settings
 from kn_crawl.tags import tag_key
 from kn_crawl.urls import canonicalize_url
@@ -62,9 +62,8 @@ from kn_crawl.urls import canonicalize_url
 logger = logging.getLogger(__name__)
 
 SITE = "site"
-VOCABULARY = "vocabulary"
 """``article_tags.origin``: the site (its page; also the default), ``feed`` (the feed
-entry) or the vocabulary (``kn_crawl.vocabulary``)."""
+entry) or the vocabulary (``VOCABULARY``, ``kn_crawl.vocabulary``)."""
 
 articles = table_of(Article)
 article_urls = table_of(ArticleUrl)

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag
+from kn_crawl.items import VOCABULARY
 from kn_crawl.search.periods import fill_weeks, month_of, week_of
 
 
@@ -58,7 +59,7 @@ def new_tags(conn: Connection, *, since: datetime, top: int = 50) -> list[TagCou
         select(Tag.key, Tag.name, n, first)
         .join(ArticleTag, ArticleTag.tag_id == Tag.id)
         .join(Article, Article.id == ArticleTag.article_id)
-        .where(ArticleTag.origin != "vocabulary")
+        .where(ArticleTag.origin != VOCABULARY)
         .group_by(Tag.id, Tag.key, Tag.name)
         .having(func.min(Article.published_at) >= since)
         .order_by(first.desc(), n.desc())

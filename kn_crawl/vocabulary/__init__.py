@@ -13,13 +13,14 @@ to look for; its name is the one Stichwort given. No two terms here are synonyms
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from kn_crawl.items import ArticleItem
+from kn_crawl.items import VOCABULARY, ArticleItem
 from kn_crawl.settings import ConfigError
-from kn_crawl.vocabulary.matching import Matcher, compile_terms, index_terms
+from kn_crawl.vocabulary.matching import Matcher, compile_terms
 from kn_crawl.vocabulary.terms import Term, load_terms
 
 __all__ = [
@@ -32,10 +33,6 @@ __all__ = [
     "vocabulary_tags",
 ]
 
-VOCABULARY = "vocabulary"
-"""The origin of a Stichwort the vocabulary gave (``ArticleItem.tag_origins``,
-``article_tags.origin``)."""
-
 
 @lru_cache(maxsize=4)
 def load_matcher(user_file: Path | None = None) -> Matcher:
@@ -44,19 +41,21 @@ def load_matcher(user_file: Path | None = None) -> Matcher:
     terms = load_terms(user_file)
     try:
         return compile_terms(terms)
-    except ValueError as exc:
+    except ValueError as exc:  # a spelling of two terms: the message names file and line
         raise ConfigError(str(exc)) from None
+    except (RecursionError, re.error) as exc:
+        # A pattern the engine refuses or nests too deep (spellings are capped in length, so
+        # this is a last resort): still one line, not a traceback per page.
+        where = f"KN_VOCABULARY_FILE {user_file}" if user_file else "bundled terms.toml"
+        raise ConfigError(f"{where}: the vocabulary does not compile ({exc})") from None
 
 
 def check_vocabulary(user_file: Path | None) -> None:
-    """Refuse a bad ``user_file`` (``ConfigError``: file, line, what) without compiling the
-    vocabulary: the commands that tag call it when they start."""
-    try:
-        index_terms(load_terms(user_file))
-    except ValueError as exc:
-        if isinstance(exc, ConfigError):
-            raise
-        raise ConfigError(str(exc)) from None
+    """Refuse a bad ``user_file`` (``ConfigError``: file, line, what): the commands that tag
+    call it when they start. It compiles the vocabulary (cached, so the crawl does not pay
+    twice), so whatever compiling refuses is one line at start-up, not one traceback per
+    page."""
+    load_matcher(user_file)
 
 
 def vocabulary_tags(

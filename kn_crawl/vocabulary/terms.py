@@ -30,6 +30,9 @@ _COMPOUND_KINDS = frozenset({"law", "programme", "system", "topic"})
 # A spelling this short is never looked for inside another word ("KI" in "Kiel", "Hof" in
 # "Friedhof"): five letters is the shortest that is still distinctive as a part ("Cloud").
 MIN_COMPOUND_LETTERS = 5
+# The longest spelling accepted: the field's longest names have ~45 characters
+# ("Barrierefreie-Informationstechnik-Verordnung"); a longer one is a pasted text, not a term.
+MAX_SPELLING = 120
 _OPTIONS = frozenset({"aliases", "case", "compound", "ambiguous"})
 _KEY_LINE_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9_-]+))\s*=')
 _TABLE_LINE_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
@@ -131,6 +134,15 @@ def parse_terms(text: str, origin: str) -> list[Term]:
             )
         for name, value in table.items():
             terms.append(_term(kind, name, value, f"{origin}:{lines.get((kind, name), 1)}"))
+    # "Essen" and "essen" (or "E-Akte" and "EAkte") would be two terms of one Stichwort.
+    by_key: dict[str, Term] = {}
+    for term in terms:
+        other = by_key.setdefault(tag_key(term.name), term)
+        if other is not term:
+            raise ConfigError(
+                f"{term.origin}: {term.name!r} is the Stichwort {other.name!r} "
+                f"({other.origin}) written otherwise: one term, with the other as an alias"
+            )
     return terms
 
 
@@ -176,6 +188,11 @@ def _term(kind: Kind, name: str, value: Any, where: str) -> Term:
         core = raw.rstrip("*").strip()
         if not tag_key(core) or "*" in core:
             raise ConfigError(f"{where}: {name!r}: bad spelling {raw!r}")
+        if len(core) > MAX_SPELLING:
+            raise ConfigError(
+                f"{where}: {name[:40]!r}…: spelling of {len(core)} characters "
+                f"(at most {MAX_SPELLING})"
+            )
         if (core, open_end) in seen:
             continue
         seen.add((core, open_end))
