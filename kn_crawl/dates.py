@@ -269,6 +269,17 @@ _DATEPARSER_SETTINGS: dict[str, object] = {
     # path (DST handling in one place, and any ``tz`` argument works).
 }
 _DATEPARSER_LANGUAGES = ["de", "en"]
+# The words a date expression may hold besides numbers: month and weekday names, zones,
+# ordinal suffixes, am/pm and the little words between them ("Thursday, May 30, 2019",
+# "Tue Jan 28 15:49:07 CET 2020", "3rd August 2017", "on January 20, 2020"). Text with any
+# other word ("Schengen, 3. Juli 2018", "by Anna on January 20, 2020") is prose or a byline:
+# strict dateparser gives None for it after a few milliseconds, and the callers read such
+# lines with find_date.
+_DATE_WORDS = frozenset(
+    {*MONTHS, *_WEEKDAYS_FULL.split("|"), *_WEEKDAYS_SHORT.split("|"), *_ZONE_OFFSETS,
+     "st", "nd", "rd", "th", "am", "pm", "a", "p", "m", "at", "um", "uhr", "on", "of", "the",
+     "den", "der", "de", "h"}
+)  # fmt: skip
 
 # ------------------------------------------------------------------------ helpers
 
@@ -433,8 +444,19 @@ def _fallback(s: str, now: datetime | None, tz: tzinfo) -> datetime | None:
     The gate also keeps prose without a date from costing a millisecond.
     """
     words = {w.lower() for w in _WORD_RE.findall(s)}
-    if words.isdisjoint(MONTHS) or not words.isdisjoint(_RELATIVE_WORDS):
+    if (
+        words.isdisjoint(MONTHS)
+        or not words <= _DATE_WORDS
+        or not words.isdisjoint(_RELATIVE_WORDS)
+    ):
         return None
+    return _cached_fallback(s, now, tz)
+
+
+@lru_cache(maxsize=512)
+def _cached_fallback(s: str, now: datetime | None, tz: tzinfo) -> datetime | None:
+    """dateparser's reading, checked (see _fallback); cached, since a page states its date in
+    several places (meta, JSON-LD, <time>) and a crawl meets the same spelling again."""
     years = {int(y) for y in _YEAR_RE.findall(s)}
     day_months: set[tuple[int, int]] = set()
     for m in _DAY_MONTH_RE.finditer(s):

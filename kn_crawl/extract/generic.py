@@ -30,6 +30,8 @@ from copy import deepcopy
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+
 from kn_crawl.catalog.model import Selectors
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.dates import (
@@ -224,6 +226,8 @@ class _GenericPage:
         self._itemprop_map: dict[str, list[Element]] | None = None
         self._label_elements: list[Element] | None = None
         self._meta_found: list[Element] | None = None
+        self._near_blocks: list[Element] | None = None
+        self._leaf_found: dict[int, list[Element]] = {}
 
     def _meta(self, *keys: str) -> str | None:
         for key in keys:
@@ -702,9 +706,15 @@ class _GenericPage:
         """Marked as the modification time (hAtom ``updated``, ``itemprop=dateModified``)."""
         return bool(UPDATED_CLASS.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}"))
 
-    def _leaf_blocks(self, limit: int) -> Iterator[Element]:
+    def _leaf_blocks(self, limit: int) -> list[Element]:
         """The first ``limit`` leaf blocks with text around and after the headline (without
-        one: of the main content)."""
+        one: of the main content); found once per limit (the date signals ask twice)."""
+        found = self._leaf_found.get(limit)
+        if found is None:
+            found = self._leaf_found[limit] = list(self._find_leaf_blocks(limit))
+        return found
+
+    def _find_leaf_blocks(self, limit: int) -> Iterator[Element]:
         blocks = 0
         source = self._near_headline() if self.headline is not None else self.scope.iter()
         for el in source:
@@ -823,8 +833,14 @@ class _GenericPage:
                     lines.append(el)
         return lines
 
-    def _near_headline_blocks(self) -> Iterator[Element]:
-        """The first few leaf blocks around and after the headline."""
+    def _near_headline_blocks(self) -> list[Element]:
+        """The first few leaf blocks around and after the headline (found once: the meta
+        lines, the lead and the byline all look there)."""
+        if self._near_blocks is None:
+            self._near_blocks = list(self._find_near_headline_blocks())
+        return self._near_blocks
+
+    def _find_near_headline_blocks(self) -> Iterator[Element]:
         blocks = 0
         for el in self._near_headline():
             if not isinstance(el.tag, str) or el.tag in CHROME or el is self.headline:
@@ -1022,15 +1038,10 @@ def _following(el: Element) -> Iterator[Element]:
 def _labelled_elements(root: Element) -> list[Element]:
     """The elements whose own first text opens with a tags label ("Stichwörter:") or a
     publication label ("Veröffentlicht:"), in page order: one pass over the page's text
-    nodes (an XPath ``contains()`` sieve costs more than this on real pages)."""
-    found: list[Element] = []
-    for text in root.xpath("//text()"):
-        # lxml's text results know whether they are an element's .text or a child's .tail.
-        if getattr(text, "is_text", False) and ANY_LABEL.match(text):
-            parent = text.getparent()
-            if parent is not None:
-                found.append(parent)
-    return found
+    nodes' own first texts (an XPath ``contains()`` sieve or ``//text()`` costs more)."""
+    match = ANY_LABEL.match
+    # iter(Element): elements only (no comments or processing instructions).
+    return [el for el in root.iter(etree.Element) if (text := el.text) and match(text)]
 
 
 def _block_of(el: Element) -> Element:
