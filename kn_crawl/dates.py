@@ -242,10 +242,12 @@ _LEADING_BRACKET_RE = re.compile(r"^\s*\[(?P<inner>[^\[\]]{1,40})\]\s*", re.DOTA
 # it is not a valid date; "[Update]" or "[Anzeige]" is not.
 _DATE_SHAPED_RE = re.compile(r"\s*\d{1,4}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{1,4}[\d\s:.,-]*")
 # /2025/01/28/ and /2017/7/12/ (Squarespace writes month and day unpadded), or a whole
-# ISO date in one segment (/2019-12-02-slug, /news-2019-12-02.html).
+# ISO date in one segment (/2019-12-02-slug, /news-2019-12-02.html), or year-month and day as
+# two segments (/2023-11/17/c_1129981476.htm, Chinese news sites).
 _URL_DATE_RE = re.compile(
     r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?=[/_.-]|$)"
     r"|(?<![\d])(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?![\d])"
+    r"|/(?P<ky>\d{4})-(?P<km>\d{2})/(?P<kd>\d{2})/"
 )
 
 # Fallback gate and cross-check (see _fallback): a day number next to a month name
@@ -553,8 +555,8 @@ def split_leading_date(text: str | None) -> tuple[datetime | None, str | None]:
 
 
 def date_from_url(url: str) -> datetime | None:
-    """``/2025/01/28/``, ``/2025/01/28-slug``, ``/2017/7/12/`` or ``/2019-12-02-slug``
-    in a URL path -> Berlin midnight.
+    """``/2025/01/28/``, ``/2025/01/28-slug``, ``/2017/7/12/``, ``/2019-12-02-slug`` or
+    ``/2023-11/17/`` in a URL path -> Berlin midnight.
 
     Only the path is searched (not query or fragment), only four-digit years in
     1990..2100. A year and month alone are not read: ``/2025-01/`` is no day, and
@@ -565,7 +567,12 @@ def date_from_url(url: str) -> datetime | None:
     except ValueError:
         return None
     for m in _URL_DATE_RE.finditer(path):
-        y, mo, d = m.group("y", "m", "d") if m.group("y") else m.group("iy", "im", "id")
+        if m.group("y"):
+            y, mo, d = m.group("y", "m", "d")
+        elif m.group("iy"):
+            y, mo, d = m.group("iy", "im", "id")
+        else:
+            y, mo, d = m.group("ky", "km", "kd")
         if URL_MIN_YEAR <= int(y) <= URL_MAX_YEAR:
             return _make(int(y), int(mo), int(d), BERLIN)
     return None

@@ -308,7 +308,28 @@ class _GenericPage:
             for h in self.root.iter("h1", "h2"):
                 if fold(text_of(h)) in wanted and not inside(h, NOT_HEADLINE):
                     return h
+        if first is None and best_reference(self.references, self.site_names) is None:
+            return self._subheading()
         return first
+
+    def _subheading(self) -> Element | None:
+        """Without an ``<h1>`` and usable metadata, the article's title set as ``<h2>`` (a blog
+        whose ``<h1>`` is the site's logo): the main content's first one, else the last one
+        above the main content inside its ``<main>`` or ``<article>`` (a title box over the
+        text)."""
+        for h in self.scope.iter("h2"):
+            if text_of(h) and not inside(h, CHROME):
+                return h
+        box = next((a for a in self.scope.iterancestors("main", "article")), None)
+        if box is None:
+            return None
+        above: Element | None = None
+        for el in box.iter():
+            if el is self.scope:
+                return above
+            if el.tag == "h2" and text_of(el) and not inside(el, CHROME):
+                above = el
+        return None
 
     def _without_home_links(self, h1: Element) -> Element:
         """The headline without a link to the site's home set inside it (a logo)."""
@@ -352,13 +373,9 @@ class _GenericPage:
             if title and not is_label(title, self.references, names):
                 return kicker or self._kicker(title), title
         title = best_reference(self.references, names, learned)
-        if title is None:
-            # No headline and no usable metadata: the article's first subheading (a blog
-            # whose <h1> is the site's logo sets the post's title as <h2>).
-            heading = next(
-                (h for h in self.scope.iter("h2") if text_of(h) and not inside(h, CHROME)), None
-            )
-            title = text_of(heading)
+        if title is None and self.headline is not None:
+            # The <h1> is a label and the metadata is unusable: the article's <h2> title.
+            title = text_of(self._subheading())
         return None, title
 
     def _split_headline(self, h1: Element) -> tuple[str | None, str | None]:
@@ -771,11 +788,14 @@ class _GenericPage:
         h1 = self.headline
         assert h1 is not None
         parent = h1.getparent()
-        # The header around the headline first (a date line above it), then what follows.
+        # The header around the headline first (a date line above it), then what follows
+        # it; each element once (the header's elements again would fill the few blocks the
+        # callers look at twice over).
         if parent is not None and parent.tag in ("header", "hgroup", "div"):
             yield from (el for el in parent.iter() if el is not h1 and not is_within(el, h1))
-        yield from h1.itersiblings()
-        yield from _following(h1)
+            yield from _following(parent)
+        else:
+            yield from _following(h1)
 
     # -- body --------------------------------------------------------------------------
 
