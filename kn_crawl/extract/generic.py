@@ -411,6 +411,13 @@ class _GenericPage:
         text = text_of(h1)
         if not text:
             return None, None
+        if h1.find(".//a") is not None and not any(confirms(r, text) for r in self.references):
+            # A link set into the headline (the site's logo, an edition's front page) that
+            # a reference title confirms without it.
+            bare = _without_links(h1)
+            bare_text = text_of(bare)
+            if bare_text and any(confirms(r, bare_text) for r in self.references):
+                h1, text = bare, bare_text
         kicker, title = strip_glued_kicker(text, self.references)
         if kicker is not None:
             return kicker, title
@@ -1077,6 +1084,24 @@ def _following(el: Element) -> Iterator[Element]:
             yield sibling
             yield from sibling.iterdescendants()
         node = node.getparent()
+
+
+def _without_links(el: Element) -> Element:
+    """A copy of ``el`` without its links (their tails stay)."""
+    copy = deepcopy(el)
+    for a in list(copy.iter("a")):
+        parent = a.getparent()
+        if parent is None:
+            continue
+        tail = a.tail
+        previous = a.getprevious()
+        parent.remove(a)
+        if tail and tail.strip():
+            if previous is not None:
+                previous.tail = (previous.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+    return copy
 
 
 def _labelled_elements(root: Element) -> list[Element]:
