@@ -242,10 +242,12 @@ _LEADING_BRACKET_RE = re.compile(r"^\s*\[(?P<inner>[^\[\]]{1,40})\]\s*", re.DOTA
 # it is not a valid date; "[Update]" or "[Anzeige]" is not.
 _DATE_SHAPED_RE = re.compile(r"\s*\d{1,4}\s?[./-]\s?\d{1,2}\s?[./-]\s?\d{1,4}[\d\s:.,-]*")
 # /2025/01/28/ and /2017/7/12/ (Squarespace writes month and day unpadded), or a whole
-# ISO date in one segment (/2019-12-02-slug, /news-2019-12-02.html).
+# ISO date in one segment (/2019-12-02-slug, /news-2019-12-02.html), or year-month and day as
+# two segments (/2023-11/17/c_1129981476.htm, Chinese news sites).
 _URL_DATE_RE = re.compile(
     r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?=[/_.-]|$)"
     r"|(?<![\d])(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?![\d])"
+    r"|/(?P<ky>\d{4})-(?P<km>\d{2})/(?P<kd>\d{2})/"
 )
 
 # Fallback gate and cross-check (see _fallback): a day number next to a month name
@@ -269,6 +271,17 @@ _DATEPARSER_SETTINGS: dict[str, object] = {
     # path (DST handling in one place, and any ``tz`` argument works).
 }
 _DATEPARSER_LANGUAGES = ["de", "en"]
+# The words a date expression may hold besides numbers: month and weekday names, zones,
+# ordinal suffixes, am/pm and the little words between them ("Thursday, May 30, 2019",
+# "Tue Jan 28 15:49:07 CET 2020", "3rd August 2017", "on January 20, 2020"). Text with any
+# other word ("Schengen, 3. Juli 2018", "by Anna on January 20, 2020") is prose or a byline:
+# strict dateparser gives None for it after a few milliseconds, and the callers read such
+# lines with find_date.
+_DATE_WORDS = frozenset(
+    {*MONTHS, *_WEEKDAYS_FULL.split("|"), *_WEEKDAYS_SHORT.split("|"), *_ZONE_OFFSETS,
+     "st", "nd", "rd", "th", "am", "pm", "a", "p", "m", "at", "um", "uhr", "on", "of", "the",
+     "den", "der", "de", "h"}
+)  # fmt: skip
 
 # ------------------------------------------------------------------------ helpers
 
@@ -433,8 +446,19 @@ def _fallback(s: str, now: datetime | None, tz: tzinfo) -> datetime | None:
     The gate also keeps prose without a date from costing a millisecond.
     """
     words = {w.lower() for w in _WORD_RE.findall(s)}
-    if words.isdisjoint(MONTHS) or not words.isdisjoint(_RELATIVE_WORDS):
+    if (
+        words.isdisjoint(MONTHS)
+        or not words <= _DATE_WORDS
+        or not words.isdisjoint(_RELATIVE_WORDS)
+    ):
         return None
+    return _cached_fallback(s, now, tz)
+
+
+@lru_cache(maxsize=512)
+def _cached_fallback(s: str, now: datetime | None, tz: tzinfo) -> datetime | None:
+    """dateparser's reading, checked (see _fallback); cached, since a page states its date in
+    several places (meta, JSON-LD, <time>) and a crawl meets the same spelling again."""
     years = {int(y) for y in _YEAR_RE.findall(s)}
     day_months: set[tuple[int, int]] = set()
     for m in _DAY_MONTH_RE.finditer(s):
@@ -531,8 +555,8 @@ def split_leading_date(text: str | None) -> tuple[datetime | None, str | None]:
 
 
 def date_from_url(url: str) -> datetime | None:
-    """``/2025/01/28/``, ``/2025/01/28-slug``, ``/2017/7/12/`` or ``/2019-12-02-slug``
-    in a URL path -> Berlin midnight.
+    """``/2025/01/28/``, ``/2025/01/28-slug``, ``/2017/7/12/``, ``/2019-12-02-slug`` or
+    ``/2023-11/17/`` in a URL path -> Berlin midnight.
 
     Only the path is searched (not query or fragment), only four-digit years in
     1990..2100. A year and month alone are not read: ``/2025-01/`` is no day, and
@@ -543,7 +567,12 @@ def date_from_url(url: str) -> datetime | None:
     except ValueError:
         return None
     for m in _URL_DATE_RE.finditer(path):
-        y, mo, d = m.group("y", "m", "d") if m.group("y") else m.group("iy", "im", "id")
+        if m.group("y"):
+            y, mo, d = m.group("y", "m", "d")
+        elif m.group("iy"):
+            y, mo, d = m.group("iy", "im", "id")
+        else:
+            y, mo, d = m.group("ky", "km", "kd")
         if URL_MIN_YEAR <= int(y) <= URL_MAX_YEAR:
             return _make(int(y), int(mo), int(d), BERLIN)
     return None

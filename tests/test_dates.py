@@ -137,6 +137,11 @@ PARSE_CASES = [
     ("31st January 2025", B(2025, 1, 31)),
     ("January 31, 2025 09:15 +0530", Z(2025, 1, 31, 9, 15, off=5.5)),
     ("July 4 2024 3pm", B(2024, 7, 4, 15, 0)),
+    ("Thursday, May 30, 2019", B(2019, 5, 30)),
+    ("Saturday, December 27, 2014, 12:06 PM", B(2014, 12, 27, 12, 6)),
+    # ... and only text made of date words: a place or a byline is prose (find_date's).
+    ("Schengen, 3. Juli 2018", None),
+    ("by Jake Goulding on January 20, 2020", None),
     # ... but not soup with a month in it: dateparser would take the 5 of "UTC+5"
     # or the 3 of "3pm" as the day.
     ("Montag Feb UTC+5 1999", None),
@@ -421,6 +426,10 @@ URL_CASES = [
     ("https://example.org/2024-13-03-slug", None),  # impossible
     ("https://example.org/id/12024-06-03/", None),
     ("https://example.org/1985-06-03/", None),  # implausible year
+    # Year-month and day as two segments (Chinese news sites).
+    ("http://www.news.cn/fortune/2023-11/17/c_1129981476.htm", B(2023, 11, 17)),
+    ("https://www.dstgb.de/aktuelles/2025-12/15-slug/", None),  # year-number, then a slug
+    ("https://example.org/2025-13/17/x", None),  # impossible
 ]
 
 

@@ -863,3 +863,32 @@ def test_hostile_metadata_gives_a_clear_result(head: str) -> None:
     )
     item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
     assert (item.title, item.published_at, item.author) == ("Neues Portal für Bürger", None, None)
+
+
+def test_a_link_set_into_the_headline_is_left_out_when_the_title_confirms_it() -> None:
+    # The <h1> holds the headline and the edition's logo link; the <title> states the headline.
+    html = _page(
+        "<title>Neues Portal für Bürger » Lokales » Zeitung Nord</title>",
+        '<h1><span>Neues Portal für Bürger</span><a href="/nord.html">Zeitung Nord</a></h1>'
+        "<article><p>Die Stadt startet ein Portal für alle Bürger.</p></article>",
+    )
+    item = extract_article(f"{BASE}a/x", parse_html(html), source="ex", base_url=BASE)
+    assert item.title == "Neues Portal für Bürger"
+
+
+def test_the_h2_title_above_the_text_when_there_is_no_h1_and_no_usable_metadata() -> None:
+    html = _page(
+        "<title>zeitung.de</title>",
+        '<h1><a href="/" rel="home"><img alt="zeitung.de" src="/logo.svg"></a></h1><main>'
+        '<div class="top"><h2>Der neue Trend: Muss- statt Wunschkoalition</h2></div>'
+        '<div class="wrap"><p>von <a href="/autor/anna">Anna Beispiel</a>, 8.5.12</p>'
+        '<div class="text"><p>'
+        + "Die Landtagswahl gibt einen Vorgeschmack auf vieles. " * 8
+        + "</p><p>"
+        + "Stabile Mehrheiten sind fast unmöglich geworden. " * 8
+        + "</p></div></div>"
+        "</main>",
+    )
+    item = extract_article(f"{BASE}der-neue-trend/", parse_html(html), source="ex", base_url=BASE)
+    assert item.title == "Der neue Trend: Muss- statt Wunschkoalition"
+    assert item.published_at == datetime(2012, 5, 8, tzinfo=BERLIN)

@@ -110,6 +110,14 @@ def test_confirms(reference: str | None, headline: str, expected: bool) -> None:
         ("Stadt baut neue Brücke", ["Aktuelles - Stadt baut neue Brücke - Stadt X"], [], False),
         ("Briefe", [], [], False),  # nothing to compare with: the <h1> stands
         ("Glasfaser für alle Schulen im Kreis", ["Ganz anderer Titel der Seite"], [], False),
+        # Chinese sets no spaces between words: 18 characters are a headline, not a label.
+        (
+            "短缺药品保供稳价 全力保障临床用药需求",
+            ["短缺药品保供稳价 全力保障临床用药需求-新华网"],
+            [],
+            False,
+        ),
+        ("新华网", ["短缺药品保供稳价 全力保障临床用药需求-新华网"], [], True),
     ],
 )
 def test_is_label(headline: str, references: list[str], names: list[str], expected: bool) -> None:

@@ -25,10 +25,14 @@ site-wide ``<title>`` affixes, descriptions and keywords from the article's own.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
 
 from kn_crawl.catalog.model import Selectors
 from kn_crawl.crawling.origin import OriginPolicy
@@ -125,16 +129,17 @@ def extract_article(
     What the selectors match is not body text, and a title selector's element stands for
     the headline (the body starts after it). ``memory``: what the crawl learned from the
     source's other pages (updated with this page)."""
-    matched = match_selectors(root, selectors) if selectors else None
-    page = _GenericPage(
-        url,
-        root,
-        base_url,
-        headline=matched.headline if matched else None,
-        not_body=matched.elements if matched else (),
-        memory=memory,
-    )
-    item = page.to_item(source, now=now)
+    with _gc_paused():
+        matched = match_selectors(root, selectors) if selectors else None
+        page = _GenericPage(
+            url,
+            root,
+            base_url,
+            headline=matched.headline if matched else None,
+            not_body=matched.elements if matched else (),
+            memory=memory,
+        )
+        item = page.to_item(source, now=now)
     if matched is not None:
         matched.apply(item, now=now)
     if item.title is None:
@@ -144,6 +149,22 @@ def extract_article(
     if not item.tags:
         item.warnings.append("no Stichwörter")
     return item
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one page is read. Reading holds a Python object for
+    every element it measures (a 10 MB page: over half a million), and each full collection
+    walks them all again: a third to a half of the time on such a page. What the extractor
+    builds has no reference cycles to collect; the collector runs again afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def document_base(url: str, root: Element) -> str:
@@ -224,6 +245,8 @@ class _GenericPage:
         self._itemprop_map: dict[str, list[Element]] | None = None
         self._label_elements: list[Element] | None = None
         self._meta_found: list[Element] | None = None
+        self._near_blocks: list[Element] | None = None
+        self._leaf_found: dict[int, list[Element]] = {}
 
     def _meta(self, *keys: str) -> str | None:
         for key in keys:
@@ -279,8 +302,13 @@ class _GenericPage:
         heading that states a reference title exactly. An ``<h1>`` that links to the site's
         home is its logo, never the headline."""
         first: Element | None = None
-        for scope in (self.scope, *self.root.iter("article", "main"), self.root):
-            for h1 in scope.iter("h1"):
+        # The main content's <h1>s, then those of an <article> or <main>, then the rest: one
+        # walk for the page's <h1>s (a page of 100,000 teaser <article>s is walked once, not
+        # once per article).
+        page_h1s = list(self.root.iter("h1"))
+        in_box = [h for h in page_h1s if any(True for _ in h.iterancestors("article", "main"))]
+        for candidates in (list(self.scope.iter("h1")), in_box, page_h1s):
+            for h1 in candidates:
                 text = text_of(h1)
                 if not text or inside(h1, NOT_HEADLINE) or self._is_logo(h1):
                     continue
@@ -304,7 +332,28 @@ class _GenericPage:
             for h in self.root.iter("h1", "h2"):
                 if fold(text_of(h)) in wanted and not inside(h, NOT_HEADLINE):
                     return h
+        if first is None and best_reference(self.references, self.site_names) is None:
+            return self._subheading()
         return first
+
+    def _subheading(self) -> Element | None:
+        """Without an ``<h1>`` and usable metadata, the article's title set as ``<h2>`` (a blog
+        whose ``<h1>`` is the site's logo): the main content's first one, else the last one
+        above the main content inside its ``<main>`` or ``<article>`` (a title box over the
+        text)."""
+        for h in self.scope.iter("h2"):
+            if text_of(h) and not inside(h, CHROME):
+                return h
+        box = next((a for a in self.scope.iterancestors("main", "article")), None)
+        if box is None:
+            return None
+        above: Element | None = None
+        for el in box.iter():
+            if el is self.scope:
+                return above
+            if el.tag == "h2" and text_of(el) and not inside(el, CHROME):
+                above = el
+        return None
 
     def _without_home_links(self, h1: Element) -> Element:
         """The headline without a link to the site's home set inside it (a logo)."""
@@ -348,13 +397,9 @@ class _GenericPage:
             if title and not is_label(title, self.references, names):
                 return kicker or self._kicker(title), title
         title = best_reference(self.references, names, learned)
-        if title is None:
-            # No headline and no usable metadata: the article's first subheading (a blog
-            # whose <h1> is the site's logo sets the post's title as <h2>).
-            heading = next(
-                (h for h in self.scope.iter("h2") if text_of(h) and not inside(h, CHROME)), None
-            )
-            title = text_of(heading)
+        if title is None and self.headline is not None:
+            # The <h1> is a label and the metadata is unusable: the article's <h2> title.
+            title = text_of(self._subheading())
         return None, title
 
     def _split_headline(self, h1: Element) -> tuple[str | None, str | None]:
@@ -366,6 +411,13 @@ class _GenericPage:
         text = text_of(h1)
         if not text:
             return None, None
+        if h1.find(".//a") is not None and not any(confirms(r, text) for r in self.references):
+            # A link set into the headline (the site's logo, an edition's front page) that
+            # a reference title confirms without it.
+            bare = _without_links(h1)
+            bare_text = text_of(bare)
+            if bare_text and any(confirms(r, bare_text) for r in self.references):
+                h1, text = bare, bare_text
         kicker, title = strip_glued_kicker(text, self.references)
         if kicker is not None:
             return kicker, title
@@ -702,9 +754,15 @@ class _GenericPage:
         """Marked as the modification time (hAtom ``updated``, ``itemprop=dateModified``)."""
         return bool(UPDATED_CLASS.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}"))
 
-    def _leaf_blocks(self, limit: int) -> Iterator[Element]:
+    def _leaf_blocks(self, limit: int) -> list[Element]:
         """The first ``limit`` leaf blocks with text around and after the headline (without
-        one: of the main content)."""
+        one: of the main content); found once per limit (the date signals ask twice)."""
+        found = self._leaf_found.get(limit)
+        if found is None:
+            found = self._leaf_found[limit] = list(self._find_leaf_blocks(limit))
+        return found
+
+    def _find_leaf_blocks(self, limit: int) -> Iterator[Element]:
         blocks = 0
         source = self._near_headline() if self.headline is not None else self.scope.iter()
         for el in source:
@@ -761,11 +819,14 @@ class _GenericPage:
         h1 = self.headline
         assert h1 is not None
         parent = h1.getparent()
-        # The header around the headline first (a date line above it), then what follows.
+        # The header around the headline first (a date line above it), then what follows
+        # it; each element once (the header's elements again would fill the few blocks the
+        # callers look at twice over).
         if parent is not None and parent.tag in ("header", "hgroup", "div"):
             yield from (el for el in parent.iter() if el is not h1 and not is_within(el, h1))
-        yield from h1.itersiblings()
-        yield from _following(h1)
+            yield from _following(parent)
+        else:
+            yield from _following(h1)
 
     # -- body --------------------------------------------------------------------------
 
@@ -823,8 +884,14 @@ class _GenericPage:
                     lines.append(el)
         return lines
 
-    def _near_headline_blocks(self) -> Iterator[Element]:
-        """The first few leaf blocks around and after the headline."""
+    def _near_headline_blocks(self) -> list[Element]:
+        """The first few leaf blocks around and after the headline (found once: the meta
+        lines, the lead and the byline all look there)."""
+        if self._near_blocks is None:
+            self._near_blocks = list(self._find_near_headline_blocks())
+        return self._near_blocks
+
+    def _find_near_headline_blocks(self) -> Iterator[Element]:
         blocks = 0
         for el in self._near_headline():
             if not isinstance(el.tag, str) or el.tag in CHROME or el is self.headline:
@@ -1019,18 +1086,31 @@ def _following(el: Element) -> Iterator[Element]:
         node = node.getparent()
 
 
+def _without_links(el: Element) -> Element:
+    """A copy of ``el`` without its links (their tails stay)."""
+    copy = deepcopy(el)
+    for a in list(copy.iter("a")):
+        parent = a.getparent()
+        if parent is None:
+            continue
+        tail = a.tail
+        previous = a.getprevious()
+        parent.remove(a)
+        if tail and tail.strip():
+            if previous is not None:
+                previous.tail = (previous.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+    return copy
+
+
 def _labelled_elements(root: Element) -> list[Element]:
     """The elements whose own first text opens with a tags label ("Stichwörter:") or a
     publication label ("Veröffentlicht:"), in page order: one pass over the page's text
-    nodes (an XPath ``contains()`` sieve costs more than this on real pages)."""
-    found: list[Element] = []
-    for text in root.xpath("//text()"):
-        # lxml's text results know whether they are an element's .text or a child's .tail.
-        if getattr(text, "is_text", False) and ANY_LABEL.match(text):
-            parent = text.getparent()
-            if parent is not None:
-                found.append(parent)
-    return found
+    nodes' own first texts (an XPath ``contains()`` sieve or ``//text()`` costs more)."""
+    match = ANY_LABEL.match
+    # iter(Element): elements only (no comments or processing instructions).
+    return [el for el in root.iter(etree.Element) if (text := el.text) and match(text)]
 
 
 def _block_of(el: Element) -> Element:

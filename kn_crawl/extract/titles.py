@@ -138,9 +138,27 @@ def is_label(headline: str, references: Iterable[str | None], site_names: Iterab
     refs = [r for r in references if r]
     if not refs or any(confirms(r, headline) for r in refs):
         return False
-    return len(headline.split()) <= LABEL_WORDS and any(
-        len(fold(r).split()) > len(head.split()) for r in refs
+    return word_count(headline) <= LABEL_WORDS and any(
+        word_count(fold(r)) > word_count(head) for r in refs
     )
+
+
+def _ideographic(char: str) -> bool:
+    """A character of a script written without spaces between words (Chinese, Japanese)."""
+    return (
+        "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+    )
+
+
+def word_count(text: str) -> int:
+    """Words of ``text``: what spaces separate, and in Chinese or Japanese, which set no
+    spaces, one word per two characters (their words' usual length): an 18-character Chinese
+    headline is no three-word label."""
+    count = 0
+    for word in text.split():
+        ideographs = sum(1 for c in word if _ideographic(c))
+        count += max(1, (ideographs + 1) // 2)
+    return count
 
 
 def split_reference_kicker(reference: str | None, headline: str) -> str | None:
