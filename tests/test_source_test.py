@@ -59,9 +59,10 @@ def test_three_articles_of_the_mirror(mirror: Mirror, env: Path) -> None:
         "",
         "1. Potenziale früh erkannt",
         f"   2025-01-30  {base}k21-meldungen/potenziale-frueh-erkannt-2/",
-        # The site's Stichwörter, then the vocabulary's (the body names Digitalisierung twice).
+        # The site's Stichwörter, then the vocabulary's (the body names Digitalisierung twice;
+        # "mobiles Arbeiten" is the vocabulary's Homeoffice).
         "   tags: Praxis, Erfurt, E-Akte, Dokumentenmanagement, Gigabit-Koordinator, "
-        "Digitalisierung (vocabulary)",
+        "Homeoffice (vocabulary), Digitalisierung (vocabulary)",
         "   Die E-Akte ist an das Dokumentenmanagementsystem angebunden und ersetzt die "
         "bisherigen Registraturen. Eingehende Post wird zentral gescannt. Besonders die "
         "Vertretungsregelungen hätten sich verbessert,…",
