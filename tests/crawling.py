@@ -45,6 +45,33 @@ def only_sources(keep: Iterable[str]) -> str:
     )
 
 
+def crawl_own_source(
+    tmp_path: Path, name: str, entry: str, *args: str, timeout: float = 180
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``kn-crawl crawl NAME ARGS`` of one source of a user catalogue in ``tmp_path`` (the
+    bundled sources all disabled): ``entry`` is its TOML body (the lines after
+    ``[sources.NAME]``). Returns the finished process and the SQLite URL it wrote to."""
+    catalog = tmp_path / "kn-sources.toml"
+    catalog.write_text(only_sources(()) + f"[sources.{name}]\n" + entry)
+    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")} | {
+        "KN_DATABASE_URL": db_url,
+        "KN_DATA_DIR": str(tmp_path),
+        "KN_SOURCES_FILE": str(catalog),
+        "KN_AUTOTHROTTLE_START_DELAY": "0",
+        "KN_RETRY_TIMES": "0",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "kn_crawl", "crawl", name, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return out, db_url
+
+
 def crawl_command(
     db_url: str,
     mirror: Mirror,

@@ -6,9 +6,6 @@ start pages."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from kn_crawl.db.state_models import SourceHealth
-from tests.crawling import REPO, Db, only_sources
+from tests.crawling import Db, crawl_own_source
 from tests.faults.rules import XML_BOMB
 from tests.site_server import NOT_FOUND, Answer, SiteServer
 
@@ -60,32 +57,15 @@ def site() -> Iterator[SiteServer]:
 
 
 def test_hostile_start_pages_are_recorded_and_reported(site: SiteServer, tmp_path: Path) -> None:
-    catalog = tmp_path / "kn-sources.toml"
-    catalog.write_text(
-        only_sources(())
-        + "[sources.hostile]\n"
-        + 'title = "Feindliche Quelle"\n'
-        + 'family = "generic"\n'
-        + f'base_url = "{site.base_url}"\n'
-        + 'feeds = ["bomb.xml", "xxe.xml", "wall.xml", "down.xml"]\n'
-        + 'listings = ["news/"]\n'
-        + "article_pattern = '^/artikel/[a-z0-9-]+/$'\n"
-    )
-    db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")} | {
-        "KN_DATABASE_URL": db_url,
-        "KN_DATA_DIR": str(tmp_path),
-        "KN_SOURCES_FILE": str(catalog),
-        "KN_AUTOTHROTTLE_START_DELAY": "0",
-        "KN_RETRY_TIMES": "0",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "kn_crawl", "crawl", "hostile"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    out, db_url = crawl_own_source(
+        tmp_path,
+        "hostile",
+        'title = "Feindliche Quelle"\n'
+        'family = "generic"\n'
+        f'base_url = "{site.base_url}"\n'
+        'feeds = ["bomb.xml", "xxe.xml", "wall.xml", "down.xml"]\n'
+        'listings = ["news/"]\n'
+        "article_pattern = '^/artikel/[a-z0-9-]+/$'\n",
     )
     assert "Traceback" not in out.stderr, out.stderr[-3000:]
     db = Db(db_url)

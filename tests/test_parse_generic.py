@@ -31,7 +31,7 @@ from kn_crawl.extract.verdict import page_verdict
 from kn_crawl.items import ArticleItem
 from kn_crawl.mirror import Mirror
 from kn_crawl.mirror.model import ExpectedArticle
-from tests.crawling import REPO, Db, only_sources
+from tests.crawling import Db, crawl_own_source
 from tests.site_server import NOT_FOUND, Answer, SiteServer
 
 KEYS = [*ARTICLE_FIELDS, "page", "warnings"]
@@ -780,31 +780,15 @@ def _route(path: str) -> Answer:
 @pytest.mark.slow
 def test_a_crawl_records_pages_that_are_no_articles(tmp_path: Path) -> None:
     with SiteServer(_route) as site:
-        catalog = tmp_path / "kn-sources.toml"
-        catalog.write_text(
-            only_sources(())
-            + "[sources.stadt]\n"
-            + 'title = "Stadt"\n'
-            + 'family = "generic"\n'
-            + f'base_url = "{site.base_url}"\n'
-            + 'listings = ["news/"]\n'
-            + "article_pattern = '^/artikel/[a-z0-9-]+/$'\n"
-        )
-        db_url = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")} | {
-            "KN_DATABASE_URL": db_url,
-            "KN_DATA_DIR": str(tmp_path),
-            "KN_SOURCES_FILE": str(catalog),
-            "KN_AUTOTHROTTLE_START_DELAY": "0",
-            "KN_RETRY_TIMES": "0",
-        }
-        out = subprocess.run(
-            [sys.executable, "-m", "kn_crawl", "crawl", "stadt", "--no-hooks"],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=180,
+        out, db_url = crawl_own_source(
+            tmp_path,
+            "stadt",
+            'title = "Stadt"\n'
+            'family = "generic"\n'
+            f'base_url = "{site.base_url}"\n'
+            'listings = ["news/"]\n'
+            "article_pattern = '^/artikel/[a-z0-9-]+/$'\n",
+            "--no-hooks",
         )
     assert "Traceback" not in out.stderr, out.stderr[-3000:]
     assert out.returncode == 0, out.stderr[-3000:]
