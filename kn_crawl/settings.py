@@ -164,6 +164,21 @@ class Settings:
     crawl_processes: int = 1
     """Sources crawled side by side, each in a process of its own (at most this many); 1: all
     sources in one process."""
+    batch_size: int = 25
+    """Sources one crawl process refreshes together (a batch); all sources of one web host
+    always go into the same batch."""
+    batch_processes: int = 1
+    """Batch processes one node (``schedule`` or ``worker``) runs at once."""
+    node: str = ""
+    """This machine's name in ``crawl_runs.host`` and ``sources.claimed_by`` (``KN_NODE``;
+    default: the host name)."""
+    lease: float = 120.0
+    """Seconds a crawl run owns its web hosts without renewing its heartbeat; a run silent
+    for longer is failed by any node (``stale``) and its sources are due again."""
+    tick: float = 30.0
+    """Seconds between two looks for due sources (the scheduler's and the cluster's tick)."""
+    robots_cache: float = 86_400.0
+    """Seconds a fetched robots.txt is reused (RFC 9309 §2.4 allows up to 24 hours)."""
     crawl_worker: bool = True
     """Each crawl process parses pages and writes the database in a helper process of its
     own (its second core); off: all in the crawl process."""
@@ -237,6 +252,12 @@ class Settings:
             ),
             concurrent_per_site=_int(env, "KN_CONCURRENT_PER_SITE", 2, minimum=1, maximum=100),
             crawl_processes=_int(env, "KN_CRAWL_PROCESSES", 1, minimum=1, maximum=64),
+            batch_size=_int(env, "KN_BATCH_SIZE", 25, minimum=1, maximum=10_000),
+            batch_processes=_int(env, "KN_BATCH_PROCESSES", 1, minimum=1, maximum=64),
+            node=_node(env.get("KN_NODE") or ""),
+            lease=_float(env, "KN_LEASE", 120.0, minimum=10.0, maximum=DAY),
+            tick=_float(env, "KN_TICK", 30.0, minimum=1.0, maximum=DAY),
+            robots_cache=_float(env, "KN_ROBOTS_CACHE", 86_400.0, maximum=DAY),
             crawl_worker=_bool(env, "KN_CRAWL_WORKER", True),
             autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0, maximum=DAY),
             autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0, maximum=DAY),
@@ -268,6 +289,16 @@ class Settings:
     @property
     def safe_database_url(self) -> str:
         return redact_url(self.database_url)
+
+
+def _node(raw: str) -> str:
+    """``KN_NODE``, or the host name: one printable line of at most 255 characters."""
+    import socket
+
+    value = raw.strip() or socket.gethostname()
+    if not value.isprintable() or len(value) > 255:
+        raise ConfigError(f"KN_NODE={raw!r} must be one printable line of at most 255 characters")
+    return value
 
 
 def _admin_emails(raw: str) -> tuple[str, ...]:

@@ -89,6 +89,18 @@ class Source(Base):
     """Why the catalogue disables the source (a paywall, a cookie wall, …)."""
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    schedule: Mapped[str | None] = mapped_column(String(200))
+    """The catalogue's schedule: an interval (``30m``) or ``cron:<expression>``; None: the
+    default interval."""
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    """When the source is next due for a refresh; None: due now (never crawled)."""
+    host: Mapped[str | None] = mapped_column(String(255), index=True)
+    """The web host of ``base_url`` (lower case, no port): the unit of politeness. Sources of
+    one host are crawled in one batch, under one per-host lock."""
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a tick last claimed the source for a batch."""
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    """The node whose tick claimed it."""
 
 
 class CrawlRun(Base):
@@ -100,8 +112,9 @@ class CrawlRun(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    """``running``, ``ok``, ``failed``, ``timeout`` or ``interrupted``."""
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    """``running``, ``ok``, ``failed``, ``timeout``, ``interrupted`` or ``skipped`` (its host
+    was being crawled by another run: nothing fetched)."""
     finish_reason: Mapped[str | None] = mapped_column(String(100))
     base_url: Mapped[str | None] = mapped_column(String(500))
     pages: Mapped[int] = mapped_column(Integer, default=0)
@@ -120,6 +133,8 @@ class CrawlRun(Base):
     """The host name of the crawling process: a pid means something only on its own host."""
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Renewed every ~30 s while the run is alive (``kn_crawl.db.runs.HEARTBEAT_EVERY``)."""
+    batch: Mapped[str | None] = mapped_column(String(64))
+    """The batch the run belonged to: a procrastinate job id, or a local batch id."""
 
 
 class Article(Base):

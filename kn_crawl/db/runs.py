@@ -21,7 +21,7 @@ dropped_t = table_of(DroppedItem)
 
 logger = logging.getLogger(__name__)
 
-RUN_STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
+RUN_STATUSES = ("running", "ok", "failed", "timeout", "interrupted", "skipped")
 
 # A live crawl renews its run's heartbeat this often (a Twisted LoopingCall in the recorder).
 HEARTBEAT_EVERY = timedelta(seconds=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kn_crawl.db.models import Base, BigId, UTCDateTime, utcnow
@@ -88,3 +88,18 @@ class BackfillState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     """The run that wrote this state last."""
+
+
+class RobotsCache(Base):
+    """An origin's robots.txt as last fetched, kept up to 24 hours (RFC 9309 §2.4)."""
+
+    __tablename__ = "robots_cache"
+
+    origin: Mapped[str] = mapped_column(String(300), primary_key=True)
+    """``scheme://host[:port]``, as robots.txt is per origin."""
+    status: Mapped[int] = mapped_column(Integer)
+    """The HTTP status of the fetch (2xx: rules in ``body``; 4xx: no rules)."""
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    """The part of the file that is parsed (at most 500 KiB, see kn_crawl.crawling.robots)."""
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
