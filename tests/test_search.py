@@ -21,6 +21,8 @@ from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
 from kn_crawl.query import parse_query
 from kn_crawl.search import Hit, count, facets, hits, search
+from kn_crawl.search.planner import serial
+from kn_crawl.search.readonly import readonly_engine
 from kn_crawl.search.tagged import tag_to_list
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -340,6 +342,11 @@ def tagged_corpus(engine: Engine) -> Engine:
         ('tag:Halb -section:"Smart City"', lambda n: n % 2 == 0 and n % 4 != 0),
         ("tag:Halb -tag:Drittel until:2024-02-01", lambda n: n % 2 == 0 and n % 3 and n < 31),
         ("tag:Fehlt tag:Alle", lambda n: False),
+        # One tag alone (a Stichwort page): the walk, or its list (on PostgreSQL a
+        # materialised CTE), by the tag's count and the page size.
+        ("tag:Alle", lambda n: True),
+        ("tag:Drittel", lambda n: n % 3 == 0),
+        ("tag:Selten", lambda n: n in (7, 42)),
     ],
 )
 @pytest.mark.parametrize("page_size", [1, 7, 100])
@@ -366,3 +373,31 @@ def test_tag_plan_walks_for_common_tags_and_lists_a_rare_one(tagged_corpus: Engi
         assert tag_to_list(conn, ["alle", "selten"], 1) == "selten"
         assert tag_to_list(conn, ["fehlt", "alle"], 1) == "fehlt"
         assert tag_to_list(conn, [], 20) is None
+
+
+def test_read_only_sessions(corpus: Engine) -> None:
+    """The read paths' engine refuses writes; on PostgreSQL it also plans without JIT."""
+    engine = readonly_engine(corpus.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+                assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+            else:
+                assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_date_walks_plan_without_parallel_workers(corpus: Engine) -> None:
+    """``serial`` turns PostgreSQL's parallel workers off for its block only."""
+    with corpus.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            with serial(conn):
+                assert count(conn, parse_query("")) == 5
+            return
+        setting = "SHOW max_parallel_workers_per_gather"
+        before = conn.exec_driver_sql(setting).scalar()
+        with serial(conn):
+            assert conn.exec_driver_sql(setting).scalar() == "0"
+        assert conn.exec_driver_sql(setting).scalar() == before == "2"

@@ -17,6 +17,7 @@ from kn_crawl.query.matching import highlight, snippet
 from kn_crawl.query.model import Query
 from kn_crawl.search.filters import filter_conditions, filter_table, hits
 from kn_crawl.search.periods import month_of
+from kn_crawl.search.planner import serial
 from kn_crawl.search.tagged import tag_id_of, tag_to_list, tagged_count, tagged_newest
 from kn_crawl.tags import tag_key
 
@@ -77,7 +78,9 @@ def _ranked_ids(
         )
         if keys and listed is None:
             newest = newest.with_hint(on.table, f"INDEXED BY {on.date_index}", "sqlite")
-        return [(int(i), 0.0) for i in conn.execute(newest.limit(limit).offset(offset)).scalars()]
+        with serial(conn):
+            page = conn.execute(newest.limit(limit).offset(offset)).scalars().all()
+        return [(int(i), 0.0) for i in page]
     matched = hits(query, conn)
     if order == "relevance" and query.groups:
         return _by_relevance(conn, matched, limit, offset, rank_window)

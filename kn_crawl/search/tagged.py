@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import Article, ArticleTag, Tag
+from kn_crawl.search.planner import serial
 
 
 def tag_id_of(conn: Connection, key: str) -> int | None:
@@ -67,6 +68,22 @@ def tagged_newest(conn: Connection, tag_id: int, *, limit: int, offset: int = 0)
             .order_by(Article.published_at.desc(), Article.id.desc())
             .with_hint(Article, "INDEXED BY ix_articles_published_at", "sqlite")
         )
+    elif conn.dialect.name == "postgresql":
+        # Read the list, as decided above. Left to itself, PostgreSQL's planner walks the date
+        # index for a LIMIT whenever its statistics make the tag look common enough: for a tag
+        # its sample underrates (1,905 estimated, 15,927 real) that read 56,000 articles for
+        # 20 (520 ms instead of 5). A materialised CTE is a fence the planner keeps.
+        tagged = (
+            select(ArticleTag.article_id.label("id"))
+            .where(ArticleTag.tag_id == tag_id)
+            .cte("tagged")
+            .prefix_with("MATERIALIZED")
+        )
+        stmt = (
+            select(Article.id)
+            .join(tagged, tagged.c.id == Article.id)
+            .order_by(Article.published_at.desc(), Article.id.desc())
+        )
     else:
         stmt = (
             select(Article.id)
@@ -74,4 +91,5 @@ def tagged_newest(conn: Connection, tag_id: int, *, limit: int, offset: int = 0)
             .where(ArticleTag.tag_id == tag_id)
             .order_by(Article.published_at.desc(), Article.id.desc())
         )
-    return list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
+    with serial(conn):
+        return list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
