@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, text, update
+from sqlalchemy import Engine, delete, select, text, update
 
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.engine import make_engine
@@ -20,8 +20,8 @@ from kn_crawl.db.models import Article
 from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
 from kn_crawl.query import parse_query
-from kn_crawl.search import Hit, count, facets, hits, search
-from kn_crawl.search.planner import serial
+from kn_crawl.search import Hit, count, facets, hits, postgresql, search
+from kn_crawl.search.planner import by_index, serial
 from kn_crawl.search.readonly import readonly_engine
 from kn_crawl.search.tagged import tag_to_list
 
@@ -389,15 +389,38 @@ def test_read_only_sessions(corpus: Engine) -> None:
         engine.dispose()
 
 
-def test_date_walks_plan_without_parallel_workers(corpus: Engine) -> None:
-    """``serial`` turns PostgreSQL's parallel workers off for its block only."""
+def test_planner_settings_hold_for_their_block_only(corpus: Engine) -> None:
+    """``serial`` turns PostgreSQL's parallel workers off, ``by_index`` its sequential scans,
+    for their block only; on SQLite they do nothing."""
     with corpus.connect() as conn:
         if conn.dialect.name == "sqlite":
-            with serial(conn):
+            with serial(conn), by_index(conn):
                 assert count(conn, parse_query("")) == 5
             return
-        setting = "SHOW max_parallel_workers_per_gather"
-        before = conn.exec_driver_sql(setting).scalar()
+
+        def show() -> tuple[object, object]:
+            return (
+                conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar(),
+                conn.exec_driver_sql("SHOW enable_seqscan").scalar(),
+            )
+
+        assert show() == ("2", "on")
         with serial(conn):
-            assert conn.exec_driver_sql(setting).scalar() == "0"
-        assert conn.exec_driver_sql(setting).scalar() == before == "2"
+            assert show() == ("0", "on")
+        with by_index(conn):
+            assert show() == ("2", "off")
+        assert show() == ("2", "on")
+
+
+@pytest.mark.postgres
+def test_postgresql_walks_the_newest_matches_only_when_they_are_many(corpus: Engine) -> None:
+    """The choice between testing articles newest first and fetching the matches through the
+    index, from the planner's estimate: fewer matches than the window are always fetched."""
+    with corpus.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            pytest.skip("PostgreSQL's planner only")
+        matched = hits(parse_query("Bürgerbüro OR Portal"), conn)
+        assert postgresql.estimated_rows(conn, select(matched.c.id)) >= 1
+        assert not postgresql.walk_newest(conn, matched, 20_000, 5)
+        # A window of one among many articles: walking finds it after a few.
+        assert postgresql.walk_newest(conn, matched, 1, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -15,10 +16,17 @@ from kn_crawl.db.models import Article, ArticleTag, Source, Tag
 from kn_crawl.queries import tags_with_origins
 from kn_crawl.query.matching import highlight, snippet
 from kn_crawl.query.model import Query
+from kn_crawl.search import postgresql
 from kn_crawl.search.filters import filter_conditions, filter_table, hits
 from kn_crawl.search.periods import month_of
-from kn_crawl.search.planner import serial
-from kn_crawl.search.tagged import tag_id_of, tag_to_list, tagged_count, tagged_newest
+from kn_crawl.search.planner import by_index, serial
+from kn_crawl.search.tagged import (
+    article_estimate,
+    tag_id_of,
+    tag_to_list,
+    tagged_count,
+    tagged_newest,
+)
 from kn_crawl.tags import tag_key
 
 Segments = list[tuple[str, bool]]
@@ -109,19 +117,30 @@ def _by_relevance(
     pages. Below that many matches — every query on a database of a few years of these
     sites — the order is plain relevance. Ties in score are broken by id, newest first.
     """
+    newest_first = matched.c.id.desc()
+    plan: AbstractContextManager[None] = nullcontext()
+    if conn.dialect.name == "postgresql" and not postgresql.walk_newest(
+        conn, matched, window, article_estimate(conn)
+    ):
+        # The same order, by an expression no index provides, and no sequential scan:
+        # PostgreSQL then fetches the matches through the text index and sorts them instead
+        # of testing every article (see walk_newest).
+        newest_first = (matched.c.id + 0).desc()
+        plan = by_index(conn)
     newest = (
         select(matched.c.id, matched.c.score)
-        .order_by(matched.c.id.desc())
+        .order_by(newest_first)
         .limit(window)
         .subquery("newest")
     )
-    ranked = _pairs(
-        conn,
-        select(newest.c.id, newest.c.score)
-        .order_by(newest.c.score.desc(), newest.c.id.desc())
-        .limit(limit)
-        .offset(offset),
-    )
+    with plan:
+        ranked = _pairs(
+            conn,
+            select(newest.c.id, newest.c.score)
+            .order_by(newest.c.score.desc(), newest.c.id.desc())
+            .limit(limit)
+            .offset(offset),
+        )
     if offset + limit <= window:
         return ranked
     # A page past the window: what is left of the window, then the older matches.

@@ -29,7 +29,7 @@ def tagged_count(conn: Connection, tag_id: int) -> int:
     )
 
 
-def _article_estimate(conn: Connection) -> int:
+def article_estimate(conn: Connection) -> int:
     # max(id) is an index look-up, count(*) a scan; as a size estimate it is good enough.
     return int(conn.execute(select(func.max(Article.id))).scalar() or 0)
 
@@ -42,7 +42,7 @@ def tag_to_list(conn: Connection, keys: Sequence[str], wanted: int) -> str | Non
     The walk reads about ``articles × wanted / matches`` rows, the matches estimated as if
     the tags were independent; the list reads the rarest tag's articles.
     """
-    articles = max(_article_estimate(conn), 1)
+    articles = max(article_estimate(conn), 1)
     counts: dict[str, int] = {}
     for key in keys:
         tag_id = tag_id_of(conn, key)
@@ -59,7 +59,7 @@ def tag_to_list(conn: Connection, keys: Sequence[str], wanted: int) -> str | Non
 
 def tagged_newest(conn: Connection, tag_id: int, *, limit: int, offset: int = 0) -> list[int]:
     """Ids of the article with this tag, newest first, one page."""
-    articles = _article_estimate(conn)
+    articles = article_estimate(conn)
     if tagged_count(conn, tag_id) ** 2 > articles * (limit + offset):
         has_tag = exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == tag_id)
         stmt = (
