@@ -310,14 +310,27 @@ def build_postgres(url: str, rows: int) -> None:
 
 
 def _pg_is_built(url: str) -> bool:
+    """Whether the articles are there; a database built by an older revision is upgraded (as
+    an operator would: ``kn-crawl db upgrade``, then ``VACUUM ANALYZE``)."""
     engine = make_engine(url)
     try:
-        if current_revision(engine) != head_revision(engine):
+        revision = current_revision(engine)
+        if revision is None or revision < "0004":
             return False
         with engine.connect() as conn:
-            return bool(
-                conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM article_search)").scalar()
+            if not conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM article_search)").scalar():
+                return False
+        if revision != head_revision(engine):
+            started = time.perf_counter()
+            upgrade(engine)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            print(
+                f"upgraded {revision} -> {head_revision(engine)} in"
+                f" {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
             )
+        return True
     finally:
         engine.dispose()
 

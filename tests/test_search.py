@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, select, text, update
@@ -21,6 +21,7 @@ from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
 from kn_crawl.query import parse_query
 from kn_crawl.search import Hit, count, facets, hits, postgresql, search
+from kn_crawl.search.insights import find_tag, weekly_counts
 from kn_crawl.search.planner import by_index, serial
 from kn_crawl.search.readonly import readonly_engine
 from kn_crawl.search.tagged import tag_to_list
@@ -424,3 +425,25 @@ def test_postgresql_walks_the_newest_matches_only_when_they_are_many(corpus: Eng
         assert not postgresql.walk_newest(conn, matched, 20_000, 5)
         # A window of one among many articles: walking finds it after a few.
         assert postgresql.walk_newest(conn, matched, 1, 1)
+
+
+def test_weekly_counts_of_a_stichwort(tagged_corpus: Engine) -> None:
+    """A Stichwort's articles per week (from Monday 2024-01-01, one article a day, "Drittel" on
+    every third day), the same on both backends."""
+    with tagged_corpus.connect() as conn:
+        drittel = find_tag(conn, "drittel")
+        assert drittel is not None
+        weeks = weekly_counts(conn, drittel[0])
+        since = weekly_counts(conn, drittel[0], since=datetime(2024, 2, 1, tzinfo=BERLIN))
+    monday = date(2024, 1, 1)
+    want = [
+        (
+            monday + timedelta(weeks=w),
+            sum(1 for n in range(w * 7, w * 7 + 7) if n % 3 == 0 and n < 60),
+        )
+        for w in range(9)
+    ]
+    assert weeks == want
+    assert [c for _, c in weeks] == [3, 2, 2, 3, 2, 2, 3, 2, 1]
+    # From Thursday 2024-02-01 (day 31): that week counts days 33 only, then as before.
+    assert since == [(date(2024, 1, 29), 1), *want[5:]]

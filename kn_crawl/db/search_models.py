@@ -19,6 +19,8 @@ SQLITE_TABLES = ("search_words", "article_facets")
 # FTS5 keeps its index in shadow tables named after the virtual table.
 _FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
 POSTGRESQL_TABLES = ("article_search",)
+# Migration 0011's covering indexes for the read paths, on PostgreSQL only.
+POSTGRESQL_INDEXES = frozenset(("ix_articles_id_published_at", "ix_article_tags_tag_article"))
 
 SEARCH_TABLES = frozenset(
     (
@@ -34,6 +36,10 @@ def is_search_table(name: str | None) -> bool:
     return name in SEARCH_TABLES
 
 
+def _is_postgresql_index(op: Any) -> bool:
+    return isinstance(op, ops.DropIndexOp) and op.index_name in POSTGRESQL_INDEXES
+
+
 @comparators.dispatch_for("schema", priority=DispatchPriority.LAST)
 def _ignore_search_tables(
     autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: Any
@@ -41,5 +47,12 @@ def _ignore_search_tables(
     # Dropping a table is reported with its indexes as separate operations; all name it.
     upgrade_ops.ops[:] = [
         op for op in upgrade_ops.ops if not is_search_table(getattr(op, "table_name", None))
+    ]
+    # An index of an existing table is reported inside that table's operations.
+    for op in upgrade_ops.ops:
+        if isinstance(op, ops.ModifyTableOps):
+            op.ops[:] = [o for o in op.ops if not _is_postgresql_index(o)]
+    upgrade_ops.ops[:] = [
+        op for op in upgrade_ops.ops if not (isinstance(op, ops.ModifyTableOps) and not op.ops)
     ]
     return PriorityDispatchResult.CONTINUE

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag
 from kn_crawl.items import VOCABULARY
-from kn_crawl.search.periods import fill_weeks, month_of, week_of
+from kn_crawl.search.periods import fill_weeks, month_of, week_key, week_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ def weekly_counts(
     )
     if since is not None:
         stmt = stmt.where(Article.published_at >= since)
-    counts = {str(w): int(c) for w, c in conn.execute(stmt).all()}
+    counts = {week_key(w): int(c) for w, c in conn.execute(stmt).all()}
     if not counts:
         return []
     days = sorted(date.fromisoformat(w) for w in counts)
