@@ -70,6 +70,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "kn_crawl.crawling.backfill.BackfillRecorder": 110,
         },
         "KN_STORE_BATCH_SIZE": settings.store_batch_size,
+        # How long a robots.txt answer is kept in the database (robots.py); 0: not at all.
+        "KN_ROBOTS_CACHE": settings.robots_cache,
         # A path, never a secret; the page worker reads the same variable (reading.py).
         "KN_VOCABULARY_FILE": str(settings.vocabulary_file) if settings.vocabulary_file else "",
     }
