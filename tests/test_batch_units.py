@@ -205,3 +205,42 @@ def test_a_database_behind_the_code_is_refused_in_one_line(engine: Engine) -> No
     message = str(caught.value)
     assert "\n" not in message
     assert message.endswith("run `kn-crawl db upgrade` first")
+
+
+def test_skipped_runs_are_neither_failures_nor_the_last_run(engine: Engine) -> None:
+    from kn_crawl.db.runs import finish_run, record_skipped
+    from kn_crawl.health import check_runs
+    from kn_crawl.queries import source_rows
+    from kn_crawl.search.sources import source_health
+
+    source = _source(engine, "move", "move.de", None)
+    with engine.begin() as conn:
+        ok = start_run(conn, source_id=source, base_url="https://move.de/", now=T0, pid=1)
+        finish_run(conn, ok, status="ok", finish_reason="finished", counts={}, stats={}, now=T0)
+        skipped = [
+            record_skipped(
+                conn,
+                source_id=source,
+                base_url="https://move.de/",
+                now=T0 + timedelta(minutes=i),
+                host="node-2",
+                batch=f"b{i}",
+            )
+            for i in (1, 2, 3)
+        ]
+        assert check_runs(conn, tuple(skipped), now=T0 + timedelta(minutes=4)) == {}
+        rows = conn.execute(
+            select(
+                CrawlRun.status, CrawlRun.finish_reason, CrawlRun.started_at, CrawlRun.finished_at
+            ).where(CrawlRun.id == skipped[0])
+        ).one()
+        assert tuple(rows) == (
+            "skipped",
+            "host_busy",
+            T0 + timedelta(minutes=1),
+            T0 + timedelta(minutes=1),
+        )
+        health = source_health(conn)["move"]
+        row = source_rows(conn)["move"]
+    assert health.recent == ["ok"]
+    assert (row.last_status, row.last_run_at) == ("ok", T0)

@@ -35,6 +35,7 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import CrawlRun, Source
+from kn_crawl.db.runs import NOT_CRAWLED
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def postponed_until(engine: Engine, source: str, *, now: datetime) -> datetime |
         stats = conn.execute(
             select(CrawlRun.stats)
             .join(Source, Source.id == CrawlRun.source_id)
-            .where(Source.name == source, CrawlRun.status != "running")
+            .where(Source.name == source, CrawlRun.status.not_in(NOT_CRAWLED))
             .order_by(CrawlRun.id.desc())
             .limit(1)
         ).scalar()
