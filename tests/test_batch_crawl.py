@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from kn_crawl.scheduler.config import ScheduleConfig
 from kn_crawl.scheduler.service import Scheduler
 from kn_crawl.settings import Settings
 from tests.crawling import only_sources
+from tests.faults.proxy import Ask, FaultProxy, Reply
 
 K21 = ("kommune21", "move", "stadtundwerk")
 
@@ -199,3 +201,52 @@ def test_the_tick_dispatches_batches_by_host(
         # Nothing is due any more: a second pass crawls nothing.
         assert scheduler.run_due_once() == []
         assert len(_runs(engine)) == 3
+
+
+class InFlight:
+    """A fault-proxy rule counting the requests being answered at once, over all proxies."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def __call__(self, ask: Ask) -> Reply:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(self.seconds)
+            return ask.upstream()
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def test_one_host_gets_its_per_site_concurrency_across_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three sources on one web host (three ports of 127.0.0.1), each crawler with its own
+    # downloader: without a shared gate the host would see up to 3 x 2 requests at once.
+    counter = InFlight(0.02)
+    with Mirror() as mirror:
+        proxies = [FaultProxy(mirror, name, [counter]) for name in K21]
+        for proxy in proxies:
+            proxy.start()
+        try:
+            engine, settings = _setup(
+                tmp_path,
+                monkeypatch,
+                {n: mirror.base_urls[n] for n in K21},
+                KN_CONCURRENT_PER_SITE="2",
+            )
+            result = _launch(batch_of_names(list(K21), {}), settings, "gated")
+            truth = {n: mirror.expected[n].articles for n in K21}
+        finally:
+            for proxy in proxies:
+                proxy.stop()
+    assert result.returncode == 0
+    assert {r.source: r.status for r in _runs(engine)} == dict.fromkeys(K21, "ok")
+    assert _articles(engine) == truth
+    assert counter.peak == 2
