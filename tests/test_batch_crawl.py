@@ -250,3 +250,32 @@ def test_one_host_gets_its_per_site_concurrency_across_the_batch(
     assert {r.source: r.status for r in _runs(engine)} == dict.fromkeys(K21, "ok")
     assert _articles(engine) == truth
     assert counter.peak == 2
+
+
+def test_a_batch_over_its_timeout_is_stopped_and_its_runs_say_so(
+    mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One request at a time, a second apart: the first crawl of kommune21 takes minutes.
+    engine, settings = _setup(
+        tmp_path,
+        monkeypatch,
+        {"kommune21": mirror.base_urls["kommune21"], "move": mirror.base_urls["move"]},
+        KN_CONCURRENT_PER_SITE="1",
+        KN_DOWNLOAD_DELAY="1",
+    )
+    result = launch_batch(
+        batch_of_names(["kommune21", "move"], {}),
+        settings,
+        batch_id="slow",
+        timeout=15,
+        stop=threading.Event(),
+        grace=5,
+    )
+    assert (result.timed_out, result.interrupted) == (True, False)
+    runs = _runs(engine)
+    assert result.run_ids == tuple(r.id for r in runs)
+    assert [(r.source, r.status, r.finish_reason) for r in runs] == [
+        ("kommune21", "timeout", "no end after 15 s"),
+        ("move", "timeout", "no end after 15 s"),
+    ]
+    assert all(r.finished_at is not None for r in runs)
