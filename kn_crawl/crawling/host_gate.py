@@ -7,6 +7,7 @@ downloader: a request waits here until its host (``kn_crawl.batch.plan.host_of``
 the ports of one machine are one host) has fewer than ``CONCURRENT_REQUESTS_PER_DOMAIN``
 requests past this point, in this process. Being the last middleware, it is also the first
 to see the download's response or exception, where it lets the next request of that host go.
+A request that waited here while its site asked for a rest (``Retry-After``) is not sent.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import DeferredSemaphore
+
+from kn_crawl.crawling.ratelimit import SourcePostponed, postponed
 
 _GATES: dict[str, DeferredSemaphore] = {}
 """One per web host and process (the crawlers of a batch share the reactor and this dict)."""
@@ -31,13 +34,14 @@ def gate(host: str, limit: int) -> DeferredSemaphore:
 
 
 class HostGateMiddleware:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, crawler: Crawler, limit: int) -> None:
+        self.crawler = crawler
         self.limit = max(limit, 1)
         self._holding: dict[int, DeferredSemaphore] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        return cls(crawler, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
 
     async def process_request(self, request: Request) -> None:
         host = (urlparse_cached(request).hostname or "").rstrip(".").lower()
@@ -45,6 +49,10 @@ class HostGateMiddleware:
             return
         semaphore = gate(host, self.limit)
         await maybe_deferred_to_future(semaphore.acquire())
+        until = postponed(self.crawler)
+        if until is not None:
+            semaphore.release()
+            raise SourcePostponed(f"source postponed until {until.isoformat()}")
         self._holding[id(request)] = semaphore
 
     def _release(self, request: Request) -> None:

@@ -50,6 +50,17 @@ class SourcePostponed(IgnoreRequest):
     once per run by the middleware, not per request."""
 
 
+def postponed(crawler: Crawler) -> datetime | None:
+    """Until when the crawler's source asked for a rest (None: it did not). The per-host gate
+    (host_gate.py) asks before it lets a waiting request go: requests that waited there
+    passed this middleware before the site asked."""
+    until: datetime | None = getattr(crawler, _POSTPONED, None)
+    return until
+
+
+_POSTPONED = "kn_postponed_until"
+
+
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     """Seconds to wait by a ``Retry-After`` value (RFC 9110 §10.2.3: a number of seconds or
     an HTTP date); 0 for a date in the past; None when the value means nothing. At most
@@ -197,6 +208,7 @@ class RetryAfterMiddleware:
             return
         now = datetime.now(UTC)
         self.until = min(until, now + MAX_POSTPONE)
+        setattr(self.crawler, _POSTPONED, self.until)
         stats = self.crawler.stats
         assert stats is not None
         stats.set_value(STATS_KEY, self.until.isoformat())
