@@ -23,6 +23,8 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.lease import Lease, attach_lease, lose_lease
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.run import (
     CrawlRun,
@@ -42,6 +44,7 @@ from kn_crawl.db.runs import (
     beat,
     finish_run,
     record_drops,
+    stale_after_for,
     start_run,
     this_host,
 )
@@ -88,6 +91,11 @@ class RunRecorder:
         self.source_id: int | None = None
         self.pending: list[Drop] = []
         self.heartbeat: LoopingCall | None = None
+        settings = Settings.from_env()
+        # The crawl's lease (kn_crawl.cluster.lease): renewed by each heartbeat that reaches
+        # the database; the fenced download handler refuses requests once it ran out.
+        self.lease = Lease(stale_after_for(engine, settings.lease).total_seconds())
+        attach_lease(crawler, self.lease)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -99,7 +107,6 @@ class RunRecorder:
         upgrade(engine)
         ext = cls(crawler, engine)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
@@ -108,6 +115,10 @@ class RunRecorder:
     # -- signals -----------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
+        # The run is closed after every other extension and middleware has written what it
+        # keeps of the run (archive state, validators): their writes are fenced on the run
+        # still being ``running``. Connected now, after all of them connected theirs.
+        self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
             self._start(spider)
         except SQLAlchemyError as exc:
@@ -134,10 +145,12 @@ class RunRecorder:
                 pid=os.getpid(),
                 host=this_host(),
             )
+        self.lease.renewed()
         # A run whose heartbeat stops is closed as stale by the next command that opens the
         # database (kn_crawl.db.runs.close_stale_runs), on whichever host it runs.
         self.heartbeat = LoopingCall(self._beat)
-        self.heartbeat.start(HEARTBEAT_EVERY.total_seconds(), now=False).addErrback(
+        every = min(HEARTBEAT_EVERY.total_seconds(), self.lease.beat_every)
+        self.heartbeat.start(every, now=False).addErrback(
             lambda failure: logger.error("heartbeat stopped: %s", failure.getErrorMessage())
         )
         # The run's context: how the rest of the crawl process finds its run.
@@ -202,7 +215,7 @@ class RunRecorder:
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         with self.engine.begin() as conn:
-            finish_run(
+            closed = finish_run(
                 conn,
                 self.run_id,
                 status=status,
@@ -211,6 +224,15 @@ class RunRecorder:
                 stats=plain,
                 now=_now(),
             )
+        if not closed:
+            logger.error(
+                "crawl run %s of %s was closed by another process (its lease ran out); "
+                "its end (%s) is not recorded",
+                self.run_id,
+                spider.name,
+                finish_reason,
+            )
+            return
         logger.info(
             "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
         )
@@ -222,10 +244,16 @@ class RunRecorder:
             return
         try:
             with self.engine.begin() as conn:
-                beat(conn, self.run_id, now=_now())
+                alive = beat(conn, self.run_id, now=_now())
         except SQLAlchemyError as exc:
-            # A missed beat is no reason to stop the crawl; the next one may succeed.
-            logger.warning("heartbeat of run %s not written: %s", self.run_id, exc)
+            # A missed beat is no reason to stop the crawl; the next one may succeed (the
+            # lease stops the crawl if none does for half of it).
+            logger.warning("heartbeat of run %s not written: %s", self.run_id, db_error_line(exc))
+            return
+        if alive:
+            self.lease.renewed()
+        else:
+            lose_lease(self.crawler, f"crawl run {self.run_id} was failed by another process")
 
     def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats
@@ -251,5 +279,9 @@ class RunRecorder:
         if not self.pending:
             return
         drops, self.pending = self.pending, []
-        with self.engine.begin() as conn:
-            record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+        try:
+            with self.engine.begin() as conn:
+                fence(conn, self.run_id)
+                record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+        except RunFenced as exc:
+            lose_lease(self.crawler, str(exc))
