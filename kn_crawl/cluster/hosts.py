@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Sequence
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
@@ -55,7 +56,7 @@ class PgHostOwnership:
             self.conn = conn
         return self.conn
 
-    def acquire(self, hosts: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+    def acquire(self, hosts: Sequence[str]) -> tuple[list[str], list[str]]:
         """Try each host's lock; returns (owned, busy), each in the order given."""
         conn = self._connection()
         owned: list[str] = []
