@@ -245,3 +245,29 @@ def test_lease_expires_after_half_its_length_without_a_renewal() -> None:
     assert lease.expired() is False
     lease.lost = "crawl run 7 was failed by another process"
     assert lease.expired() is True
+
+
+@pytest.mark.postgres
+def test_host_locks_of_a_lost_session_are_renewed_or_reported_lost(pg: Engine) -> None:
+    from kn_crawl.cluster.hosts import hosts_lost
+
+    def end_session(owner: PgHostOwnership) -> None:
+        assert owner.conn is not None
+        pid = owner.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with pg.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    mine, other = PgHostOwnership(pg, "node-a"), PgHostOwnership(pg, "node-b")
+    try:
+        assert mine.acquire(["127.0.0.2", "127.0.0.3"])[1] == []
+        assert hosts_lost() == []  # the session is alive
+        end_session(mine)  # as a database restart ends it
+        assert mine.verify() == []  # renewed on a new session: still ours
+        assert other.acquire(["127.0.0.2"]) == ([], ["127.0.0.2"])
+        end_session(mine)
+        assert other.acquire(["127.0.0.2"]) == (["127.0.0.2"], [])  # taken meanwhile
+        assert mine.verify() == ["127.0.0.2"]
+        assert mine.owned == ["127.0.0.3"]
+    finally:
+        mine.release()
+        other.release()

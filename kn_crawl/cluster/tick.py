@@ -139,5 +139,20 @@ async def tick(app: Any, settings: Settings) -> dict[str, Any]:
 
 
 async def tick_task(context: Any, timestamp: int) -> dict[str, Any]:
-    """The periodic task (procrastinate passes the tick's time as ``timestamp``)."""
-    return await tick(context.app, Settings.from_env())
+    """The periodic task (procrastinate passes the tick's time as ``timestamp``). A tick that
+    loses the database (a restart) is one line in the log, not a traceback: the next tick
+    does the same work again."""
+    from procrastinate.exceptions import ConnectorException
+    from sqlalchemy.exc import OperationalError
+
+    from kn_crawl.db.errors import db_error_line
+
+    try:
+        return await tick(context.app, Settings.from_env())
+    except OperationalError as exc:
+        logger.warning("tick skipped, the database is unreachable: %s", db_error_line(exc))
+        return {"error": db_error_line(exc)}
+    except ConnectorException as exc:
+        line = " ".join(str(exc).split())[:200]
+        logger.warning("tick skipped, the job queue is unreachable: %s", line)
+        return {"error": line}

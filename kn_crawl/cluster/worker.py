@@ -35,7 +35,13 @@ RESTART_MAX_S = 30.0
 
 
 async def _keep_running(
-    app: Any, stopping: asyncio.Event, *, name: str, once: bool, **options: Any
+    app: Any,
+    stopping: asyncio.Event,
+    *,
+    name: str,
+    once: bool,
+    stop_timeout: float,
+    **options: Any,
 ) -> None:
     """Run a procrastinate worker until ``stopping``; start it again when it ends on a lost
     database connection."""
@@ -48,10 +54,11 @@ async def _keep_running(
         done, _ = await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
         if run not in done:
             # Stopping: cancelling makes procrastinate stop fetching and wait for its
-            # running jobs (which see the stop event and get their grace).
+            # running jobs (which see the stop event and get their grace). Bounded: with the
+            # database gone, procrastinate's own goodbye (unregistering) could wait for ever.
             run.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await run
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                await asyncio.wait_for(run, timeout=stop_timeout)
             return
         stop.cancel()
         error = run.exception()
@@ -91,7 +98,12 @@ async def serve(state: WorkerState, *, concurrency: int, once: bool, listen_noti
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     app = make_app(state.settings, tick=not once)
-    options = {"fetch_job_polling_interval": POLL_S, "listen_notify": listen_notify}
+    options = {
+        "fetch_job_polling_interval": POLL_S,
+        "listen_notify": listen_notify,
+        # A batch gets its grace, then up to 30 s to be stopped (launch_batch's SIGKILL).
+        "stop_timeout": state.grace + 45.0,
+    }
     async with app.open_async():
         if once:
             await tick(app, state.settings)

@@ -23,8 +23,10 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from kn_crawl.batch.due import next_due, set_next_due
+from kn_crawl.batch.plan import host_of
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.hosts import hosts_lost
 from kn_crawl.cluster.lease import Lease, attach_lease, lose_lease
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.run import (
@@ -286,10 +288,16 @@ class RunRecorder:
             # lease stops the crawl if none does for half of it).
             logger.warning("heartbeat of run %s not written: %s", self.run_id, db_error_line(exc))
             return
-        if alive:
-            self.lease.renewed()
-        else:
+        if not alive:
             lose_lease(self.crawler, f"crawl run {self.run_id} was failed by another process")
+            return
+        self.lease.renewed()
+        # The batch's host locks live in a session of their own: one ended (a database
+        # restart) is renewed; a host another process took meanwhile is no longer ours.
+        spider = self.crawler.spider
+        host = host_of(getattr(spider, "base_url", "") or "")
+        if host and host in hosts_lost():
+            lose_lease(self.crawler, f"the lock of host {host} went to another process")
 
     def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats
