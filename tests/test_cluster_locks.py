@@ -271,3 +271,24 @@ def test_host_locks_of_a_lost_session_are_renewed_or_reported_lost(pg: Engine) -
     finally:
         mine.release()
         other.release()
+
+
+@pytest.mark.postgres
+def test_a_frozen_fenced_transaction_is_ended_but_a_reader_is_left_alone(pg: Engine) -> None:
+    import time
+
+    from kn_crawl.cluster.lease import end_frozen_writers
+
+    run_id = run(pg, source(pg))
+    frozen, reader = pg.connect(), pg.connect()
+    try:
+        frozen.begin()
+        fence(frozen, run_id)  # FOR SHARE on the run, then the process froze
+        frozen_pid = frozen.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        reader.begin()
+        reader.execute(select(runs_t.c.status)).all()  # a plain read, left open
+        time.sleep(1.2)  # idle in transaction for over half a 2-second lease
+        assert end_frozen_writers(pg, 2.0) == [frozen_pid]
+    finally:
+        frozen.invalidate()
+        reader.close()
