@@ -292,3 +292,32 @@ def test_a_frozen_fenced_transaction_is_ended_but_a_reader_is_left_alone(pg: Eng
     finally:
         frozen.invalidate()
         reader.close()
+
+
+@pytest.mark.postgres
+def test_a_write_cut_off_by_a_lost_session_is_done_again(pg: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from kn_crawl.db.reconnect import retrying
+
+    calls: list[int] = []
+
+    def write() -> int:
+        with pg.begin() as conn:
+            calls.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            conn.execute(
+                text("INSERT INTO tags (key, name, first_seen_at) VALUES ('ozg', 'OZG', now())")
+            )
+            if len(calls) == 1:  # the session ends under it, as in a database restart
+                with pg.connect() as other:
+                    other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": calls[0]})
+                conn.execute(text("SELECT 1"))
+            return len(calls)
+
+    assert retrying(pg, write, what="test", budget_s=10) == 2
+    with pg.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tags")).scalar_one() == 1
+    # What the data did is not retried.
+    with pytest.raises(IntegrityError):
+        retrying(pg, write, what="test", budget_s=10)
+    assert len(calls) == 3
