@@ -208,3 +208,29 @@ def test_a_dead_workers_batch_job_is_marked_failed_not_retried(
         ).scalar_one()
     assert statuses == {jobs[0]: "failed", jobs[1]: "doing"}
     assert retried == 0
+
+
+@pytest.mark.postgres
+def test_a_tick_claims_less_while_batches_wait(pg: tuple[str, Engine]) -> None:
+    from kn_crawl.cluster.tick import claim_limit
+
+    url, engine = pg
+    settings = Settings.from_env(
+        {"KN_DATABASE_URL": url, "KN_BATCH_SIZE": "2", "KN_BATCH_PROCESSES": "1"}
+    )
+    assert claim_limit(engine, settings) == 4 * 2  # one node, four batches ahead
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO procrastinate_jobs (queue_name, task_name, args, queueing_lock) "
+                    "VALUES ('crawl', 'kn_crawl.crawl_batch', '{}', :lock)"
+                ),
+                {"lock": f"hosts:h{n}"},
+            )
+        # Two nodes alive (each runs a tick and a crawl worker).
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+    assert claim_limit(engine, settings) == (2 * 4 - 3) * 2

@@ -70,6 +70,25 @@ def release_claim(engine: Engine, names: list[str] | tuple[str, ...]) -> None:
         )
 
 
+def claim_limit(engine: Engine, settings: Settings) -> int:
+    """How many sources this tick claims: ``CLAIM_PER_PROCESS`` batches for each batch
+    process of the cluster (its live workers: two per node, ``tick`` and ``crawl``), less
+    the batches already waiting, so claims do not wait in the queue past their lease."""
+    with engine.connect() as conn:
+        live, waiting = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM procrastinate_workers "
+                "        WHERE last_heartbeat > now() - interval '60 seconds'), "
+                "       (SELECT count(*) FROM procrastinate_jobs "
+                "        WHERE queue_name = :queue AND status = 'todo')"
+            ),
+            {"queue": CRAWL_QUEUE},
+        ).one()
+    nodes = max(1, live // 2)
+    batches = nodes * settings.batch_processes * CLAIM_PER_PROCESS - waiting
+    return max(0, batches) * settings.batch_size
+
+
 async def fail_stalled_jobs(app: Any, settings: Settings) -> list[int]:
     """Batch jobs left ``doing`` by a worker that stopped beating: ``failed``, not retried in
     place (their runs are failed by the lease, their sources due again)."""
@@ -96,7 +115,7 @@ async def tick(app: Any, settings: Settings) -> dict[str, Any]:
     engine = get_engine(settings.database_url)
     reaped = await asyncio.to_thread(reap_stale_runs, engine, settings.lease, here=settings.node)
     stalled = await fail_stalled_jobs(app, settings)
-    limit = settings.batch_size * settings.batch_processes * CLAIM_PER_PROCESS
+    limit = await asyncio.to_thread(claim_limit, engine, settings)
     claim = await asyncio.to_thread(
         claim_due, engine, node=settings.node, lease_s=settings.lease, limit=limit
     )
