@@ -33,6 +33,8 @@ from scrapy.http import Response
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.lease import lose_lease
 from kn_crawl.crawling.known import LOST_HERE_REASONS, TRANSIENT_REASONS_PREFIXES
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.run import run_of
@@ -41,6 +43,7 @@ from kn_crawl.db.backfill import MAX_PENDING, ArchiveState, PendingPage, load_st
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import Article
+from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -152,6 +155,9 @@ class BackfillRecorder:
     def spider_opened(self, spider: Spider) -> None:
         try:
             self._open(spider)
+        except RunFenced as exc:
+            self.source_id = None
+            lose_lease(self.crawler, str(exc))
         except SQLAlchemyError as exc:
             # The run recorder stops such a crawl before its first request; without the state
             # this run records no cursor (the previous one stands).
@@ -164,6 +170,7 @@ class BackfillRecorder:
             return  # the run could not be recorded: the crawl stops before its first request
         self.source_id = run.source_id
         with self.engine.begin() as conn:
+            fence(conn, run.run_id)
             self.previous = load_state(conn, self.source_id)
             if self.previous is None:
                 any_article = select(Article.id).where(Article.source_id == self.source_id)
@@ -237,16 +244,21 @@ class BackfillRecorder:
                            len(pending))  # fmt: skip
             pending, walked = [], False
         complete = self.previous.complete or walked
-        try:
+        source_id = self.source_id
+
+        def write() -> None:
             with self.engine.begin() as conn:
+                fence(conn, run_id)
                 save_state(
-                    conn,
-                    self.source_id,
-                    complete=complete,
-                    pending=pending,
-                    run_id=run_id,
-                    now=_now(),
+                    conn, source_id, complete=complete, pending=pending, run_id=run_id, now=_now()
                 )
+
+        try:
+            retrying(self.engine, write, what="archive state", budget_s=REACTOR_BUDGET_S)
+        except RunFenced as exc:
+            # Another process owns the source now: the state it keeps stands.
+            lose_lease(self.crawler, str(exc))
+            return
         except SQLAlchemyError as exc:
             # The previous state stands: a superset of what is left (as after a SIGKILL).
             logger.error("archive state of %s not saved: %s", spider.name, db_error_line(exc))

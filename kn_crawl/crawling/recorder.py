@@ -23,7 +23,11 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from kn_crawl.batch.due import next_due, set_next_due
+from kn_crawl.batch.plan import host_of
 from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.hosts import hosts_lost
+from kn_crawl.cluster.lease import Lease, attach_lease, lose_lease
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.run import (
     CrawlRun,
@@ -37,12 +41,14 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
 from kn_crawl.db.models import Source
+from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.db.runs import (
     HEARTBEAT_EVERY,
     Drop,
     beat,
     finish_run,
     record_drops,
+    stale_after_for,
     start_run,
 )
 from kn_crawl.db.store import ensure_source
@@ -109,6 +115,10 @@ class RunRecorder:
         self.source_id: int | None = None
         self.pending: list[Drop] = []
         self.heartbeat: LoopingCall | None = None
+        # The crawl's lease (kn_crawl.cluster.lease): renewed by each heartbeat that reaches
+        # the database; the fenced download handler refuses requests once it ran out.
+        self.lease = Lease(stale_after_for(engine, settings.lease).total_seconds())
+        attach_lease(crawler, self.lease)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -119,7 +129,6 @@ class RunRecorder:
         # runner and the batch refuse a database behind the code before crawling).
         ext = cls(crawler, get_engine(settings.database_url), settings)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
@@ -128,6 +137,10 @@ class RunRecorder:
     # -- signals -----------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
+        # The run is closed after every other extension and middleware has written what it
+        # keeps of the run (archive state, validators): their writes are fenced on the run
+        # still being ``running``. Connected now, after all of them connected theirs.
+        self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
             self._start(spider)
         except SQLAlchemyError as exc:
@@ -155,10 +168,12 @@ class RunRecorder:
                 host=self.node,
                 batch=self.batch,
             )
+        self.lease.renewed()
         # A run whose heartbeat stops is closed as stale by the next command that opens the
         # database (kn_crawl.db.runs.close_stale_runs), on whichever host it runs.
         self.heartbeat = LoopingCall(self._beat)
-        self.heartbeat.start(HEARTBEAT_EVERY.total_seconds(), now=False).addErrback(
+        every = min(HEARTBEAT_EVERY.total_seconds(), self.lease.beat_every)
+        self.heartbeat.start(every, now=False).addErrback(
             lambda failure: logger.error("heartbeat stopped: %s", failure.getErrorMessage())
         )
         # The run's context: how the rest of the crawl process finds its run.
@@ -223,18 +238,50 @@ class RunRecorder:
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         now = _now()
+        closed = retrying(
+            self.engine,
+            lambda: self._close(status, finish_reason, counts, plain, now),
+            what=f"closing run {self.run_id}",
+            budget_s=REACTOR_BUDGET_S,
+        )
+        if not closed:
+            logger.error(
+                "crawl run %s of %s was closed by another process (its lease ran out); "
+                "its end (%s) is not recorded",
+                self.run_id,
+                spider.name,
+                finish_reason,
+            )
+            return
+        logger.info(
+            "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _close(
+        self,
+        status: str,
+        finish_reason: str,
+        counts: dict[str, int],
+        stats: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """The run's close and its source's next due time, in one transaction; False when
+        another process closed the run first (its lease ran out)."""
+        assert self.run_id is not None
         with self.engine.begin() as conn:
-            finish_run(
+            closed = finish_run(
                 conn,
                 self.run_id,
                 status=status,
                 finish_reason=finish_reason,
                 counts=counts,
-                stats=plain,
+                stats=stats,
                 now=now,
             )
             # In the same transaction: a run that ended always leaves its source a next time.
-            if self.source_id is not None:
+            if closed and self.source_id is not None:
                 schedule = conn.execute(
                     select(Source.schedule).where(Source.id == self.source_id)
                 ).scalar_one_or_none()
@@ -248,21 +295,29 @@ class RunRecorder:
                         None, default_interval=self.interval, jitter=self.jitter, after=now
                     )
                 set_next_due(conn, self.source_id, when)
-        logger.info(
-            "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
-        )
-
-    # -- helpers -----------------------------------------------------------------------
+        return closed
 
     def _beat(self) -> None:
         if self.run_id is None:
             return
         try:
             with self.engine.begin() as conn:
-                beat(conn, self.run_id, now=_now())
+                alive = beat(conn, self.run_id, now=_now())
         except SQLAlchemyError as exc:
-            # A missed beat is no reason to stop the crawl; the next one may succeed.
-            logger.warning("heartbeat of run %s not written: %s", self.run_id, exc)
+            # A missed beat is no reason to stop the crawl; the next one may succeed (the
+            # lease stops the crawl if none does for half of it).
+            logger.warning("heartbeat of run %s not written: %s", self.run_id, db_error_line(exc))
+            return
+        if not alive:
+            lose_lease(self.crawler, f"crawl run {self.run_id} was failed by another process")
+            return
+        self.lease.renewed()
+        # The batch's host locks live in a session of their own: one ended (a database
+        # restart) is renewed; a host another process took meanwhile is no longer ours.
+        spider = self.crawler.spider
+        host = host_of(getattr(spider, "base_url", "") or "")
+        if host and host in hosts_lost():
+            lose_lease(self.crawler, f"the lock of host {host} went to another process")
 
     def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats
@@ -288,5 +343,13 @@ class RunRecorder:
         if not self.pending:
             return
         drops, self.pending = self.pending, []
-        with self.engine.begin() as conn:
-            record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+
+        def write() -> None:
+            with self.engine.begin() as conn:
+                fence(conn, self.run_id)
+                record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+
+        try:
+            retrying(self.engine, write, what="drops", budget_s=REACTOR_BUDGET_S)
+        except RunFenced as exc:
+            lose_lease(self.crawler, str(exc))

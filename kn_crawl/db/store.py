@@ -31,6 +31,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from kn_crawl.cluster.fence import RunFenced, fence
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
@@ -45,6 +46,7 @@ from kn_crawl.db.models import (
     Tag,
     table_of,
 )
+from kn_crawl.db.reconnect import STORE_BUDGET_S, retrying, transient
 from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.identity import (
     Likeness,
@@ -186,10 +188,17 @@ class ArticleStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def save_aliases(self, source_id: int, pairs: Sequence[tuple[str, str]]) -> int:
+    def save_aliases(
+        self, source_id: int, pairs: Sequence[tuple[str, str]], *, run_id: int | None = None
+    ) -> int:
         """Record (old URL, target URL) pairs for targets that are known articles."""
-        with self.engine.begin() as conn:
-            return _save_aliases(conn, source_id, pairs)
+
+        def write() -> int:
+            with self.engine.begin() as conn:
+                fence(conn, run_id)
+                return _save_aliases(conn, source_id, pairs)
+
+        return retrying(self.engine, write, what="URL aliases", budget_s=STORE_BUDGET_S)
 
     def save(
         self,
@@ -202,13 +211,16 @@ class ArticleStore:
     ) -> StoreCounts:
         """Write ``items`` (validated, normalised) in one transaction; if the database
         refuses it, item by item, each in a transaction of its own. Never raises for a
-        database error: what could not be written is in the result's ``drops``."""
+        database error: what could not be written is in the result's ``drops``. Raises
+        ``RunFenced`` (nothing written) when run ``run_id`` is no longer ``running``."""
         prepared = [_prepare(source, item) for item in items]
         try:
             return self._save(source_id, prepared, now=now, run_id=run_id)
         except SQLAlchemyError as exc:
-            if len(prepared) == 1:
-                return StoreCounts(drops=[_store_failed(prepared[0], exc)])
+            if len(prepared) == 1 or transient(self.engine, exc):
+                # One item, or the database is away (retried already): none would fare better
+                # alone.
+                return StoreCounts(drops=[_store_failed(p, exc) for p in prepared])
             logger.warning(
                 "the database refused a batch of %d articles (%s): storing them one by one",
                 len(prepared),
@@ -225,9 +237,14 @@ class ArticleStore:
     def _save(
         self, source_id: int, prepared: list[_Prepared], *, now: datetime, run_id: int | None
     ) -> StoreCounts:
-        with self.engine.begin() as conn:
-            lock_source(conn, source_id)
-            return _save(conn, source_id, prepared, now=now, run_id=run_id)
+        def write() -> StoreCounts:
+            with self.engine.begin() as conn:
+                fence(conn, run_id)
+                lock_source(conn, source_id)
+                return _save(conn, source_id, prepared, now=now, run_id=run_id)
+
+        # A database restart mid-crawl costs a pause, not the batch (kn_crawl.db.reconnect).
+        return retrying(self.engine, write, what="articles", budget_s=STORE_BUDGET_S)
 
 
 def _store_failed(p: _Prepared, exc: SQLAlchemyError) -> StoreDrop:
@@ -241,6 +258,8 @@ class StoreFailure:
 
     error: str
     """One line."""
+    lease_lost: bool = False
+    """The run was taken from this crawl (``kn_crawl.cluster.fence``): the crawl must stop."""
 
 
 def save_batch(
@@ -255,14 +274,20 @@ def save_batch(
     store = ArticleStore(get_engine(Settings.from_env().database_url))
     try:
         return store.save(source_id, source, items, now=now, run_id=run_id)
+    except RunFenced as exc:
+        return StoreFailure(str(exc), lease_lost=True)
     except SQLAlchemyError as exc:
         return StoreFailure(db_error_line(exc))
 
 
-def save_alias_batch(source_id: int, pairs: Sequence[tuple[str, str]]) -> int | StoreFailure:
+def save_alias_batch(
+    source_id: int, pairs: Sequence[tuple[str, str]], run_id: int | None = None
+) -> int | StoreFailure:
     store = ArticleStore(get_engine(Settings.from_env().database_url))
     try:
-        return store.save_aliases(source_id, pairs)
+        return store.save_aliases(source_id, pairs, run_id=run_id)
+    except RunFenced as exc:
+        return StoreFailure(str(exc), lease_lost=True)
     except SQLAlchemyError as exc:
         return StoreFailure(db_error_line(exc))
 
