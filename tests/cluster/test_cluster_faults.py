@@ -1,0 +1,239 @@
+"""The cluster under faults (issue 12, "Done when"): one PostgreSQL, the fleet on several
+loopback addresses with a per-request delay, 1, 2 and 3 ``kn-crawl worker`` processes. Each
+test ends with the same invariants (:mod:`tests.cluster.invariants`): the stored articles are
+the fleet's ground truth, unique by URL; no run left ``running``; no two runs of one source,
+nor of one web host in different batches, alive at once; never more requests in flight per
+host than the per-site concurrency; and a dead node's runs failed within lease + one tick.
+
+Lease 10 s (the smallest KN_LEASE takes) and tick 2 s keep each fault test well under a
+minute. ``SLACK`` is what a tick job itself may start late (the worker's polling for jobs):
+the protocol's bound is lease + tick.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import text
+
+from kn_crawl.mirror.fleet import Fleet
+from tests.cluster import invariants
+from tests.cluster.harness import Cluster, cmdline
+from tests.cluster.pg import RestartablePostgres
+
+pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
+
+LEASE = 10.0
+TICK = 2.0
+SLACK = 2.0
+START_SLACK = 8.0
+"""What a batch takes from its job's pick-up to its first run on a busy machine."""
+SLOW = 0.3
+"""Seconds per answer while a fault is set up: a crawl is then slow enough to be hit in the
+middle."""
+FAST = 0.02
+"""Seconds per answer otherwise (still I/O-bound)."""
+
+
+@pytest.fixture
+def make_cluster(
+    cluster_pg: RestartablePostgres, cluster_db: str, tmp_path: Path
+) -> Iterator[object]:
+    made: list[tuple[Fleet, Cluster]] = []
+
+    def make(sources: int = 24, per_address: int = 4, *, delay: float = FAST, **kw: Any) -> Cluster:
+        fleet = Fleet(sources=sources, per_address=per_address, articles=3, delay=delay)
+        fleet.start()
+        cluster = Cluster(cluster_pg, cluster_db, fleet, tmp_path, lease=LEASE, tick=TICK, **kw)
+        made.append((fleet, cluster))
+        return cluster
+
+    yield make
+    for fleet, cluster in made:
+        cluster.close()
+        fleet.stop()
+
+
+def runs_with_articles(cluster: Cluster, node: str) -> list[int]:
+    """Running runs of ``node`` that have stored at least one article: a crawl in the middle."""
+    with cluster.engine.connect() as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT DISTINCT r.id FROM crawl_runs r JOIN articles a "
+                    "ON a.first_seen_run_id = r.id WHERE r.status = 'running' AND r.host = :n"
+                ),
+                {"n": node},
+            )
+        ]
+
+
+def statuses(cluster: Cluster, run_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    with cluster.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, status, finish_reason FROM crawl_runs WHERE id = ANY(:ids)"),
+            {"ids": run_ids},
+        ).all()
+    return {r.id: (r.status, r.finish_reason) for r in rows}
+
+
+def batch_pids(pids: list[int], leader: int) -> list[int]:
+    """The crawling processes of a node: not the worker itself, not a forkserver."""
+    return [p for p in pids if p != leader and "forkserver" not in cmdline(p)]
+
+
+# -- no fault: 1, 2 and 3 workers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_workers_crawl_every_source_once(make_cluster, workers: int) -> None:
+    cluster: Cluster = make_cluster()
+    cluster.start_many(workers)
+    cluster.wait_settled()
+    cluster.check()
+    # No fault: every source crawled exactly once, every article page fetched once.
+    with cluster.engine.connect() as conn:
+        runs = conn.execute(
+            text(
+                "SELECT s.name, count(*) FROM crawl_runs r JOIN sources s ON s.id = r.source_id "
+                "WHERE r.status <> 'skipped' GROUP BY s.name"
+            )
+        ).all()
+        bad = conn.execute(text("SELECT count(*) FROM crawl_runs WHERE status <> 'ok'")).scalar()
+    assert dict(runs) == dict.fromkeys(cluster.fleet.names, 1)
+    assert bad == 0
+    pages = [r.path for r in cluster.fleet.requests if r.status == 200 and r.source]
+    articles = [p for p in pages if p.count("/") == 6]  # /fleetNNNN/YYYY/MM/DD/slug/
+    expected = [urlsplit(u).path for urls in cluster.fleet.ground_truth().values() for u in urls]
+    assert sorted(articles) == sorted(expected)
+
+
+# -- kill -9 of a worker's whole process group mid-crawl ----------------------------------------
+
+
+def test_kill_9_of_a_node_mid_crawl(make_cluster) -> None:
+    cluster: Cluster = make_cluster(delay=SLOW)
+    n1, _n2 = cluster.start_many(2)
+    cluster.wait_for("n1 in the middle of a crawl", lambda: runs_with_articles(cluster, "n1"))
+    dead = [r["id"] for r in cluster.running_on("n1")]
+    n1.kill()
+    cluster.fleet.delay = FAST
+    assert n1.pids() == []  # the batch processes and page workers died with it
+    cluster.wait_settled()
+    cluster.check()
+    assert invariants.late_reaps(cluster.engine, dead, lease=LEASE, tick=TICK, slack=SLACK) == []
+
+
+# -- SIGSTOP a worker past its lease, then SIGCONT -----------------------------------------------
+
+
+def test_frozen_node_writes_nothing_after_its_lease(make_cluster) -> None:
+    cluster: Cluster = make_cluster(delay=SLOW)
+    n1, _n2 = cluster.start_many(2)
+    cluster.wait_for("n1 in the middle of a crawl", lambda: runs_with_articles(cluster, "n1"))
+    n1.freeze()
+    frozen = [r["id"] for r in cluster.running_on("n1")]
+    crawling = batch_pids(n1.pids(), n1.pgid)
+    assert frozen and crawling
+    cluster.wait_for(
+        "n1's runs failed as stale",
+        lambda: all(s == ("failed", "stale") for s in statuses(cluster, frozen).values()),
+        timeout=LEASE + 4 * TICK + 30,
+    )
+    cluster.fleet.delay = FAST
+    cluster.wait_settled()  # the other node crawled what n1 held
+    before = invariants.snapshot(cluster.engine)
+    served = len(cluster.fleet.requests)
+
+    n1.thaw()
+    # The frozen batch wakes up past its lease: it must stop on its own, without a request
+    # and without a write.
+    cluster.wait_for(
+        "n1's frozen batch processes to end",
+        lambda: not [p for p in crawling if p in n1.pids()],
+        timeout=60,
+    )
+    time.sleep(TICK)  # let its worker finish the batch's bookkeeping, if it were to write
+    assert cluster.fleet.requests[served:] == []
+    assert invariants.snapshot_diff(before, invariants.snapshot(cluster.engine)) == {}
+    assert n1.proc.poll() is None  # the node itself lives on
+    cluster.check()
+    assert invariants.late_reaps(cluster.engine, frozen, lease=LEASE, tick=TICK, slack=SLACK) == []
+
+
+# -- kill the node that ran the tick ------------------------------------------------------------
+
+
+def test_kill_the_node_that_ran_the_tick(make_cluster) -> None:
+    cluster: Cluster = make_cluster(delay=SLOW)
+    cluster.start_many(3)
+
+    def first_claim() -> list[tuple[str, str, object]]:
+        with cluster.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    text(
+                        "SELECT name, claimed_by, claimed_at FROM sources "
+                        "WHERE enabled AND claimed_by IS NOT NULL"
+                    )
+                ).all()
+            )
+
+    claims = cluster.wait_for("a tick to claim sources", first_claim)
+    ticker = claims[0][1]
+    cluster.nodes[ticker].kill()
+    with cluster.engine.connect() as conn:
+        killed_at = conn.execute(text("SELECT now()")).scalar_one()
+        held = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT name FROM sources WHERE claimed_by = :n"), {"n": ticker}
+            )
+        ]
+    dead = invariants.runs_of_node(cluster.engine, ticker, status="running")
+    cluster.fleet.delay = FAST
+    cluster.wait_settled(timeout=LEASE + 120)
+    cluster.check()
+    assert invariants.late_reaps(cluster.engine, dead, lease=LEASE, tick=TICK, slack=SLACK) == []
+    # What the dead tick had claimed (queued, or crawling on the dead node) is crawled by
+    # the living nodes within lease + tick (+ a batch's start-up) of the death.
+    with cluster.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.name, min(r.started_at) AS started FROM crawl_runs r "
+                "JOIN sources s ON s.id = r.source_id WHERE r.status = 'ok' "
+                "AND s.name = ANY(:names) GROUP BY s.name"
+            ),
+            {"names": held},
+        ).all()
+    assert sorted(r.name for r in rows) == sorted(held)
+    late = {
+        r.name: (r.started - killed_at).total_seconds()
+        for r in rows
+        if (r.started - killed_at).total_seconds() > LEASE + TICK + START_SLACK
+    }
+    assert late == {}
+
+
+# -- PostgreSQL restart during crawls -----------------------------------------------------------
+
+
+def test_postgres_restart_during_crawls(make_cluster) -> None:
+    cluster: Cluster = make_cluster(delay=SLOW)
+    nodes = cluster.start_many(2)
+    cluster.wait_for(
+        "crawls in the middle on some node",
+        lambda: runs_with_articles(cluster, "n1") or runs_with_articles(cluster, "n2"),
+    )
+    cluster.pg.restart()
+    cluster.fleet.delay = FAST
+    cluster.wait_settled(timeout=LEASE + 150)
+    cluster.check()
+    # The workers rode it out: reconnected and went on, no crash loop.
+    assert [n.proc.poll() for n in nodes] == [None, None]
