@@ -19,7 +19,15 @@ from sqlalchemy import func, select, update
 
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
-from kn_crawl.db.models import Article, ArticleTag, ArticleUrl, CrawlRun, Tag, table_of
+from kn_crawl.db.models import (
+    Article,
+    ArticleTag,
+    ArticleUrl,
+    CrawlRun,
+    Source,
+    Tag,
+    table_of,
+)
 from kn_crawl.mirror import Mirror
 from tests.crawling import REPO, Db, crawl, only_sources
 
@@ -46,6 +54,8 @@ def env_for(db_url: str, mirror: Mirror, **extra: str) -> dict[str, str]:
         "KN_SCHEDULE_INTERVAL": "0.5s",
         "KN_SCHEDULE_JITTER": "0",
         "KN_SCHEDULE_GRACE": "20s",
+        # The scheduler looks for due sources every second (its smallest tick).
+        "KN_TICK": "1",
     }
     env |= extra
     return env
@@ -193,13 +203,19 @@ def test_catch_up_after_downtime_runs_once(mirror: Mirror, db_url: str) -> None:
     out = crawl(db_url, mirror, ["move"])
     assert out.returncode == 0, out.stderr[-3000:]
     db = Db(db_url)
-    # The scheduler was down for a day; the interval is an hour: 24 runs were missed.
+    # The scheduler was down for a day; the interval is an hour: 24 runs were missed. The
+    # run's end left the source due an hour after it (sources.next_due_at).
+    day_ago = datetime.now(UTC) - timedelta(days=1)
     with db.engine.begin() as conn:
         conn.execute(
             update(table_of(CrawlRun)).values(
-                started_at=datetime.now(UTC) - timedelta(days=1),
-                finished_at=datetime.now(UTC) - timedelta(days=1) + timedelta(seconds=5),
+                started_at=day_ago, finished_at=day_ago + timedelta(seconds=5)
             )
+        )
+        conn.execute(
+            update(table_of(Source))
+            .where(Source.name == "move")
+            .values(next_due_at=day_ago + timedelta(hours=1))
         )
     proc = start(env_for(db_url, mirror, KN_SCHEDULE_INTERVAL="1h"))
     try:

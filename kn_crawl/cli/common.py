@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -51,14 +52,22 @@ def check_vocabulary(settings: Settings) -> None:
         fail(f"bad configuration: {exc}")
 
 
-def open_engine(settings: Settings, *, migrate: bool = True, sync: bool = False) -> Engine:
+def open_engine(
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    sync: bool = False,
+    schedule_file: Path | None = None,
+) -> Engine:
     """The configured database, migrated to the current schema, with the runs left ``running``
     by dead processes closed (finish_reason ``stale``): every command that opens the database
     does both, so no reader sees a dead run as running (the web UI, which opens the database
     read-only, shows such runs as "stale").
 
     ``sync``: also write the source catalogue into ``sources`` (the commands that crawl or
-    schedule; readers leave it, so they work on a read-only database)."""
+    schedule; readers leave it, so they work on a read-only database), with each source's
+    effective schedule (``schedule_file``: the schedule file, default KN_CONFIG_FILE or
+    ./kn-crawl.toml)."""
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
@@ -66,27 +75,32 @@ def open_engine(settings: Settings, *, migrate: bool = True, sync: bool = False)
         engine = get_engine(settings.database_url)
         if migrate:
             upgrade(engine)
-        _close_stale_runs(engine)
+        _close_stale_runs(engine, settings)
     except OSError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc}", EXIT_FAILURE)
     except OperationalError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
     if sync:
-        _sync_catalog(engine, settings)
+        _sync_catalog(engine, settings, schedule_file)
     return engine
 
 
-def _sync_catalog(engine: Engine, settings: Settings) -> None:
+def _sync_catalog(engine: Engine, settings: Settings, schedule_file: Path | None) -> None:
     """The catalogue into ``sources``. A bad catalogue is a ConfigError (one line, exit 2); a
     database that cannot be written ends the command as the crawl's own check would."""
     from kn_crawl.catalog.load import load_catalog
-    from kn_crawl.catalog.sync import sync_catalog
+    from kn_crawl.catalog.sync import EffectiveSchedule, sync_catalog
     from kn_crawl.db.errors import db_error_line
+    from kn_crawl.scheduler.config import load_schedule
 
     catalog = load_catalog(settings)
+    config = load_schedule(
+        {e.name: e.schedule for e in catalog.values()}, path=schedule_file, known=list(catalog)
+    )
+    schedules = {name: EffectiveSchedule(s.text, s.enabled) for name, s in config.sources.items()}
     try:
         with engine.begin() as conn:
-            sync_catalog(conn, catalog)
+            sync_catalog(conn, catalog, schedules)
     except SQLAlchemyError as exc:
         fail(
             f"cannot write to the database: {db_error_line(exc)} ({settings.safe_database_url})",
@@ -94,7 +108,7 @@ def _sync_catalog(engine: Engine, settings: Settings) -> None:
         )
 
 
-def _close_stale_runs(engine: Engine) -> None:
+def _close_stale_runs(engine: Engine, settings: Settings) -> None:
     """Close the runs dead processes left ``running``. A database this command may only read
     (a read-only file or role) still serves it: the runs stay as they are, with a warning."""
     from datetime import UTC
@@ -103,7 +117,7 @@ def _close_stale_runs(engine: Engine) -> None:
     from kn_crawl.db.runs import close_stale_runs
 
     try:
-        close_stale_runs(engine, now=datetime.now(UTC))
+        close_stale_runs(engine, now=datetime.now(UTC), here=settings.node or None)
     except SQLAlchemyError as exc:
         click.echo(
             f"kn-crawl: warning: runs left running by dead processes not closed: "

@@ -95,6 +95,7 @@ def crawl_and_report(
 ) -> list[int]:
     from kn_crawl.crawling.runner import run_crawl
     from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
+    from kn_crawl.db.migrate import SchemaBehind
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings, sync=True)
@@ -104,6 +105,8 @@ def crawl_and_report(
         )
     except DatabaseNotWritable as exc:
         fail(f"cannot write to the database: {exc} ({settings.safe_database_url})", EXIT_FAILURE)
+    except SchemaBehind as exc:
+        fail(str(exc), EXIT_FAILURE)
     if any(o.finish_reason == NOT_WRITABLE for o in outcomes):
         # The check passed, but the run record itself could not be written (a full disk):
         # the crawl stopped before its first request.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from kn_crawl.cli.common import (
     EXIT_FAILURE,
@@ -20,10 +20,11 @@ from kn_crawl.cli.common import (
     open_engine,
     table,
 )
+from kn_crawl.settings import Settings
 
 
 @click.command()
-@click.option("--once", is_flag=True, help="Run every due source once, then exit (for cron).")
+@click.option("--once", is_flag=True, help="Refresh every due source once, then exit (for cron).")
 @click.option(
     "--config",
     "config_file",
@@ -31,13 +32,16 @@ from kn_crawl.cli.common import (
     help="Schedule file (TOML; default: KN_CONFIG_FILE or ./kn-crawl.toml if present).",
 )
 def schedule(once: bool, config_file: Path | None) -> None:
-    """Crawl every enabled source of the catalogue on its own interval or cron schedule
+    """Refresh every enabled source of the catalogue on its own interval or cron schedule
     until stopped (the entry's schedule, unless the schedule file or KN_SCHEDULE_<SOURCE>
     says otherwise).
 
-    Each run is a child process with a hard timeout; a source never runs twice at once;
-    after downtime an overdue source runs once, promptly. Only one scheduler may run per
-    database. SIGTERM/SIGINT: no new runs, running crawls get the grace period.
+    Upgrades the database first (as `kn-crawl db upgrade`). Every KN_TICK seconds the due
+    sources are refreshed in batches of KN_BATCH_SIZE (all sources of one web host in one
+    batch), KN_BATCH_PROCESSES batches at once, each batch a child process with a hard
+    timeout; a source never runs twice at once; after downtime an overdue source runs once,
+    promptly. Only one scheduler may run per database. SIGTERM/SIGINT: no new batches,
+    running ones get the grace period.
     """
     from kn_crawl.catalog.load import load_catalog
     from kn_crawl.scheduler.config import load_schedule
@@ -51,22 +55,30 @@ def schedule(once: bool, config_file: Path | None) -> None:
     config = load_schedule(defaults, path=config_file, known=list(catalog))
     if not config.enabled():
         fail("no source is enabled in the schedule")
-    engine = open_engine(settings, sync=True)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
     )
     try:
-        with SchedulerLock(engine):
+        with SchedulerLock(get_engine_for(settings)):
+            # Under the lock: one scheduler migrates and writes the schedule at a time.
+            engine = open_engine(settings, sync=True, schedule_file=config_file)
             scheduler = Scheduler(engine=engine, settings=settings, config=config)
             if once:
                 results = scheduler.run_due_once()
-                click.echo(f"{len(results)} sources crawled")
+                click.echo(f"{sum(len(r.batch.sources) for r in results)} sources crawled")
                 if any(r.returncode != 0 for r in results):
                     sys.exit(EXIT_FAILURE)
             else:
                 scheduler.serve()
     except AlreadyRunning as exc:
         fail(str(exc), EXIT_FAILURE)
+
+
+def get_engine_for(settings: Settings) -> Engine:
+    """The configured database's engine, neither migrated nor written (the scheduler lock's)."""
+    from kn_crawl.db.engine import get_engine
+
+    return get_engine(settings.database_url)
 
 
 @click.command()

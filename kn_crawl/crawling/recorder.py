@@ -17,11 +17,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
+from kn_crawl.batch.due import next_due, set_next_due
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.run import (
@@ -35,7 +36,7 @@ from kn_crawl.crawling.run import (
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
-from kn_crawl.db.migrate import upgrade
+from kn_crawl.db.models import Source
 from kn_crawl.db.runs import (
     HEARTBEAT_EVERY,
     Drop,
@@ -43,10 +44,9 @@ from kn_crawl.db.runs import (
     finish_run,
     record_drops,
     start_run,
-    this_host,
 )
 from kn_crawl.db.store import ensure_source
-from kn_crawl.settings import Settings
+from kn_crawl.settings import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +80,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# The setting naming the batch a crawler belongs to (kn_crawl.batch.process): not a secret.
+BATCH_SETTING = "KN_BATCH"
+
+
+def _schedule_defaults() -> tuple[float, float]:
+    """The default interval and jitter, for a source whose schedule is not in ``sources``."""
+    from kn_crawl.scheduler.config import load_schedule
+
+    try:
+        config = load_schedule({}, check_sources=False)
+    except ConfigError as exc:
+        # The commands that start crawls check the schedule first; a crawl started another
+        # way still closes its run with a next due time.
+        logger.warning("schedule defaults not read (%s): 45 minutes, no jitter", exc)
+        return 45 * 60.0, 0.0
+    return config.interval, config.jitter
+
+
 class RunRecorder:
-    def __init__(self, crawler: Crawler, engine: Engine) -> None:
+    def __init__(self, crawler: Crawler, engine: Engine, settings: Settings) -> None:
         self.crawler = crawler
         self.engine = engine
+        self.node = settings.node or None
+        self.batch: str | None = crawler.settings.get(BATCH_SETTING) or None
+        self.interval, self.jitter = _schedule_defaults()
         self.run_id: int | None = None
         self.source_id: int | None = None
         self.pending: list[Drop] = []
@@ -93,11 +114,10 @@ class RunRecorder:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("KN_RECORD_RUNS", True):
             raise NotConfigured
-        engine = get_engine(Settings.from_env().database_url)
-        # `scrapy crawl` from the repository root does not go through kn-crawl's runner:
-        # bring the schema up to date here too (a no-op when it is).
-        upgrade(engine)
-        ext = cls(crawler, engine)
+        settings = Settings.from_env()
+        # No migration here: a crawl process never migrates (kn-crawl db upgrade does; the
+        # runner and the batch refuse a database behind the code before crawling).
+        ext = cls(crawler, get_engine(settings.database_url), settings)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
@@ -132,7 +152,8 @@ class RunRecorder:
                 base_url=getattr(spider, "base_url", ""),
                 now=_now(),
                 pid=os.getpid(),
-                host=this_host(),
+                host=self.node,
+                batch=self.batch,
             )
         # A run whose heartbeat stops is closed as stale by the next command that opens the
         # database (kn_crawl.db.runs.close_stale_runs), on whichever host it runs.
@@ -201,6 +222,7 @@ class RunRecorder:
             "errors": errors,
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
+        now = _now()
         with self.engine.begin() as conn:
             finish_run(
                 conn,
@@ -209,8 +231,23 @@ class RunRecorder:
                 finish_reason=finish_reason,
                 counts=counts,
                 stats=plain,
-                now=_now(),
+                now=now,
             )
+            # In the same transaction: a run that ended always leaves its source a next time.
+            if self.source_id is not None:
+                schedule = conn.execute(
+                    select(Source.schedule).where(Source.id == self.source_id)
+                ).scalar_one_or_none()
+                try:
+                    when = next_due(
+                        schedule, default_interval=self.interval, jitter=self.jitter, after=now
+                    )
+                except ConfigError:
+                    # Written by an older kn-crawl, unreadable now: the default interval.
+                    when = next_due(
+                        None, default_interval=self.interval, jitter=self.jitter, after=now
+                    )
+                set_next_due(conn, self.source_id, when)
         logger.info(
             "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
         )

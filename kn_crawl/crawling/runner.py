@@ -6,15 +6,18 @@ process of its own, that many at a time: Scrapy uses one core per process, so so
 by side can use the machine's other cores, and a source that crashes its process takes no
 other source with it — at ~130 MB per process. On the 2-core development machine with one
 source three times the size of the others it gained little (bench/README.md), so the
-default is 1: all sources in this process. The scheduler runs each source's crawl as a
-child ``kn-crawl crawl SOURCE`` anyway.
+default is 1: all sources in this process. The scheduler runs batches of sources, each in
+a child process of its own (``kn_crawl.batch``), through :func:`crawl_here` as well.
+
+Every crawl is a batch: its runs share a batch id (``crawl_runs.batch``), by which the runs
+this process could not close are found and closed.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,12 +28,13 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
+from kn_crawl.crawling.recorder import BATCH_SETTING
 from kn_crawl.crawling.run import LEFT_OPEN, run_of, status_from_outside
 from kn_crawl.crawling.scrapy_config import scrapy_settings
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import check_writable
-from kn_crawl.db.migrate import upgrade
-from kn_crawl.db.runs import finalize_runs
+from kn_crawl.db.migrate import require_current
+from kn_crawl.db.runs import finalize_batch, finalize_runs
 from kn_crawl.settings import Settings
 from kn_crawl.sources import spider_for
 
@@ -52,15 +56,17 @@ def run_crawl(
     extra_settings: Mapping[str, Any] | None = None,
     full: bool = False,
 ) -> list[CrawlOutcome]:
-    """Crawl ``sources`` now and block until all are done. Migrates the database first.
+    """Crawl ``sources`` now and block until all are done.
 
-    Raises ``DatabaseNotWritable`` before the first request when the database cannot take
-    the crawl's results (a crawl that cannot store would fetch the whole site for nothing).
+    Never migrates (``kn-crawl crawl`` upgrades before it calls this): raises
+    ``SchemaBehind`` for a database behind the code, and ``DatabaseNotWritable`` before the
+    first request when the database cannot take the crawl's results (a crawl that cannot
+    store would fetch the whole site for nothing).
     """
     for name in sources:
         spider_for(name)  # an unknown source fails here, before anything starts
     engine = get_engine(settings.database_url)
-    upgrade(engine)
+    require_current(engine)
     check_writable(engine)
     urls = dict(base_urls or {})
     extra = dict(extra_settings or {})
@@ -75,10 +81,15 @@ def crawl_here(
     base_urls: Mapping[str, str],
     extra_settings: Mapping[str, Any],
     full: bool,
+    *,
+    batch_id: str | None = None,
 ) -> list[CrawlOutcome]:
-    """Crawl ``sources`` in this process (once per process: the reactor cannot restart)."""
+    """Crawl ``sources`` in this process (once per process: the reactor cannot restart), as
+    one batch: ``batch_id``, or a new one."""
+    batch_id = batch_id or uuid.uuid4().hex
     values = scrapy_settings(settings)
     values.update(extra_settings)
+    values[BATCH_SETTING] = batch_id
     process = CrawlerProcess(ScrapySettings(values))
     crawlers: list[tuple[str, Crawler]] = []
     for name in sources:
@@ -86,14 +97,12 @@ def crawl_here(
         url = base_urls.get(name)
         process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
         crawlers.append((name, crawler))
-    started = datetime.now(UTC)
     process.start()
     # A Ctrl-C while a spider was still starting stops the reactor before the run recorder
     # closes that spider's run: close what this process left open.
-    finalize_runs(
+    finalize_batch(
         get_engine(settings.database_url),
-        os.getpid(),
-        since=started,
+        batch_id,
         status=status_from_outside(timed_out=False, interrupted=False),
         reason=LEFT_OPEN,
         now=datetime.now(UTC),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -31,7 +32,31 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return _head()
+
+
+@lru_cache(maxsize=1)
+def _head() -> str | None:
+    # Reading the scripts costs ~30 ms; they do not change while a process runs.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is older (or newer) than this code's; the message is one line
+    naming the command that upgrades it."""
+
+
+def require_current(engine: Engine) -> None:
+    """A crawl process never migrates (two processes migrating at once, a migration in the
+    middle of a batch): it refuses a database whose schema is not the code's."""
+    current, head = current_revision(engine), _head()
+    if current != head:
+        raise SchemaBehind(
+            f"the database schema is at revision {current or 'none'}, this kn-crawl needs "
+            f"{head}: run `kn-crawl db upgrade` first"
+        )
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -52,6 +52,7 @@ def start_run(
     now: datetime,
     pid: int | None,
     host: str | None = None,
+    batch: str | None = None,
 ) -> int:
     # Host and heartbeat only for a run a live process will keep beating for (the run
     # recorder); a run recorded without a host is judged by its pid, as before.
@@ -74,6 +75,7 @@ def start_run(
                 articles_unchanged=0,
                 dropped=0,
                 errors=0,
+                batch=batch,
                 **beating,
             )
             .returning(runs_t.c.id)
@@ -150,6 +152,70 @@ def finalize_runs(
                 .values(status=status, finish_reason=reason, finished_at=now)
             )
     return ids
+
+
+def finalize_batch(
+    engine: Engine, batch: str, *, status: str, reason: str, now: datetime
+) -> tuple[int, ...]:
+    """Give a batch's runs that are still ``running`` a final status (its process ended,
+    was stopped or killed without closing them); returns the ids of all its runs. By batch
+    id, not pid: a batch's runs share it whatever process recorded them."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(runs_t.c.id, runs_t.c.status)
+            .where(runs_t.c.batch == batch)
+            .order_by(runs_t.c.id)
+        ).all()
+        open_ids = [r.id for r in rows if r.status == "running"]
+        if open_ids:
+            conn.execute(
+                update(runs_t)
+                .where(runs_t.c.id.in_(open_ids), runs_t.c.status == "running")
+                .values(status=status, finish_reason=reason, finished_at=now)
+            )
+    return tuple(r.id for r in rows)
+
+
+BUSY_REASON = "host_busy"
+"""The finish reason of a ``skipped`` run: another run held its web host."""
+
+
+def record_skipped(
+    conn: Connection,
+    *,
+    source_id: int,
+    base_url: str,
+    now: datetime,
+    host: str | None,
+    batch: str | None,
+) -> int:
+    """A ``skipped`` run (``host_busy``): nothing fetched, started and finished ``now``."""
+    return int(
+        conn.execute(
+            runs_t.insert()
+            .values(
+                source_id=source_id,
+                base_url=base_url,
+                started_at=now,
+                finished_at=now,
+                status="skipped",
+                finish_reason=BUSY_REASON,
+                pid=os.getpid(),
+                host=host,
+                batch=batch,
+                pages=0,
+                requests=0,
+                bytes=0,
+                not_modified=0,
+                articles_new=0,
+                articles_updated=0,
+                articles_unchanged=0,
+                dropped=0,
+                errors=0,
+            )
+            .returning(runs_t.c.id)
+        ).scalar_one()
+    )
 
 
 def beat(conn: Connection, run_id: int, *, now: datetime) -> None:

@@ -67,12 +67,26 @@ class SourceSchedule:
     timeout: float
     enabled: bool = True
 
+    @property
+    def text(self) -> str:
+        """The schedule as ``sources.schedule`` keeps it: ``1800s`` or ``cron:<expression>``."""
+        if self.cron is not None:
+            return f"cron:{self.cron}"
+        assert self.interval is not None
+        return f"{self.interval:g}s"
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleConfig:
     sources: dict[str, SourceSchedule]
     shutdown_grace: float
     misfire_grace: float
+    interval: float = 45 * 60.0
+    """The default interval (seconds) of a source without a schedule of its own."""
+    jitter: float = 300.0
+    """Up to this many seconds are added at random to each interval."""
+    timeout: float = 30 * 60.0
+    """A batch running longer is stopped (its runs: ``timeout``)."""
 
     def enabled(self) -> list[SourceSchedule]:
         return [s for s in self.sources.values() if s.enabled]
@@ -101,12 +115,14 @@ def load_schedule(
     env: Mapping[str, str] | None = None,
     path: Path | None = None,
     known: Collection[str] | None = None,
+    check_sources: bool = True,
 ) -> ScheduleConfig:
     """The schedule of ``source_names``: a list of names, or a mapping of each name to its
     default schedule (the catalogue entry's ``schedule``: a duration or ``cron:…``, None
     for the general interval), which the file's per-source table and
     ``KN_SCHEDULE_<SOURCE>`` override. ``known``: every source name the file may mention
-    (also disabled ones); default: ``source_names``."""
+    (also disabled ones); default: ``source_names``. ``check_sources=False``: do not refuse
+    per-source tables of unknown sources (a crawl process reading only the defaults)."""
     env = os.environ if env is None else env
     file = path or (Path(env["KN_CONFIG_FILE"]) if env.get("KN_CONFIG_FILE") else None)
     data: dict[str, Any] = {}
@@ -123,7 +139,7 @@ def load_schedule(
         source_names if isinstance(source_names, Mapping) else dict.fromkeys(source_names)
     )
     unknown = set(per_source) - set(defaults if known is None else known)
-    if unknown:
+    if unknown and check_sources:
         raise ConfigError(f"{file}: unknown sources in [schedule.sources]: {', '.join(unknown)}")
 
     def setting(key: str, env_key: str, default: str) -> float:
@@ -169,4 +185,11 @@ def load_schedule(
             timeout=timeout,
             enabled=enabled,
         )
-    return ScheduleConfig(sources=sources, shutdown_grace=grace, misfire_grace=misfire)
+    return ScheduleConfig(
+        sources=sources,
+        shutdown_grace=grace,
+        misfire_grace=misfire,
+        interval=interval,
+        jitter=jitter,
+        timeout=timeout,
+    )
