@@ -179,6 +179,9 @@ class Settings:
     """Seconds between two looks for due sources (the scheduler's and the cluster's tick)."""
     robots_cache: float = 86_400.0
     """Seconds a fetched robots.txt is reused (RFC 9309 §2.4 allows up to 24 hours)."""
+    listen_notify: bool = False
+    """``kn-crawl worker`` also hears of new jobs by PostgreSQL LISTEN/NOTIFY (quicker than
+    its polling, which alone suffices and survives a database restart)."""
     crawl_worker: bool = True
     """Each crawl process parses pages and writes the database in a helper process of its
     own (its second core); off: all in the crawl process."""
@@ -258,6 +261,7 @@ class Settings:
             lease=_float(env, "KN_LEASE", 120.0, minimum=10.0, maximum=DAY),
             tick=_float(env, "KN_TICK", 30.0, minimum=1.0, maximum=DAY),
             robots_cache=_float(env, "KN_ROBOTS_CACHE", 86_400.0, maximum=DAY),
+            listen_notify=_bool(env, "KN_LISTEN_NOTIFY", False),
             crawl_worker=_bool(env, "KN_CRAWL_WORKER", True),
             autothrottle_start_delay=_float(env, "KN_AUTOTHROTTLE_START_DELAY", 1.0, maximum=DAY),
             autothrottle_max_delay=_float(env, "KN_AUTOTHROTTLE_MAX_DELAY", 30.0, maximum=DAY),

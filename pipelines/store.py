@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from kn_crawl.cluster.lease import lose_lease
 from kn_crawl.crawling.kept import reference, save_batch
 from kn_crawl.crawling.run import run_of
 from kn_crawl.crawling.signals import page_failed
@@ -113,6 +114,11 @@ class StorePipeline:
             )
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
+        if isinstance(result, StoreFailure) and result.lease_lost:
+            # Another node failed this run and took its host: nothing of it may be written,
+            # not even a record of what was not (the fence refuses the drops too).
+            lose_lease(self.crawler, result.error)
+            return
         if isinstance(result, StoreFailure):
             # Nothing of the batch was written (the page worker died with it, or the
             # database could not be reached): this run is marked failed.
@@ -152,10 +158,12 @@ class StorePipeline:
             return
         pairs = [(a.url, a.target) for a in self.aliases]
         try:
-            result = await page_worker().call(save_alias_batch, run.source_id, pairs)
+            result = await page_worker().call(save_alias_batch, run.source_id, pairs, run.run_id)
         except PageWorkerError as exc:
             result = StoreFailure(str(exc))
-        if isinstance(result, StoreFailure):  # aliases are relearned next run
+        if isinstance(result, StoreFailure) and result.lease_lost:
+            lose_lease(self.crawler, result.error)
+        elif isinstance(result, StoreFailure):  # aliases are relearned next run
             logger.error("could not store %d URL aliases: %s", len(pairs), result.error)
 
     def _count(self, counts: StoreCounts) -> None:

@@ -10,7 +10,17 @@ import logging
 
 import click
 
-from kn_crawl.cli import admin, alerts, crawl, query, schedule, search, sources, vocabulary
+from kn_crawl.cli import (
+    admin,
+    alerts,
+    crawl,
+    query,
+    schedule,
+    search,
+    sources,
+    vocabulary,
+    worker,
+)
 from kn_crawl.cli.common import KnGroup
 
 
@@ -39,6 +49,7 @@ for command in (
     query.dropped,
     admin.db,
     schedule.schedule,
+    worker.worker,
     schedule.runs,
     schedule.health,
     search.search,

@@ -33,6 +33,8 @@ from scrapy.http import Response
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.lease import lose_lease
 from kn_crawl.crawling.known import LOST_HERE_REASONS, TRANSIENT_REASONS_PREFIXES
 from kn_crawl.crawling.origin import OriginPolicy
 from kn_crawl.crawling.run import run_of
@@ -152,6 +154,9 @@ class BackfillRecorder:
     def spider_opened(self, spider: Spider) -> None:
         try:
             self._open(spider)
+        except RunFenced as exc:
+            self.source_id = None
+            lose_lease(self.crawler, str(exc))
         except SQLAlchemyError as exc:
             # The run recorder stops such a crawl before its first request; without the state
             # this run records no cursor (the previous one stands).
@@ -164,6 +169,7 @@ class BackfillRecorder:
             return  # the run could not be recorded: the crawl stops before its first request
         self.source_id = run.source_id
         with self.engine.begin() as conn:
+            fence(conn, run.run_id)
             self.previous = load_state(conn, self.source_id)
             if self.previous is None:
                 any_article = select(Article.id).where(Article.source_id == self.source_id)
@@ -239,6 +245,7 @@ class BackfillRecorder:
         complete = self.previous.complete or walked
         try:
             with self.engine.begin() as conn:
+                fence(conn, run_id)
                 save_state(
                     conn,
                     self.source_id,
@@ -247,6 +254,10 @@ class BackfillRecorder:
                     run_id=run_id,
                     now=_now(),
                 )
+        except RunFenced as exc:
+            # Another process owns the source now: the state it keeps stands.
+            lose_lease(self.crawler, str(exc))
+            return
         except SQLAlchemyError as exc:
             # The previous state stands: a superset of what is left (as after a SIGKILL).
             logger.error("archive state of %s not saved: %s", spider.name, db_error_line(exc))

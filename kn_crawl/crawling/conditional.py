@@ -20,6 +20,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from sqlalchemy import Engine, select
 
+from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.lease import lose_lease
 from kn_crawl.crawling.run import results_trustworthy, run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
@@ -139,5 +141,10 @@ class ConditionalRequestsMiddleware:
             }
             for url, (etag, lm, body_hash) in self.seen.items()
         ]
-        with self.engine.begin() as conn:
-            upsert(conn, validators_t, rows, ("url",))
+        try:
+            with self.engine.begin() as conn:
+                fence(conn, run.run_id)
+                upsert(conn, validators_t, rows, ("url",))
+        except RunFenced as exc:
+            # What this crawl saw may not stand: another process owns the source now.
+            lose_lease(self.crawler, str(exc))

@@ -24,6 +24,8 @@ from twisted.python.failure import Failure
 
 from kn_crawl.batch.due import next_due, set_next_due
 from kn_crawl.catalog.model import SourceEntry
+from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.lease import Lease, attach_lease, lose_lease
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.run import (
     CrawlRun,
@@ -43,6 +45,7 @@ from kn_crawl.db.runs import (
     beat,
     finish_run,
     record_drops,
+    stale_after_for,
     start_run,
 )
 from kn_crawl.db.store import ensure_source
@@ -109,6 +112,11 @@ class RunRecorder:
         self.source_id: int | None = None
         self.pending: list[Drop] = []
         self.heartbeat: LoopingCall | None = None
+        settings = Settings.from_env()
+        # The crawl's lease (kn_crawl.cluster.lease): renewed by each heartbeat that reaches
+        # the database; the fenced download handler refuses requests once it ran out.
+        self.lease = Lease(stale_after_for(engine, settings.lease).total_seconds())
+        attach_lease(crawler, self.lease)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -119,7 +127,6 @@ class RunRecorder:
         # runner and the batch refuse a database behind the code before crawling).
         ext = cls(crawler, get_engine(settings.database_url), settings)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
@@ -128,6 +135,10 @@ class RunRecorder:
     # -- signals -----------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
+        # The run is closed after every other extension and middleware has written what it
+        # keeps of the run (archive state, validators): their writes are fenced on the run
+        # still being ``running``. Connected now, after all of them connected theirs.
+        self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
             self._start(spider)
         except SQLAlchemyError as exc:
@@ -155,10 +166,12 @@ class RunRecorder:
                 host=self.node,
                 batch=self.batch,
             )
+        self.lease.renewed()
         # A run whose heartbeat stops is closed as stale by the next command that opens the
         # database (kn_crawl.db.runs.close_stale_runs), on whichever host it runs.
         self.heartbeat = LoopingCall(self._beat)
-        self.heartbeat.start(HEARTBEAT_EVERY.total_seconds(), now=False).addErrback(
+        every = min(HEARTBEAT_EVERY.total_seconds(), self.lease.beat_every)
+        self.heartbeat.start(every, now=False).addErrback(
             lambda failure: logger.error("heartbeat stopped: %s", failure.getErrorMessage())
         )
         # The run's context: how the rest of the crawl process finds its run.
@@ -224,7 +237,7 @@ class RunRecorder:
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         now = _now()
         with self.engine.begin() as conn:
-            finish_run(
+            closed = finish_run(
                 conn,
                 self.run_id,
                 status=status,
@@ -234,7 +247,8 @@ class RunRecorder:
                 now=now,
             )
             # In the same transaction: a run that ended always leaves its source a next time.
-            if self.source_id is not None:
+            # Not when the reaper closed it first: it made the source due again itself.
+            if closed and self.source_id is not None:
                 schedule = conn.execute(
                     select(Source.schedule).where(Source.id == self.source_id)
                 ).scalar_one_or_none()
@@ -248,6 +262,15 @@ class RunRecorder:
                         None, default_interval=self.interval, jitter=self.jitter, after=now
                     )
                 set_next_due(conn, self.source_id, when)
+        if not closed:
+            logger.error(
+                "crawl run %s of %s was closed by another process (its lease ran out); "
+                "its end (%s) is not recorded",
+                self.run_id,
+                spider.name,
+                finish_reason,
+            )
+            return
         logger.info(
             "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
         )
@@ -259,10 +282,16 @@ class RunRecorder:
             return
         try:
             with self.engine.begin() as conn:
-                beat(conn, self.run_id, now=_now())
+                alive = beat(conn, self.run_id, now=_now())
         except SQLAlchemyError as exc:
-            # A missed beat is no reason to stop the crawl; the next one may succeed.
-            logger.warning("heartbeat of run %s not written: %s", self.run_id, exc)
+            # A missed beat is no reason to stop the crawl; the next one may succeed (the
+            # lease stops the crawl if none does for half of it).
+            logger.warning("heartbeat of run %s not written: %s", self.run_id, db_error_line(exc))
+            return
+        if alive:
+            self.lease.renewed()
+        else:
+            lose_lease(self.crawler, f"crawl run {self.run_id} was failed by another process")
 
     def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats
@@ -288,5 +317,9 @@ class RunRecorder:
         if not self.pending:
             return
         drops, self.pending = self.pending, []
-        with self.engine.begin() as conn:
-            record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+        try:
+            with self.engine.begin() as conn:
+                fence(conn, self.run_id)
+                record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+        except RunFenced as exc:
+            lose_lease(self.crawler, str(exc))

@@ -29,6 +29,12 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             # Above RetryMiddleware (550): sees a 429/503 first, to honour Retry-After.
             "kn_crawl.crawling.ratelimit.RetryAfterMiddleware": 560,
         },
+        # Scrapy's HTTP handler behind a lease check: a crawl whose heartbeat has not reached
+        # the database for half its lease sends nothing more (kn_crawl.cluster.lease).
+        "DOWNLOAD_HANDLERS": {
+            "http": "kn_crawl.cluster.download.FencedDownloadHandler",
+            "https": "kn_crawl.cluster.download.FencedDownloadHandler",
+        },
         "CONCURRENT_REQUESTS": 16,
         # Scrapy starts this many asyncio workers for the output of every callback; ours
         # return one item and a few requests, and 100 idle workers per page cost more CPU

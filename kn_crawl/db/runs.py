@@ -11,28 +11,52 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import Connection
 
-from kn_crawl.db.models import CrawlRun, DroppedItem, table_of
+from kn_crawl.db.models import CrawlRun, DroppedItem, Source, table_of
 
 runs_t = table_of(CrawlRun)
+sources_t = table_of(Source)
 dropped_t = table_of(DroppedItem)
 
 logger = logging.getLogger(__name__)
 
 RUN_STATUSES = ("running", "ok", "failed", "timeout", "interrupted", "skipped")
 
-# A live crawl renews its run's heartbeat this often (a Twisted LoopingCall in the recorder).
+# A live crawl renews its run's heartbeat this often on SQLite (a Twisted LoopingCall in the
+# recorder); on PostgreSQL every KN_LEASE / 4 (kn_crawl.cluster.lease).
 HEARTBEAT_EVERY = timedelta(seconds=30)
-# A run whose heartbeat is older than this is stale on any host: 20 missed beats. A crawl's
-# reactor blocked that long (a SQLite lock held for minutes, a frozen VM) is not working either.
+# A run whose heartbeat is older than this is stale on any host (SQLite): 20 missed beats. A
+# crawl's reactor blocked that long (a SQLite lock held for minutes, a frozen VM) is not
+# working either. On PostgreSQL, the cluster's database, KN_LEASE is the limit instead.
 STALE_AFTER = timedelta(minutes=10)
 STALE_REASON = "stale"
 
 
 def this_host() -> str:
+    """This machine's name in ``crawl_runs.host``: ``KN_NODE``, else the host name."""
+    node = os.environ.get("KN_NODE", "").strip()
+    if node and node.isprintable():
+        return node[:255]
     return socket.gethostname()[:255]
+
+
+def stale_after_for(engine: Engine, lease_s: float) -> timedelta:
+    """How long a silent run may live: the lease on PostgreSQL (heartbeats every lease/4 by
+    the database clock), ``STALE_AFTER`` on SQLite (one machine; a lock may stall a crawl)."""
+    if engine.dialect.name == "postgresql":
+        return timedelta(seconds=lease_s)
+    return STALE_AFTER
+
+
+def database_now(conn: Connection, fallback: datetime) -> datetime:
+    """The database's clock on PostgreSQL (every node judges heartbeats by the same clock,
+    whatever its own says); ``fallback`` on SQLite, whose clock is this machine's anyway."""
+    if conn.dialect.name != "postgresql":
+        return fallback
+    value: datetime = conn.execute(select(func.now())).scalar_one()
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +116,19 @@ def finish_run(
     counts: Mapping[str, int],
     stats: Mapping[str, Any],
     now: datetime,
-) -> None:
+) -> bool:
+    """Close a run that is still ``running``; False (nothing written) for a run another
+    process closed already (the reaper failed it as ``stale``)."""
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}")
-    conn.execute(
+    result = conn.execute(
         update(runs_t)
-        .where(runs_t.c.id == run_id)
+        .where(runs_t.c.id == run_id, runs_t.c.status == "running")
         .values(
             status=status, finish_reason=finish_reason, finished_at=now, stats=dict(stats), **counts
         )
     )
+    return bool(result.rowcount)
 
 
 def record_drops(
@@ -218,13 +245,16 @@ def record_skipped(
     )
 
 
-def beat(conn: Connection, run_id: int, *, now: datetime) -> None:
-    """Renew a running run's heartbeat."""
-    conn.execute(
+def beat(conn: Connection, run_id: int, *, now: datetime) -> bool:
+    """Renew a running run's heartbeat (PostgreSQL: by the database's clock, which every node
+    judges it by); False when the run is no longer ``running`` (the reaper failed it)."""
+    stamp: Any = func.now() if conn.dialect.name == "postgresql" else now
+    result = conn.execute(
         update(runs_t)
         .where(runs_t.c.id == run_id, runs_t.c.status == "running")
-        .values(heartbeat_at=now)
+        .values(heartbeat_at=stamp)
     )
+    return bool(result.rowcount)
 
 
 # --- runs left "running" by a dead process ---------------------------------------------------
@@ -332,11 +362,21 @@ def shown_status(run: Any, *, now: datetime, here: str | None = None) -> str:
     return "stale" if run_is_stale(run, now=now, here=here) else str(run.status)
 
 
-def close_stale_runs(engine: Engine, *, now: datetime, here: str | None = None) -> tuple[int, ...]:
+def close_stale_runs(
+    engine: Engine,
+    *,
+    now: datetime,
+    here: str | None = None,
+    stale_after: timedelta = STALE_AFTER,
+) -> tuple[int, ...]:
     """Mark runs left ``running`` by a dead process (killed, crashed, power loss) ``failed``
-    with finish_reason ``stale``; returns their ids."""
+    with finish_reason ``stale``, and make their sources due now; returns their ids.
+
+    On PostgreSQL heartbeats are judged by the database's clock (``now`` is replaced by it):
+    the nodes of a cluster need not agree on the time."""
     host = here or this_host()
     with engine.begin() as conn:
+        now = database_now(conn, now)
         rows = conn.execute(
             select(
                 runs_t.c.id,
@@ -347,12 +387,33 @@ def close_stale_runs(engine: Engine, *, now: datetime, here: str | None = None) 
                 runs_t.c.heartbeat_at,
             ).where(runs_t.c.status == "running")
         ).all()
-        stale = [r.id for r in rows if run_is_stale(r, now=now, here=host)]
+        stale = [
+            r.id
+            for r in rows
+            if is_stale(
+                status=r.status,
+                host=r.host,
+                pid=r.pid,
+                started_at=r.started_at,
+                heartbeat_at=r.heartbeat_at,
+                now=now,
+                here=host,
+                stale_after=stale_after,
+            )
+        ]
         if stale:
-            conn.execute(
+            closed = conn.execute(
                 update(runs_t)
                 .where(runs_t.c.id.in_(stale), runs_t.c.status == "running")
                 .values(status="failed", finish_reason=STALE_REASON, finished_at=now)
+                .returning(runs_t.c.id, runs_t.c.source_id)
+            ).all()
+            stale = [r.id for r in closed]
+            # Due again at once: the next tick (or the scheduler) runs them again.
+            conn.execute(
+                update(sources_t)
+                .where(sources_t.c.id.in_({r.source_id for r in closed}))
+                .values(next_due_at=now)
             )
     if stale:
         logger.warning(

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from kn_crawl.cluster.fence import RunFenced, fence
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
@@ -186,9 +187,12 @@ class ArticleStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def save_aliases(self, source_id: int, pairs: Sequence[tuple[str, str]]) -> int:
+    def save_aliases(
+        self, source_id: int, pairs: Sequence[tuple[str, str]], *, run_id: int | None = None
+    ) -> int:
         """Record (old URL, target URL) pairs for targets that are known articles."""
         with self.engine.begin() as conn:
+            fence(conn, run_id)
             return _save_aliases(conn, source_id, pairs)
 
     def save(
@@ -202,7 +206,8 @@ class ArticleStore:
     ) -> StoreCounts:
         """Write ``items`` (validated, normalised) in one transaction; if the database
         refuses it, item by item, each in a transaction of its own. Never raises for a
-        database error: what could not be written is in the result's ``drops``."""
+        database error: what could not be written is in the result's ``drops``. Raises
+        ``RunFenced`` (nothing written) when run ``run_id`` is no longer ``running``."""
         prepared = [_prepare(source, item) for item in items]
         try:
             return self._save(source_id, prepared, now=now, run_id=run_id)
@@ -226,6 +231,7 @@ class ArticleStore:
         self, source_id: int, prepared: list[_Prepared], *, now: datetime, run_id: int | None
     ) -> StoreCounts:
         with self.engine.begin() as conn:
+            fence(conn, run_id)
             lock_source(conn, source_id)
             return _save(conn, source_id, prepared, now=now, run_id=run_id)
 
@@ -241,6 +247,8 @@ class StoreFailure:
 
     error: str
     """One line."""
+    lease_lost: bool = False
+    """The run was taken from this crawl (``kn_crawl.cluster.fence``): the crawl must stop."""
 
 
 def save_batch(
@@ -255,14 +263,20 @@ def save_batch(
     store = ArticleStore(get_engine(Settings.from_env().database_url))
     try:
         return store.save(source_id, source, items, now=now, run_id=run_id)
+    except RunFenced as exc:
+        return StoreFailure(str(exc), lease_lost=True)
     except SQLAlchemyError as exc:
         return StoreFailure(db_error_line(exc))
 
 
-def save_alias_batch(source_id: int, pairs: Sequence[tuple[str, str]]) -> int | StoreFailure:
+def save_alias_batch(
+    source_id: int, pairs: Sequence[tuple[str, str]], run_id: int | None = None
+) -> int | StoreFailure:
     store = ArticleStore(get_engine(Settings.from_env().database_url))
     try:
-        return store.save_aliases(source_id, pairs)
+        return store.save_aliases(source_id, pairs, run_id=run_id)
+    except RunFenced as exc:
+        return StoreFailure(str(exc), lease_lost=True)
     except SQLAlchemyError as exc:
         return StoreFailure(db_error_line(exc))
 

@@ -1,0 +1,113 @@
+"""``kn-crawl worker``: one node of the cluster.
+
+Runs two procrastinate workers in one process, each on its own queue: ``tick`` (one job at a
+time) and ``crawl`` (KN_BATCH_PROCESSES batch jobs at a time, each a child crawl process).
+Every worker offers the periodic tick; the database takes one per tick time, so there is no
+leader to lose.
+
+Polling finds new jobs (every ``POLL_S`` seconds); LISTEN/NOTIFY (``KN_LISTEN_NOTIFY=1``)
+only makes it quicker. A lost database connection (a PostgreSQL restart) stops a
+procrastinate worker; it is started again here after a pause, without losing a job: a batch
+running meanwhile goes on in its child process, and its runs reconnect by themselves.
+
+SIGTERM/SIGINT: no new jobs; running batches get the grace (``KN_SCHEDULE_GRACE``), then are
+stopped, and every run they left open gets a final status (``launch_batch``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from kn_crawl.cluster.app import CRAWL_QUEUE, TICK_QUEUE, make_app
+from kn_crawl.cluster.tasks import WorkerState
+from kn_crawl.cluster.tick import tick
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 2.0
+"""Seconds between two looks for new jobs (a cheap indexed query)."""
+RESTART_MAX_S = 30.0
+"""Longest pause before a worker that lost the database starts again."""
+
+
+async def _keep_running(
+    app: Any, stopping: asyncio.Event, *, name: str, once: bool, **options: Any
+) -> None:
+    """Run a procrastinate worker until ``stopping``; start it again when it ends on a lost
+    database connection."""
+    pause = 1.0
+    while not stopping.is_set():
+        run = asyncio.create_task(
+            app.run_worker_async(name=name, install_signal_handlers=False, wait=not once, **options)
+        )
+        stop = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if run not in done:
+            # Stopping: cancelling makes procrastinate stop fetching and wait for its
+            # running jobs (which see the stop event and get their grace).
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await run
+            return
+        stop.cancel()
+        error = run.exception()
+        if error is None and once:
+            return
+        if error is None:
+            # A side task (heartbeat, listener) failed, and the worker stopped itself.
+            logger.warning("%s worker stopped; starting it again in %.0f s", name, pause)
+        else:
+            logger.warning(
+                "%s worker lost the database (%s: %s); starting it again in %.0f s",
+                name,
+                type(error).__name__,
+                " ".join(str(error).split())[:200],
+                pause,
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=pause)
+        pause = min(pause * 2, RESTART_MAX_S)
+
+
+async def serve(state: WorkerState, *, concurrency: int, once: bool, listen_notify: bool) -> None:
+    """Run the node's workers until SIGTERM/SIGINT (``once``: one tick, then every batch job
+    queued, then return)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        if state.stop.is_set():
+            return
+        logger.warning(
+            "%s: no new jobs; running batches get %.0f s", signal.Signals(signum).name, state.grace
+        )
+        state.stop.set()
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    app = make_app(state.settings, tick=not once)
+    options = {"fetch_job_polling_interval": POLL_S, "listen_notify": listen_notify}
+    async with app.open_async():
+        if once:
+            await tick(app, state.settings)
+            await _keep_running(
+                app, stopping, name="crawl", once=True, queues=[CRAWL_QUEUE],
+                concurrency=concurrency, **options,
+            )  # fmt: skip
+            return
+        await asyncio.gather(
+            _keep_running(
+                app, stopping, name="tick", once=False, queues=[TICK_QUEUE], concurrency=1,
+                **options,
+            ),
+            _keep_running(
+                app, stopping, name="crawl", once=False, queues=[CRAWL_QUEUE],
+                concurrency=concurrency, **options,
+            ),
+        )  # fmt: skip
+    logger.info("worker stopped")
