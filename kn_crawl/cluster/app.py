@@ -73,8 +73,8 @@ def make_app(settings: Settings, *, tick: bool = True) -> Any:
 
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(settings.database_url),
-        # A connection broken by a database restart is found on checkout, not by the job.
-        check=_check_connection,
+        # procrastinate's pool already checks each connection on checkout (check_connection),
+        # so one broken by a database restart is replaced, not handed to a job.
         kwargs={"application_name": "kn-crawl worker"},
         min_size=1,
         max_size=4,
@@ -92,12 +92,6 @@ def make_app(settings: Settings, *, tick: bool = True) -> Any:
         )
         app.periodic(cron=tick_cron(settings.tick), periodic_id="tick")(task)
     return app
-
-
-async def _check_connection(conn: Any) -> None:
-    from psycopg_pool import AsyncConnectionPool
-
-    await AsyncConnectionPool.check_connection(conn)
 
 
 def queue_schema_present(engine: Engine) -> bool:

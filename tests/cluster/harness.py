@@ -44,6 +44,14 @@ def group_pids(pgid: int) -> list[int]:
     return sorted(found)
 
 
+def parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -98,6 +106,21 @@ class Node:
         self.signal_group(signal.SIGKILL)  # anything the worker left behind
         return self.proc.returncode
 
+    def batch_pids(self) -> list[int]:
+        """The node's crawling processes: every descendant of its forkserver (the batch
+        processes forked from it and their page workers), not the worker itself, not the
+        forkserver and not multiprocessing's resource tracker."""
+        pids = self.pids()
+        servers = {p for p in pids if parent_of(p) == self.pgid and "forkserver" in cmdline(p)}
+        found: set[int] = set()
+        for pid in pids:
+            up = parent_of(pid)
+            while up is not None and up not in servers and up != self.pgid and up > 1:
+                up = parent_of(up)
+            if up in servers:
+                found.add(pid)
+        return sorted(found)
+
     def output(self, tail: int = 4000) -> str:
         try:
             return self.log.read_text(errors="replace")[-tail:]
@@ -149,6 +172,9 @@ class Cluster:
         }
         self.nodes: dict[str, Node] = {}
         self.engine: Engine = make_engine(db_url)
+        # The operator's first step (README "Running a cluster"); workers upgrade too, but the
+        # checks read the tables from the first moment on.
+        self.kn("db", "upgrade")
 
     def env(self, node: str) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
@@ -227,8 +253,10 @@ class Cluster:
 
     # -- the end ---------------------------------------------------------------------------
 
-    def check(self) -> None:
+    def check(self, **more: Any) -> None:
+        """Every invariant (and ``more`` checks' findings, e.g. ``late_reaps=[…]``) holds."""
         problems = invariants.check_all(self.engine, self.fleet, concurrency=self.concurrency)
+        problems |= {k: v for k, v in more.items() if v}
         assert problems == {}, f"{problems}\n{self.logs()}"
 
     def logs(self) -> str:
