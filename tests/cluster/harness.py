@@ -168,6 +168,9 @@ class Cluster:
             "KN_AUTOTHROTTLE_START_DELAY": "0",
             "KN_DOWNLOAD_TIMEOUT": "10",
             "KN_SCHEDULE_JITTER": "0s",
+            # Every article its own transaction: a crawl hit in the middle has stored some
+            # articles and not others, and every store passes the fence on its own.
+            "KN_STORE_BATCH_SIZE": "1",
             **(extra_env or {}),
         }
         self.nodes: dict[str, Node] = {}

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
-from kn_crawl.mirror.fleet import Fleet
+from kn_crawl.mirror.fleet import Fleet, max_in_flight
 
 CRAWL_TABLES = (
     "crawl_runs",
@@ -111,10 +111,24 @@ def overlapping_runs(engine: Engine) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def over_concurrency(fleet: Fleet, limit: int) -> dict[str, int]:
-    """Addresses (web hosts) that had more than ``limit`` requests in flight at once, with
-    their peak."""
-    return {a: n for a, n in fleet.max_in_flight().items() if n > limit}
+def over_concurrency(fleet: Fleet, limit: int) -> dict[str, dict[str, Any]]:
+    """Addresses (web hosts) that had more than ``limit`` requests in flight at once: their
+    peak and the requests in flight then (source and path), to tell who sent them."""
+    requests = fleet.requests
+    found: dict[str, dict[str, Any]] = {}
+    for address, peak in max_in_flight(requests).items():
+        if peak <= limit:
+            continue
+        mine = [r for r in requests if r.address == address]
+        # The peak is reached at some request's start: the one most others overlap.
+        moment = max(
+            (r.start for r in mine), key=lambda t: sum(1 for q in mine if q.start <= t < q.end)
+        )
+        found[address] = {
+            "peak": peak,
+            "in_flight": sorted(f"{q.source} {q.path}" for q in mine if q.start <= moment < q.end),
+        }
+    return found
 
 
 def late_reaps(
