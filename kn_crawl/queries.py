@@ -134,6 +134,11 @@ class SourceRow:
     family: str = ""
     enabled: bool = True
     disabled_reason: str | None = None
+    next_due_at: datetime | None = None
+    """When the source is due next (None: now, never crawled)."""
+    node: str = ""
+    """The node running it now, ``queued on <node>`` while a tick's claim waits for its
+    batch, else ""."""
 
 
 def source_rows(conn: Connection) -> dict[str, SourceRow]:
@@ -173,8 +178,22 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
             family=src.family,
             enabled=src.enabled,
             disabled_reason=src.disabled_reason,
+            next_due_at=src.next_due_at,
+            node=_node_of(src, run, now),
         )
     return rows
+
+
+def _node_of(src: Any, run: Any, now: datetime) -> str:
+    """Who has the source: the node of its running run, or the node whose tick claimed it
+    and whose batch has not started it yet."""
+    if run is not None and run.status == "running":
+        return str(run.host or "")
+    claimed = src.claimed_at is not None and src.claimed_by
+    waiting = src.next_due_at is not None and src.next_due_at > now
+    if claimed and waiting and (run is None or src.claimed_at > run.started_at):
+        return f"queued on {src.claimed_by}"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select, text, update
 
+from kn_crawl.batch.plan import host_of
 from kn_crawl.cluster.fence import RunFenced, fence
 from kn_crawl.cluster.hosts import PgHostOwnership, host_key
 from kn_crawl.cluster.lease import Lease, lock_holder_name, reap_stale_runs
@@ -24,7 +25,10 @@ sources_t = table_of(Source)
 
 def source(engine: Engine, name: str = "move", base_url: str = "http://127.0.0.2:8022/") -> int:
     with engine.begin() as conn:
-        return ensure_source(conn, name=name, family="k21", title=name, base_url=base_url)
+        sid = ensure_source(conn, name=name, family="k21", title=name, base_url=base_url)
+        # As the catalogue sync writes it.
+        conn.execute(update(sources_t).where(sources_t.c.id == sid).values(host=host_of(base_url)))
+        return sid
 
 
 def run(engine: Engine, source_id: int, *, host: str = "node-b", pid: int = 4242) -> int:

@@ -163,13 +163,14 @@ def test_sources_lists_the_catalogue_then_the_disabled_with_their_reason(
     header = re.split(r"\s{2,}", enabled.splitlines()[0].strip())
     assert header == [
         "source", "title", "base URL", "articles", "last run", "status", "new", "archive",
-        "family", "health",
+        "family", "health", "next due", "node",
     ]  # fmt: skip
     rows = {row[0]: row for row in table_rows(enabled)}
     catalog = load_files((BUNDLED_FILE,))
     assert list(rows) == [e.name for e in catalog.enabled() if e.name != "kgst"]
     assert rows["fitko"] == [
-        "fitko", "FITKO", "https://www.fitko.de/", "0", "never", "-", "-", "-", "typo3", "-"
+        "fitko", "FITKO", "https://www.fitko.de/", "0", "never", "-", "-", "-", "typo3", "-",
+        "now", "-",
     ]  # fmt: skip
     assert table_rows(disabled) == [
         ["kgst", "KGSt – Veranstaltungen", "generic", "0", "events, not news"],

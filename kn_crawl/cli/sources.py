@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,8 +16,9 @@ from kn_crawl.settings import is_http_url
 @click.group(invoke_without_command=True)
 @click.pass_context
 def sources(ctx: click.Context) -> None:
-    """List the sources of the catalogue with their base URL, last run, family and health;
-    then the disabled ones with the reason.
+    """List the sources of the catalogue with their base URL, last run, family, health, when
+    each is due next and which node runs it (`queued on NODE` while its batch waits); then
+    the disabled ones with the reason.
 
     The catalogue is the bundled one plus KN_SOURCES_FILE (default ./kn-sources.toml);
     `kn-crawl sources add URL` adds a source to it.
@@ -34,6 +36,7 @@ def _list_sources() -> None:
     catalog = load_catalog(settings)
     with open_engine(settings).connect() as conn:
         known = source_rows(conn)
+    now = datetime.now(UTC)
     rows = []
     for entry in catalog.enabled():
         # The catalogue is synced into the table before a crawl: a row alone is no run.
@@ -51,10 +54,12 @@ def _list_sources() -> None:
                 _archive_cell(crawled.archive, crawled.pending_listings) if crawled else "-",
                 entry.family,
                 (row.health or "-") if row else "-",
+                due_in(row.next_due_at if row else None, now),
+                (row.node or "-") if row else "-",
             )
         )
     headers = ["source", "title", "base URL", "articles", "last run", "status", "new", "archive"]
-    click.echo(table(rows, [*headers, "family", "health"]))
+    click.echo(table(rows, [*headers, "family", "health", "next due", "node"]))
     for name, row in known.items():
         if row.archive and name in catalog and catalog[name].enabled:
             click.echo(f"{name}: {row.archive}; the next crawl continues it")
@@ -73,6 +78,22 @@ def _list_sources() -> None:
         click.echo("")
         click.echo("Disabled sources:")
         click.echo(table(disabled, ["source", "title", "family", "articles", "reason"]))
+
+
+def due_in(when: datetime | None, now: datetime) -> str:
+    """When a source is due next, relative and in Europe/Berlin: ``now``, ``in 12 min
+    (14:05)``, ``in 2 h 5 min (16:10)``, ``in 3 d (02.12. 14:05)``."""
+    if when is None or when <= now:
+        return "now"
+    minutes = int((when - now).total_seconds() // 60)
+    if minutes < 1:
+        return f"in <1 min ({local(when, '%H:%M')})"
+    if minutes < 60:
+        return f"in {minutes} min ({local(when, '%H:%M')})"
+    if minutes < 24 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"in {hours} h {rest} min ({local(when, '%H:%M')})"
+    return f"in {minutes // (24 * 60)} d ({local(when, '%d.%m. %H:%M')})"
 
 
 def _archive_cell(archive: str, pending: int) -> str:

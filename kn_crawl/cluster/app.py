@@ -73,8 +73,8 @@ def make_app(settings: Settings, *, tick: bool = True) -> Any:
 
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(settings.database_url),
-        # procrastinate's pool already checks each connection on checkout (check_connection),
-        # so one broken by a database restart is replaced, not handed to a job.
+        # (procrastinate checks each connection on checkout: one broken by a database
+        # restart is replaced, not handed to a job.)
         kwargs={"application_name": "kn-crawl worker"},
         min_size=1,
         max_size=4,

@@ -99,10 +99,33 @@ def lock_holder_name(node: str, pid: int) -> str:
     return f"kn-crawl hosts {node}"[: 63 - len(suffix)] + suffix
 
 
+def end_frozen_writers(engine: Engine, lease_s: float) -> list[int]:
+    """End the sessions of crawl transactions frozen mid-way (their process stopped while
+    it held the fence's lock on its run): idle in a transaction that locks ``crawl_runs``
+    for over half a lease. Without this the reaper's update of that run would wait for
+    them for as long as the process stays frozen."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT a.pid, pg_terminate_backend(a.pid) FROM pg_stat_activity a "
+                "WHERE a.state LIKE 'idle in transaction%' AND a.pid <> pg_backend_pid() "
+                "AND a.state_change < now() - make_interval(secs => :half) "
+                "AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted "
+                "AND l.relation = 'crawl_runs'::regclass)"
+            ),
+            {"half": lease_s / 2},
+        ).all()
+    if rows:
+        logger.warning("ended %d frozen crawl transactions", len(rows))
+    return [r.pid for r in rows]
+
+
 def reap_stale_runs(engine: Engine, lease_s: float, *, here: str | None = None) -> tuple[int, ...]:
     """Fail the runs whose heartbeat is older than the lease (database clock) or whose
     process is gone (on this node), make their sources due now, and end the PostgreSQL
     sessions that hold their processes' host locks; returns the runs' ids."""
+    if engine.dialect.name == "postgresql":
+        end_frozen_writers(engine, lease_s)
     stale = close_stale_runs(
         engine, now=datetime.now(UTC), here=here, stale_after=stale_after_for(engine, lease_s)
     )

@@ -22,14 +22,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from kn_crawl.batch.due import claim, due_sources
 from kn_crawl.batch.plan import DueSource, plan_batches
 from kn_crawl.cluster.app import CRAWL_QUEUE, CRAWL_TASK
 from kn_crawl.cluster.lease import reap_stale_runs
+from kn_crawl.db.runs import database_now
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,49 +40,22 @@ logger = logging.getLogger(__name__)
 # next tick, few enough that claims do not wait in the queue past their lease.
 CLAIM_PER_PROCESS = 4
 
-_CLAIM = text(
-    """
-    WITH due AS (
-        SELECT s.id, s.next_due_at AS was_due
-        FROM sources s
-        WHERE s.enabled
-          AND coalesce(s.schedule, '') <> 'off'
-          AND (s.next_due_at IS NULL OR s.next_due_at <= now())
-          AND NOT EXISTS (
-              SELECT 1 FROM crawl_runs r WHERE r.source_id = s.id AND r.status = 'running'
-          )
-        ORDER BY s.next_due_at NULLS FIRST, s.id
-        LIMIT :limit
-        FOR UPDATE OF s SKIP LOCKED
-    )
-    UPDATE sources
-    SET claimed_at = now(), claimed_by = :node,
-        next_due_at = now() + make_interval(secs => :lease)
-    FROM due
-    WHERE sources.id = due.id
-    RETURNING sources.name, sources.host, sources.base_url, due.was_due, sources.claimed_at
-    """
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Claim:
     sources: list[DueSource]
     claimed_at: datetime | None
+    """The database's time of the claim (None: nothing claimed)."""
 
 
 def claim_due(engine: Engine, *, node: str, lease_s: float, limit: int) -> Claim:
-    """Claim up to ``limit`` due sources for this tick, longest-waiting first."""
-    from kn_crawl.batch.plan import host_of
-
+    """Claim up to ``limit`` due sources for this tick, longest-waiting first, by the
+    database's clock; rows another tick holds are skipped (``SKIP LOCKED``)."""
     with engine.begin() as conn:
-        rows = list(conn.execute(_CLAIM, {"limit": limit, "node": node, "lease": lease_s}))
-    # NULL (never run) first, then by due time: the order plan_batches packs hosts in.
-    rows.sort(key=lambda r: (r.was_due is not None, r.was_due or r.claimed_at, r.name))
-    return Claim(
-        [DueSource(r.name, r.host or host_of(r.base_url)) for r in rows],
-        rows[0].claimed_at if rows else None,
-    )
+        now = database_now(conn, datetime.now(UTC))
+        due = due_sources(conn, now, limit, skip_locked=True)
+        claim(conn, [d.name for d in due], node, now, lease_s)
+    return Claim(due, now if due else None)
 
 
 def release_claim(engine: Engine, names: list[str] | tuple[str, ...]) -> None:

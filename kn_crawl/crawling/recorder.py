@@ -112,7 +112,6 @@ class RunRecorder:
         self.source_id: int | None = None
         self.pending: list[Drop] = []
         self.heartbeat: LoopingCall | None = None
-        settings = Settings.from_env()
         # The crawl's lease (kn_crawl.cluster.lease): renewed by each heartbeat that reaches
         # the database; the fenced download handler refuses requests once it ran out.
         self.lease = Lease(stale_after_for(engine, settings.lease).total_seconds())
@@ -247,7 +246,6 @@ class RunRecorder:
                 now=now,
             )
             # In the same transaction: a run that ended always leaves its source a next time.
-            # Not when the reaper closed it first: it made the source due again itself.
             if closed and self.source_id is not None:
                 schedule = conn.execute(
                     select(Source.schedule).where(Source.id == self.source_id)

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -23,7 +23,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    # Several nodes start `kn-crawl worker` at once: one migrates, the others wait for it
+    # and then find nothing to do (two at once collide on CREATE TABLE).
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(2121, -1)"))
+        conn.commit()
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(2121, -1)"))
+            conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import CrawlRun, DroppedItem, Source, table_of
@@ -376,6 +376,10 @@ def close_stale_runs(
     the nodes of a cluster need not agree on the time."""
     host = here or this_host()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # A run row locked by a frozen crawl transaction must not hold up every command:
+            # give up after a while (the cluster's reaper ends such transactions).
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
         now = database_now(conn, now)
         rows = conn.execute(
             select(
