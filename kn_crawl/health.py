@@ -373,8 +373,10 @@ def check_runs(conn: Connection, run_ids: tuple[int, ...], *, now: datetime) -> 
     ).all()
     result = {}
     for run in runs:
-        if run.status == "interrupted":
-            continue  # stopped by us, says nothing about the source
+        if run.status in ("interrupted", "skipped"):
+            # Stopped by us, or not crawled at all (its host was busy): says nothing about
+            # the source.
+            continue
         evidence = evaluate_run(conn, run, now=now)
         record(conn, run.source_id, run.id, evidence, now=now)
         result[run.source] = (

@@ -145,7 +145,13 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
     counts = dict(
         conn.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all()
     )
-    last_run_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.source_id).scalar_subquery()
+    # The last run that crawled (a skipped run fetched nothing and says nothing).
+    last_run_ids = (
+        select(func.max(CrawlRun.id))
+        .where(CrawlRun.status != "skipped")
+        .group_by(CrawlRun.source_id)
+        .scalar_subquery()
+    )
     runs = {
         r.source_id: r for r in conn.execute(select(RUNS).where(RUNS.c.id.in_(last_run_ids))).all()
     }

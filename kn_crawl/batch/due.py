@@ -45,7 +45,9 @@ def next_due(
         interval, cron = parse_schedule(schedule, what="schedule")
     if cron is not None:
         trigger = CronTrigger.from_crontab(cron, timezone=BERLIN)
-        fire: datetime | None = trigger.get_next_fire_time(None, after.astimezone(BERLIN))
+        # Strictly after the run's end: a run ending on a fire time is not due again at once.
+        start = (after + timedelta(seconds=1)).astimezone(BERLIN)
+        fire: datetime | None = trigger.get_next_fire_time(None, start)
         # A cron expression that never fires again (none does in practice): a year later.
         return (fire or after + timedelta(days=366)).astimezone(after.tzinfo)
     assert interval is not None

@@ -74,6 +74,10 @@ PRELOAD = [
     "sqlalchemy.dialects.sqlite",
 ]
 
+EXIT_REFUSED = 2
+"""The batch child's exit code when it refused to start (a database behind the code, not
+writable, a bad setting): it recorded no run."""
+
 _lock = threading.Lock()
 _context: ForkServerContext | None = None
 
@@ -143,7 +147,7 @@ def _child(
     except (SchemaBehind, DatabaseNotWritable, ConfigError) as exc:
         line = redact_secrets(" ".join(str(exc).split()), os.environ)
         print(f"kn-crawl: error: batch {batch_id}: {line}", file=sys.stderr, flush=True)
-        sys.exit(2)
+        sys.exit(EXIT_REFUSED)
 
 
 def launch_batch(
@@ -196,6 +200,12 @@ def launch_batch(
         reason = "scheduler shut down"
     else:
         reason = f"crawl process ended with code {returncode}"
+    if returncode == EXIT_REFUSED and not (timed_out or interrupted):
+        # Refused before its first run (it said why on stderr): nothing to finalize, and the
+        # database may be one this code cannot read (behind the code).
+        return BatchResult(
+            batch, batch_id, returncode, False, False, (), time.monotonic() - started
+        )
     status = status_from_outside(timed_out=timed_out, interrupted=interrupted)
     engine = get_engine(settings.database_url)
     now = datetime.now(UTC)

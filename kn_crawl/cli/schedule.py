@@ -44,6 +44,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     running ones get the grace period.
     """
     from kn_crawl.catalog.load import load_catalog
+    from kn_crawl.queries import runs_of
     from kn_crawl.scheduler.config import load_schedule
     from kn_crawl.scheduler.lock import AlreadyRunning, SchedulerLock
     from kn_crawl.scheduler.service import Scheduler
@@ -66,7 +67,12 @@ def schedule(once: bool, config_file: Path | None) -> None:
             if once:
                 results = scheduler.run_due_once()
                 click.echo(f"{sum(len(r.batch.sources) for r in results)} sources crawled")
-                if any(r.returncode != 0 for r in results):
+                run_ids = [i for r in results for i in r.run_ids]
+                with engine.connect() as conn:
+                    statuses = {r.status for r in runs_of(conn, run_ids)}
+                # As `kn-crawl crawl`: a run that failed (or a batch process that did) is a
+                # failure of the command; a skipped run is not.
+                if any(r.returncode != 0 for r in results) or statuses - {"ok", "skipped"}:
                     sys.exit(EXIT_FAILURE)
             else:
                 scheduler.serve()

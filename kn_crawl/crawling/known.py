@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.backfill import PendingPage, load_state
 from kn_crawl.db.models import Article, ArticleUrl, CrawlRun, DroppedItem, Source
+from kn_crawl.db.runs import NOT_CRAWLED
 from kn_crawl.items import ListingEntry
 from kn_crawl.text import clean_text, strip_more, title_key
 from kn_crawl.urls import canonicalize_url
@@ -108,7 +109,7 @@ def load_known(engine: Engine, source: str) -> KnownState:
             )
         last_run = conn.execute(
             select(CrawlRun.id)
-            .where(CrawlRun.source_id == source_id, CrawlRun.status != "running")
+            .where(CrawlRun.source_id == source_id, CrawlRun.status.not_in(NOT_CRAWLED))
             .order_by(CrawlRun.id.desc())
             .limit(1)
         ).scalar()

@@ -35,6 +35,7 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import CrawlRun, Source
+from kn_crawl.db.runs import NOT_CRAWLED
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,17 @@ STATS_KEY = "kn/rate_limited_until"
 class SourcePostponed(IgnoreRequest):
     """The source asked not to be crawled before a time; the request was not sent. Recorded
     once per run by the middleware, not per request."""
+
+
+def postponed(crawler: Crawler) -> datetime | None:
+    """Until when the crawler's source asked for a rest (None: it did not). The per-host gate
+    (host_gate.py) asks before it lets a waiting request go: requests that waited there
+    passed this middleware before the site asked."""
+    until: datetime | None = getattr(crawler, _POSTPONED, None)
+    return until
+
+
+_POSTPONED = "kn_postponed_until"
 
 
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
@@ -74,7 +86,7 @@ def postponed_until(engine: Engine, source: str, *, now: datetime) -> datetime |
         stats = conn.execute(
             select(CrawlRun.stats)
             .join(Source, Source.id == CrawlRun.source_id)
-            .where(Source.name == source, CrawlRun.status != "running")
+            .where(Source.name == source, CrawlRun.status.not_in(NOT_CRAWLED))
             .order_by(CrawlRun.id.desc())
             .limit(1)
         ).scalar()
@@ -196,6 +208,7 @@ class RetryAfterMiddleware:
             return
         now = datetime.now(UTC)
         self.until = min(until, now + MAX_POSTPONE)
+        setattr(self.crawler, _POSTPONED, self.until)
         stats = self.crawler.stats
         assert stats is not None
         stats.set_value(STATS_KEY, self.until.isoformat())

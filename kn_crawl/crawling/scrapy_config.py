@@ -28,6 +28,9 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "kn_crawl.crawling.conditional.ConditionalRequestsMiddleware": 580,
             # Above RetryMiddleware (550): sees a 429/503 first, to honour Retry-After.
             "kn_crawl.crawling.ratelimit.RetryAfterMiddleware": 560,
+            # Last before the downloader: at most CONCURRENT_REQUESTS_PER_DOMAIN requests in
+            # flight per web host across all crawlers of the process (a batch); see host_gate.
+            "kn_crawl.crawling.host_gate.HostGateMiddleware": 990,
         },
         # Scrapy's HTTP handler behind a lease check: a crawl whose heartbeat has not reached
         # the database for half its lease sends nothing more (kn_crawl.cluster.lease).
@@ -76,6 +79,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "kn_crawl.crawling.backfill.BackfillRecorder": 110,
         },
         "KN_STORE_BATCH_SIZE": settings.store_batch_size,
+        # How long a robots.txt answer is kept in the database (robots.py); 0: not at all.
+        "KN_ROBOTS_CACHE": settings.robots_cache,
         # A path, never a secret; the page worker reads the same variable (reading.py).
         "KN_VOCABULARY_FILE": str(settings.vocabulary_file) if settings.vocabulary_file else "",
     }

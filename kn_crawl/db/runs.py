@@ -23,6 +23,9 @@ dropped_t = table_of(DroppedItem)
 logger = logging.getLogger(__name__)
 
 RUN_STATUSES = ("running", "ok", "failed", "timeout", "interrupted", "skipped")
+NOT_CRAWLED = ("running", "skipped")
+"""Statuses of runs that say nothing (yet) of their source: still running, or skipped (its
+host was busy; nothing fetched). Health, the last run, retries and rests ignore them."""
 
 # A live crawl renews its run's heartbeat this often on SQLite (a Twisted LoopingCall in the
 # recorder); on PostgreSQL every KN_LEASE / 4 (kn_crawl.cluster.lease).

@@ -155,7 +155,12 @@ def stats(conn: Connection, *, months: int = 12) -> Stats:
         .order_by(month.desc(), Source.name)
     ).all()
     recent = sorted({m for _, m, _ in per_month}, reverse=True)[:months]
-    last_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.source_id).scalar_subquery()
+    last_ids = (
+        select(func.max(CrawlRun.id))
+        .where(CrawlRun.status != "skipped")
+        .group_by(CrawlRun.source_id)
+        .scalar_subquery()
+    )
     last_runs = conn.execute(
         select(
             Source.name,

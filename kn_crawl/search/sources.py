@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.db.models import CrawlRun, Source
+from kn_crawl.db.runs import NOT_CRAWLED
 
 # Runs looked at per source: enough to see a streak of failures.
 RECENT_RUNS = 10
@@ -31,7 +32,7 @@ def source_health(conn: Connection) -> dict[str, Health]:
     for source_id, name in conn.execute(select(Source.id, Source.name).order_by(Source.name)):
         runs = conn.execute(
             select(CrawlRun.status, CrawlRun.started_at)
-            .where(CrawlRun.source_id == source_id, CrawlRun.status != "running")
+            .where(CrawlRun.source_id == source_id, CrawlRun.status.not_in(NOT_CRAWLED))
             .order_by(CrawlRun.id.desc())
             .limit(RECENT_RUNS)
         ).all()
