@@ -152,7 +152,8 @@ def one_node(pg: RestartablePostgres, root: Path, sources: int, baseline: int) -
     log = root / "one-node.log"
     with Fleet(sources=sources, per_address=PER_ADDRESS, articles=3, delay=0) as fleet:
         catalog = fleet.write_catalog(root / "one-node.toml", schedule="6h")
-        env = environment(db_url, catalog, root)
+        # Two batch processes at once: this machine's two cores.
+        env = environment(db_url, catalog, root, KN_BATCH_PROCESSES="2")
         run(["db", "upgrade"], env, log)
         first = run(["schedule", "--once"], env, log)
         since = make_due(engine)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from kn_crawl.db.engine import make_engine
 from kn_crawl.mirror.fleet import Fleet
@@ -215,6 +215,12 @@ class Cluster:
     def start_many(self, count: int) -> list[Node]:
         return [self.start(f"n{i}") for i in range(1, count + 1)]
 
+    def restart_postgres(self) -> None:
+        """``pg_ctl restart -m fast`` under the nodes; the test's own pooled connections died
+        with the server, so the pool starts afresh."""
+        self.pg.restart()
+        self.engine.dispose()
+
     # -- waiting ---------------------------------------------------------------------------
 
     def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 120) -> Any:
@@ -246,7 +252,31 @@ class Cluster:
         )
 
     def wait_settled(self, timeout: float = 180) -> None:
-        self.wait_for("every fleet article stored and no run running", self.settled, timeout)
+        try:
+            self.wait_for("every fleet article stored and no run running", self.settled, timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{self.state()}\n{exc}") from None
+
+    def state(self) -> str:
+        """Where the cluster stands: what is missing, what runs, runs by status and reason,
+        crawl jobs left, and the drops by reason (a failed store shows here)."""
+        with self.engine.connect() as conn:
+            runs = conn.execute(
+                text(
+                    "SELECT status, finish_reason, count(*) FROM crawl_runs "
+                    "GROUP BY status, finish_reason ORDER BY 1, 2"
+                )
+            ).all()
+            drops = conn.execute(
+                text("SELECT reason, count(*) FROM dropped_items GROUP BY reason ORDER BY 1")
+            ).all()
+        return (
+            f"missing/extra: {invariants.ground_truth_diff(self.engine, self.fleet)}\n"
+            f"running: {invariants.running_runs(self.engine)}\n"
+            f"runs: {[tuple(r) for r in runs]}\n"
+            f"crawl jobs to do: {invariants.unfinished_jobs(self.engine)}\n"
+            f"drops: {[tuple(d) for d in drops]}"
+        )
 
     def running_on(self, node: str) -> list[dict[str, Any]]:
         return [r for r in invariants.running_runs(self.engine) if r["node"] == node]

@@ -283,7 +283,7 @@ def test_postgres_restart_during_crawls(make_cluster) -> None:
     cluster: Cluster = make_cluster(delay=SLOW)
     nodes = cluster.start_many(2)
     cluster.wait_for("crawls in the middle on some node", lambda: mid_crawl(cluster))
-    cluster.pg.restart()
+    cluster.restart_postgres()
     cluster.fleet.delay = FAST
     cluster.wait_settled(timeout=LEASE + 150)
     cluster.check()
