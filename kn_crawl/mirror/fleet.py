@@ -69,8 +69,8 @@ class FleetSite(WordPressSite):
 @dataclass(frozen=True, slots=True)
 class FleetRequest:
     """One request as the fleet answered it; ``start`` and ``end`` are ``time.monotonic()``
-    (the request read, the answer written), so intervals of one address that overlap were in
-    flight together."""
+    (the request read, the answer about to be written), so intervals of one address that
+    overlap were in flight together."""
 
     address: str
     path: str
@@ -113,15 +113,9 @@ class _FleetHandler(_Handler):
         delay = self.server.fleet.delay
         if delay > 0:
             time.sleep(delay)
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        if response.status != 304:
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if send_body and response.status != 304:
-            self.wfile.write(response.body)
-        self.wfile.flush()
+        # Logged before the answer leaves: a client that has its answer finds its request in
+        # the log. The interval ends as the bytes go out (a small answer is one write), so
+        # what follows the answer never overlaps it.
         self.server.fleet._record(
             FleetRequest(
                 address=self.server.address,
@@ -133,6 +127,14 @@ class _FleetHandler(_Handler):
                 end=time.monotonic(),
             )
         )
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if response.status != 304:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if send_body and response.status != 304:
+            self.wfile.write(response.body)
 
 
 class _AddressServer(_SiteServer):
