@@ -279,3 +279,28 @@ def test_a_batch_over_its_timeout_is_stopped_and_its_runs_say_so(
         ("move", "timeout", "no end after 15 s"),
     ]
     assert all(r.finished_at is not None for r in runs)
+
+
+def _wait_for(event: Any) -> None:
+    event.wait(60)
+
+
+def test_the_database_url_is_in_no_command_line_of_the_batch_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kn_crawl.batch.launch import forkserver
+
+    monkeypatch.setenv("KN_DATABASE_URL", "postgresql+psycopg://kn:Sekret-4Rt6Hw@127.0.0.1/kn")
+    context = forkserver()
+    release = context.Event()
+    child = context.Process(target=_wait_for, args=(release,))
+    child.start()
+    try:
+        assert child.pid is not None
+        server = int(Path(f"/proc/{child.pid}/stat").read_text().rpartition(")")[2].split()[1])
+        lines = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in (child.pid, server)}
+    finally:
+        release.set()
+        child.join()
+    assert all(b"multiprocessing.forkserver" in line for line in lines.values())
+    assert [pid for pid, line in lines.items() if b"Sekret-4Rt6Hw" in line] == []

@@ -245,3 +245,79 @@ def test_lease_expires_after_half_its_length_without_a_renewal() -> None:
     assert lease.expired() is False
     lease.lost = "crawl run 7 was failed by another process"
     assert lease.expired() is True
+
+
+@pytest.mark.postgres
+def test_host_locks_of_a_lost_session_are_renewed_or_reported_lost(pg: Engine) -> None:
+    from kn_crawl.cluster.hosts import hosts_lost
+
+    def end_session(owner: PgHostOwnership) -> None:
+        assert owner.conn is not None
+        pid = owner.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with pg.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    mine, other = PgHostOwnership(pg, "node-a"), PgHostOwnership(pg, "node-b")
+    try:
+        assert mine.acquire(["127.0.0.2", "127.0.0.3"])[1] == []
+        assert hosts_lost() == []  # the session is alive
+        end_session(mine)  # as a database restart ends it
+        assert mine.verify() == []  # renewed on a new session: still ours
+        assert other.acquire(["127.0.0.2"]) == ([], ["127.0.0.2"])
+        end_session(mine)
+        assert other.acquire(["127.0.0.2"]) == (["127.0.0.2"], [])  # taken meanwhile
+        assert mine.verify() == ["127.0.0.2"]
+        assert mine.owned == ["127.0.0.3"]
+    finally:
+        mine.release()
+        other.release()
+
+
+@pytest.mark.postgres
+def test_a_frozen_fenced_transaction_is_ended_but_a_reader_is_left_alone(pg: Engine) -> None:
+    import time
+
+    from kn_crawl.cluster.lease import end_frozen_writers
+
+    run_id = run(pg, source(pg))
+    frozen, reader = pg.connect(), pg.connect()
+    try:
+        frozen.begin()
+        fence(frozen, run_id)  # FOR SHARE on the run, then the process froze
+        frozen_pid = frozen.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        reader.begin()
+        reader.execute(select(runs_t.c.status)).all()  # a plain read, left open
+        time.sleep(1.2)  # idle in transaction for over half a 2-second lease
+        assert end_frozen_writers(pg, 2.0) == [frozen_pid]
+    finally:
+        frozen.invalidate()
+        reader.close()
+
+
+@pytest.mark.postgres
+def test_a_write_cut_off_by_a_lost_session_is_done_again(pg: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from kn_crawl.db.reconnect import retrying
+
+    calls: list[int] = []
+
+    def write() -> int:
+        with pg.begin() as conn:
+            calls.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            conn.execute(
+                text("INSERT INTO tags (key, name, first_seen_at) VALUES ('ozg', 'OZG', now())")
+            )
+            if len(calls) == 1:  # the session ends under it, as in a database restart
+                with pg.connect() as other:
+                    other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": calls[0]})
+                conn.execute(text("SELECT 1"))
+            return len(calls)
+
+    assert retrying(pg, write, what="test", budget_s=10) == 2
+    with pg.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tags")).scalar_one() == 1
+    # What the data did is not retried.
+    with pytest.raises(IntegrityError):
+        retrying(pg, write, what="test", budget_s=10)
+    assert len(calls) == 3

@@ -165,3 +165,72 @@ def test_worker_refuses_sqlite_in_one_line(tmp_path: Path) -> None:
         "(KN_DATABASE_URL=postgresql+psycopg://…); on one machine use `kn-crawl schedule`\n"
     )
     assert not (tmp_path / "kn.sqlite3").exists()
+
+
+@pytest.mark.postgres
+def test_a_dead_workers_batch_job_is_marked_failed_not_retried(
+    pg: tuple[str, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, engine = pg
+    monkeypatch.setenv("KN_DATABASE_URL", url)
+    with engine.begin() as conn:
+        dead = conn.execute(
+            text(
+                "INSERT INTO procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - interval '10 minutes') RETURNING id"
+            )
+        ).scalar_one()
+        alive = conn.execute(
+            text("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")
+        ).scalar_one()
+        jobs = [
+            conn.execute(
+                text(
+                    "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, "
+                    "worker_id) VALUES ('crawl', 'kn_crawl.crawl_batch', '{}', 'doing', :w) "
+                    "RETURNING id"
+                ),
+                {"w": worker},
+            ).scalar_one()
+            for worker in (dead, alive)
+        ]
+    result = run_tick(url)
+    assert result["stalled_jobs"] == [jobs[0]]
+    with engine.connect() as conn:
+        statuses = dict(
+            conn.execute(
+                text("SELECT id, status FROM procrastinate_jobs WHERE id = ANY(:ids)"),
+                {"ids": jobs},
+            ).all()
+        )
+        retried = conn.execute(
+            text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+        ).scalar_one()
+    assert statuses == {jobs[0]: "failed", jobs[1]: "doing"}
+    assert retried == 0
+
+
+@pytest.mark.postgres
+def test_a_tick_claims_less_while_batches_wait(pg: tuple[str, Engine]) -> None:
+    from kn_crawl.cluster.tick import claim_limit
+
+    url, engine = pg
+    settings = Settings.from_env(
+        {"KN_DATABASE_URL": url, "KN_BATCH_SIZE": "2", "KN_BATCH_PROCESSES": "1"}
+    )
+    assert claim_limit(engine, settings) == 4 * 2  # one node, four batches ahead
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO procrastinate_jobs (queue_name, task_name, args, queueing_lock) "
+                    "VALUES ('crawl', 'kn_crawl.crawl_batch', '{}', :lock)"
+                ),
+                {"lock": f"hosts:h{n}"},
+            )
+        # Two nodes alive (each runs a tick and a crawl worker).
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+    assert claim_limit(engine, settings) == (2 * 4 - 3) * 2

@@ -51,7 +51,9 @@ def ownership_for(engine: Engine, settings: Settings) -> HostOwnership:
             from kn_crawl.cluster.hosts import (  # type: ignore[import-not-found,unused-ignore]
                 postgres_ownership,
             )
-        except ImportError:
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("kn_crawl.cluster", "kn_crawl.cluster.hosts"):
+                raise  # the cluster is there but broken: never crawl without host locks
             return LocalOwnership()
         ownership: HostOwnership = postgres_ownership(engine, settings)
         return ownership

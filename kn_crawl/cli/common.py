@@ -114,10 +114,16 @@ def _close_stale_runs(engine: Engine, settings: Settings) -> None:
     from datetime import UTC
 
     from kn_crawl.db.errors import db_error_line
-    from kn_crawl.db.runs import close_stale_runs
+    from kn_crawl.db.runs import close_stale_runs, stale_after_for
 
     try:
-        close_stale_runs(engine, now=datetime.now(UTC), here=settings.node or None)
+        close_stale_runs(
+            engine,
+            now=datetime.now(UTC),
+            here=settings.node or None,
+            # PostgreSQL: a run silent for KN_LEASE is stale, by the database's clock.
+            stale_after=stale_after_for(engine, settings.lease),
+        )
     except SQLAlchemyError as exc:
         click.echo(
             f"kn-crawl: warning: runs left running by dead processes not closed: "

@@ -11,6 +11,7 @@ peer; a frozen one keeps them until the reaper ends its session by name
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -33,6 +34,17 @@ def host_key(host: str) -> int:
     Python version: not ``hash()``)."""
     digest = hashlib.blake2b((KEY_PREFIX + host).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+_current: PgHostOwnership | None = None
+"""This process's ownership (a batch process holds one), for :func:`hosts_lost`."""
+
+
+def hosts_lost() -> list[str]:
+    """Hosts this process owned whose locks went with their session (a database restart)
+    and which another process took meanwhile: its crawls of them must stop. Called by each
+    heartbeat; a session found dead is replaced and its hosts taken back where still free."""
+    return _current.verify() if _current is not None else []
 
 
 class PgHostOwnership:
@@ -58,6 +70,8 @@ class PgHostOwnership:
 
     def acquire(self, hosts: Sequence[str]) -> tuple[list[str], list[str]]:
         """Try each host's lock; returns (owned, busy), each in the order given."""
+        global _current
+        _current = self
         conn = self._connection()
         owned: list[str] = []
         busy: list[str] = []
@@ -75,6 +89,33 @@ class PgHostOwnership:
             logger.info("hosts crawled by another process now: %s", ", ".join(busy))
         return owned, busy
 
+    def verify(self) -> list[str]:
+        """See :func:`hosts_lost`."""
+        if not self.owned or self.conn is None:
+            return []
+        try:
+            self.conn.execute(text("SELECT 1"))
+            return []
+        except SQLAlchemyError:
+            pass
+        hosts, self.owned = self.owned, []
+        with contextlib.suppress(SQLAlchemyError):
+            self.conn.close()
+        self.conn = None
+        try:
+            _, busy = self.acquire(hosts)
+        except SQLAlchemyError as exc:
+            # Unreachable: nobody can take them now either; the next beat tries again (and
+            # the lease stops the crawl if the database stays away).
+            self.owned = hosts
+            logger.warning("host locks not renewed: %s", " ".join(str(exc).split())[:200])
+            return []
+        if busy:
+            logger.error("host locks lost to another process: %s", ", ".join(busy))
+        else:
+            logger.warning("host locks renewed on a new session: %s", ", ".join(hosts))
+        return busy
+
     def release(self) -> None:
         """Give up every host (closing the session would too)."""
         if self.conn is None:
@@ -87,6 +128,9 @@ class PgHostOwnership:
             self.conn.close()
             self.conn = None
             self.owned = []
+            global _current
+            if _current is self:
+                _current = None
 
 
 def postgres_ownership(engine: Engine, settings: Settings) -> PgHostOwnership:

@@ -111,7 +111,9 @@ def end_frozen_writers(engine: Engine, lease_s: float) -> list[int]:
                 "WHERE a.state LIKE 'idle in transaction%' AND a.pid <> pg_backend_pid() "
                 "AND a.state_change < now() - make_interval(secs => :half) "
                 "AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted "
-                "AND l.relation = 'crawl_runs'::regclass)"
+                "AND l.relation = 'crawl_runs'::regclass "
+                # The fence's FOR SHARE, or a write: never a reader's plain SELECT.
+                "AND l.mode IN ('RowShareLock', 'RowExclusiveLock'))"
             ),
             {"half": lease_s / 2},
         ).all()

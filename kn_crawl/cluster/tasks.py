@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.settings import Settings
 
@@ -76,7 +77,13 @@ def crawl_batch(
     worker = state()
     names = list(sources)
     if claimed_at is not None:
-        done = crawled_since(worker.engine, names, datetime.fromisoformat(claimed_at))
+        try:
+            done = crawled_since(worker.engine, names, datetime.fromisoformat(claimed_at))
+        except SQLAlchemyError as exc:
+            # The batch checks the database itself before it crawls; the host locks keep
+            # a source crawled meanwhile from being crawled at the same time.
+            logger.warning("batch %s: runs not looked up: %s", context.job.id, exc)
+            done = set()
         if done:
             logger.info("already crawled since this batch was planned: %s", ", ".join(done))
         names = [n for n in names if n not in done]

@@ -70,6 +70,25 @@ def release_claim(engine: Engine, names: list[str] | tuple[str, ...]) -> None:
         )
 
 
+def claim_limit(engine: Engine, settings: Settings) -> int:
+    """How many sources this tick claims: ``CLAIM_PER_PROCESS`` batches for each batch
+    process of the cluster (its live workers: two per node, ``tick`` and ``crawl``), less
+    the batches already waiting, so claims do not wait in the queue past their lease."""
+    with engine.connect() as conn:
+        live, waiting = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM procrastinate_workers "
+                "        WHERE last_heartbeat > now() - interval '60 seconds'), "
+                "       (SELECT count(*) FROM procrastinate_jobs "
+                "        WHERE queue_name = :queue AND status = 'todo')"
+            ),
+            {"queue": CRAWL_QUEUE},
+        ).one()
+    nodes = max(1, live // 2)
+    batches = nodes * settings.batch_processes * CLAIM_PER_PROCESS - waiting
+    return max(0, batches) * settings.batch_size
+
+
 async def fail_stalled_jobs(app: Any, settings: Settings) -> list[int]:
     """Batch jobs left ``doing`` by a worker that stopped beating: ``failed``, not retried in
     place (their runs are failed by the lease, their sources due again)."""
@@ -96,7 +115,7 @@ async def tick(app: Any, settings: Settings) -> dict[str, Any]:
     engine = get_engine(settings.database_url)
     reaped = await asyncio.to_thread(reap_stale_runs, engine, settings.lease, here=settings.node)
     stalled = await fail_stalled_jobs(app, settings)
-    limit = settings.batch_size * settings.batch_processes * CLAIM_PER_PROCESS
+    limit = await asyncio.to_thread(claim_limit, engine, settings)
     claim = await asyncio.to_thread(
         claim_due, engine, node=settings.node, lease_s=settings.lease, limit=limit
     )
@@ -139,5 +158,20 @@ async def tick(app: Any, settings: Settings) -> dict[str, Any]:
 
 
 async def tick_task(context: Any, timestamp: int) -> dict[str, Any]:
-    """The periodic task (procrastinate passes the tick's time as ``timestamp``)."""
-    return await tick(context.app, Settings.from_env())
+    """The periodic task (procrastinate passes the tick's time as ``timestamp``). A tick that
+    loses the database (a restart) is one line in the log, not a traceback: the next tick
+    does the same work again."""
+    from procrastinate.exceptions import ConnectorException
+    from sqlalchemy.exc import OperationalError
+
+    from kn_crawl.db.errors import db_error_line
+
+    try:
+        return await tick(context.app, Settings.from_env())
+    except OperationalError as exc:
+        logger.warning("tick skipped, the database is unreachable: %s", db_error_line(exc))
+        return {"error": db_error_line(exc)}
+    except ConnectorException as exc:
+        line = " ".join(str(exc).split())[:200]
+        logger.warning("tick skipped, the job queue is unreachable: %s", line)
+        return {"error": line}

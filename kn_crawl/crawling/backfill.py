@@ -43,6 +43,7 @@ from kn_crawl.db.backfill import MAX_PENDING, ArchiveState, PendingPage, load_st
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import Article
+from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -243,17 +244,17 @@ class BackfillRecorder:
                            len(pending))  # fmt: skip
             pending, walked = [], False
         complete = self.previous.complete or walked
-        try:
+        source_id = self.source_id
+
+        def write() -> None:
             with self.engine.begin() as conn:
                 fence(conn, run_id)
                 save_state(
-                    conn,
-                    self.source_id,
-                    complete=complete,
-                    pending=pending,
-                    run_id=run_id,
-                    now=_now(),
+                    conn, source_id, complete=complete, pending=pending, run_id=run_id, now=_now()
                 )
+
+        try:
+            retrying(self.engine, write, what="archive state", budget_s=REACTOR_BUDGET_S)
         except RunFenced as exc:
             # Another process owns the source now: the state it keeps stands.
             lose_lease(self.crawler, str(exc))

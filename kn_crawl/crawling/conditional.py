@@ -26,6 +26,7 @@ from kn_crawl.crawling.run import results_trustworthy, run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.models import Source, table_of
+from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.db.state_models import HttpValidator
 from kn_crawl.db.upsert import upsert
 from kn_crawl.settings import Settings
@@ -141,10 +142,14 @@ class ConditionalRequestsMiddleware:
             }
             for url, (etag, lm, body_hash) in self.seen.items()
         ]
-        try:
+
+        def write() -> None:
             with self.engine.begin() as conn:
                 fence(conn, run.run_id)
                 upsert(conn, validators_t, rows, ("url",))
+
+        try:
+            retrying(self.engine, write, what="validators", budget_s=REACTOR_BUDGET_S)
         except RunFenced as exc:
             # What this crawl saw may not stand: another process owns the source now.
             lose_lease(self.crawler, str(exc))

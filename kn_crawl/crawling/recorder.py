@@ -23,8 +23,10 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from kn_crawl.batch.due import next_due, set_next_due
+from kn_crawl.batch.plan import host_of
 from kn_crawl.catalog.model import SourceEntry
 from kn_crawl.cluster.fence import RunFenced, fence
+from kn_crawl.cluster.hosts import hosts_lost
 from kn_crawl.cluster.lease import Lease, attach_lease, lose_lease
 from kn_crawl.crawling.origin import REFUSAL_REASONS
 from kn_crawl.crawling.run import (
@@ -39,6 +41,7 @@ from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
 from kn_crawl.db.models import Source
+from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.db.runs import (
     HEARTBEAT_EVERY,
     Drop,
@@ -235,6 +238,38 @@ class RunRecorder:
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         now = _now()
+        closed = retrying(
+            self.engine,
+            lambda: self._close(status, finish_reason, counts, plain, now),
+            what=f"closing run {self.run_id}",
+            budget_s=REACTOR_BUDGET_S,
+        )
+        if not closed:
+            logger.error(
+                "crawl run %s of %s was closed by another process (its lease ran out); "
+                "its end (%s) is not recorded",
+                self.run_id,
+                spider.name,
+                finish_reason,
+            )
+            return
+        logger.info(
+            "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _close(
+        self,
+        status: str,
+        finish_reason: str,
+        counts: dict[str, int],
+        stats: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """The run's close and its source's next due time, in one transaction; False when
+        another process closed the run first (its lease ran out)."""
+        assert self.run_id is not None
         with self.engine.begin() as conn:
             closed = finish_run(
                 conn,
@@ -242,7 +277,7 @@ class RunRecorder:
                 status=status,
                 finish_reason=finish_reason,
                 counts=counts,
-                stats=plain,
+                stats=stats,
                 now=now,
             )
             # In the same transaction: a run that ended always leaves its source a next time.
@@ -260,20 +295,7 @@ class RunRecorder:
                         None, default_interval=self.interval, jitter=self.jitter, after=now
                     )
                 set_next_due(conn, self.source_id, when)
-        if not closed:
-            logger.error(
-                "crawl run %s of %s was closed by another process (its lease ran out); "
-                "its end (%s) is not recorded",
-                self.run_id,
-                spider.name,
-                finish_reason,
-            )
-            return
-        logger.info(
-            "crawl run %s of %s ended: %s (%s)", self.run_id, spider.name, status, finish_reason
-        )
-
-    # -- helpers -----------------------------------------------------------------------
+        return closed
 
     def _beat(self) -> None:
         if self.run_id is None:
@@ -286,10 +308,16 @@ class RunRecorder:
             # lease stops the crawl if none does for half of it).
             logger.warning("heartbeat of run %s not written: %s", self.run_id, db_error_line(exc))
             return
-        if alive:
-            self.lease.renewed()
-        else:
+        if not alive:
             lose_lease(self.crawler, f"crawl run {self.run_id} was failed by another process")
+            return
+        self.lease.renewed()
+        # The batch's host locks live in a session of their own: one ended (a database
+        # restart) is renewed; a host another process took meanwhile is no longer ours.
+        spider = self.crawler.spider
+        host = host_of(getattr(spider, "base_url", "") or "")
+        if host and host in hosts_lost():
+            lose_lease(self.crawler, f"the lock of host {host} went to another process")
 
     def _add(self, drop: Drop, *, note: bool = False) -> None:
         stats = self.crawler.stats
@@ -315,9 +343,13 @@ class RunRecorder:
         if not self.pending:
             return
         drops, self.pending = self.pending, []
-        try:
+
+        def write() -> None:
             with self.engine.begin() as conn:
                 fence(conn, self.run_id)
                 record_drops(conn, drops, run_id=self.run_id, source_id=self.source_id, now=_now())
+
+        try:
+            retrying(self.engine, write, what="drops", budget_s=REACTOR_BUDGET_S)
         except RunFenced as exc:
             lose_lease(self.crawler, str(exc))

@@ -46,6 +46,7 @@ from kn_crawl.db.models import (
     Tag,
     table_of,
 )
+from kn_crawl.db.reconnect import STORE_BUDGET_S, retrying, transient
 from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.identity import (
     Likeness,
@@ -191,9 +192,13 @@ class ArticleStore:
         self, source_id: int, pairs: Sequence[tuple[str, str]], *, run_id: int | None = None
     ) -> int:
         """Record (old URL, target URL) pairs for targets that are known articles."""
-        with self.engine.begin() as conn:
-            fence(conn, run_id)
-            return _save_aliases(conn, source_id, pairs)
+
+        def write() -> int:
+            with self.engine.begin() as conn:
+                fence(conn, run_id)
+                return _save_aliases(conn, source_id, pairs)
+
+        return retrying(self.engine, write, what="URL aliases", budget_s=STORE_BUDGET_S)
 
     def save(
         self,
@@ -212,8 +217,10 @@ class ArticleStore:
         try:
             return self._save(source_id, prepared, now=now, run_id=run_id)
         except SQLAlchemyError as exc:
-            if len(prepared) == 1:
-                return StoreCounts(drops=[_store_failed(prepared[0], exc)])
+            if len(prepared) == 1 or transient(self.engine, exc):
+                # One item, or the database is away (retried already): none would fare better
+                # alone.
+                return StoreCounts(drops=[_store_failed(p, exc) for p in prepared])
             logger.warning(
                 "the database refused a batch of %d articles (%s): storing them one by one",
                 len(prepared),
@@ -230,10 +237,14 @@ class ArticleStore:
     def _save(
         self, source_id: int, prepared: list[_Prepared], *, now: datetime, run_id: int | None
     ) -> StoreCounts:
-        with self.engine.begin() as conn:
-            fence(conn, run_id)
-            lock_source(conn, source_id)
-            return _save(conn, source_id, prepared, now=now, run_id=run_id)
+        def write() -> StoreCounts:
+            with self.engine.begin() as conn:
+                fence(conn, run_id)
+                lock_source(conn, source_id)
+                return _save(conn, source_id, prepared, now=now, run_id=run_id)
+
+        # A database restart mid-crawl costs a pause, not the batch (kn_crawl.db.reconnect).
+        return retrying(self.engine, write, what="articles", budget_s=STORE_BUDGET_S)
 
 
 def _store_failed(p: _Prepared, exc: SQLAlchemyError) -> StoreDrop:

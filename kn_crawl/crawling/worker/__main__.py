@@ -28,6 +28,9 @@ def main() -> None:
     # Whatever a library prints must not end up in the reply stream.
     os.dup2(2, 1)
     logging.basicConfig(level=logging.WARNING, format="page worker: %(levelname)s %(message)s")
+    # psycopg's "error ignored terminating <Pipeline>" repeats a failure the store already
+    # reported in one line (a connection lost to a database restart, retried).
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     # A broken pipe: the crawl process is gone, nobody waits for the replies.
     with contextlib.suppress(BrokenPipeError):
         serve(replies)
