@@ -440,6 +440,11 @@ def test_postgresql_walks_the_newest_matches_only_when_they_are_dense(
         assert not postgresql.walk_newest(conn, every, 60, newest)  # no more matches than that
         assert not postgresql.walk_newest(conn, nothing, 1, newest)
         assert not postgresql.walk_newest(conn, every, 1, 0)  # no articles
+        # "Selten" is on 2 of 60: fetching its 2 matches beats walking 30 articles for one of
+        # them, unless the index has to fetch all 60 text matches before the filter drops 58.
+        rare = hits(parse_query("Meldung tag:Selten"), conn)
+        assert not postgresql.walk_newest(conn, rare, 1, newest)
+        assert postgresql.walk_newest(conn, rare, 1, newest, text_only=every)
 
 
 def test_weekly_counts_of_a_stichwort(tagged_corpus: Engine) -> None:
