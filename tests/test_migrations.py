@@ -28,8 +28,8 @@ def test_upgrade_is_idempotent_and_downgrade_works(engine: Engine) -> None:
 
 
 def test_filter_values_in_one_covering_index_on_postgresql(engine: Engine) -> None:
-    """Migration 0012: on PostgreSQL, ``articles (id)`` with the filter values included
-    replaces 0011's ``(id) INCLUDE (published_at)``; downgrading brings that back. SQLite has
+    """Migration 0012: on PostgreSQL, ``articles (id)`` with the filter values included,
+    beside 0011's narrower ``(id) INCLUDE (published_at)``; downgrading drops it. SQLite has
     neither (it reads ``article_facets``)."""
 
     def indexes() -> set[str]:
@@ -41,7 +41,7 @@ def test_filter_values_in_one_covering_index_on_postgresql(engine: Engine) -> No
     if engine.dialect.name == "sqlite":
         assert indexes() == set()
         return
-    assert indexes() == {"ix_articles_id_filters"}
+    assert indexes() == {"ix_articles_id_filters", "ix_articles_id_published_at"}
     with engine.connect() as conn:
         definition = conn.exec_driver_sql(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_articles_id_filters'"
@@ -50,4 +50,4 @@ def test_filter_values_in_one_covering_index_on_postgresql(engine: Engine) -> No
     downgrade(engine, "0011")
     assert indexes() == {"ix_articles_id_published_at"}
     upgrade(engine)
-    assert indexes() == {"ix_articles_id_filters"}
+    assert indexes() == {"ix_articles_id_filters", "ix_articles_id_published_at"}
