@@ -25,3 +25,29 @@ def test_upgrade_is_idempotent_and_downgrade_works(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert head_revision(engine) is not None and is_up_to_date(engine)
+
+
+def test_filter_values_in_one_covering_index_on_postgresql(engine: Engine) -> None:
+    """Migration 0012: on PostgreSQL, ``articles (id)`` with the filter values included,
+    beside 0011's narrower ``(id) INCLUDE (published_at)``; downgrading drops it. SQLite has
+    neither (it reads ``article_facets``)."""
+
+    def indexes() -> set[str]:
+        return {i["name"] or "" for i in inspect(engine).get_indexes("articles")} & {
+            "ix_articles_id_filters",
+            "ix_articles_id_published_at",
+        }
+
+    if engine.dialect.name == "sqlite":
+        assert indexes() == set()
+        return
+    assert indexes() == {"ix_articles_id_filters", "ix_articles_id_published_at"}
+    with engine.connect() as conn:
+        definition = conn.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_articles_id_filters'"
+        ).scalar_one()
+    assert definition.endswith("(id) INCLUDE (published_at, source_id, section)")
+    downgrade(engine, "0011")
+    assert indexes() == {"ix_articles_id_published_at"}
+    upgrade(engine)
+    assert indexes() == {"ix_articles_id_filters", "ix_articles_id_published_at"}

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy import Engine, delete, text, update
 
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.engine import make_engine
@@ -24,7 +24,7 @@ from kn_crawl.search import Hit, count, facets, hits, postgresql, search
 from kn_crawl.search.insights import find_tag, weekly_counts
 from kn_crawl.search.planner import by_index, serial
 from kn_crawl.search.readonly import readonly_engine
-from kn_crawl.search.tagged import tag_to_list
+from kn_crawl.search.tagged import article_estimate, tag_to_list
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -414,17 +414,37 @@ def test_planner_settings_hold_for_their_block_only(corpus: Engine) -> None:
 
 
 @pytest.mark.postgres
-def test_postgresql_walks_the_newest_matches_only_when_they_are_many(corpus: Engine) -> None:
+def test_postgresql_walks_the_newest_matches_only_when_they_are_dense(
+    tagged_corpus: Engine,
+) -> None:
     """The choice between testing articles newest first and fetching the matches through the
-    index, from the planner's estimate: fewer matches than the window are always fetched."""
-    with corpus.connect() as conn:
+    index, from the share of the newest articles that match (tested, not estimated): fewer
+    matches than the window are always fetched. Articles 1-60 are "Meldung Nummer 0-59",
+    "Drittel" on every third (0, 3, ... 57)."""
+    with tagged_corpus.connect() as conn:
         if conn.dialect.name == "sqlite":
             pytest.skip("PostgreSQL's planner only")
-        matched = hits(parse_query("Bürgerbüro OR Portal"), conn)
-        assert postgresql.estimated_rows(conn, select(matched.c.id)) >= 1
-        assert not postgresql.walk_newest(conn, matched, 20_000, 5)
-        # A window of one among many articles: walking finds it after a few.
-        assert postgresql.walk_newest(conn, matched, 1, 1)
+        newest = article_estimate(conn)
+        assert newest == 60
+        every = hits(parse_query("Meldung"), conn)
+        third = hits(parse_query("Meldung tag:Drittel"), conn)
+        nothing = hits(parse_query("Wärmepumpe"), conn)
+        assert postgresql.newest_density(conn, every, newest, 10) == 1.0
+        # The newest 12 are Nummer 48-59, of which 48, 51, 54 and 57 have "Drittel".
+        assert postgresql.newest_density(conn, third, newest, 12) == 4 / 12
+        assert postgresql.newest_density(conn, nothing, newest, 60) == 0.0
+        # The probe leaves the planner's settings as they were.
+        assert conn.exec_driver_sql("SHOW enable_bitmapscan").scalar() == "on"
+        # A window of one among 60 matches: walking finds it at once.
+        assert postgresql.walk_newest(conn, every, 1, newest)
+        assert not postgresql.walk_newest(conn, every, 60, newest)  # no more matches than that
+        assert not postgresql.walk_newest(conn, nothing, 1, newest)
+        assert not postgresql.walk_newest(conn, every, 1, 0)  # no articles
+        # "Selten" is on 2 of 60: fetching its 2 matches beats walking 30 articles for one of
+        # them, unless the index has to fetch all 60 text matches before the filter drops 58.
+        rare = hits(parse_query("Meldung tag:Selten"), conn)
+        assert not postgresql.walk_newest(conn, rare, 1, newest)
+        assert postgresql.walk_newest(conn, rare, 1, newest, text_only=every)
 
 
 def test_weekly_counts_of_a_stichwort(tagged_corpus: Engine) -> None:

@@ -19,8 +19,10 @@ SQLITE_TABLES = ("search_words", "article_facets")
 # FTS5 keeps its index in shadow tables named after the virtual table.
 _FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
 POSTGRESQL_TABLES = ("article_search",)
-# Migration 0011's covering indexes for the read paths, on PostgreSQL only.
-POSTGRESQL_INDEXES = frozenset(("ix_articles_id_published_at", "ix_article_tags_tag_article"))
+# Covering indexes for the read paths, on PostgreSQL only (migrations 0011 and 0012).
+POSTGRESQL_INDEXES = frozenset(
+    ("ix_articles_id_published_at", "ix_articles_id_filters", "ix_article_tags_tag_article")
+)
 
 SEARCH_TABLES = frozenset(
     (

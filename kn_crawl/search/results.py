@@ -91,7 +91,11 @@ def _ranked_ids(
         return [(int(i), 0.0) for i in page]
     matched = hits(query, conn)
     if order == "relevance" and query.groups:
-        return _by_relevance(conn, matched, limit, offset, rank_window)
+        # The text matches before the filters: what PostgreSQL's index route fetches.
+        text_only = None
+        if conn.dialect.name == "postgresql" and filter_conditions(query, on):
+            text_only = postgresql.text_hits(conn, query).subquery("text_only")
+        return _by_relevance(conn, matched, limit, offset, rank_window, text_only)
     stmt = (
         select(matched.c.id, matched.c.score)
         .join(on.table, on.id == matched.c.id)
@@ -105,7 +109,12 @@ def _pairs(conn: Connection, stmt: Select[int, float]) -> list[tuple[int, float]
 
 
 def _by_relevance(
-    conn: Connection, matched: Subquery, limit: int, offset: int, window: int
+    conn: Connection,
+    matched: Subquery,
+    limit: int,
+    offset: int,
+    window: int,
+    text_only: Subquery | None = None,
 ) -> list[tuple[int, float]]:
     """Relevance order: the newest ``window`` matches ranked by score, then the older ones
     ranked by score among themselves.
@@ -120,7 +129,7 @@ def _by_relevance(
     newest_first = matched.c.id.desc()
     plan: AbstractContextManager[None] = nullcontext()
     if conn.dialect.name == "postgresql" and not postgresql.walk_newest(
-        conn, matched, window, article_estimate(conn)
+        conn, matched, window, article_estimate(conn), text_only=text_only
     ):
         # The same order, by an expression no index provides, and no sequential scan:
         # PostgreSQL then fetches the matches through the text index and sorts them instead
