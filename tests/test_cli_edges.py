@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "dropped": ("dropped",),
     "db upgrade": ("db", "upgrade"),
     "schedule": ("schedule", "--once"),
+    "worker": ("worker", "--once"),
     "runs": ("runs",),
     "health": ("health",),
     "search": ("search", "OZG"),

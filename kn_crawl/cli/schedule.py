@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
 from kn_crawl.cli.common import (
     EXIT_FAILURE,
@@ -78,6 +79,9 @@ def schedule(once: bool, config_file: Path | None) -> None:
                 scheduler.serve()
     except AlreadyRunning as exc:
         fail(str(exc), EXIT_FAILURE)
+    except OperationalError as exc:
+        # The lock's own connection (PostgreSQL) is the first to reach the database.
+        fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
 
 
 def get_engine_for(settings: Settings) -> Engine:

@@ -40,6 +40,7 @@ from kn_crawl.crawling.run import (
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import NOT_WRITABLE, db_error_line
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import Source
 from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.db.runs import (
@@ -125,9 +126,14 @@ class RunRecorder:
         if not crawler.settings.getbool("KN_RECORD_RUNS", True):
             raise NotConfigured
         settings = Settings.from_env()
-        # No migration here: a crawl process never migrates (kn-crawl db upgrade does; the
-        # runner and the batch refuse a database behind the code before crawling).
-        ext = cls(crawler, get_engine(settings.database_url), settings)
+        engine = get_engine(settings.database_url)
+        if not crawler.settings.get(BATCH_SETTING):
+            # Not started by kn-crawl (``scrapy crawl`` from the repository root, a script's
+            # own CrawlerProcess): a crawl by hand, which upgrades at start as ``kn-crawl
+            # crawl`` does. kn-crawl's runner and batches name their batch, checked the schema
+            # before crawling and never migrate here.
+            upgrade(engine)
+        ext = cls(crawler, engine, settings)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
