@@ -237,3 +237,70 @@ def test_a_read_only_database_with_a_stale_run_still_serves_its_readers(tmp_path
     assert "Traceback" not in out.stderr
     out = kn(f"sqlite:///{path}", "runs")  # writable again: closed
     assert status_of(out.stdout, run_id) == "failed", out.stdout
+
+
+def test_a_run_is_judged_by_its_own_lease_not_the_readers(engine: Engine, db_url: str) -> None:
+    """A command with a short KN_LEASE does not fail the live runs of workers with a longer
+    one: each run carries the lease of the process that beats for it (migration 0013)."""
+    from sqlalchemy import func, update
+
+    from kn_crawl.db.runs import start_run
+
+    with engine.begin() as conn:
+        source_id = conn.execute(
+            insert(Source)
+            .values(name="move", family="k21", title="move", base_url="http://x/")
+            .returning(Source.id)
+        ).scalar_one()
+        now = datetime.now(UTC)
+        leases = {
+            "lease 60, silent 30 s": 60.0,
+            "lease 60, silent 90 s": 60.0,
+            "no lease (older run), silent 30 s": None,
+        }
+        ids = {
+            name: start_run(
+                conn,
+                source_id=source_id,
+                base_url="http://x/",
+                now=now,
+                pid=4242,
+                host="crawler-2",
+                lease=lease,
+            )
+            for name, lease in leases.items()
+        }
+        runs = table_of(CrawlRun)
+        for name, age in (("lease 60, silent 30 s", 30), ("lease 60, silent 90 s", 90),
+                          ("no lease (older run), silent 30 s", 30)):  # fmt: skip
+            stamp = (
+                func.now() - timedelta(seconds=age)
+                if conn.dialect.name == "postgresql"
+                else datetime.now(UTC) - timedelta(seconds=age)
+            )
+            conn.execute(update(runs).where(runs.c.id == ids[name]).values(heartbeat_at=stamp))
+    # A read-only command of a process whose own lease is 10 s.
+    out = kn_short_lease(db_url, "runs", "--limit", "3")
+    assert out.returncode == 0, out.stderr
+    with engine.connect() as conn:
+        result = {
+            r.id: (r.status, r.finish_reason, r.lease)
+            for r in conn.execute(select(table_of(CrawlRun))).all()
+        }
+    # The reader's KN_LEASE=10 applies to the older run only (PostgreSQL: the old rule was the
+    # reader's lease; SQLite: ten minutes).
+    older = ("failed", "stale", None) if engine.dialect.name == "postgresql" else (
+        "running", None, None)  # fmt: skip
+    assert result == {
+        ids["lease 60, silent 30 s"]: ("running", None, 60.0),
+        ids["lease 60, silent 90 s"]: ("failed", "stale", 60.0),
+        ids["no lease (older run), silent 30 s"]: older,
+    }
+
+
+def kn_short_lease(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
+    env["KN_DATABASE_URL"] = db_url
+    env["KN_LEASE"] = "10"
+    return subprocess.run([sys.executable, "-m", "kn_crawl", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip

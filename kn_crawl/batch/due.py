@@ -64,15 +64,29 @@ def due_sources(
     names: Sequence[str] | None = None,
 ) -> list[DueSource]:
     """Enabled sources due at ``now`` (never crawled, or ``next_due_at`` passed) with no run
-    ``running``, longest waiting first, at most ``limit``. ``names``: only these.
-    ``skip_locked``: lock the rows, skipping rows another transaction holds (PostgreSQL)."""
+    ``running`` — neither of their own nor of another source of their web host —, longest
+    waiting first, at most ``limit``. ``names``: only these. ``skip_locked``: lock the rows,
+    skipping rows another transaction holds (PostgreSQL).
+
+    A source whose host is being crawled is left where it is (unclaimed, ``next_due_at``
+    unchanged): dispatched now it would only find the host taken and be ``skipped``, and a
+    later tick would then rank it after sources due later; left alone it goes first once
+    the host is free."""
     running = exists().where(runs_t.c.source_id == sources_t.c.id, runs_t.c.status == "running")
+    neighbours = sources_t.alias("neighbour")
+    host_running = exists().where(
+        runs_t.c.source_id == neighbours.c.id,
+        runs_t.c.status == "running",
+        neighbours.c.host == sources_t.c.host,
+        neighbours.c.host != "",
+    )
     query = (
         select(sources_t.c.name, sources_t.c.host)
         .where(
             sources_t.c.enabled.is_(True),
             (sources_t.c.next_due_at.is_(None)) | (sources_t.c.next_due_at <= now),
             ~running,
+            ~host_running,
         )
         .order_by(sources_t.c.next_due_at.asc().nulls_first(), sources_t.c.name)
         .limit(limit)

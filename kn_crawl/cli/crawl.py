@@ -138,6 +138,15 @@ def crawl_and_report(
             ["source", "status", "pages", "new", "updated", "unchanged", "dropped", "errors"],
         )
     )
+    for o, r in rows:
+        if r.status == "skipped":
+            # Not crawled, and not the source's failure: another run (a worker, the
+            # scheduler, another kn-crawl crawl) holds it or its web host now.
+            click.echo(
+                f"kn-crawl: {o.source} skipped ({r.finish_reason}): another run is crawling it "
+                "or its web host now; crawl it again once that run has ended",
+                err=True,
+            )
     if len(rows) < len(outcomes):
         missing = ", ".join(o.source for o in outcomes if o.run_id not in runs_by_id)
         fail(f"no crawl run was recorded for {missing} (see the log above)", EXIT_FAILURE)

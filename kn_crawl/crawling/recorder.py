@@ -173,6 +173,7 @@ class RunRecorder:
                 pid=os.getpid(),
                 host=self.node,
                 batch=self.batch,
+                lease=self.lease.seconds,
             )
         self.lease.renewed()
         # A run whose heartbeat stops is closed as stale by the next command that opens the

@@ -56,7 +56,9 @@ def run_crawl(
     extra_settings: Mapping[str, Any] | None = None,
     full: bool = False,
 ) -> list[CrawlOutcome]:
-    """Crawl ``sources`` now and block until all are done.
+    """Crawl ``sources`` now and block until all are done: as a batch does, only where this
+    process owns the web host and no other run is crawling the source or its host (else a
+    ``skipped`` run, ``host_busy``).
 
     Never migrates (``kn-crawl crawl`` upgrades before it calls this): raises
     ``SchemaBehind`` for a database behind the code, and ``DatabaseNotWritable`` before the
@@ -70,9 +72,19 @@ def run_crawl(
     check_writable(engine)
     urls = dict(base_urls or {})
     extra = dict(extra_settings or {})
-    if len(sources) > 1 and settings.crawl_processes > 1:
-        return _crawl_side_by_side(sources, settings, urls, extra, full)
-    return crawl_here(sources, settings, urls, extra, full)
+    batch_id = uuid.uuid4().hex
+
+    def crawl(names: list[str]) -> list[CrawlOutcome]:
+        if len(names) > 1 and settings.crawl_processes > 1:
+            return _crawl_side_by_side(names, settings, urls, extra, full)
+        return crawl_here(names, settings, urls, extra, full, batch_id=batch_id)
+
+    # The batch's ownership step: this process holds the sources' web hosts while they are
+    # crawled, and a source a worker or the scheduler is crawling (or a source of a host one
+    # is crawling) gets a skipped run (host_busy) instead of a second crawl.
+    from kn_crawl.batch.process import crawl_owned
+
+    return crawl_owned(sources, settings, batch_id=batch_id, base_urls=urls, crawl=crawl)
 
 
 def crawl_here(

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -135,6 +136,9 @@ class CrawlRun(Base):
     """Renewed every ~30 s while the run is alive (``kn_crawl.db.runs.HEARTBEAT_EVERY``)."""
     batch: Mapped[str | None] = mapped_column(String(64))
     """The batch the run belonged to: a procrastinate job id, or a local batch id."""
+    lease: Mapped[float | None] = mapped_column(Float)
+    """Seconds without a heartbeat after which the run is stale: the lease of the process
+    that beats for it, written at its start (None: an older run, judged by the old rules)."""
 
 
 class Article(Base):

@@ -80,10 +80,14 @@ def start_run(
     pid: int | None,
     host: str | None = None,
     batch: str | None = None,
+    lease: float | None = None,
 ) -> int:
     # Host and heartbeat only for a run a live process will keep beating for (the run
-    # recorder); a run recorded without a host is judged by its pid, as before.
-    beating = {"host": host, "heartbeat_at": now} if host is not None else {}
+    # recorder); a run recorded without a host is judged by its pid, as before. ``lease``:
+    # the beating process's own limit of silence, by which every reader judges the run.
+    beating: dict[str, Any] = {"host": host, "heartbeat_at": now} if host is not None else {}
+    if host is not None and lease is not None:
+        beating["lease"] = lease
     return int(
         conn.execute(
             runs_t.insert()
@@ -323,16 +327,21 @@ def is_stale(
     here: str,
     liveness: Callable[[int], Liveness] = local_liveness,
     stale_after: timedelta = STALE_AFTER,
+    lease: float | None = None,
 ) -> bool:
     """Whether a run is left ``running`` by a process that is gone.
 
     On its own host: its pid is gone, or belongs to a process started after the run (a
     reused pid). On any host: its heartbeat (or, before the first beat, its start) is older
-    than ``stale_after``. A run without a host (recorded before hosts were) is judged by its
-    pid on this host, as before.
+    than its own ``lease`` (seconds, written by the process that beats for it), or, for a run
+    recorded before runs kept their lease, than ``stale_after``: never the reader's lease,
+    which may be shorter than the writer's. A run without a host (recorded before hosts were)
+    is judged by its pid on this host, as before.
     """
     if status != "running":
         return False
+    if lease is not None and lease > 0:
+        stale_after = timedelta(seconds=lease)
     if host is not None:
         # Runs recorded before hosts were never beat: only their pid can tell.
         if now - (heartbeat_at or started_at) > stale_after:
@@ -357,6 +366,7 @@ def run_is_stale(run: Any, *, now: datetime, here: str | None = None) -> bool:
         heartbeat_at=run.heartbeat_at,
         now=now,
         here=here or this_host(),
+        lease=getattr(run, "lease", None),
     )
 
 
@@ -375,8 +385,10 @@ def close_stale_runs(
     """Mark runs left ``running`` by a dead process (killed, crashed, power loss) ``failed``
     with finish_reason ``stale``, and make their sources due now; returns their ids.
 
-    On PostgreSQL heartbeats are judged by the database's clock (``now`` is replaced by it):
-    the nodes of a cluster need not agree on the time."""
+    Each run is judged by its own lease (``crawl_runs.lease``, written by its process);
+    ``stale_after`` only for older runs without one. On PostgreSQL heartbeats are judged by
+    the database's clock (``now`` is replaced by it): the nodes of a cluster need not agree
+    on the time."""
     host = here or this_host()
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -392,6 +404,7 @@ def close_stale_runs(
                 runs_t.c.pid,
                 runs_t.c.started_at,
                 runs_t.c.heartbeat_at,
+                runs_t.c.lease,
             ).where(runs_t.c.status == "running")
         ).all()
         stale = [
@@ -406,6 +419,7 @@ def close_stale_runs(
                 now=now,
                 here=host,
                 stale_after=stale_after,
+                lease=r.lease,
             )
         ]
         if stale:
