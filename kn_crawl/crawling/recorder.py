@@ -238,12 +238,24 @@ class RunRecorder:
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         now = _now()
-        closed = retrying(
-            self.engine,
-            lambda: self._close(status, finish_reason, counts, plain, now),
-            what=f"closing run {self.run_id}",
-            budget_s=REACTOR_BUDGET_S,
-        )
+        try:
+            closed = retrying(
+                self.engine,
+                lambda: self._close(status, finish_reason, counts, plain, now),
+                what=f"closing run {self.run_id}",
+                budget_s=REACTOR_BUDGET_S,
+            )
+        except SQLAlchemyError as exc:
+            # The database stayed away longer than the retries: the run stays ``running``
+            # until its lease runs out, then the reaper (or the batch's parent) ends it.
+            logger.error(
+                "crawl run %s of %s: its end (%s) is not recorded, the database is unreachable: %s",
+                self.run_id,
+                spider.name,
+                finish_reason,
+                db_error_line(exc),
+            )
+            return
         if not closed:
             logger.error(
                 "crawl run %s of %s was closed by another process (its lease ran out); "
@@ -353,3 +365,12 @@ class RunRecorder:
             retrying(self.engine, write, what="drops", budget_s=REACTOR_BUDGET_S)
         except RunFenced as exc:
             lose_lease(self.crawler, str(exc))
+        except SQLAlchemyError as exc:
+            # Kept for the next flush (the run's end tries once more); one line, no traceback.
+            self.pending[:0] = drops
+            logger.error(
+                "crawl run %s: %d dropped pages not recorded yet, the database is unreachable: %s",
+                self.run_id,
+                len(self.pending),
+                db_error_line(exc),
+            )
