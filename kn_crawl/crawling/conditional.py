@@ -19,12 +19,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.cluster.fence import RunFenced, fence
 from kn_crawl.cluster.lease import lose_lease
 from kn_crawl.crawling.run import results_trustworthy, run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import Source, table_of
 from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.db.state_models import HttpValidator
@@ -153,3 +155,7 @@ class ConditionalRequestsMiddleware:
         except RunFenced as exc:
             # What this crawl saw may not stand: another process owns the source now.
             lose_lease(self.crawler, str(exc))
+        except SQLAlchemyError as exc:
+            # The database stayed away past the retries: the next run looks at these pages
+            # again (no validator is no harm). One line, not a signal handler's traceback.
+            logger.error("validators of %s not saved: %s", spider.name, db_error_line(exc))
