@@ -80,7 +80,7 @@ def sync_catalog(
     only: Collection[str] | None = None,
 ) -> SyncResult:
     """Make the ``sources`` rows say what ``catalog`` says, in the caller's transaction.
-    Writes nothing when they already do, so running it before every crawl costs one
+    Writes nothing when they already do, so running it at a start or tick costs one
     query. New rows are inserted first (skipping a name another process inserted
     meanwhile); a database that may not be written fails on that first write. New rows
     have no ``next_due_at``: they are due now.

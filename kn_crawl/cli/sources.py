@@ -50,7 +50,7 @@ def _list_sources() -> None:
     for entry in catalog.enabled():
         if entry.name in off:
             continue
-        # The catalogue is synced into the table before a crawl: a row alone is no run.
+        # A row alone is no run (the schedule-owning processes write every row).
         row = known.get(entry.name)
         crawled = row if row is not None and row.last_run_at is not None else None
         rows.append(
