@@ -34,8 +34,12 @@ def test_a_long_outage_at_a_runs_end_is_one_line(postgres: PostgresServer) -> No
             assert time.monotonic() < deadline, "the run never started"
             try:
                 with db.connect() as conn:
+                    # Mid-crawl: the run is open and has stored articles.
                     running = conn.execute(
-                        text("SELECT count(*) FROM crawl_runs WHERE status = 'running'")
+                        text(
+                            "SELECT count(*) FROM crawl_runs r WHERE r.status = 'running' "
+                            "AND EXISTS (SELECT 1 FROM articles)"
+                        )
                     ).scalar_one()
             except Exception:  # noqa: BLE001 - the schema may not be there yet
                 running = 0

@@ -59,18 +59,29 @@ class ConditionalRequestsMiddleware:
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    validators_t.c.url,
-                    validators_t.c.etag,
-                    validators_t.c.last_modified,
-                    validators_t.c.body_hash,
-                )
-                .join(Source, Source.id == validators_t.c.source_id)
-                .where(Source.name == spider.name)
-            ).all()
+        try:
+            rows = self._validators(spider)
+        except SQLAlchemyError as exc:
+            # The database went away after the run started: no validators, every page is
+            # fetched whole (the crawl's writes find out about the database themselves).
+            logger.error("validators of %s not read: %s", spider.name, db_error_line(exc))
+            rows = []
         self.stored = {url: (etag, lm, h) for url, etag, lm, h in rows}
+
+    def _validators(self, spider: Spider) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(
+                        validators_t.c.url,
+                        validators_t.c.etag,
+                        validators_t.c.last_modified,
+                        validators_t.c.body_hash,
+                    )
+                    .join(Source, Source.id == validators_t.c.source_id)
+                    .where(Source.name == spider.name)
+                ).all()
+            )
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("kn_conditional"):

@@ -198,12 +198,13 @@ class RunRecorder:
     ) -> None:
         self._add(Drop(url=url, stage=stage, reason=reason, detail=detail), note=note)
 
-    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+    def spider_error(self, failure: Failure, response: Response | None, spider: Spider) -> None:
         # A callback crashed on this page: the page is lost for this run, so it is recorded.
+        # No response: the spider's start requests failed (Scrapy sends None then).
         exc = failure.value
         self._add(
             Drop(
-                url=response.url,
+                url=response.url if response is not None else "",
                 stage="parse",
                 reason="exception",
                 detail=f"{type(exc).__name__}: {exc}",
