@@ -137,8 +137,10 @@ class SourceRow:
     next_due_at: datetime | None = None
     """When the source is due next (None: now, never crawled)."""
     node: str = ""
-    """The node running it now, ``queued on <node>`` while a tick's claim waits for its
-    batch, else ""."""
+    """``running on <node>`` while a run of it runs, ``queued on <node>`` while a tick's
+    claim waits for its batch, else ""."""
+    running: bool = False
+    """A run of it is ``running`` now: its next due time is set when that run ends."""
 
 
 def source_rows(conn: Connection) -> dict[str, SourceRow]:
@@ -186,6 +188,7 @@ def source_rows(conn: Connection) -> dict[str, SourceRow]:
             disabled_reason=src.disabled_reason,
             next_due_at=src.next_due_at,
             node=_node_of(src, run, now),
+            running=run is not None and run.status == "running",
         )
     return rows
 
@@ -194,7 +197,7 @@ def _node_of(src: Any, run: Any, now: datetime) -> str:
     """Who has the source: the node of its running run, or the node whose tick claimed it
     and whose batch has not started it yet."""
     if run is not None and run.status == "running":
-        return str(run.host or "")
+        return f"running on {run.host}" if run.host else "running"
     claimed = src.claimed_at is not None and src.claimed_by
     waiting = src.next_due_at is not None and src.next_due_at > now
     if claimed and waiting and (run is None or src.claimed_at > run.started_at):

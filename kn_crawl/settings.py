@@ -231,6 +231,7 @@ class Settings:
         data_dir = Path(env.get("KN_DATA_DIR") or "data")
         database_url = env.get("KN_DATABASE_URL") or f"sqlite:///{data_dir / 'kn-crawl.sqlite3'}"
         check_database_url(database_url)
+        database_url = with_psycopg(database_url)
         contact = (env.get("KN_CONTACT") or DEFAULT_CONTACT).strip()
         if "\n" in contact or "\r" in contact:
             raise ConfigError("KN_CONTACT must be a single line")
@@ -324,6 +325,16 @@ def _admin_emails(raw: str) -> tuple[str, ...]:
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
+# libpq's and Heroku's spelling (``postgres://``, ``postgresql://``) names no driver:
+# SQLAlchemy would refuse the first and load psycopg2, which we do not ship, for the second.
+_LIBPQ_SCHEME = re.compile(r"^(?:postgres|postgresql)://", re.IGNORECASE)
+
+
+def with_psycopg(url: str) -> str:
+    """A libpq-style PostgreSQL URL as the psycopg 3 URL we ship the driver for; any other
+    URL as it is. Only the scheme changes: user, password, host and query stay verbatim."""
+    return _LIBPQ_SCHEME.sub("postgresql+psycopg://", url, count=1)
+
 
 def check_database_url(url: str) -> None:
     """Refuse what is not a SQLAlchemy URL of a database kn-crawl supports, naming the
@@ -334,7 +345,8 @@ def check_database_url(url: str) -> None:
 
     example = "sqlite:///data/kn.sqlite3 or postgresql+psycopg://user@host/db"
     try:
-        parsed = make_url(url)
+        # Messages quote the URL as given; the check is of the URL kn-crawl will use.
+        parsed = make_url(with_psycopg(url))
     except (ArgumentError, ValueError):  # ValueError: a port that is no number
         raise ConfigError(
             f"KN_DATABASE_URL={redact_url(url)!r} is not a SQLAlchemy URL (e.g. {example})"

@@ -47,7 +47,7 @@ def test_node_column_names_the_running_node_or_the_claiming_one(engine: Engine) 
         )
         rows = source_rows(conn)
     assert {name: rows[name].node for name in ids} == {
-        "running": "node-a",
+        "running": "running on node-a",
         "queued": "queued on node-b",
         "idle": "",
     }

@@ -234,3 +234,68 @@ def test_a_tick_claims_less_while_batches_wait(pg: tuple[str, Engine]) -> None:
         conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
         conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
     assert claim_limit(engine, settings) == (2 * 4 - 3) * 2
+
+
+@pytest.mark.postgres
+def test_a_job_ended_after_the_tick_failed_it_is_one_log_line(
+    pg: tuple[str, Engine], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker frozen past the lease (SIGSTOP) wakes up and records its batch job's end; the
+    tick has marked that job failed meanwhile, so the queue refuses. One warning line, not
+    asyncio's "Task exception was never retrieved" traceback."""
+    import gc
+    import logging
+
+    from procrastinate.jobs import Status
+
+    from kn_crawl.cluster.worker import _quiet_lost_jobs
+
+    url, engine = pg
+    monkeypatch.setenv("KN_DATABASE_URL", url)
+    with engine.begin() as conn:
+        frozen = conn.execute(
+            text(
+                "INSERT INTO procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - interval '10 minutes') RETURNING id"
+            )
+        ).scalar_one()
+        job_id = conn.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, "
+                "worker_id) VALUES ('crawl', 'kn_crawl.crawl_batch', '{}', 'doing', :w) "
+                "RETURNING id"
+            ),
+            {"w": frozen},
+        ).scalar_one()
+    assert run_tick(url)["stalled_jobs"] == [job_id]
+    settings = Settings.from_env({"KN_DATABASE_URL": url})
+
+    async def wake_up() -> None:
+        asyncio.get_running_loop().set_exception_handler(_quiet_lost_jobs)
+        app = make_app(settings, tick=False)
+        async with app.open_async():
+            (job,) = await app.job_manager.list_jobs_async(id=job_id)
+            # As procrastinate's worker does: the end is recorded in a task nobody awaits.
+            ending = asyncio.ensure_future(
+                app.job_manager.finish_job(job, status=Status.SUCCEEDED, delete_job=False)
+            )
+            await asyncio.wait({ending})
+            del ending
+            gc.collect()  # the unretrieved exception is reported when the task is collected
+
+    caplog.clear()
+    caplog.set_level(logging.WARNING)
+    asyncio.run(wake_up())
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "kn_crawl.cluster.worker",
+            "WARNING",
+            "a batch job ended after the tick had failed it (its worker stopped beating); "
+            "its end is not recorded in the queue, its runs are",
+        )
+    ]
+    with engine.connect() as conn:
+        status = conn.execute(
+            text("SELECT status FROM procrastinate_jobs WHERE id = :id"), {"id": job_id}
+        ).scalar_one()
+    assert status == "failed"

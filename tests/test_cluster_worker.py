@@ -131,3 +131,101 @@ def test_two_workers_crawl_every_article_once(postgres: PostgresServer, tmp_path
     assert all(r.batch for r in runs)
     assert dict(jobs) == {"succeeded": len({r.batch for r in runs})}
     db.engine.dispose()
+
+
+def test_a_running_worker_picks_up_a_catalogue_change_at_its_tick(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """A catalogue changed while the worker runs reaches the `sources` table at a tick; a
+    broken file meanwhile is one log line, the worker goes on and the table keeps the last
+    good state. (Every source is turned off: nothing is crawled.)"""
+    url = postgres.create_database("kn_worker_catalogue")
+    db = Db(url)
+    catalog = tmp_path / "kn-sources.toml"
+    with Mirror() as mirror:
+        env = {
+            **worker_env(url, mirror, tmp_path),
+            **{f"KN_SCHEDULE_{s.upper()}": "off" for s in SOURCES},
+            "KN_NODE": "node-1",
+        }
+    base = catalog.read_text()
+
+    def title_of(name: str) -> str | None:
+        try:
+            with db.engine.connect() as conn:
+                found = conn.execute(
+                    text("SELECT title FROM sources WHERE name = :n"), {"n": name}
+                ).scalar_one_or_none()
+        except Exception:  # noqa: BLE001 - the schema may not be there yet
+            return None
+        return None if found is None else str(found)
+
+    def wait_for_title(title: str) -> None:
+        deadline = time.monotonic() + 120
+        while title_of("move") != title:
+            assert proc.poll() is None, "the worker ended on its own"
+            assert time.monotonic() < deadline, f"move's title never became {title!r}"
+            time.sleep(0.5)
+
+    log_path = tmp_path / "node-1.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kn_crawl", "worker"],
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        wait_for_title("move – moderne verwaltung")
+        catalog.write_text(base + '[sources.move]\ntitle = "move (neu)"\n')
+        wait_for_title("move (neu)")
+        catalog.write_text(base + "[sources.move\n")  # broken
+        # Ticks pass: each worker tick job the database records after the break.
+        with db.engine.connect() as conn:
+            seen = conn.execute(
+                text("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
+            ).scalar_one()
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, "the worker ended on its own"
+            assert time.monotonic() < deadline, "no three ticks after the broken file"
+            with db.engine.connect() as conn:
+                ticks = conn.execute(
+                    text(
+                        "SELECT count(*) FROM procrastinate_jobs WHERE id > :seen "
+                        "AND task_name = 'kn_crawl.tick' AND status = 'succeeded'"
+                    ),
+                    {"seen": seen},
+                ).scalar_one()
+            if ticks >= 3:
+                break
+            time.sleep(0.5)
+        assert title_of("move") == "move (neu)"
+        catalog.write_text(base + '[sources.move]\ntitle = "move (repariert)"\n')
+        wait_for_title("move (repariert)")
+        os.killpg(proc.pid, signal.SIGTERM)
+        code = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text_ = log_path.read_text()
+    assert "Traceback" not in text_, text_[-3000:]
+    assert code == 0, text_
+    broken = [line for line in text_.splitlines() if "catalogue not synced" in line]
+    assert len(broken) == 1, text_
+    assert (
+        broken[0]
+        .partition("WARNING: ")[2]
+        .startswith(f"catalogue not synced, the last good one stays: {catalog}")
+    ), broken
+    synced = [line for line in text_.splitlines() if "catalogue synced:" in line]
+    assert [line.partition("INFO: ")[2] for line in synced] == [
+        "catalogue synced: 0 added, 1 updated, 0 retired"
+    ] * 2
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM crawl_runs")).scalar_one() == 0
+    db.engine.dispose()

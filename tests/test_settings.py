@@ -170,6 +170,29 @@ def test_settings_never_show_the_database_password() -> None:
     assert "s3cret" not in repr(s)
 
 
+LIBPQ_URLS = {
+    "heroku": ("postgres://kn:s3cret@host:5432/db", "postgresql+psycopg://kn:***@host:5432/db"),
+    "libpq": ("postgresql://kn:s3cret@host/db", "postgresql+psycopg://kn:***@host/db"),
+    "upper-case": ("POSTGRES://kn@host/db", "postgresql+psycopg://kn@host/db"),
+    "query-kept": (
+        "postgres://kn@host/db?sslmode=require&password=s3cret",
+        "postgresql+psycopg://kn@host/db?password=***&sslmode=require",
+    ),
+    "driver-kept": (
+        "postgresql+psycopg://kn:s3cret@host/db",
+        "postgresql+psycopg://kn:***@host/db",
+    ),
+}
+
+
+@pytest.mark.parametrize(("url", "shown"), LIBPQ_URLS.values(), ids=LIBPQ_URLS.keys())
+def test_libpq_style_database_urls_use_psycopg(url: str, shown: str) -> None:
+    s = Settings.from_env({"KN_DATABASE_URL": url})
+    assert s.safe_database_url == shown
+    assert s.database_url.startswith("postgresql+psycopg://")
+    assert "s3cret" not in s.safe_database_url and "s3cret" not in repr(s)
+
+
 BAD_DATABASE = {
     "mysql": ("mysql://kn:s3cret@host/db", "database 'mysql' is not supported"),
     "mysql-driver": ("mysql+pymysql://kn:s3cret@host/db", "database 'mysql' is not supported"),

@@ -435,7 +435,7 @@ def test_an_entry_that_would_not_load_is_not_written(
 # --- the sync before a crawl --------------------------------------------------------------
 
 
-def test_a_crawl_writes_the_catalogue_into_sources(tmp_path: Path) -> None:
+def test_a_crawl_writes_its_own_sources_into_sources(tmp_path: Path) -> None:
     from kn_crawl.mirror import Mirror
     from tests.crawling import crawl
 
@@ -447,16 +447,14 @@ def test_a_crawl_writes_the_catalogue_into_sources(tmp_path: Path) -> None:
         with engine.connect() as conn:
             stored = {r.name: r for r in conn.execute(select(Source)).all()}
         engine.dispose()
-        assert len(stored) == 27
-        assert (stored["move"].base_url, stored["move"].family) == (
+        # A crawl by hand writes the rows of the sources it crawls, no other: the rest of the
+        # catalogue, with schedules and enabled states, is the schedule-owning processes'.
+        assert list(stored) == ["move"]
+        assert (stored["move"].base_url, stored["move"].family, stored["move"].enabled) == (
             mirror.base_urls["move"],
             "k21",
-        )
-        assert (stored["kommune21"].base_url, stored["kommune21"].enabled) == (
-            "https://www.kommune21.de/",
             True,
         )
-        assert stored["innovativeverwaltung"].disabled_reason == "paywall: teasers only"
         # The list tells a crawled source from one that only has its row.
         listed = invoke({"KN_DATABASE_URL": db_url}, "sources")
         rows = {r[0]: r for r in table_rows(listed.output.partition("\nDisabled")[0])}
@@ -507,3 +505,51 @@ def test_add_a_site_of_the_mirror(env: dict[str, str]) -> None:
     assert entry.listing_urls == (url,)
     # The pattern the K21 family uses, found from the links alone.
     assert entry.article_pattern == "^/k21-meldungen/[^/]+/$"
+
+
+def test_sources_shows_what_the_cluster_turned_off_and_what_runs(env: dict[str, str]) -> None:
+    """The table is the cluster's truth: a source its nodes turned off (KN_SCHEDULE_X=off,
+    synced by `schedule`/`worker`) is disabled with that reason, even when this shell's
+    environment would enable it; a running source is `running on <node>` and due "after
+    this run", not at its claim's lease."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from kn_crawl.catalog.sync import SCHEDULE_OFF
+    from kn_crawl.db.models import Source, table_of
+    from kn_crawl.db.runs import start_run
+
+    sources_t = table_of(Source)
+    engine = make_engine(env["KN_DATABASE_URL"])
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        ids = {
+            name: ensure_source(conn, name=name, family="k21", title=name, base_url=url)
+            for name, url in (
+                ("kommunal", "https://kommunal.de/"),
+                ("move", "https://www.move-online.de/"),
+            )
+        }
+        conn.execute(
+            update(sources_t)
+            .where(sources_t.c.id == ids["kommunal"])
+            .values(enabled=False, disabled_reason=SCHEDULE_OFF)
+        )
+        conn.execute(
+            update(sources_t)
+            .where(sources_t.c.id == ids["move"])
+            .values(claimed_at=now, claimed_by="node-1", next_due_at=now + timedelta(seconds=90))
+        )
+        start_run(conn, source_id=ids["move"], base_url="https://www.move-online.de/", now=now,
+                  pid=1, host="node-1")  # fmt: skip
+    engine.dispose()
+    result = invoke(env, "sources")
+    assert result.exit_code == 0, result.output
+    enabled, _, disabled = result.output.partition("\nDisabled sources:\n")
+    rows = {row[0]: row for row in table_rows(enabled)}
+    assert "kommunal" not in rows
+    assert rows["move"][-2:] == ["after this run", "running on node-1"]
+    assert rows["move"][5] == "running"
+    assert ["kommunal", "KOMMUNAL", "generic", "0", SCHEDULE_OFF] in table_rows(disabled)

@@ -11,7 +11,7 @@ web host: what the tick needs to find due sources and batch them by host, from S
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,8 @@ _SYNCED = (
     "schedule",
     "host",
 )
+_CLUSTER_STATE = ("enabled", "disabled_reason", "schedule")
+"""What only the schedule-owning processes write: a crawl by hand leaves them as they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class SyncResult:
     """Rows whose source left the catalogue, disabled now."""
 
 
-def _values(entry: SourceEntry, schedule: EffectiveSchedule | None) -> dict[str, Any]:
+def row_values(entry: SourceEntry, schedule: EffectiveSchedule | None) -> dict[str, Any]:
     enabled, reason = entry.enabled, entry.disabled_reason
     if enabled and schedule is not None and not schedule.enabled:
         enabled, reason = False, SCHEDULE_OFF
@@ -74,32 +76,47 @@ def sync_catalog(
     conn: Connection,
     catalog: Mapping[str, SourceEntry],
     schedules: Mapping[str, EffectiveSchedule] | None = None,
+    *,
+    only: Collection[str] | None = None,
 ) -> SyncResult:
     """Make the ``sources`` rows say what ``catalog`` says, in the caller's transaction.
-    Writes nothing when they already do, so running it before every crawl costs one
+    Writes nothing when they already do, so running it at a start or tick costs one
     query. New rows are inserted first (skipping a name another process inserted
     meanwhile); a database that may not be written fails on that first write. New rows
     have no ``next_due_at``: they are due now.
 
     ``schedules``: each source's effective schedule (``kn_crawl.scheduler.config``); a
-    source without one keeps the catalogue's ``schedule``."""
+    source without one keeps the catalogue's ``schedule``.
+
+    ``only``: the sources a crawl by hand runs. Their rows are made to exist with the
+    catalogue's base URL, title, family, language and host; their enabled state and schedule
+    are written only when the row is new, and no other row is touched: the schedule and the
+    enabled state of a cluster are the schedule-owning processes' (``schedule``, ``worker``,
+    the tick), not of whichever shell last ran a crawl with its own environment."""
     schedules = schedules or {}
+    if only is not None:
+        wanted = set(only)
+        catalog = {name: e for name, e in catalog.items() if name in wanted}
     rows = {r.name: r for r in conn.execute(select(sources_t.c.name, *_columns())).all()}
     added = [e for e in catalog.values() if e.name not in rows]
     insert_ignore(
         conn,
         sources_t,
-        [{"name": e.name, **_values(e, schedules.get(e.name))} for e in added],
+        [{"name": e.name, **row_values(e, schedules.get(e.name))} for e in added],
         "name",
     )
     updated = []
     for entry in catalog.values():
         row = rows.get(entry.name)
-        values = _values(entry, schedules.get(entry.name))
+        values = row_values(entry, schedules.get(entry.name))
+        if only is not None:
+            values = {k: v for k, v in values.items() if k not in _CLUSTER_STATE}
         if row is not None and any(getattr(row, k) != v for k, v in values.items()):
             conn.execute(update(sources_t).where(sources_t.c.name == entry.name).values(values))
             updated.append(entry.name)
-    retired = []
+    retired: list[str] = []
+    if only is not None:
+        return SyncResult(tuple(e.name for e in added), tuple(updated), ())
     for name, row in rows.items():
         if name not in catalog and (row.enabled or row.disabled_reason != NOT_IN_CATALOGUE):
             conn.execute(

@@ -58,6 +58,7 @@ def open_engine(
     migrate: bool = True,
     sync: bool = False,
     schedule_file: Path | None = None,
+    only: Sequence[str] | None = None,
 ) -> Engine:
     """The configured database, migrated to the current schema, with the runs left ``running``
     by dead processes closed (finish_reason ``stale``): every command that opens the database
@@ -67,7 +68,8 @@ def open_engine(
     ``sync``: also write the source catalogue into ``sources`` (the commands that crawl or
     schedule; readers leave it, so they work on a read-only database), with each source's
     effective schedule (``schedule_file``: the schedule file, default KN_CONFIG_FILE or
-    ./kn-crawl.toml)."""
+    ./kn-crawl.toml). ``only``: a crawl by hand of these sources, which writes their rows
+    alone and never the schedule or enabled state (``kn_crawl.catalog.refresh``)."""
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
@@ -81,26 +83,20 @@ def open_engine(
     except OperationalError as exc:
         fail(f"cannot open database {settings.safe_database_url}: {exc.orig}", EXIT_FAILURE)
     if sync:
-        _sync_catalog(engine, settings, schedule_file)
+        _sync_catalog(engine, settings, schedule_file, only)
     return engine
 
 
-def _sync_catalog(engine: Engine, settings: Settings, schedule_file: Path | None) -> None:
+def _sync_catalog(
+    engine: Engine, settings: Settings, schedule_file: Path | None, only: Sequence[str] | None
+) -> None:
     """The catalogue into ``sources``. A bad catalogue is a ConfigError (one line, exit 2); a
     database that cannot be written ends the command as the crawl's own check would."""
-    from kn_crawl.catalog.load import load_catalog
-    from kn_crawl.catalog.sync import EffectiveSchedule, sync_catalog
+    from kn_crawl.catalog.refresh import write_catalog
     from kn_crawl.db.errors import db_error_line
-    from kn_crawl.scheduler.config import load_schedule
 
-    catalog = load_catalog(settings)
-    config = load_schedule(
-        {e.name: e.schedule for e in catalog.values()}, path=schedule_file, known=list(catalog)
-    )
-    schedules = {name: EffectiveSchedule(s.text, s.enabled) for name, s in config.sources.items()}
     try:
-        with engine.begin() as conn:
-            sync_catalog(conn, catalog, schedules)
+        write_catalog(engine, settings, schedule_file, only=only)
     except SQLAlchemyError as exc:
         fail(
             f"cannot write to the database: {db_error_line(exc)} ({settings.safe_database_url})",

@@ -98,7 +98,7 @@ def crawl_and_report(
     from kn_crawl.db.migrate import SchemaBehind
     from kn_crawl.queries import runs_of
 
-    engine = open_engine(settings, sync=True)
+    engine = open_engine(settings, sync=True, only=sources)
     try:
         outcomes = run_crawl(
             sources, settings, base_urls=base_urls, extra_settings=extra, full=full

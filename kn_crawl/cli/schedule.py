@@ -64,7 +64,13 @@ def schedule(once: bool, config_file: Path | None) -> None:
         with SchedulerLock(get_engine_for(settings)):
             # Under the lock: one scheduler migrates and writes the schedule at a time.
             engine = open_engine(settings, sync=True, schedule_file=config_file)
-            scheduler = Scheduler(engine=engine, settings=settings, config=config)
+            scheduler = Scheduler(
+                engine=engine,
+                settings=settings,
+                config=config,
+                watch_catalog=True,
+                schedule_file=config_file,
+            )
             if once:
                 results = scheduler.run_due_once()
                 click.echo(f"{sum(len(r.batch.sources) for r in results)} sources crawled")

@@ -17,8 +17,9 @@ from kn_crawl.settings import is_http_url
 @click.pass_context
 def sources(ctx: click.Context) -> None:
     """List the sources of the catalogue with their base URL, last run, family, health, when
-    each is due next and which node runs it (`queued on NODE` while its batch waits); then
-    the disabled ones with the reason.
+    each is due next and which node has it (`running on NODE`, next due "after this run";
+    `queued on NODE` while its batch waits); then the disabled ones with the reason, also
+    those the cluster's schedule turned off (KN_SCHEDULE_<SOURCE>=off: "schedule: off").
 
     The catalogue is the bundled one plus KN_SOURCES_FILE (default ./kn-sources.toml);
     `kn-crawl sources add URL` adds a source to it.
@@ -38,8 +39,18 @@ def _list_sources() -> None:
         known = source_rows(conn)
     now = datetime.now(UTC)
     rows = []
+    # What the cluster does is in the table (its schedule-owning processes write it): a
+    # source turned off there (KN_SCHEDULE_<SOURCE>=off on the nodes) is disabled, whatever
+    # this shell's environment says.
+    off = {
+        name: row.disabled_reason or "disabled"
+        for name, row in known.items()
+        if not row.enabled and name in catalog and catalog[name].enabled
+    }
     for entry in catalog.enabled():
-        # The catalogue is synced into the table before a crawl: a row alone is no run.
+        if entry.name in off:
+            continue
+        # A row alone is no run (the schedule-owning processes write every row).
         row = known.get(entry.name)
         crawled = row if row is not None and row.last_run_at is not None else None
         rows.append(
@@ -54,7 +65,10 @@ def _list_sources() -> None:
                 _archive_cell(crawled.archive, crawled.pending_listings) if crawled else "-",
                 entry.family,
                 (row.health or "-") if row else "-",
-                due_in(row.next_due_at if row else None, now),
+                # Its next due time is written when the run ends.
+                "after this run"
+                if row and row.running
+                else due_in(row.next_due_at if row else None, now),
                 (row.node or "-") if row else "-",
             )
         )
@@ -68,6 +82,10 @@ def _list_sources() -> None:
          e.disabled_reason)
         for e in catalog.disabled()
     ]  # fmt: skip
+    disabled += [
+        (name, catalog[name].title, catalog[name].family, known[name].articles, reason)
+        for name, reason in off.items()
+    ]
     # Rows of sources taken out of the catalogue: their articles stay.
     disabled += [
         (name, row.title, row.family, row.articles, NOT_IN_CATALOGUE)

@@ -4,6 +4,8 @@ It is a procrastinate periodic task on a queue of its own (``tick``): every work
 periodic deferrer offers it, the database takes one job per tick time, and a
 ``queueing_lock`` keeps at most one waiting. Each tick
 
+0. (the periodic task) writes the catalogue into ``sources`` when it changed
+   (``kn_crawl.catalog.refresh``);
 1. fails the runs whose lease ran out and frees their hosts (``lease.reap_stale_runs``), and
    marks the batch jobs of dead workers ``failed`` (never retried in place: their sources
    are due again and the next tick plans them afresh);
@@ -29,6 +31,7 @@ from sqlalchemy import Engine, text
 
 from kn_crawl.batch.due import claim, due_sources
 from kn_crawl.batch.plan import DueSource, plan_batches
+from kn_crawl.catalog.refresh import refresh_catalog
 from kn_crawl.cluster.app import CRAWL_QUEUE, CRAWL_TASK
 from kn_crawl.cluster.lease import reap_stale_runs
 from kn_crawl.db.runs import database_now
@@ -164,10 +167,16 @@ async def tick_task(context: Any, timestamp: int) -> dict[str, Any]:
     from procrastinate.exceptions import ConnectorException
     from sqlalchemy.exc import OperationalError
 
+    from kn_crawl.db.engine import get_engine
     from kn_crawl.db.errors import db_error_line
 
+    settings = Settings.from_env()
+    # A catalogue or schedule change reaches the running cluster here: written when it
+    # changed since this worker last wrote it; a bad file is one line and keeps the last
+    # good state. Never raises.
+    await asyncio.to_thread(refresh_catalog, get_engine(settings.database_url), settings)
     try:
-        return await tick(context.app, Settings.from_env())
+        return await tick(context.app, settings)
     except OperationalError as exc:
         logger.warning("tick skipped, the database is unreachable: %s", db_error_line(exc))
         return {"error": db_error_line(exc)}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 from typing import Any
 
@@ -80,15 +81,33 @@ async def _keep_running(
         pause = min(pause * 2, RESTART_MAX_S)
 
 
+LOST_JOB = re.compile(r'Job was not found or not in "doing"')
+"""The queue's refusal to record the end of a job that is no longer ``doing``
+(procrastinate's ``procrastinate_finish_job`` / ``retry_job``), raised to us as a
+``ConnectorException("Database error.")`` whose cause holds it."""
+
+
+def is_lost_job(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it was raised from, is the queue's refusal to end a job
+    that is no longer ``doing``."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if LOST_JOB.search(str(error)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _quiet_lost_jobs(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     """A batch job the tick failed while its worker was frozen (SIGSTOP past the lease) ends
-    later; procrastinate's attempt to record its end is refused ("not in doing status"). One
-    line for that, not an unretrieved task's traceback."""
+    later; procrastinate's attempt to record its end is refused ("not in "doing" status").
+    One line for that, not an unretrieved task's traceback."""
     error = context.get("exception")
-    if error is not None and "not in doing" in str(error):
+    if is_lost_job(error):
         logger.warning(
-            "a batch job ended after the tick had failed it (its worker stopped beating): %s",
-            " ".join(str(error).split())[:200],
+            "a batch job ended after the tick had failed it (its worker stopped beating); "
+            "its end is not recorded in the queue, its runs are"
         )
         return
     loop.default_exception_handler(context)

@@ -19,12 +19,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.cluster.fence import RunFenced, fence
 from kn_crawl.cluster.lease import lose_lease
 from kn_crawl.crawling.run import results_trustworthy, run_of
 from kn_crawl.crawling.signals import page_failed
 from kn_crawl.db.engine import get_engine
+from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import Source, table_of
 from kn_crawl.db.reconnect import REACTOR_BUDGET_S, retrying
 from kn_crawl.db.state_models import HttpValidator
@@ -57,18 +59,29 @@ class ConditionalRequestsMiddleware:
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    validators_t.c.url,
-                    validators_t.c.etag,
-                    validators_t.c.last_modified,
-                    validators_t.c.body_hash,
-                )
-                .join(Source, Source.id == validators_t.c.source_id)
-                .where(Source.name == spider.name)
-            ).all()
+        try:
+            rows = self._validators(spider)
+        except SQLAlchemyError as exc:
+            # The database went away after the run started: no validators, every page is
+            # fetched whole (the crawl's writes find out about the database themselves).
+            logger.error("validators of %s not read: %s", spider.name, db_error_line(exc))
+            rows = []
         self.stored = {url: (etag, lm, h) for url, etag, lm, h in rows}
+
+    def _validators(self, spider: Spider) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(
+                        validators_t.c.url,
+                        validators_t.c.etag,
+                        validators_t.c.last_modified,
+                        validators_t.c.body_hash,
+                    )
+                    .join(Source, Source.id == validators_t.c.source_id)
+                    .where(Source.name == spider.name)
+                ).all()
+            )
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("kn_conditional"):
@@ -153,3 +166,7 @@ class ConditionalRequestsMiddleware:
         except RunFenced as exc:
             # What this crawl saw may not stand: another process owns the source now.
             lose_lease(self.crawler, str(exc))
+        except SQLAlchemyError as exc:
+            # The database stayed away past the retries: the next run looks at these pages
+            # again (no validator is no harm). One line, not a signal handler's traceback.
+            logger.error("validators of %s not saved: %s", spider.name, db_error_line(exc))

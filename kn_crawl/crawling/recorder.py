@@ -205,12 +205,13 @@ class RunRecorder:
     ) -> None:
         self._add(Drop(url=url, stage=stage, reason=reason, detail=detail), note=note)
 
-    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+    def spider_error(self, failure: Failure, response: Response | None, spider: Spider) -> None:
         # A callback crashed on this page: the page is lost for this run, so it is recorded.
+        # No response: the spider's start requests failed (Scrapy sends None then).
         exc = failure.value
         self._add(
             Drop(
-                url=response.url,
+                url=response.url if response is not None else "",
                 stage="parse",
                 reason="exception",
                 detail=f"{type(exc).__name__}: {exc}",
@@ -245,12 +246,24 @@ class RunRecorder:
         }
         plain = {k: v for k, v in values.items() if isinstance(v, int | float | str)}
         now = _now()
-        closed = retrying(
-            self.engine,
-            lambda: self._close(status, finish_reason, counts, plain, now),
-            what=f"closing run {self.run_id}",
-            budget_s=REACTOR_BUDGET_S,
-        )
+        try:
+            closed = retrying(
+                self.engine,
+                lambda: self._close(status, finish_reason, counts, plain, now),
+                what=f"closing run {self.run_id}",
+                budget_s=REACTOR_BUDGET_S,
+            )
+        except SQLAlchemyError as exc:
+            # The database stayed away longer than the retries: the run stays ``running``
+            # until its lease runs out, then the reaper (or the batch's parent) ends it.
+            logger.error(
+                "crawl run %s of %s: its end (%s) is not recorded, the database is unreachable: %s",
+                self.run_id,
+                spider.name,
+                finish_reason,
+                db_error_line(exc),
+            )
+            return
         if not closed:
             logger.error(
                 "crawl run %s of %s was closed by another process (its lease ran out); "
@@ -360,3 +373,12 @@ class RunRecorder:
             retrying(self.engine, write, what="drops", budget_s=REACTOR_BUDGET_S)
         except RunFenced as exc:
             lose_lease(self.crawler, str(exc))
+        except SQLAlchemyError as exc:
+            # Kept for the next flush (the run's end tries once more); one line, no traceback.
+            self.pending[:0] = drops
+            logger.error(
+                "crawl run %s: %d dropped pages not recorded yet, the database is unreachable: %s",
+                self.run_id,
+                len(self.pending),
+                db_error_line(exc),
+            )

@@ -22,6 +22,7 @@ from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor as Pool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from sqlalchemy import Engine, func, select
 from kn_crawl.batch.due import claim, due_sources
 from kn_crawl.batch.launch import BatchResult, launch_batch
 from kn_crawl.batch.plan import Batch, plan_batches
+from kn_crawl.catalog.refresh import refresh_catalog
 from kn_crawl.dates import BERLIN
 from kn_crawl.db import runs
 from kn_crawl.db.models import CrawlRun, Source, table_of
@@ -67,6 +69,9 @@ class Scheduler:
     settings: Settings
     config: ScheduleConfig
     stop: threading.Event = field(default_factory=threading.Event)
+    watch_catalog: bool = False
+    """Write the catalogue at each tick when it changed (``kn-crawl schedule``)."""
+    schedule_file: Path | None = None
     results: list[BatchResult] = field(default_factory=list)
     _busy: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -115,6 +120,8 @@ class Scheduler:
             return []
         now = now or datetime.now(UTC)
         node = self.settings.node or None
+        if self.watch_catalog:
+            refresh_catalog(self.engine, self.settings, self.schedule_file)
         close_stale_runs(self.engine, now=now, here=node)
         with self._lock:
             free = self.settings.batch_processes - self._busy
