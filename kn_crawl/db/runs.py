@@ -71,6 +71,23 @@ class Drop:
     note: bool = False
 
 
+# A run's counters before it has done anything (a run just started, a skipped run).
+ZERO_COUNTS = dict.fromkeys(
+    (
+        "pages",
+        "requests",
+        "bytes",
+        "not_modified",
+        "articles_new",
+        "articles_updated",
+        "articles_unchanged",
+        "dropped",
+        "errors",
+    ),
+    0,
+)
+
+
 def start_run(
     conn: Connection,
     *,
@@ -97,15 +114,7 @@ def start_run(
                 started_at=now,
                 status="running",
                 pid=pid,
-                pages=0,
-                requests=0,
-                bytes=0,
-                not_modified=0,
-                articles_new=0,
-                articles_updated=0,
-                articles_unchanged=0,
-                dropped=0,
-                errors=0,
+                **ZERO_COUNTS,
                 batch=batch,
                 **beating,
             )
@@ -237,15 +246,7 @@ def record_skipped(
                 pid=os.getpid(),
                 host=host,
                 batch=batch,
-                pages=0,
-                requests=0,
-                bytes=0,
-                not_modified=0,
-                articles_new=0,
-                articles_updated=0,
-                articles_unchanged=0,
-                dropped=0,
-                errors=0,
+                **ZERO_COUNTS,
             )
             .returning(runs_t.c.id)
         ).scalar_one()
