@@ -148,6 +148,7 @@ class Article(Base):
         Index("ix_articles_source_fingerprint", "source_id", "fingerprint"),
         Index("ix_articles_published_at", "published_at"),
         Index("ix_articles_source_published", "source_id", "published_at"),
+        Index("ix_articles_story_id", "story_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -180,6 +181,10 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     feed_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Stored from its feed entry alone: the page could not or must not be fetched."""
+    story_id: Mapped[int | None] = mapped_column(BigId)
+    """The article's story (``stories.id``); None until clustered. No foreign key: SQLite
+    cannot add one to an existing table without rebuilding ``articles`` (and its search
+    triggers); the store keeps it right in the transaction that writes the article."""
 
 
 class ArticleUrl(Base):

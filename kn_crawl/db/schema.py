@@ -9,6 +9,7 @@ from kn_crawl.db import (
     search_models,  # noqa: F401 - autogenerate leaves search indexes
     state_models,  # noqa: F401 - registers the tables
 )
+from kn_crawl.stories import models as story_models  # noqa: F401 - registers the tables
 
 metadata = models.Base.metadata
 

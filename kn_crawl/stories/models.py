@@ -1,0 +1,42 @@
+"""The ``stories`` table. Public like the rest of the schema (documented in the README,
+changed only with a migration).
+
+Every clustered article belongs to exactly one story (most stories have one article);
+``articles.story_id`` says which. The counts and times here are kept up to date in the same
+transaction that stores, changes or deletes a member article.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kn_crawl.db.models import Base, BigId, UTCDateTime, utcnow
+
+
+class Story(Base):
+    """One piece of news and the articles of every source that told it."""
+
+    __tablename__ = "stories"
+    __table_args__ = (
+        Index("ix_stories_last_published_at", "last_published_at"),
+        Index("ix_stories_first_seen_at", "first_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    first_article_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    """The story's earliest article (by publication, then by when it was first seen)."""
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    """When kn-crawl first saw any article of the story."""
+    first_published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The newest member's publication: what "trending" and "active" stories sort by."""
+    article_count: Mapped[int] = mapped_column(Integer, default=1)
+    source_count: Mapped[int] = mapped_column(Integer, default=1)
+    """How many different sources told the story."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    """When an article last joined, changed within or left the story."""
