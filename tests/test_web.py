@@ -91,7 +91,8 @@ def test_tag_page_has_a_chart(client: FlaskClient) -> None:
 
 
 def test_new_rising_and_sources_pages(client: FlaskClient) -> None:
-    assert "Neue Stichwörter seit 01.01.2025" in html(client, "/stichwoerter/neu?seit=01.01.2025")
+    # The period runs up to the newest article (30.05.2025), not to today.
+    assert "Neue Stichwörter 01.01.–30.05.2025" in html(client, "/stichwoerter/neu?seit=01.01.2025")
     html(client, "/stichwoerter/neu?seit=kaputt", 400)
     assert "Steigende Stichwörter" in html(client, "/stichwoerter/steigend?tage=3000")
     html(client, "/stichwoerter/steigend?tage=x", 400)

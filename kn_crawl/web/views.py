@@ -12,7 +12,14 @@ from kn_crawl.queries import source_rows
 from kn_crawl.query import Query, QueryError, parse_query
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
-from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
+from kn_crawl.search.insights import (
+    Window,
+    find_tag,
+    new_tags,
+    rising_in,
+    trend_window,
+    weekly_counts,
+)
 from kn_crawl.search.results import RANK_WINDOW
 from kn_crawl.search.sources import source_health
 from kn_crawl.tags import tag_key
@@ -31,6 +38,9 @@ bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
 # same number bounds the matches that relevance ranks first.
 FACET_SAMPLE = RANK_WINDOW
+# Default periods of the Stichwort lists, counted back from the newest article.
+RISING_DAYS = 30
+NEW_DAYS = 90
 
 
 def refine(q: str, addition: str) -> str:
@@ -137,30 +147,39 @@ def tag_page(key: str) -> Any:
     )
 
 
-def _since_param(default_days: int) -> datetime:
-    raw = request.args.get("seit")
-    if raw:
-        parsed = parse_date(raw, now=datetime.now(BERLIN))
-        if parsed is None:
-            abort(400, description=f"Kein Datum: {raw}")
-        return parsed
-    return datetime.now(BERLIN) - timedelta(days=default_days)
+def _date_param(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    parsed = parse_date(raw, now=datetime.now(BERLIN))
+    if parsed is None:
+        abort(400, description=f"Kein Datum: {raw}")
+    return parsed
 
 
 @bp.get("/stichwoerter/neu")
 def new_tags_page() -> Any:
-    since = _since_param(90)
+    """New Stichwörter of the last ``tage`` days of the data (up to ``bis``), or since
+    ``seit`` up to the newest article."""
+    since = _date_param("seit")
+    until = _date_param("bis")
+    days = int_arg("tage", NEW_DAYS, 1, 3650, "Ungültiger Zeitraum")
     with connection() as conn:
-        rows = new_tags(conn, since=since, top=100)
-    return render_template("tags_new.html", rows=rows, since=since)
+        window = trend_window(conn, days=days, until=until)
+        if window is not None and since is not None:
+            # A start after the newest article shows that one day (empty, but a period).
+            window = Window(since, max(window.end, since + timedelta(days=1)))
+        rows = [] if window is None else new_tags(conn, since=window.start, until=window.end)
+    return render_template("tags_new.html", rows=rows[:100], window=window, days=days)
 
 
 @bp.get("/stichwoerter/steigend")
 def rising_tags_page() -> Any:
-    days = int_arg("tage", 30, 1, 3650, "Ungültiger Zeitraum")
+    days = int_arg("tage", RISING_DAYS, 1, 3650, "Ungültiger Zeitraum")
+    until = _date_param("bis")
     with connection() as conn:
-        rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=50)
-    return render_template("tags_rising.html", rows=rows, days=days)
+        found = rising_in(conn, days=days, until=until, top=50)
+    return render_template("tags_rising.html", rows=found.rows, window=found.window, days=days)
 
 
 @bp.get("/quellen")
