@@ -50,7 +50,7 @@ def test_search_page_with_highlights_facets_and_links(client: FlaskClient) -> No
 
 
 def test_empty_search_page_and_all_articles(client: FlaskClient) -> None:
-    assert "Geben Sie eine Suchanfrage ein" in html(client, "/")
+    assert "Neueste Artikel" in html(client, "/")  # the start page (tests/test_web_start.py)
     assert "<strong>5</strong> Artikel" in html(client, "/?alle=1&order=date")
 
 

@@ -33,6 +33,7 @@ from kn_crawl.web.params import (
     parsed_query,
     query_text,
 )
+from kn_crawl.web.start import start_page
 
 bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
@@ -68,6 +69,11 @@ def search_page() -> Any:
     page = page_number()
     sort = order()
     results = found = None
+    if not q and not request.args.get("alle") and error is None:
+        # No query: the start page (newest articles, Stichwörter, sources).
+        with connection() as conn:
+            start = start_page(conn)
+        return render_template("start.html", start=start, order=sort)
     if query is not None and error is None and (q or request.args.get("alle")):
         with connection() as conn:
             results = search(
