@@ -152,3 +152,13 @@ def test_web_pages_on_an_empty_database(engine: Engine, db_url: str) -> None:
         page = client.get(url).get_data(as_text=True)
         assert "Noch keine Artikel in der Datenbank" in page
     app.config["KN_ENGINE"].dispose()
+
+
+def test_dates_beyond_the_calendar_are_refused(client: FlaskClient, db: str) -> None:
+    # 30 days after 31.12.9999 would overflow: such a date is no date.
+    for url in ("/stichwoerter/steigend?bis=31.12.9999", "/stichwoerter/neu?bis=31.12.9999"):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert "Ungültiges Datum: 31.12.9999" in response.get_data(as_text=True)
+    code, _out, err = run(db, "tags", "--trend", "--until", "31.12.9999")
+    assert code == 2 and "'31.12.9999' is not a date" in err and "Traceback" not in err

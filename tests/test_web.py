@@ -84,7 +84,7 @@ def test_article_page(client: FlaskClient, engine: Engine) -> None:
 def test_tag_page_has_a_chart(client: FlaskClient) -> None:
     page = html(client, "/stichwort/OZG")
     assert "Stichwort: OZG" in page
-    assert "<svg" in page and 'class="bar"' in page
+    assert "<canvas data-chart=" in page and "/static/vendor/chart.umd.min.js" in page
     assert "<strong>2</strong> Artikel" in page
     assert html(client, "/stichwort/smart-city").count('class="hit"') == 1  # any spelling
     html(client, "/stichwort/unbekannt", 404)

@@ -256,6 +256,34 @@ def weekly_counts(
     return fill_weeks(counts, days[0], days[-1])
 
 
+def period_counts(
+    conn: Connection, tag_id: int | None, unit: str, *, since: datetime | None = None
+) -> dict[str, int]:
+    """Articles per ``unit`` ("week": the Monday's ``YYYY-MM-DD``; "month": ``YYYY-MM``) with
+    this Stichwort, or of all articles when ``tag_id`` is None (the base of shares)."""
+    bucket = (week_of if unit == "week" else month_of)(conn.dialect.name).label("bucket")
+    stmt = select(bucket, func.count()).select_from(Article).group_by(bucket)
+    if tag_id is not None:
+        stmt = stmt.join(ArticleTag, ArticleTag.article_id == Article.id).where(
+            ArticleTag.tag_id == tag_id
+        )
+    if since is not None:
+        stmt = stmt.where(Article.published_at >= since)
+    return {(week_key(b) if unit == "week" else str(b)): int(c) for b, c in conn.execute(stmt)}
+
+
+def first_published(conn: Connection, tag_id: int) -> datetime | None:
+    """The publication of the first article with this Stichwort ("zuerst gesehen" on its
+    page: when the topic appeared, not when kn-crawl first crawled it)."""
+    return _aware(
+        conn.execute(
+            select(func.min(Article.published_at))
+            .join(ArticleTag, ArticleTag.article_id == Article.id)
+            .where(ArticleTag.tag_id == tag_id)
+        ).scalar_one_or_none()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Stats:
     per_source_month: list[tuple[str, str, int]]

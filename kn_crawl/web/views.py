@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
+from sqlalchemy.engine import Connection
 
 from kn_crawl.dates import BERLIN, parse_date
 from kn_crawl.queries import source_rows
@@ -15,18 +16,20 @@ from kn_crawl.search.articles import article_detail
 from kn_crawl.search.insights import (
     Window,
     find_tag,
+    first_published,
     new_tags,
+    period_counts,
     rising_in,
     trend_window,
-    weekly_counts,
 )
 from kn_crawl.search.results import RANK_WINDOW
 from kn_crawl.search.sources import source_health
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
-from kn_crawl.web.charts import weekly_chart
+from kn_crawl.web.charts import MAX_TAGS, UNITS, VALUES, tag_chart
 from kn_crawl.web.params import (
     PAGE_SIZE,
+    choice_arg,
     int_arg,
     order,
     page_number,
@@ -131,26 +134,53 @@ def body_paragraphs(body: str | None, teaser: str | None) -> list[str]:
 @bp.get("/stichwort/<key>")
 def tag_page(key: str) -> Any:
     page = page_number()
+    unit = UNITS[choice_arg("einheit", "woche", tuple(UNITS), "Ungültige Einheit")]
+    share = choice_arg("werte", "anzahl", VALUES, "Ungültige Werte") == "anteil"
     with connection() as conn:
         tag = find_tag(conn, tag_key(key))
         if tag is None:
             abort(404, description="Diesen Stichwort gibt es nicht.")
-        tag_id, tkey, name, first_seen = tag
+        tag_id, tkey, name, _first_seen = tag
+        compared = _compared(conn, tkey)
         query = tag_query(name, tkey)
         results = search(conn, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order="date")
-        weeks = weekly_counts(conn, tag_id)
-    chart = weekly_chart(weeks[-156:], title=f"Artikel pro Woche mit dem Stichwort {name}")
+        first = first_published(conn, tag_id)
+        counts = [(name, period_counts(conn, tag_id, unit))]
+        counts += [(n, period_counts(conn, i, unit)) for i, _k, n in compared]
+        totals = period_counts(conn, None, unit) if share else {}
+    names = " und ".join(n for n, _ in counts) if compared else name
+    what = "Anteil an allen Artikeln" if share else "Artikel"
+    per = "pro Woche" if unit == "week" else "pro Monat"
+    chart = tag_chart(counts, totals, unit=unit, share=share, title=f"{what} {per}: {names}")
     return render_template(
         "tag.html",
         name=name,
         key=tkey,
-        first_seen=first_seen,
+        first_published=first,
         results=results,
         chart=chart,
+        compared=[n for _i, _k, n in compared],
+        unit="woche" if unit == "week" else "monat",
+        values="anteil" if share else "anzahl",
         page=page,
         page_size=PAGE_SIZE,
         q=query.text,
     )
+
+
+def _compared(conn: Connection, key: str) -> list[tuple[int, str, str]]:
+    """(id, key, name) of the Stichwörter in ``mit`` to compare with ``key``'s."""
+    out: list[tuple[int, str, str]] = []
+    for raw in request.args.getlist("mit"):
+        if not raw.strip() or tag_key(raw) in (key, *(k for _i, k, _n in out)):
+            continue
+        found = find_tag(conn, tag_key(raw))
+        if found is None:
+            abort(400, description=f"Ungültiger Vergleich: das Stichwort „{raw}“ gibt es nicht")
+        out.append((found[0], found[1], found[2]))
+        if len(out) > MAX_TAGS - 1:
+            abort(400, description=f"Ungültiger Vergleich: höchstens {MAX_TAGS} Stichwörter")
+    return out
 
 
 def _date_param(name: str) -> datetime | None:
@@ -158,8 +188,9 @@ def _date_param(name: str) -> datetime | None:
     if not raw:
         return None
     parsed = parse_date(raw, now=datetime.now(BERLIN))
+    # parse_date takes plausible years only: a period never runs past the calendar.
     if parsed is None:
-        abort(400, description=f"Kein Datum: {raw}")
+        abort(400, description=f"Ungültiges Datum: {raw}")
     return parsed
 
 
