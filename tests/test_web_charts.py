@@ -79,7 +79,8 @@ def test_monthly_shares_compared(client: FlaskClient) -> None:
 
 
 def test_three_compared_and_absolute_months(client: FlaskClient) -> None:
-    data, _ = chart(client, "/stichwort/ozg?einheit=monat&mit=ki&mit=Bayern")
+    data, page = chart(client, "/stichwort/ozg?einheit=monat&mit=ki&mit=Bayern")
+    assert "<figcaption>Artikel pro Monat: OZG, KI und Bayern</figcaption>" in page
     assert [(d["label"], d["data"]) for d in data["datasets"]] == [
         ("OZG", [0.0, 1.0, 3.0]),
         ("KI", [1.0, 0.0, 2.0]),

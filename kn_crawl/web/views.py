@@ -148,7 +148,8 @@ def tag_page(key: str) -> Any:
         counts = [(name, period_counts(conn, tag_id, unit))]
         counts += [(n, period_counts(conn, i, unit)) for i, _k, n in compared]
         totals = period_counts(conn, None, unit) if share else {}
-    names = " und ".join(n for n, _ in counts) if compared else name
+    all_names = [n for n, _ in counts]
+    names = " und ".join([", ".join(all_names[:-1]), all_names[-1]]) if compared else name
     what = "Anteil an allen Artikeln" if share else "Artikel"
     per = "pro Woche" if unit == "week" else "pro Monat"
     chart = tag_chart(counts, totals, unit=unit, share=share, title=f"{what} {per}: {names}")

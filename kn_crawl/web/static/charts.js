@@ -15,7 +15,7 @@
         borderColor: COLORS[i % COLORS.length],
         borderWidth: spec.type === "line" ? 2 : 0,
         pointRadius: spec.type === "line" ? 0 : undefined,
-        tension: 0.2
+        tension: 0
       };
     });
     var chart = new window.Chart(canvas, {
