@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag
@@ -62,20 +63,35 @@ def new_tags(
     ``since`` (and before ``until`` when given), newest first. The vocabulary's are left
     out, as in "new Stichwörter" alerts: a term the vocabulary finds is not news because a
     text names it."""
+    # The tags of the period's articles, less those with an article before it: reads the
+    # period's articles (by date index) and, per tag, its articles until an earlier one
+    # (by the (tag, article) index). Grouping every tag's whole history instead (HAVING
+    # min(published_at) >= since) took 37 s on a million articles.
+    earlier_tag = aliased(ArticleTag)
+    earlier_article = aliased(Article)
+    earlier = (
+        select(earlier_tag.article_id)
+        .join(earlier_article, earlier_article.id == earlier_tag.article_id)
+        .where(
+            earlier_tag.tag_id == Tag.id,
+            earlier_tag.origin != VOCABULARY,
+            earlier_article.published_at < since,
+        )
+        .exists()
+    )
     first = func.min(Article.published_at).label("first")
     n = func.count().label("n")
     stmt = (
         select(Tag.key, Tag.name, n, first)
         .join(ArticleTag, ArticleTag.tag_id == Tag.id)
         .join(Article, Article.id == ArticleTag.article_id)
-        .where(ArticleTag.origin != VOCABULARY)
+        .where(ArticleTag.origin != VOCABULARY, Article.published_at >= since, ~earlier)
         .group_by(Tag.id, Tag.key, Tag.name)
-        .having(func.min(Article.published_at) >= since)
-        .order_by(first.desc(), n.desc())
+        .order_by(first.desc(), n.desc(), Tag.name)
         .limit(top)
     )
     if until is not None:
-        stmt = stmt.having(func.min(Article.published_at) < until)
+        stmt = stmt.where(Article.published_at < until)
     return [
         TagCount(key=k, name=name, count=int(c), first_published_at=_aware(f))
         for k, name, c, f in conn.execute(stmt).all()
