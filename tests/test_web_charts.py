@@ -104,3 +104,11 @@ def test_bad_chart_parameters(client: FlaskClient, query: str, message: str) -> 
     response = client.get(f"/stichwort/ozg?{query}")
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+
+
+def test_a_misdated_future_article_stays_off_the_axis(client: FlaskClient) -> None:
+    page = client.get("/stichwort/zukunft").get_data(as_text=True)
+    assert "Stichwort: Zukunft" in page and "<canvas" not in page
+    data, _ = chart(client, "/stichwort/ozg?einheit=monat&werte=anteil&mit=Zukunft")
+    assert data["labels"] == ["Apr. 2025", "Mai 2025"]
+    assert data["datasets"][1] == {"label": "Zukunft", "data": [0.0, 0.0]}

@@ -77,6 +77,7 @@ def test_start_page(client: FlaskClient) -> None:
     assert "alle 9 Artikel anzeigen" in newest
     rising = section(page, "start-rising")
     assert "01.–30.05.2025 gegenüber 01.–30.04.2025" in rising
+    assert 'href="/stichwoerter/steigend?tage=30"' in rising
     assert re.findall(r">([^<]+)</a> <span", rising) == ["OZG", "KI"]
     new = section(page, "start-new")
     assert "01.–30.05.2025" in new

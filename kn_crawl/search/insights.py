@@ -273,10 +273,16 @@ def weekly_counts(
 
 
 def period_counts(
-    conn: Connection, tag_id: int | None, unit: str, *, since: datetime | None = None
+    conn: Connection,
+    tag_id: int | None,
+    unit: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> dict[str, int]:
     """Articles per ``unit`` ("week": the Monday's ``YYYY-MM-DD``; "month": ``YYYY-MM``) with
-    this Stichwort, or of all articles when ``tag_id`` is None (the base of shares)."""
+    this Stichwort, or of all articles when ``tag_id`` is None (the base of shares),
+    published in [since, until) when given."""
     bucket = (week_of if unit == "week" else month_of)(conn.dialect.name).label("bucket")
     stmt = select(bucket, func.count()).select_from(Article).group_by(bucket)
     if tag_id is not None:
@@ -285,6 +291,8 @@ def period_counts(
         )
     if since is not None:
         stmt = stmt.where(Article.published_at >= since)
+    if until is not None:
+        stmt = stmt.where(Article.published_at < until)
     return {(week_key(b) if unit == "week" else str(b)): int(c) for b, c in conn.execute(stmt)}
 
 

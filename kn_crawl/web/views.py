@@ -145,9 +145,11 @@ def tag_page(key: str) -> Any:
         query = tag_query(name, tkey)
         results = search(conn, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order="date")
         first = first_published(conn, tag_id)
-        counts = [(name, period_counts(conn, tag_id, unit))]
-        counts += [(n, period_counts(conn, i, unit)) for i, _k, n in compared]
-        totals = period_counts(conn, None, unit) if share else {}
+        # Up to now: one article misdated into 2099 would stretch the axis over 75 years.
+        now = datetime.now(BERLIN)
+        counts = [(name, period_counts(conn, tag_id, unit, until=now))]
+        counts += [(n, period_counts(conn, i, unit, until=now)) for i, _k, n in compared]
+        totals = period_counts(conn, None, unit, until=now) if share else {}
     all_names = [n for n, _ in counts]
     names = " und ".join([", ".join(all_names[:-1]), all_names[-1]]) if compared else name
     what = "Anteil an allen Artikeln" if share else "Artikel"
