@@ -1,6 +1,8 @@
 """The Stichwort chart: its data, drawn in the browser by Chart.js.
 
-Why Chart.js (MIT, vendored in ``static/vendor/`` with its licence, no network at run time):
+Why Chart.js (4.6.1, MIT; ``static/vendor/chart.umd.min.js`` is the npm package's
+``dist/chart.umd.min.js`` unchanged, beside its licence; to update, ``npm pack chart.js@4`` and
+copy both; no network at run time):
 it is a maintained, widely used library that draws responsive charts with labelled axes,
 legends, tooltips and German number formats, runs under this app's Content-Security-Policy
 (no eval, no inline styles or scripts: the data travel in a ``data-chart`` attribute, read by
