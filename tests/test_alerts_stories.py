@@ -1,0 +1,98 @@
+"""Alerts once per story, on both backends: the articles' ``story_id`` is set by hand here as
+the store's clustering sets it (part S1); the end-to-end crawl test is in test_alerts_e2e."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from kn_crawl.alerts.matching import MatchResult, match
+from kn_crawl.alerts.models import AlertOutbox
+from kn_crawl.alerts.render import load_email
+from kn_crawl.alerts.subscriptions import SubscriptionSpec, subscribe, validate
+from kn_crawl.alerts.vocabulary import load_vocabulary
+from kn_crawl.db.models import Article, table_of
+from tests.alerts_support import Desk, item
+
+T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+SOURCES = ["kommune21", "move", "egovernment"]
+articles_t = table_of(Article)
+outbox_t = table_of(AlertOutbox)
+
+
+def sub(engine: Engine, email: str = "anna@example.org", **kw: Any) -> int:
+    spec = validate(SubscriptionSpec(email=email, **kw), SOURCES, now=T0)
+    return subscribe(engine, spec, now=T0).id
+
+
+def run_match(engine: Engine, now: datetime = T0) -> MatchResult:
+    return match(engine, now=now, vocabulary=load_vocabulary(), message_domain="kn.example")
+
+
+def in_story(engine: Engine, story_id: int, *titles: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(articles_t).where(articles_t.c.title.in_(titles)).values(story_id=story_id)
+        )
+
+
+def entries(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(outbox_t).order_by(outbox_t.c.id)).all())
+
+
+def other(source: str, title: str, tags: list[str], hours: int = 0) -> Any:
+    return item(
+        source, title, tags, published=T0 + timedelta(hours=hours),
+        url=f"https://{source}.example/{title.lower().replace(' ', '-')}/",
+    )  # fmt: skip
+
+
+def backfilled(engine: Engine) -> Desk:
+    desk = Desk(engine)
+    for name in SOURCES:
+        desk.crawl(name, [other(name, f"Alt {name}", ["OZG"])], now=T0)
+    run_match(engine)
+    return desk
+
+
+def test_a_story_alerts_once_with_all_its_sources_so_far(engine: Engine) -> None:
+    sub(engine, tags=("OZG",))
+    sub(engine, "bob@example.org", queries=("Onlinezugang",))
+    desk = backfilled(engine)
+    desk.crawl("kommune21", [other("kommune21", "OZG Onlinezugang startet", ["OZG"])], now=T0)
+    desk.crawl("move", [other("move", "Onlinezugang: Start des OZG", ["OZG"], 1)], now=T0)
+    in_story(engine, 7, "OZG Onlinezugang startet", "Onlinezugang: Start des OZG")
+    first = run_match(engine)
+    assert (first.articles, first.queued) == (2, 2)
+    assert [(e.recipient, e.item_key) for e in entries(engine)] == [
+        ("anna@example.org", "story:7"),
+        ("bob@example.org", "story:7"),
+    ]
+    # A third source joins the story later: nobody hears of it again.
+    desk.crawl("egovernment", [other("egovernment", "OZG: es geht los", ["OZG"], 2)], now=T0)
+    in_story(engine, 7, "OZG: es geht los")
+    second = run_match(engine)
+    assert (second.articles, second.queued) == (1, 0)
+    # The message, rendered now, names the first article and the story's other sources.
+    with engine.connect() as conn:
+        view = load_email(conn, entries(engine)[0].email_id)
+    assert view is not None
+    (story,) = view.items
+    assert [s for s, _ in story.title] == ["OZG Onlinezugang startet"]
+    assert (story.source, story.other_sources) == ("Kommune21", ("Move", "Egovernment"))
+
+
+def test_articles_without_a_story_alert_as_before(engine: Engine) -> None:
+    sub(engine, tags=("OZG",))
+    desk = backfilled(engine)
+    desk.crawl("kommune21", [other("kommune21", "Eins", ["OZG"])], now=T0)
+    desk.crawl("move", [other("move", "Zwei", ["OZG"])], now=T0)
+    assert run_match(engine).queued == 2
+    assert [e.item_key.split(":")[0] for e in entries(engine)] == ["article", "article"]
+    with engine.connect() as conn:
+        view = load_email(conn, entries(engine)[0].email_id)
+    assert view is not None
+    assert [i.other_sources for i in view.items] == [(), ()]
