@@ -434,6 +434,16 @@ def build_message(
     return msg
 
 
+def channel_text(view: EmailView, *, secret: bytes) -> tuple[str, str]:
+    """(title, plain-text body) of a message for a chat or webhook channel: the e-mail's
+    content (title, source, date, why it matched, link; the operators' health notices),
+    German, and an unsubscribe line with the subscription's token."""
+    ids = [sid for sid, _ in view.subscriptions]
+    token = make_token(secret, ids, view.recipient) if ids else ""
+    body = _environment().get_template("channel.txt").render(email=view, token=token)
+    return view.subject, body.strip() + "\n"
+
+
 def _health_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMessage:
     """The operators' e-mail: no subscription behind it, so no token and no List-Unsubscribe
     (the address is removed from ``KN_ADMIN_EMAIL`` instead)."""
