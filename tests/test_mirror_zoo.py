@@ -28,8 +28,8 @@ from kn_crawl.mirror.urls import slugify
 from kn_crawl.mirror.vocab import MONTHS
 from kn_crawl.mirror.zoo import ZOO_SOURCES, ZooApp, build_site
 from kn_crawl.mirror.zoo.generate import STORY, STORY_COPIES
-from kn_crawl.mirror.zoo.planted import BSI_RELEASE
 from kn_crawl.mirror.zoo.gsb import COOKIE_NAME
+from kn_crawl.mirror.zoo.planted import BSI_RELEASE
 
 
 @dataclass
