@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from kn_crawl.db.models import Article
 from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
+from kn_crawl.mirror.story_pairs import judge, labelled_pairs
 from kn_crawl.mirror.zoo.planted import BSI_RELEASE, PLANTED, STORY, PlantedCopy
 from kn_crawl.stories.maintenance import forget, rebuild
 from kn_crawl.stories.models import Story, StoryBucket, StorySignature
@@ -279,3 +280,14 @@ def test_concurrent_writers_of_one_release_make_one_story(world: World) -> None:
     story = world.story(world.story_of(copies[0]))
     assert (story.article_count, story.source_count) == (3, 3)
     assert world.count(Story) == 1
+
+
+def test_the_labelled_set_at_the_chosen_threshold() -> None:
+    """Precision and recall of the store's judgement (LSH bucket, then the estimate) on the
+    labelled set; ``bench/bench_stories.py`` shows the other thresholds and shingle kinds."""
+    pairs = labelled_pairs()
+    assert (len(pairs), sum(p.same for p in pairs)) == (2083, 11)
+    verdicts = judge(pairs)
+    assert (verdicts.true_same, verdicts.false_same, verdicts.missed) == (11, 0, 0)
+    assert verdicts.true_other == 2072
+    assert (verdicts.precision, verdicts.recall) == (1.0, 1.0)

@@ -95,6 +95,8 @@ def assign(conn: Connection, article_ids: Sequence[int], *, now: datetime) -> No
         )
     }
     ids = [i for i in ids if i in rows]
+    if not ids:
+        return
     sigs = {i: signature(rows[i].title, rows[i].teaser, rows[i].body) for i in ids}
     keys = {i: buckets(sigs[i]) for i in ids}
     # A changed article is sketched afresh: its old sketch must not find itself.
@@ -104,9 +106,18 @@ def assign(conn: Connection, article_ids: Sequence[int], *, now: datetime) -> No
 
     all_keys = {k for ks in keys.values() for k in ks}
     by_bucket: dict[int, set[int]] = {}
+    # Only the batch's time span: a bucket shared with an article years away is no candidate.
+    earliest = min(rows[i].published_at for i in ids) - WINDOW
+    latest = max(rows[i].published_at for i in ids) + WINDOW
     for chunk in _chunks(list(all_keys)):
         for bucket, aid in conn.execute(
-            select(buckets_t.c.bucket, buckets_t.c.article_id).where(buckets_t.c.bucket.in_(chunk))
+            select(buckets_t.c.bucket, buckets_t.c.article_id)
+            .join(articles, articles.c.id == buckets_t.c.article_id)
+            .where(
+                buckets_t.c.bucket.in_(chunk),
+                articles.c.published_at >= earliest,
+                articles.c.published_at <= latest,
+            )
         ):
             by_bucket.setdefault(bucket, set()).add(aid)
     stored = {aid for found in by_bucket.values() for aid in found}

@@ -1,10 +1,11 @@
 """What a story's sketch is made of: the article's normalised title, teaser and body, cut into
 overlapping word n-grams (shingles). Pure functions.
 
-Word 3-grams beat character 5-grams and word 2-grams on the labelled set (``bench/
-bench_stories.py``): a republication shares whole sentences, while two articles of the same
-topic share words and short phrases ("Bund, Länder und Kommunen"), which 2-grams and character
-shingles count as overlap.
+Word 3-grams, measured on the labelled set (``bench/bench_stories.py``, ``bench/README.md``):
+their exact Jaccard keeps the loosest republication (0.449) above the closest pair of different
+stories (0.419); word 2-grams put a pair of different stories (0.457) above a republication
+(0.487 is close), 4-grams invert the two (0.374 against 0.382); character 5-grams separate them
+too (0.618 against 0.551) at five times the shingles to hash per article.
 """
 
 from __future__ import annotations
