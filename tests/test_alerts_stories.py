@@ -1,5 +1,6 @@
-"""Alerts once per story, on both backends: the articles' ``story_id`` is set by hand here as
-the store's clustering sets it (part S1); the end-to-end crawl test is in test_alerts_e2e."""
+"""Alerts once per story, on both backends. The store clusters every article it saves; here
+``story_id`` is overridden by hand to make stories of texts the clustering would keep apart
+(the real clustering end to end: test_alerts_stories_e2e)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,10 @@ def run_match(engine: Engine, now: datetime = T0) -> MatchResult:
     return match(engine, now=now, vocabulary=load_vocabulary(), message_domain="kn.example")
 
 
-def in_story(engine: Engine, story_id: int, *titles: str) -> None:
+STORY = 999_999  # far above the ids the store hands out here
+
+
+def in_story(engine: Engine, story_id: int | None, *titles: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             update(articles_t).where(articles_t.c.title.in_(titles)).values(story_id=story_id)
@@ -64,16 +68,16 @@ def test_a_story_alerts_once_with_all_its_sources_so_far(engine: Engine) -> None
     desk = backfilled(engine)
     desk.crawl("kommune21", [other("kommune21", "OZG Onlinezugang startet", ["OZG"])], now=T0)
     desk.crawl("move", [other("move", "Onlinezugang: Start des OZG", ["OZG"], 1)], now=T0)
-    in_story(engine, 7, "OZG Onlinezugang startet", "Onlinezugang: Start des OZG")
+    in_story(engine, STORY, "OZG Onlinezugang startet", "Onlinezugang: Start des OZG")
     first = run_match(engine)
     assert (first.articles, first.queued) == (2, 2)
     assert [(e.recipient, e.item_key) for e in entries(engine)] == [
-        ("anna@example.org", "story:7"),
-        ("bob@example.org", "story:7"),
+        ("anna@example.org", f"story:{STORY}"),
+        ("bob@example.org", f"story:{STORY}"),
     ]
     # A third source joins the story later: nobody hears of it again.
     desk.crawl("egovernment", [other("egovernment", "OZG: es geht los", ["OZG"], 2)], now=T0)
-    in_story(engine, 7, "OZG: es geht los")
+    in_story(engine, STORY, "OZG: es geht los")
     second = run_match(engine)
     assert (second.articles, second.queued) == (1, 0)
     # The message, rendered now, names the first article and the story's other sources.
@@ -85,11 +89,22 @@ def test_a_story_alerts_once_with_all_its_sources_so_far(engine: Engine) -> None
     assert (story.source, story.other_sources) == ("Kommune21", ("Move", "Egovernment"))
 
 
+def test_different_stories_alert_apart(engine: Engine) -> None:
+    sub(engine, tags=("OZG",))
+    desk = backfilled(engine)
+    desk.crawl("kommune21", [other("kommune21", "Eins", ["OZG"])], now=T0)
+    desk.crawl("move", [other("move", "Zwei ganz anders", ["OZG"])], now=T0)
+    assert run_match(engine).queued == 2
+    keys = [e.item_key for e in entries(engine)]
+    assert len(set(keys)) == 2 and all(k.startswith("story:") for k in keys)
+
+
 def test_articles_without_a_story_alert_as_before(engine: Engine) -> None:
     sub(engine, tags=("OZG",))
     desk = backfilled(engine)
     desk.crawl("kommune21", [other("kommune21", "Eins", ["OZG"])], now=T0)
     desk.crawl("move", [other("move", "Zwei", ["OZG"])], now=T0)
+    in_story(engine, None, "Eins", "Zwei")  # not clustered (rows older than the clustering)
     assert run_match(engine).queued == 2
     assert [e.item_key.split(":")[0] for e in entries(engine)] == ["article", "article"]
     with engine.connect() as conn:

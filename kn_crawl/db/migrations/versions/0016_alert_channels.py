@@ -1,14 +1,14 @@
 """alert channels
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-29
 
 ``alert_subscriptions.channel`` and ``alert_emails.channel``: an Apprise URL (Matrix, Teams,
 Slack, ntfy, JSON webhooks …) the alerts go to instead of an e-mail; NULL means e-mail, so
 every existing row keeps its meaning. The URL may hold a token: it lives only in these two
 columns, recipients are keyed by a digest of it (``channel:<scheme>:<hash>``), and every
-listing shows it masked. (The lead re-chains this revision after 0015 when merging.)
+listing shows it masked.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
