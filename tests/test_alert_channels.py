@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -257,3 +258,47 @@ def test_bad_channel_urls_are_refused_with_one_line(url: str, message: str) -> N
 )
 def test_mask_keeps_scheme_and_host_only(url: str, masked: str) -> None:
     assert mask(url) == masked
+
+
+def test_the_cli_subscribes_a_channel_and_never_prints_its_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from kn_crawl.cli import main
+    from kn_crawl.db.engine import get_engine
+
+    for key in list(os.environ):
+        if key.startswith("KN_"):
+            monkeypatch.delenv(key)
+    db = f"sqlite:///{tmp_path / 'kn.sqlite3'}"
+    monkeypatch.setenv("KN_DATABASE_URL", db)
+    monkeypatch.setenv("KN_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    url = f"ntfys://bot:{SECRET}@ntfy.example.org/kn-ozg"
+    try:
+        out = runner.invoke(main, ["subscribe", "--channel", url, "--tag", "OZG"])
+        assert out.exit_code == 0, out.output
+        assert out.output.startswith(
+            "Subscription 1 for ntfys://ntfy.example.org/… created: Stichwörter OZG (sofort"
+        )
+        again = runner.invoke(main, ["subscribe", "--channel", url, "--tag", "OZG"])
+        assert "Subscription 1 for ntfys://ntfy.example.org/… already exists" in again.output
+        listing = runner.invoke(main, ["subscriptions"]).output
+        as_json = json.loads(runner.invoke(main, ["subscriptions", "--json"]).output)
+        assert "ntfys://ntfy.example.org/…" in listing
+        assert as_json["channel"] == "ntfys://ntfy.example.org/…"
+        assert as_json["email"] == channel_key(url)
+        for args, message in [
+            (["--channel", "sms://123"], "unsupported service 'sms'"),
+            (["anna@example.org", "--channel", url], "not both"),
+            ([], "give an e-mail address or --channel URL"),
+        ]:
+            bad = runner.invoke(main, ["subscribe", *args, "--tag", "OZG"])
+            assert bad.exit_code == 2 and message in bad.output
+            assert "Traceback" not in bad.output
+        outputs = [out.output, again.output, listing, json.dumps(as_json), bad.output]
+        assert [o for o in outputs if SECRET in o] == []
+    finally:
+        get_engine(db).dispose()
+        get_engine.cache_clear()
