@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from kn_crawl.alerts.smtp import Outcome
@@ -110,7 +111,7 @@ def check_channel(raw: str) -> str:
             f"(supported: {', '.join(sorted(SCHEMES))})"
         )
     with _quiet_apprise():
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=True)
     if plugin is None:
         raise ChannelError(f"channel URL {mask(url)} is not a valid {scheme}:// URL")
     return url
@@ -132,16 +133,20 @@ def deliver(url: str, message: ChannelMessage, *, timeout: float = DEFAULT_TIMEO
 
     target = _with_idempotency_key(url, message.idempotency_key)
     with _quiet_apprise() as records:
-        plugin = apprise.Apprise.instantiate(target, suppress_exceptions=True)
+        plugin = apprise.Apprise.instantiate(target, asset=_asset(), suppress_exceptions=True)
         if plugin is None:
             return Outcome("permanent", f"{mask(url)} is not a valid channel URL")
         # Apprise waits 4 s per connect and per read by default; a receiver that hangs must
         # not hold the sender (and its lease) longer than KN_CHANNEL_TIMEOUT.
         plugin.socket_connect_timeout = timeout
         plugin.socket_read_timeout = timeout
-        ok = plugin.notify(
-            body=message.body, title=message.title, body_format=apprise.NotifyFormat.TEXT
-        )
+        try:
+            ok = plugin.notify(
+                body=message.body, title=message.title, body_format=apprise.NotifyFormat.TEXT
+            )
+        # A plugin's own bug: retried, and named without its text (which may quote the URL).
+        except Exception as exc:  # noqa: BLE001 - any of 100+ plugins may raise anything
+            return Outcome("temporary", f"channel error {type(exc).__name__}")
     if ok:
         return Outcome("sent")
     codes = [int(c) for r in records for c in _CODE.findall(r)]
@@ -150,6 +155,13 @@ def deliver(url: str, message: ChannelMessage, *, timeout: float = DEFAULT_TIMEO
         permanent = 400 <= code < 500 and code not in _RETRYABLE_4XX
         return Outcome("permanent" if permanent else "temporary", f"HTTP {code}")
     return Outcome("temporary", "no answer (connection failed or timed out)")
+
+
+def _asset() -> Any:
+    import apprise
+
+    # In memory only: Apprise's persistent store would write login tokens (Matrix) to disk.
+    return apprise.AppriseAsset(storage_mode=apprise.PersistentStoreMode.MEMORY)
 
 
 def _with_idempotency_key(url: str, key: str) -> str:
