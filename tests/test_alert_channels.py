@@ -31,7 +31,7 @@ from kn_crawl.alerts.subscriptions import (
 )
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.db.models import table_of
-from kn_crawl.settings import Settings
+from kn_crawl.settings import Settings, redact_secrets
 from tests.alerts_support import Desk, Receiver, item, settings_for
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
@@ -204,6 +204,7 @@ def test_health_notices_go_through_the_same_seam(world: World) -> None:
     url = world.url(path=f"ops/{SECRET}")
     settings = world.settings(KN_HEALTH_CHANNEL=url)
     assert settings.health_channels == (url,) and SECRET not in repr(settings)
+    assert redact_secrets(f"refused {url}", {"KN_HEALTH_CHANNEL": url}) == "refused ***"
     source_id = Desk(world.engine).source_id("kommune21")
     with world.engine.begin() as conn:
         conn.execute(

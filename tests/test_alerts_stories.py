@@ -11,10 +11,11 @@ from sqlalchemy import Engine, select, update
 
 from kn_crawl.alerts.matching import MatchResult, match
 from kn_crawl.alerts.models import AlertOutbox
-from kn_crawl.alerts.render import load_email
+from kn_crawl.alerts.render import build_message, load_email
 from kn_crawl.alerts.subscriptions import SubscriptionSpec, subscribe, validate
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.db.models import Article, table_of
+from kn_crawl.settings import SmtpSettings
 from tests.alerts_support import Desk, item
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
@@ -87,6 +88,12 @@ def test_a_story_alerts_once_with_all_its_sources_so_far(engine: Engine) -> None
     (story,) = view.items
     assert [s for s, _ in story.title] == ["OZG Onlinezugang startet"]
     assert (story.source, story.other_sources) == ("Kommune21", ("Move", "Egovernment"))
+    # The e-mail (text and HTML) names them too.
+    message = build_message(view, smtp=SmtpSettings(), secret=b"k" * 32, now=T0)
+    for part in ("plain", "html"):
+        body = message.get_body((part,))
+        assert body is not None
+        assert "Auch berichtet von: Move, Egovernment" in body.get_content()
 
 
 def test_different_stories_alert_apart(engine: Engine) -> None:
