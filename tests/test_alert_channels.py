@@ -59,7 +59,7 @@ class World:
     tmp: Path
 
     def settings(self, **env: str) -> Settings:
-        return settings_for(self.db_url, self.tmp / "data", KN_CHANNEL_TIMEOUT="1", **env)
+        return settings_for(self.db_url, self.tmp / "data", **({"KN_CHANNEL_TIMEOUT": "1"} | env))
 
     def url(self, scheme: str = "json", path: str = f"hook/{SECRET}") -> str:
         return f"{scheme}://127.0.0.1:{self.receiver.port}/{path}"
@@ -303,3 +303,25 @@ def test_the_cli_subscribes_a_channel_and_never_prints_its_token(
     finally:
         get_engine(db).dispose()
         get_engine.cache_clear()
+
+
+def test_long_timeouts_claim_channel_messages_a_few_at_a_time(world: World) -> None:
+    # 3 x 300 s of possible waiting exceed the 10-minute lease: one message per claim, all sent.
+    for n in range(3):
+        world.subscribe(world.url(path=f"hook/{n}"))
+    world.publish()
+    assert len(world.messages()) == 3
+    result = send_due(world.engine, world.settings(KN_CHANNEL_TIMEOUT="300"), now=T0)
+    assert (result.sent, result.retry, result.failed) == (3, 0, 0)
+    assert sorted(r.path for r in world.receiver.received) == ["/hook/0", "/hook/1", "/hook/2"]
+
+
+def test_retry_now_tries_each_channel_message_once_per_send(world: World) -> None:
+    world.subscribe(world.url())
+    world.publish()
+    world.receiver.status = 503
+    result = send_due(world.engine, world.settings(), now=T0, retry_now=True)
+    assert (result.sent, result.retry) == (0, 1)
+    assert len(world.receiver.received) == 1
+    (message,) = world.messages()
+    assert (message.attempts, message.claimed_by) == (1, None)

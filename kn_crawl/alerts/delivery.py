@@ -49,30 +49,56 @@ def send_due(
     an SMTP server (``KN_SMTP_HOST``) only channel messages go; e-mails stay queued."""
     result = SendResult()
     secret = load_secret(settings)
-    token, ids = outbox.claim(
-        engine, now=now, limit=limit, retry_now=retry_now, channels_only=not settings.smtp.host
-    )
-    if not ids:
+    _send_channels(engine, settings, secret, result, now=now, retry_now=retry_now, limit=limit)
+    if not settings.smtp.host:
         return result
-    with engine.connect() as conn:
-        targets = dict(
-            conn.execute(
-                select(outbox.emails_t.c.id, outbox.emails_t.c.channel).where(
-                    outbox.emails_t.c.id.in_(ids)
-                )
-            ).all()
-        )
-    pending = [i for i in ids if not targets.get(i)]
-    try:
-        for message_id in [i for i in ids if targets.get(i)]:
-            _send_channel(engine, settings, message_id, targets[message_id], token, secret, result,
-                          now=now)  # fmt: skip
-    except BaseException:
-        outbox.release(engine, ids, token)
-        raise
-    if pending:
-        _send_emails(engine, settings, pending, token, secret, result, now=now)
+    token, ids = outbox.claim(engine, now=now, limit=limit, retry_now=retry_now, channels=False)
+    if ids:
+        _send_emails(engine, settings, ids, token, secret, result, now=now)
     return result
+
+
+def _send_channels(
+    engine: Engine,
+    settings: Settings,
+    secret: bytes,
+    result: SendResult,
+    *,
+    now: datetime,
+    retry_now: bool,
+    limit: int,
+) -> None:
+    """Channel messages, in claims small enough that a receiver hanging on every one of them
+    (connect and read timeouts in full) cannot outlast the lease: a message is never held
+    by two senders. Each is tried at most once per call."""
+    per_claim = max(1, int(outbox.LEASE.total_seconds() // (3 * settings.channel_timeout)))
+    tried: set[int] = set()
+    while len(tried) < limit:
+        token, ids = outbox.claim(
+            engine, now=now, limit=min(per_claim, limit - len(tried)), retry_now=retry_now,
+            channels=True,
+        )  # fmt: skip
+        fresh = [i for i in ids if i not in tried]
+        outbox.release(engine, [i for i in ids if i in tried], token)
+        if not fresh:
+            return
+        with engine.connect() as conn:
+            urls = dict(
+                conn.execute(
+                    select(outbox.emails_t.c.id, outbox.emails_t.c.channel).where(
+                        outbox.emails_t.c.id.in_(fresh)
+                    )
+                ).all()
+            )
+        try:
+            for message_id in fresh:
+                tried.add(message_id)
+                _send_channel(engine, settings, message_id, urls[message_id], token, secret,
+                              result, now=now)  # fmt: skip
+        except BaseException:
+            # A crash of ours: give back what this claim still holds, untouched.
+            outbox.release(engine, fresh, token)
+            raise
 
 
 def _send_channel(
