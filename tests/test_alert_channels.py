@@ -285,6 +285,10 @@ def test_the_cli_subscribes_a_channel_and_never_prints_its_token(
         )
         again = runner.invoke(main, ["subscribe", "--channel", url, "--tag", "OZG"])
         assert "Subscription 1 for ntfys://ntfy.example.org/… already exists" in again.output
+        from_stdin = runner.invoke(
+            main, ["subscribe", "--channel", "-", "--tag", "OZG"], input=url + "\n"
+        )
+        assert "Subscription 1 for ntfys://ntfy.example.org/… already exists" in from_stdin.output
         listing = runner.invoke(main, ["subscriptions"]).output
         as_json = json.loads(runner.invoke(main, ["subscriptions", "--json"]).output)
         assert "ntfys://ntfy.example.org/…" in listing
@@ -298,7 +302,14 @@ def test_the_cli_subscribes_a_channel_and_never_prints_its_token(
             bad = runner.invoke(main, ["subscribe", *args, "--tag", "OZG"])
             assert bad.exit_code == 2 and message in bad.output
             assert "Traceback" not in bad.output
-        outputs = [out.output, again.output, listing, json.dumps(as_json), bad.output]
+        outputs = [
+            out.output,
+            again.output,
+            from_stdin.output,
+            listing,
+            json.dumps(as_json),
+            bad.output,
+        ]
         assert [o for o in outputs if SECRET in o] == []
     finally:
         get_engine(db).dispose()

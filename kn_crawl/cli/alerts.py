@@ -37,7 +37,8 @@ def _log_to_stderr(level: str) -> None:
     "--channel",
     metavar="URL",
     help="Alert a chat or webhook instead of EMAIL: an Apprise URL (json://, ntfy://, "
-    "matrixs://, msteams://, slack://, mmost://, rocket://, gotify:// …).",
+    "matrixs://, msteams://, slack://, mmost://, rocket://, gotify:// …); '-' reads it from "
+    "stdin, keeping its token out of the process list.",
 )
 @click.option("--tag", "-t", "tags", multiple=True, help="A Stichwort to follow. Repeatable.")
 @click.option(
@@ -100,6 +101,8 @@ def subscribe(
         raise click.BadParameter(f"{weekday!r} is not a weekday (mo … so)", param_hint="--weekday")
     if not email and channel is None:
         fail("give an e-mail address or --channel URL")
+    if channel == "-":
+        channel = sys.stdin.readline().strip()
     spec = SubscriptionSpec(email, tags, queries, sources, new_tags, mode, at, day, channel)
     settings = load_settings()
     now = _now()
