@@ -263,9 +263,9 @@ def _fill(url: str, rows: int) -> None:
             aid = base + k
             published = start + timedelta(minutes=5 * aid)
             when: object = f"{published:%Y-%m-%d %H:%M:%S.%f}" if sqlite else published
+            url = f"https://b/{aid}"
             art.append(
-                (aid, sid, f"https://b/{aid}", str(aid), f"A {aid}", when, str(aid), when, when)
-                + (aid, False)
+                (aid, sid, url, str(aid), f"A {aid}", when, str(aid), when, when, aid, False)
             )
             sto.append((aid, aid, when, when, when, 1, 1, when))
             sig.append((aid, sketch.to_bytes(sigs[k]), when))
