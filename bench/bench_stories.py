@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
+from sqlalchemy import func, select, text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -164,23 +165,9 @@ def _items(pages: list[tuple[str, bytes, str]]) -> tuple[list[ArticleItem], floa
     items = []
     started = time.process_time()
     for source, body, url in pages:
-        read = read_generic(body, url, source=source)
-        article = read.article
-        if article is None or not article.title or article.published_at is None:
-            continue
-        items.append(
-            ArticleItem(
-                source=source,
-                url=url,
-                fetched_url=url,
-                title=article.title,
-                teaser=article.teaser,
-                body=article.body,
-                published_at=article.published_at,
-                date_signal="visible",
-                tags=list(article.tags),
-            )
-        )
+        item = read_generic(body, url, source=source).item
+        if item.title and item.published_at is not None:
+            items.append(item)
     return items, (time.process_time() - started) / max(1, len(pages))
 
 
@@ -244,72 +231,82 @@ CACHE = Path("/tmp/kn-bench-stories")
 
 
 def _fill(url: str, rows: int) -> None:
-    """``rows`` articles with random sketches, their buckets and one story each."""
+    """``rows`` articles with random sketches, their buckets and one story each (SQLite through
+    the sqlite3 module, PostgreSQL through COPY-sized executemany batches)."""
     engine = make_engine(url)
     upgrade(engine)
-    from sqlalchemy import func, select, text
-
     with engine.begin() as conn:
         have = conn.execute(select(func.count()).select_from(clustering.articles)).scalar_one()
         if have >= rows:
+            engine.dispose()
             return
         sid = ensure_source(conn, name="bench", family="generic", title="b", base_url="https://b/")
+        if conn.dialect.name == "sqlite":
+            # The bench's rows need no search index: its triggers would triple the build.
+            for trig in list(
+                conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars()
+            ):
+                conn.execute(text(f'DROP TRIGGER "{trig}"'))
     rng = np.random.default_rng(7)
     start = datetime(2016, 1, 1, tzinfo=UTC)
     chunk = 20_000
     t0 = time.perf_counter()
+    raw = engine.raw_connection()
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    cur = raw.cursor()
     for base in range(have + 1, rows + 1, chunk):
         n = min(chunk, rows + 1 - base)
         sigs = rng.integers(0, 2**32 - 1, size=(n, sketch.NUM_PERM), dtype=np.uint32)
-        art, sto, sig, buk = [], [], [], []
+        art, sto, sig = [], [], []
         for k in range(n):
             aid = base + k
             published = start + timedelta(minutes=5 * aid)
+            when: object = f"{published:%Y-%m-%d %H:%M:%S.%f}" if sqlite else published
+            url = f"https://b/{aid}"
             art.append(
-                {
-                    "id": aid,
-                    "source_id": sid,
-                    "url": f"https://b/{aid}",
-                    "fingerprint": str(aid),
-                    "title": f"Artikel {aid}",
-                    "published_at": published,
-                    "content_hash": str(aid),
-                    "first_seen_at": published,
-                    "last_seen_at": published,
-                    "story_id": aid,
-                    "feed_only": False,
-                }
+                (aid, sid, url, str(aid), f"A {aid}", when, str(aid), when, when, aid, False)
             )
-            sto.append(
-                {
-                    "id": aid,
-                    "first_article_id": aid,
-                    "first_seen_at": published,
-                    "first_published_at": published,
-                    "last_published_at": published,
-                    "article_count": 1,
-                    "source_count": 1,
-                    "updated_at": published,
-                }
+            sto.append((aid, aid, when, when, when, 1, 1, when))
+            sig.append((aid, sketch.to_bytes(sigs[k]), when))
+        keys = sketch.bucket_matrix(sigs)
+        buk = list(
+            zip(
+                keys.ravel().tolist(),
+                np.repeat(np.arange(base, base + n), keys.shape[1]).tolist(),
+                strict=True,
             )
-            sig.append(
-                {"article_id": aid, "signature": sketch.to_bytes(sigs[k]), "sketched_at": published}
-            )
-            buk += [{"bucket": b, "article_id": aid} for b in set(sketch.buckets(sigs[k]))]
-        with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                # The bench's rows need no search index: its triggers would triple the build.
-                for trig in conn.execute(
-                    text("SELECT name FROM sqlite_master WHERE type='trigger'")
-                ).scalars():
-                    conn.execute(text(f'DROP TRIGGER "{trig}"'))
-            conn.execute(clustering.articles.insert(), art)
-            conn.execute(clustering.stories_t.insert(), sto)
-            conn.execute(clustering.signatures_t.insert(), sig)
-            conn.execute(clustering.buckets_t.insert(), buk)
+        )
+        cur.executemany(
+            "INSERT INTO articles (id, source_id, url, fingerprint, title, published_at, "
+            "content_hash, first_seen_at, last_seen_at, story_id, feed_only) VALUES "
+            f"({', '.join([mark] * 11)})",
+            art,
+        )
+        cur.executemany(
+            "INSERT INTO stories (id, first_article_id, first_seen_at, first_published_at, "
+            "last_published_at, article_count, source_count, updated_at) VALUES "
+            f"({', '.join([mark] * 8)})",
+            sto,
+        )
+        cur.executemany(
+            "INSERT INTO story_signatures (article_id, signature, sketched_at) "
+            f"VALUES ({mark}, {mark}, {mark})",
+            sig,
+        )
+        cur.executemany(
+            f"INSERT INTO story_buckets (bucket, article_id) VALUES ({mark}, {mark})", buk
+        )
+        raw.commit()
         done = base + n - 1
         if done % 100_000 < chunk:
             print(f"  … {done:,} rows ({time.perf_counter() - t0:.0f} s)", flush=True)
+    if not sqlite:
+        cur.execute("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
+        cur.execute("SELECT setval('stories_id_seq', (SELECT max(id) FROM stories))")
+        cur.execute("ANALYZE")
+        raw.commit()
+    raw.close()
     engine.dispose()
 
 
@@ -317,8 +314,6 @@ def _lookup(url: str, new_articles: list[ArticleItem], repeat: int = 20) -> floa
     """Median wall ms of clustering a batch of new articles (rolled back each time)."""
     engine = make_engine(url)
     times = []
-    from sqlalchemy import select
-
     for r in range(repeat + 1):
         with engine.connect() as conn:
             tx = conn.begin()
@@ -346,8 +341,9 @@ def _lookup(url: str, new_articles: list[ArticleItem], repeat: int = 20) -> floa
                         ).scalar_one()
                     )
                 )
+            told = clustering.told_of(conn, ids)
             started = time.perf_counter()
-            clustering.assign(conn, ids, now=NOW)
+            clustering.assign(conn, told, now=NOW)
             spent = time.perf_counter() - started
             tx.rollback()
         if r:  # the first is a warm-up
@@ -359,7 +355,8 @@ def _lookup(url: str, new_articles: list[ArticleItem], repeat: int = 20) -> floa
 def lookup(rows: int, postgres: str | None) -> None:
     items, _ = _items(_crawled(5))
     batch = [
-        replace(it, published_at=datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=900))
+        # Inside the span of both databases (10,000 rows cover 35 days).
+        replace(it, published_at=datetime(2016, 1, 21, tzinfo=UTC))
         for it in items[:50]
     ]
     CACHE.mkdir(exist_ok=True)

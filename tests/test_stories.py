@@ -8,10 +8,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
+from kn_crawl.cli import main
 from kn_crawl.db.models import Article
 from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.items import ArticleItem
@@ -291,3 +294,19 @@ def test_the_labelled_set_at_the_chosen_threshold() -> None:
     assert (verdicts.true_same, verdicts.false_same, verdicts.missed) == (11, 0, 0)
     assert verdicts.true_other == 2072
     assert (verdicts.precision, verdicts.recall) == (1.0, 1.0)
+
+
+def test_the_forget_command(world: World, db_url: str, tmp_path: Path) -> None:
+    dstgb, bs, egov = _triple()
+    world.save(dstgb, bs, egov)
+    sid = world.story_of(dstgb)
+    first = world.article_id(dstgb)
+    env = {"KN_DATABASE_URL": db_url, "KN_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["forget", str(first), "999999"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"forgot 1 article: {first}\nno such article: 999999\n"
+    assert world.story(sid).article_count == 2
+    assert world.story(sid).first_article_id == world.article_id(bs)
+    bad = CliRunner().invoke(main, ["forget", "zero"], env=env)
+    assert bad.exit_code == 2
+    assert world.count(Article) == 2

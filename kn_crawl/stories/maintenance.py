@@ -19,6 +19,7 @@ from kn_crawl.stories.clustering import (
     recount,
     signatures_t,
     stories_t,
+    told_of,
 )
 
 REBUILD_BATCH = 500
@@ -49,7 +50,7 @@ def rebuild(engine: Engine, *, now: datetime) -> RebuildResult:
             ).scalars()
         )
         for i in range(0, len(ids), REBUILD_BATCH):
-            assign(conn, ids[i : i + REBUILD_BATCH], now=now)
+            assign(conn, told_of(conn, ids[i : i + REBUILD_BATCH]), now=now)
         return _summary(conn, len(ids))
 
 
