@@ -128,7 +128,8 @@ class ChannelMessage:
 def deliver(url: str, message: ChannelMessage, *, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
     """Send one message; ``sent``, ``temporary`` (connection error, timeout, 5xx, 408/429)
     or ``permanent`` (any other 4xx: the URL or its token is wrong). Never raises for what the
-    receiver does."""
+    receiver does. Sent as plain text: Apprise escapes it for Markdown and HTML services, so
+    a scraped title cannot slip links or markup into a chat."""
     import apprise
 
     target = _with_idempotency_key(url, message.idempotency_key)
