@@ -221,9 +221,9 @@ def _date(value: str | None, hint: str) -> datetime | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl", "parquet"]),
+    type=click.Choice(["csv", "jsonl", "parquet", "xlsx", "csv-excel"]),
     required=True,
-    help="File format.",
+    help="File format (xlsx: Excel workbook; csv-excel: CSV for German Excel).",
 )
 @click.option(
     "--output",
@@ -244,10 +244,11 @@ def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | No
     """
     from kn_crawl.search import EXPORT_COLUMNS, count, export_rows
     from kn_crawl.search.export import ExportError, counting, write_csv, write_jsonl, write_parquet
+    from kn_crawl.search.export_sheets import SHEET_WRITERS, write_sheet
 
     parsed = _query(query)
-    if fmt == "parquet" and output == "-":
-        raise click.BadParameter("parquet needs a file", param_hint="--output")
+    if fmt in ("parquet", "xlsx") and output == "-":
+        raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
     columns = tuple(c for c in EXPORT_COLUMNS if not (no_body and c == "body"))
     if output != "-" and not Path(output).resolve().parent.is_dir():
         fail(f"cannot write {output}: no such folder")
@@ -266,6 +267,8 @@ def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | No
             try:
                 if fmt == "parquet":
                     written = write_parquet(counted, output, columns)
+                elif fmt in SHEET_WRITERS:
+                    written = write_sheet(fmt, counted, output, columns)
                 else:
                     with _open_text(output) as out:
                         writer = write_csv if fmt == "csv" else write_jsonl
