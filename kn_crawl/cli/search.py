@@ -346,13 +346,41 @@ def stats(months: int, as_json: bool) -> None:
     show_default=True,
     help="Port (0: any free port; the URL is printed).",
 )
-def serve(host: str, port: int) -> None:
-    """Serve the read-only web UI (search, articles, Stichwörter, sources, feeds, JSON API)."""
+@click.option(
+    "--public-url",
+    help="Where readers reach the UI behind a reverse proxy, for absolute links "
+    "(default: KN_PUBLIC_URL, else the address listened on).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests served at once.",
+)
+def serve(host: str, port: int, public_url: str | None, threads: int) -> None:
+    """Serve the read-only web UI (search, articles, Stichwörter, sources, feeds, JSON API,
+    Prometheus /metrics) on waitress, a production WSGI server; Ctrl-C or SIGTERM stops it."""
+    from kn_crawl.settings import ConfigError
+    from kn_crawl.settings import public_url as parse_public_url
     from kn_crawl.web.server import run
 
     settings = load_settings()
+    if public_url is not None:
+        try:
+            public_url = parse_public_url(public_url)
+        except ConfigError as exc:
+            raise click.BadParameter(
+                str(exc).replace("KN_PUBLIC_URL=", ""), param_hint="--public-url"
+            ) from None
     open_engine(settings)
     try:
-        run(settings.database_url, host=host, port=port, public_url=settings.public_url)
+        run(
+            settings.database_url,
+            host=host,
+            port=port,
+            public_url=public_url or settings.public_url,
+            threads=threads,
+        )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
