@@ -12,6 +12,8 @@ Served at ``/metrics`` by ``kn-crawl serve`` and, with ``KN_METRICS_PORT``, by t
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -160,3 +162,30 @@ def registry_for(engine: Engine) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(engine))
     return registry
+
+
+class MetricsServer:
+    """``/metrics`` on 127.0.0.1 in a thread of its own, beside a long-running process (the
+    scheduler): waitress like ``kn-crawl serve``, so no version banner either."""
+
+    def __init__(self, engine: Engine, port: int) -> None:
+        from prometheus_client import make_wsgi_app
+        from waitress.server import create_server
+
+        # Bound here, in the caller's thread: a port in use is an OSError at start.
+        self.socket = socket.create_server(("127.0.0.1", port))
+        self.port: int = self.socket.getsockname()[1]
+        self.server = create_server(
+            make_wsgi_app(registry_for(engine)), sockets=[self.socket], threads=2, ident=""
+        )
+        self.thread = threading.Thread(target=self.server.run, name="metrics", daemon=True)
+
+    def __enter__(self) -> MetricsServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
+        self.thread.join(timeout=10)
+        self.socket.close()

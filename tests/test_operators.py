@@ -22,8 +22,9 @@ from sqlalchemy import insert
 from kn_crawl.alerts.models import AlertEmail
 from kn_crawl.cli import main
 from kn_crawl.db.engine import make_engine
-from kn_crawl.metrics import DatabaseCollector, registry_for
+from kn_crawl.metrics import DatabaseCollector, MetricsServer, registry_for
 from kn_crawl.mirror import Mirror
+from kn_crawl.settings import ConfigError, Settings
 from tests.crawling import REPO, crawl
 
 pytestmark = pytest.mark.slow
@@ -185,3 +186,30 @@ def test_bad_public_url_is_one_line(crawled: str) -> None:
     assert "Error: Invalid value for --public-url: 'ftp://x/' is not an absolute http(s) URL" in (
         result.output
     )
+
+
+def test_scheduler_metrics_server_on_loopback(crawled: str) -> None:
+    """What ``kn-crawl schedule`` starts beside itself when ``KN_METRICS_PORT`` is set."""
+    engine = make_engine(crawled)
+    try:
+        with MetricsServer(engine, 0) as server:
+            status, headers, body = get(f"http://127.0.0.1:{server.port}/metrics")
+            with pytest.raises(OSError):
+                MetricsServer(engine, server.port)  # the port is taken: an error at start
+        assert not server.thread.is_alive()
+    finally:
+        engine.dispose()
+    assert status == 200 and "server" not in {k.lower() for k in headers}
+    got = samples(body)
+    assert {n: got[("kn_crawl_articles", source(n))] for n in ARTICLES} == ARTICLES
+
+
+@pytest.mark.parametrize(("raw", "port"), [("", 0), ("9464", 9464), (" 0 ", 0)])
+def test_metrics_port_setting(raw: str, port: int) -> None:
+    assert Settings.from_env({"KN_METRICS_PORT": raw}).metrics_port == port
+
+
+@pytest.mark.parametrize("raw", ["x", "65536", "-1"])
+def test_bad_metrics_port_is_a_config_error(raw: str) -> None:
+    with pytest.raises(ConfigError, match="KN_METRICS_PORT"):
+        Settings.from_env({"KN_METRICS_PORT": raw})
