@@ -251,3 +251,12 @@ def test_web_downloads(engine: Engine, db_url: str) -> None:
 
 def test_berlin_is_the_date_zone() -> None:
     assert german_cell(datetime(2025, 3, 10, tzinfo=BERLIN)) == "10.03.2025 00:00"
+
+
+def test_control_characters_stay_valid_xml(tmp_path: Path) -> None:
+    """XML cannot hold most control characters: they are written as Excel's ``_xHHHH_``
+    escapes (and a literal ``_x0041_`` escaped in turn), so Excel shows the text as it was."""
+    out = tmp_path / "c.xlsx"
+    write_xlsx(iter([{"id": 1, "title": "a\x01b\x0bc_x0041_ "}]), str(out), ("id", "title"))
+    sheet = Sheet(out.read_bytes())
+    assert sheet.value("B2") == "a_x0001_b_x000B_c_x005F_x0041_ "
