@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 
 from kn_crawl.alerts.models import AlertEmail
 from kn_crawl.cli import main
@@ -25,7 +25,9 @@ from kn_crawl.db.engine import make_engine
 from kn_crawl.metrics import DatabaseCollector, MetricsServer, registry_for
 from kn_crawl.mirror import Mirror
 from kn_crawl.settings import ConfigError, Settings
+from kn_crawl.web import create_app
 from tests.crawling import REPO, crawl
+from tests.test_search import fill
 
 pytestmark = pytest.mark.slow
 
@@ -213,3 +215,26 @@ def test_metrics_port_setting(raw: str, port: int) -> None:
 def test_bad_metrics_port_is_a_config_error(raw: str) -> None:
     with pytest.raises(ConfigError, match="KN_METRICS_PORT"):
         Settings.from_env({"KN_METRICS_PORT": raw})
+
+
+@pytest.mark.parametrize("via", ["collector", "web"])
+def test_metrics_on_both_databases(engine: Engine, db_url: str, via: str) -> None:
+    """The collector's queries on SQLite and PostgreSQL (the web app's read-only engine)."""
+    fill(engine)
+    if via == "collector":
+        text = generate_latest(registry_for(engine)).decode()
+    else:
+        app = create_app(db_url)
+        try:
+            response = app.test_client().get("/metrics")
+            assert response.status_code == 200
+            text = response.get_data(as_text=True)
+        finally:
+            app.config["KN_ENGINE"].dispose()
+    got = samples(text)
+    assert got[("kn_crawl_database_up", ())] == 1
+    assert {k[1]: v for k, v in got.items() if k[0] == "kn_crawl_articles"} == {
+        source("kommune21"): 3, source("move"): 1, source("stadtundwerk"): 1,
+    }  # fmt: skip
+    assert got[("kn_crawl_source_health", (("source", "move"), ("status", "unknown")))] == 1
+    assert not [k for k in got if k[0].startswith(("kn_crawl_runs", "kn_crawl_last_success"))]
