@@ -22,6 +22,7 @@ from kn_crawl.dates import BERLIN
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.store import ArticleStore, ensure_source
+from kn_crawl.search.export import ExportError
 from kn_crawl.search.export_sheets import EXCEL_MAX_TEXT, excel_text, german_cell, write_xlsx
 from kn_crawl.web import create_app
 from tests.test_search import article, fill
@@ -260,3 +261,14 @@ def test_control_characters_stay_valid_xml(tmp_path: Path) -> None:
     write_xlsx(iter([{"id": 1, "title": "a\x01b\x0bc_x0041_ "}]), str(out), ("id", "title"))
     sheet = Sheet(out.read_bytes())
     assert sheet.value("B2") == "a_x0001_b_x000B_c_x005F_x0041_ "
+
+
+def test_more_rows_than_a_sheet_holds_is_an_error_that_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "x.xlsx"
+    rows = ({"id": i, "title": f"T{i}"} for i in range(5))
+    with pytest.raises(ExportError, match=r"^an Excel sheet holds at most 3 articles: narrow"):
+        write_xlsx(rows, str(out), ("id", "title"), max_rows=4)
+    assert list(tmp_path.iterdir()) == []
+    assert (
+        write_xlsx(iter([{"id": 1, "title": "a"}] * 3), str(out), ("id", "title"), max_rows=4) == 3
+    )

@@ -91,11 +91,17 @@ def excel_text(value: str) -> str:
     return value if len(value) <= EXCEL_MAX_TEXT else value[: EXCEL_MAX_TEXT - 1] + "…"
 
 
-def write_xlsx(rows: Iterable[dict[str, Any]], path: str, columns: tuple[str, ...]) -> int:
+def write_xlsx(
+    rows: Iterable[dict[str, Any]],
+    path: str,
+    columns: tuple[str, ...],
+    *,
+    max_rows: int = EXCEL_MAX_ROWS,
+) -> int:
     """An Excel workbook at ``path`` (see ``_write_workbook``), moved there only when
-    complete."""
+    complete. ``max_rows``: the sheet's rows, the header included (smaller in tests)."""
     with replacing(path) as partial:
-        return _write_workbook(rows, partial, columns)
+        return _write_workbook(rows, partial, columns, max_rows)
 
 
 def write_sheet(
@@ -128,7 +134,9 @@ def replacing(path: str) -> Iterator[str]:
         Path(partial).unlink(missing_ok=True)
 
 
-def _write_workbook(rows: Iterable[dict[str, Any]], path: str, columns: tuple[str, ...]) -> int:
+def _write_workbook(
+    rows: Iterable[dict[str, Any]], path: str, columns: tuple[str, ...], max_rows: int
+) -> int:
     workbook = xlsxwriter.Workbook(
         path,
         {
@@ -152,9 +160,9 @@ def _write_workbook(rows: Iterable[dict[str, Any]], path: str, columns: tuple[st
     n = 0
     try:
         for n, row in enumerate(rows, start=1):
-            if n >= EXCEL_MAX_ROWS:
+            if n >= max_rows:
                 raise ExportError(
-                    f"an Excel sheet holds at most {EXCEL_MAX_ROWS - 1:,} articles: "
+                    f"an Excel sheet holds at most {max_rows - 1:,} articles: "
                     "narrow the query or choose csv/jsonl/parquet"
                 )
             for i, column in enumerate(columns):
