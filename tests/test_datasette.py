@@ -5,6 +5,13 @@ results, and ``kn-crawl datasette`` refuses what it cannot serve in one line."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +27,7 @@ from kn_crawl.db.engine import make_engine
 from kn_crawl.db.schema import metadata as schema
 from kn_crawl.mirror import Mirror
 from kn_crawl.schema_docs import DOCS_FILE, README, as_json, load, parse_columns, parse_readme
-from tests.crawling import crawl
+from tests.crawling import REPO, crawl
 
 datasette_app = pytest.importorskip("datasette.app")
 
@@ -91,6 +98,7 @@ def datasette_json(path: Path, urls: list[str]) -> list[Any]:
     return asyncio.run(fetch())
 
 
+@pytest.mark.slow
 def test_canned_queries_run_through_datasette(crawled: Path) -> None:
     names = list(QUERIES)
     got = dict(
@@ -170,6 +178,7 @@ def test_canned_queries_run_through_datasette(crawled: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_datasette_shows_the_descriptions_and_stays_read_only(crawled: Path) -> None:
     (tables,) = datasette_json(crawled, ["/kn.json"])
     assert {q["name"] for q in tables["queries"]} == set(QUERIES)
@@ -206,3 +215,34 @@ def test_command_refuses_what_it_cannot_serve(tmp_path: Path) -> None:
         "crawl first (kn-crawl demo or kn-crawl crawl)\n"
     )
     assert not missing.exists()
+
+
+@pytest.mark.slow
+def test_the_command_serves_the_canned_queries(crawled: Path) -> None:
+    """``kn-crawl datasette --port 0`` as documented: a real Datasette on loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
+    env["KN_DATABASE_URL"] = f"sqlite:///{crawled}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kn_crawl", "datasette", "--port", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith("Datasette on http://127.0.0.1:"), line
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        answer = None
+        for _ in range(600):  # until Datasette listens (its start-up, on a busy machine)
+            try:
+                with urllib.request.urlopen(url + "kn/quellen_zustand.json?_shape=array") as r:
+                    answer = json.loads(r.read())
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert answer is not None
+    assert [(r["quelle"], r["artikel"]) for r in answer] == [
+        ("kommune21", 95), ("move", 35), ("stadtundwerk", 30),
+    ]  # fmt: skip

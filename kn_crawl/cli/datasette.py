@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import socket
 import tempfile
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def datasette(port: int) -> None:
         fail("Datasette is not installed: pip install -e '.[datasette]'", EXIT_FAILURE)
     from datasette.cli import cli as datasette_cli
 
+    if port == 0:
+        port = free_port()
+
     with tempfile.TemporaryDirectory(prefix="kn-datasette-") as folder:
         meta = Path(folder) / "metadata.json"
         meta.write_text(json.dumps(metadata(database_name(path)), ensure_ascii=False), "utf-8")
@@ -58,3 +62,11 @@ def datasette(port: int) -> None:
             fail(f"datasette: {exc.format_message()}", EXIT_FAILURE)
         except KeyboardInterrupt:
             pass
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1, so the printed URL is the real one (Datasette's own port 0
+    would not say which it took)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
