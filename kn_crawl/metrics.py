@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -35,14 +36,40 @@ OUTBOX_STATES = ("pending", "failed")
 """Alert e-mails waiting or given up; sent ones are history, not a state to watch."""
 
 
-class DatabaseCollector(Collector):
-    """Every metric from one short read of the database per scrape."""
+CACHE_SECONDS = 10.0
+"""A read is reused for this long. Counting the articles per source is an index scan: 0.7 s
+at 1,000,000 articles on SQLite (busy 2-core machine). Prometheus scrapes every 15–60 s, but
+``/metrics`` is as public as the web UI, and a client requesting it in a loop must not keep
+the database counting."""
 
-    def __init__(self, engine: Engine, *, now: Callable[[], datetime] | None = None) -> None:
+
+class DatabaseCollector(Collector):
+    """Every metric from one short read of the database per scrape (at most one read per
+    ``cache_seconds``; concurrent scrapes wait for the one read)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        now: Callable[[], datetime] | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+    ) -> None:
         self.engine = engine
         self.now = now or (lambda: datetime.now(UTC))
+        self.cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+        self._cached: tuple[float, list[Metric]] | None = None
 
     def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            if self._cached and time.monotonic() - self._cached[0] < self.cache_seconds:
+                metrics = self._cached[1]
+            else:
+                metrics = self._collect()
+                self._cached = (time.monotonic(), metrics)
+        yield from metrics
+
+    def _collect(self) -> list[Metric]:
         up = GaugeMetricFamily(
             "kn_crawl_database_up", "1 when the database answered this scrape, else 0."
         )
@@ -52,11 +79,9 @@ class DatabaseCollector(Collector):
             # One line in the log (without the URL), and a scrape Prometheus can alert on.
             log.warning("metrics: the database did not answer: %s", type(exc).__name__)
             up.add_metric([], 0)
-            yield up
-            return
+            return [up]
         up.add_metric([], 1)
-        yield up
-        yield from metrics
+        return [up, *metrics]
 
     def _read(self) -> Iterator[Metric]:
         now = self.now()
@@ -156,11 +181,11 @@ class DatabaseCollector(Collector):
             yield outbox
 
 
-def registry_for(engine: Engine) -> CollectorRegistry:
+def registry_for(engine: Engine, *, cache_seconds: float = CACHE_SECONDS) -> CollectorRegistry:
     """A registry of its own (not the process-global one, which would also export Python's
     process and GC metrics and clash when two apps are made in one process, as in tests)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector(engine))
+    registry.register(DatabaseCollector(engine, cache_seconds=cache_seconds))
     return registry
 
 

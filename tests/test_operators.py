@@ -22,6 +22,7 @@ from sqlalchemy import Engine, insert
 from kn_crawl.alerts.models import AlertEmail
 from kn_crawl.cli import main
 from kn_crawl.db.engine import make_engine
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.metrics import DatabaseCollector, MetricsServer, registry_for
 from kn_crawl.mirror import Mirror
 from kn_crawl.settings import ConfigError, Settings
@@ -238,3 +239,27 @@ def test_metrics_on_both_databases(engine: Engine, db_url: str, via: str) -> Non
     }  # fmt: skip
     assert got[("kn_crawl_source_health", (("source", "move"), ("status", "unknown")))] == 1
     assert not [k for k in got if k[0].startswith(("kn_crawl_runs", "kn_crawl_last_success"))]
+
+
+def test_a_read_is_reused_within_the_cache_period(sqlite_url: str) -> None:
+    """A client polling ``/metrics`` does not make the database count again and again."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    fill(engine)
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    cached = registry_for(engine, cache_seconds=3600)
+    fresh = registry_for(engine, cache_seconds=0)
+    key = ("kn_crawl_alert_emails", (("mode", "daily"), ("status", "pending")))
+    try:
+        assert key not in samples(generate_latest(cached).decode())
+        with engine.begin() as conn:
+            conn.execute(
+                insert(AlertEmail).values(
+                    recipient="a@example.org", mode="daily", status="pending",
+                    message_id="<x@kn>", due_at=now, next_attempt_at=now,
+                )
+            )  # fmt: skip
+        assert key not in samples(generate_latest(cached).decode())
+        assert samples(generate_latest(fresh).decode())[key] == 1
+    finally:
+        engine.dispose()
