@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -246,3 +248,20 @@ def test_the_command_serves_the_canned_queries(crawled: Path) -> None:
     assert [(r["quelle"], r["artikel"]) for r in answer] == [
         ("kommune21", 95), ("move", 35), ("stadtundwerk", 30),
     ]  # fmt: skip
+
+
+def test_command_refuses_a_file_that_is_no_kn_crawl_database(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_text("not a database")
+    result = cli({"KN_DATABASE_URL": f"sqlite:///{junk}"})
+    assert result.exit_code == 1
+    assert result.stderr == f"kn-crawl: error: cannot read {junk}: file is not a database\n"
+    other = tmp_path / "other.sqlite3"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    result = cli({"KN_DATABASE_URL": f"sqlite:///{other}"})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"kn-crawl: error: {other} is no kn-crawl database (it has no articles table)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.sqlite3", "other.sqlite3"]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -41,6 +43,9 @@ def datasette(port: int) -> None:
     path = Path(url.database)
     if not path.is_file():
         fail(f"no database at {path}: crawl first (kn-crawl demo or kn-crawl crawl)")
+    problem = check_database(path)
+    if problem:
+        fail(problem, EXIT_FAILURE)
     if importlib.util.find_spec("datasette") is None:
         fail("Datasette is not installed: pip install -e '.[datasette]'", EXIT_FAILURE)
     from datasette.cli import cli as datasette_cli
@@ -60,6 +65,8 @@ def datasette(port: int) -> None:
             datasette_cli.main(args, prog_name="kn-crawl datasette", standalone_mode=False)
         except click.ClickException as exc:
             fail(f"datasette: {exc.format_message()}", EXIT_FAILURE)
+        except sqlite3.Error as exc:  # the file changed since the check above
+            fail(f"datasette: cannot read {path}: {exc}", EXIT_FAILURE)
         except KeyboardInterrupt:
             pass
 
@@ -70,3 +77,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def check_database(path: Path) -> str | None:
+    """Why ``path`` is no kn-crawl database Datasette could open (one line), or None. Opened
+    read-only: nothing is created or changed."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error as exc:
+        return f"cannot read {path}: {exc}"
+    if "articles" not in tables:
+        return f"{path} is no kn-crawl database (it has no articles table)"
+    return None
