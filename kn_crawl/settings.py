@@ -225,6 +225,9 @@ class Settings:
     public_url: str | None = None
     """Where readers reach the web UI (``KN_PUBLIC_URL``), for the absolute links it writes
     (Atom feeds); None: the address ``kn-crawl serve`` listens on."""
+    metrics_port: int = 0
+    """``KN_METRICS_PORT``: the scheduler serves Prometheus metrics on 127.0.0.1 at this port;
+    0: it does not (``kn-crawl serve`` always has ``/metrics``)."""
 
     @property
     def user_agent(self) -> str:
@@ -252,6 +255,7 @@ class Settings:
                 base_urls[match.group(1).lower()] = value.strip()
         return cls(
             public_url=public_url(env.get("KN_PUBLIC_URL") or ""),
+            metrics_port=_int(env, "KN_METRICS_PORT", 0, minimum=0, maximum=65535),
             data_dir=data_dir,
             database_url=database_url,
             contact=contact,

@@ -55,6 +55,7 @@ NO_DATABASE: dict[str, tuple[str, ...]] = {
     "sources add": ("sources", "add", DEAD),
     "sources test": ("sources", "test", "kommune21", "--base-url", DEAD),
     "vocabulary match": ("vocabulary", "match", "OZG"),
+    "datasette": ("datasette",),
 }
 
 

@@ -141,6 +141,32 @@ def test_export_csv_from_a_result_list(server: str, page: Any, tmp_path: Path) -
     page.screenshot(path=ARTIFACTS / "export.png")
 
 
+def test_excel_downloads_from_a_result_list(server: str, page: Any, tmp_path: Path) -> None:
+    """The "Excel" and "CSV (Excel)" links: a workbook and a German-Excel CSV of the list."""
+    import zipfile
+
+    page.goto(server + "?q=tag%3ASmart-City")
+    page.wait_for_selector("ol.hits li.hit")
+    total = int(page.inner_text("p.summary strong"))
+    with page.expect_download() as info:
+        page.click("p.summary a:text-is('Excel')")
+    assert info.value.suggested_filename.endswith(".xlsx")
+    workbook = tmp_path / "export.xlsx"
+    info.value.save_as(workbook)
+    with zipfile.ZipFile(workbook) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count("<row ") == total + 1
+    with page.expect_download() as info:
+        page.click("p.summary a:text-is('CSV (Excel)')")
+    raw = tmp_path / "export.csv"
+    info.value.save_as(raw)
+    body = raw.read_bytes()
+    assert body.startswith(b"\xef\xbb\xbfid;source;published_at;")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert len(rows) == total
+    assert all("Smart City" in row["tags"] for row in rows)
+
+
 def test_vocabulary_tags_show_their_origin(server: str, page: Any) -> None:
     """Stichwörter kn-crawl's vocabulary gave are drawn apart from the source's, with a title
     saying so, in the article view and in result lists."""

@@ -81,6 +81,19 @@ def schedule(once: bool, config_file: Path | None) -> None:
                 # failure of the command; a skipped run is not.
                 if any(r.returncode != 0 for r in results) or statuses - {"ok", "skipped"}:
                     sys.exit(EXIT_FAILURE)
+            elif settings.metrics_port:
+                from kn_crawl.metrics import MetricsServer
+
+                try:
+                    metrics = MetricsServer(engine, settings.metrics_port)
+                except OSError as exc:
+                    fail(
+                        f"cannot serve metrics on 127.0.0.1:{settings.metrics_port}: "
+                        f"{exc.strerror or exc}",
+                        EXIT_FAILURE,
+                    )
+                with metrics:
+                    scheduler.serve()
             else:
                 scheduler.serve()
     except AlreadyRunning as exc:

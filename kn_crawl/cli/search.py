@@ -266,9 +266,9 @@ def _date(value: str | None, hint: str) -> datetime | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl", "parquet"]),
+    type=click.Choice(["csv", "jsonl", "parquet", "xlsx", "csv-excel"]),
     required=True,
-    help="File format.",
+    help="File format (xlsx: Excel workbook; csv-excel: CSV for German Excel).",
 )
 @click.option(
     "--output",
@@ -289,10 +289,11 @@ def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | No
     """
     from kn_crawl.search import EXPORT_COLUMNS, count, export_rows
     from kn_crawl.search.export import ExportError, counting, write_csv, write_jsonl, write_parquet
+    from kn_crawl.search.export_sheets import SHEET_WRITERS, write_sheet
 
     parsed = _query(query)
-    if fmt == "parquet" and output == "-":
-        raise click.BadParameter("parquet needs a file", param_hint="--output")
+    if fmt in ("parquet", "xlsx") and output == "-":
+        raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
     columns = tuple(c for c in EXPORT_COLUMNS if not (no_body and c == "body"))
     if output != "-" and not Path(output).resolve().parent.is_dir():
         fail(f"cannot write {output}: no such folder")
@@ -311,6 +312,8 @@ def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | No
             try:
                 if fmt == "parquet":
                     written = write_parquet(counted, output, columns)
+                elif fmt in SHEET_WRITERS:
+                    written = write_sheet(fmt, counted, output, columns)
                 else:
                     with _open_text(output) as out:
                         writer = write_csv if fmt == "csv" else write_jsonl
@@ -388,13 +391,41 @@ def stats(months: int, as_json: bool) -> None:
     show_default=True,
     help="Port (0: any free port; the URL is printed).",
 )
-def serve(host: str, port: int) -> None:
-    """Serve the read-only web UI (search, articles, Stichwörter, sources, feeds, JSON API)."""
+@click.option(
+    "--public-url",
+    help="Where readers reach the UI behind a reverse proxy, for absolute links "
+    "(default: KN_PUBLIC_URL, else the address listened on).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Requests served at once.",
+)
+def serve(host: str, port: int, public_url: str | None, threads: int) -> None:
+    """Serve the read-only web UI (search, articles, Stichwörter, sources, feeds, JSON API,
+    Prometheus /metrics) on waitress, a production WSGI server; Ctrl-C or SIGTERM stops it."""
+    from kn_crawl.settings import ConfigError
+    from kn_crawl.settings import public_url as parse_public_url
     from kn_crawl.web.server import run
 
     settings = load_settings()
+    if public_url is not None:
+        try:
+            public_url = parse_public_url(public_url)
+        except ConfigError as exc:
+            raise click.BadParameter(
+                str(exc).replace("KN_PUBLIC_URL=", ""), param_hint="--public-url"
+            ) from None
     open_engine(settings)
     try:
-        run(settings.database_url, host=host, port=port, public_url=settings.public_url)
+        run(
+            settings.database_url,
+            host=host,
+            port=port,
+            public_url=public_url or settings.public_url,
+            threads=threads,
+        )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)

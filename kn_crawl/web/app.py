@@ -52,6 +52,10 @@ def create_app(
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)
 
+    from kn_crawl.web import metrics_page
+
+    app.register_blueprint(metrics_page.bp)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

@@ -5,14 +5,31 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 
 from kn_crawl.search import EXPORT_COLUMNS, export_rows, search
-from kn_crawl.search.export import csv_cells, json_ready
+from kn_crawl.search.export import ExportError, csv_cells, json_ready
+from kn_crawl.search.export_sheets import (
+    EXCEL_MAX_ROWS,
+    XLSX_MIMETYPE,
+    excel_csv_writer,
+    german_cell,
+    write_xlsx,
+)
 from kn_crawl.web.app import absolute_url, connection
 from kn_crawl.web.params import query_or_400, query_text
 
@@ -45,6 +62,63 @@ def export_csv() -> Response:
         stream_with_context(generate()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'},
+    )
+
+
+@bp.get("/export-excel.csv")
+def export_csv_excel() -> Response:
+    """The CSV for German Excel (BOM, ``;``, CRLF, German dates), streamed."""
+    query = query_or_400()
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = excel_csv_writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        with connection() as conn:
+            for row in export_rows(conn, query):
+                writer.writerow([german_cell(row[c]) for c in EXPORT_COLUMNS])
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'},
+    )
+
+
+@bp.get("/export.xlsx")
+def export_xlsx() -> Response:
+    """The Excel workbook. A zip cannot be sent before it is complete: it is built in a
+    temporary file (constant memory) and then sent from there, the file already unlinked."""
+    query = query_or_400()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
+    try:
+        with tempfile.TemporaryDirectory(prefix="kn-xlsx-") as folder:
+            path = f"{folder}/export.xlsx"
+            with connection() as conn:
+                write_xlsx(export_rows(conn, query), path, EXPORT_COLUMNS)
+            with open(path, "rb") as built:
+                shutil.copyfileobj(built, handle)
+        handle.seek(0)
+    except ExportError:  # the only one: too many rows for a sheet
+        handle.close()
+        abort(
+            400,
+            description=f"Export nicht möglich: ein Excel-Blatt fasst höchstens "
+            f"{EXCEL_MAX_ROWS - 1:,} Artikel – bitte die Suche eingrenzen oder CSV wählen".replace(
+                ",", "."
+            ),
+        )
+    except BaseException:
+        handle.close()
+        raise
+    return send_file(
+        handle, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=_filename("xlsx")
     )
 
 

@@ -1,37 +1,65 @@
-"""Running the web app: a threaded WSGI server from Werkzeug (Flask's own), in the foreground."""
+"""Running the web app on waitress, a production WSGI server (pure Python, threads, no
+C extension), in the foreground until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
+from types import FrameType
 
 import click
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 from kn_crawl.web.app import create_app
 
+DEFAULT_THREADS = 8
+
 
 def run(
-    database_url: str, *, host: str = "127.0.0.1", port: int = 8000, public_url: str | None = None
+    database_url: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    public_url: str | None = None,
+    threads: int = DEFAULT_THREADS,
 ) -> None:
-    """Serve until Ctrl-C. Absolute links start with ``public_url`` (``KN_PUBLIC_URL``), or
-    else with the address bound here — never with what a request's ``Host`` header says."""
-    # Bind first ourselves: a port in use is then our OSError (one line from the CLI), not
-    # Werkzeug's multi-line message and exit.
-    sock = socket.create_server((host, port))
+    """Serve until Ctrl-C or SIGTERM. Absolute links start with ``public_url``
+    (``--public-url``/``KN_PUBLIC_URL``), or else with the address bound here — never with
+    what a request's ``Host`` header says."""
+    # Bind first ourselves: a port in use is then our OSError (one line from the CLI).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family)
     bound_port = sock.getsockname()[1]
     app = create_app(database_url, public_url=public_url or bound_url(host, bound_port))
-    server = make_server(host, port, app, threaded=True, fd=sock.fileno())
+    server = create_server(
+        app,
+        sockets=[sock],
+        threads=threads,
+        ident="",  # no "Server: waitress" banner
+        expose_tracebacks=False,
+        # The app decides its own origin (PublicOrigin); proxy headers are not trusted.
+        clear_untrusted_proxy_headers=True,
+    )
     # Printed first and flushed: tests and scripts read the URL (port 0 picks a free port).
-    click.echo(f"kn-crawl web UI on http://{host}:{server.port}/ (Ctrl-C stops)")
+    click.echo(f"kn-crawl web UI on http://{host}:{bound_port}/ (Ctrl-C stops)")
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        signal.signal(signal.SIGTERM, previous)
+        server.task_dispatcher.shutdown()
+        server.close()
         sock.close()
         app.config["KN_ENGINE"].dispose()
+    click.echo("kn-crawl web UI stopped")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (``systemctl stop``, ``docker stop``) ends the server like Ctrl-C."""
+    raise KeyboardInterrupt
 
 
 def bound_url(host: str, port: int) -> str:
