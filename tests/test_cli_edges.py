@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "alerts send": ("alerts", "send"),
     "alerts status": ("alerts", "status"),
     "vocabulary apply": ("vocabulary", "apply"),
+    "forget": ("forget", "1"),
 }
 NO_CONFIGURATION = {"parse", "mirror serve"}
 # Reads the configuration but not the database.
