@@ -141,21 +141,22 @@ def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
 def subscriptions(show_all: bool, as_json: bool) -> None:
     """List the alert subscriptions."""
     from kn_crawl.alerts.render import describe_subscription
-    from kn_crawl.alerts.subscriptions import list_subscriptions
+    from kn_crawl.alerts.subscriptions import list_subscriptions, state
 
     with open_engine(load_settings()).connect() as conn:
         rows = list_subscriptions(conn, include_inactive=show_all)
     if as_json:
         for r in rows:
             data = {k: v for k, v in r._mapping.items()}
-            for key in ("created_at", "unsubscribed_at"):
+            for key in ("created_at", "unsubscribed_at", "confirmed_at", "paused_at"):
                 data[key] = data[key].isoformat() if data[key] else None
+            data["state"] = state(r)
             click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(
         table(
-            [(r.id, r.email, "yes" if r.active else "no", describe_subscription(r)) for r in rows],
-            ["id", "email", "active", "follows"],
+            [(r.id, r.email, state(r), r.origin, describe_subscription(r)) for r in rows],
+            ["id", "email", "state", "origin", "follows"],
         )
     )
 
