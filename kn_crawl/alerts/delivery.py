@@ -58,7 +58,9 @@ def send_due(
                     outbox.delete_empty(engine, email_id, token)
                     pending.pop(0)
                     continue
-                message = build_message(view, smtp=settings.smtp, secret=secret, now=now)
+                message = build_message(
+                    view, smtp=settings.smtp, secret=secret, now=now, public_url=settings.public_url
+                )
                 outcome = sender.send(message, view.recipient)
                 _record(engine, view, token, outcome.status, outcome.detail, result, now=now)
                 pending.pop(0)
@@ -114,7 +116,9 @@ def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: date
         ids = outbox.due_ids(conn, now=now)
         views = [v for v in (load_email(conn, i) for i in ids) if v is not None and not v.is_empty]
     for view in views:
-        message = build_message(view, smtp=settings.smtp, secret=secret, now=now)
+        message = build_message(
+            view, smtp=settings.smtp, secret=secret, now=now, public_url=settings.public_url
+        )
         path = folder / f"alert-{view.id:06d}.eml"
         tmp = path.with_suffix(".eml.tmp")
         tmp.write_bytes(message.as_bytes())

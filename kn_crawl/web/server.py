@@ -32,6 +32,8 @@ def run(
         server.server_close()
         sock.close()
         app.config["KN_ENGINE"].dispose()
+        if app.config.get("KN_WRITE_ENGINE") is not None:
+            app.config["KN_WRITE_ENGINE"].dispose()
 
 
 def bound_url(host: str, port: int) -> str:
