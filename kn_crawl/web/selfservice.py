@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import Engine
 
 from kn_crawl.alerts import selfservice
@@ -48,6 +57,14 @@ DONE = {
     "end": "Das Abonnement ist beendet.",
     "change": "Das Abonnement ist geändert.",
 }
+
+
+@bp.after_request
+def _referrer(response: Response) -> Response:
+    # The app says "no-referrer", with which browsers send ``Origin: null`` on a form POST:
+    # the pages with forms send their origin to ourselves (and nothing to anyone else).
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def _now() -> datetime:
