@@ -208,7 +208,8 @@ def confirm() -> Any:
     try:
         if request.method == "GET":
             # A link scanner opening the e-mail's link must not confirm: the page asks.
-            row = selfservice.check_confirm_token(_writer(), _secret(), token, now=_now())
+            reader = current_app.config["KN_ENGINE"]
+            row = selfservice.check_confirm_token(reader, _secret(), token, now=_now())
             return render_template("confirm.html", token=token, row=row,
                                    describe=describe_subscription)  # fmt: skip
         _same_origin()
@@ -235,7 +236,7 @@ def manage() -> Any:
     if request.method == "GET":
         token = request.args.get("token", "")
         address = _address(token)
-        with _writer().connect() as conn:
+        with connection() as conn:
             rows = selfservice.subscriptions_of(conn, address)
         return render_template(
             "manage.html", token=token, address=address, rows=rows, state=state,
