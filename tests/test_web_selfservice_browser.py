@@ -17,7 +17,7 @@ from kn_crawl.alerts.models import AlertSubscription
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import table_of
-from tests.alerts_support import SmtpServer, item
+from tests.alerts_support import SmtpServer, item, wait_for
 from tests.selfservice_support import backfill_and_news, link, web_site
 from tests.test_web_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
@@ -89,7 +89,7 @@ def test_subscribe_confirm_manage_pause_and_end(
         assert page.inner_text("h1") == "Fast geschafft"
         assert _state(engine) == [(True, False, False)]
 
-        assert site.send() == 1
+        wait_for(lambda: len(smtp.recorder.to("dora@example.org")) == 1)
         (confirmation,) = smtp.recorder.to("dora@example.org")
         page.goto(link(confirmation.text, "bestaetigen"))
         page.screenshot(path=ARTIFACTS / "subscribe-confirm.png", full_page=True)

@@ -12,6 +12,8 @@ client and per e-mail address (``kn_crawl.alerts.selfservice``).
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +31,7 @@ from flask import (
 from sqlalchemy import Engine
 
 from kn_crawl.alerts import selfservice
+from kn_crawl.alerts.delivery import send_due
 from kn_crawl.alerts.models import MODES
 from kn_crawl.alerts.preview import preview
 from kn_crawl.alerts.render import describe_subscription, message_domain
@@ -48,6 +51,7 @@ from kn_crawl.web.app import connection
 from kn_crawl.web.params import MAX_TEXT
 
 bp = Blueprint("selfservice", __name__)
+logger = logging.getLogger(__name__)
 
 MODE_LABELS = {"immediate": "sofort nach jedem Crawl", "daily": "täglich", "weekly": "wöchentlich"}
 STATE_LABELS = {"active": "aktiv", "pending": "wartet auf Bestätigung", "paused": "pausiert"}
@@ -180,7 +184,8 @@ def subscribe() -> Any:
         else:
             # The same answer whether or not the address had this already: the page tells
             # nobody what someone else subscribed.
-            del done
+            if done.subscription_id is not None:
+                _nudge_courier()
             return render_template("selfservice_message.html", title="Fast geschafft",
                                    message=f"Wir haben eine E-Mail an {spec.email} geschickt. "
                                    "Bitte bestätigen Sie das Abonnement mit dem Link darin; "
@@ -291,3 +296,46 @@ def unsubscribe() -> Any:
         message=f"Sie erhalten keine Benachrichtigungen mehr "
         f"({len(ended)} Abonnement{'s' if len(ended) != 1 else ''} beendet).",
     )
+
+
+class Courier:
+    """Sends the outbox soon after a confirmation e-mail is queued, so it arrives while the
+    reader waits rather than after the next crawl. One thread per web process, woken by
+    ``nudge``; it runs the ordinary delivery (``send_due``: leases, retries), so a crash or a
+    second process changes nothing. Only when ``KN_SMTP_HOST`` is set for the web process."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kn-courier", daemon=True)
+        self._thread.start()
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                result = send_due(self.engine, self.settings, now=_now(), limit=50)
+            except Exception as exc:  # noqa: BLE001 - the web process must go on; retried later
+                logger.warning("confirmation e-mails not sent now: %s", exc)
+            else:
+                if result.errors:
+                    logger.warning("confirmation e-mails: %s", "; ".join(result.errors[:3]))
+
+
+_courier_lock = threading.Lock()
+
+
+def _nudge_courier() -> None:
+    settings = _settings()
+    if not settings.smtp.host:
+        return  # sent with the next ``kn-crawl alerts send`` (after each crawl)
+    with _courier_lock:
+        courier = current_app.config.get("KN_COURIER")
+        if courier is None:
+            courier = current_app.config["KN_COURIER"] = Courier(_writer(), settings)
+    courier.nudge()
