@@ -10,14 +10,27 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from kn_crawl.alerts.models import AlertEmail, AlertSubscription
+from kn_crawl.alerts import selfservice
+from kn_crawl.alerts.delivery import send_due
+from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
+from kn_crawl.alerts.subscriptions import unsubscribe
+from kn_crawl.alerts.tokens import (
+    confirm_token_parts,
+    confirm_token_valid,
+    load_secret,
+    make_confirm_token,
+    make_manage_token,
+    make_token,
+    manage_token_address,
+)
 from kn_crawl.alerts.web_models import WebWrite
 from kn_crawl.db.models import table_of
-from tests.alerts_support import SmtpServer, item, wait_for
-from tests.selfservice_support import backfill_and_news, http, link, web_site
+from tests.alerts_support import SmtpServer, item, settings_for, wait_for
+from tests.selfservice_support import SECRET, backfill_and_news, http, link, web_site
 
 subs_t = table_of(AlertSubscription)
 emails_t = table_of(AlertEmail)
+outbox_t = table_of(AlertOutbox)
 writes_t = table_of(WebWrite)
 UTC = dt.UTC
 
@@ -217,3 +230,58 @@ def test_bad_input_is_a_german_message(engine: Engine, db_url: str, tmp_path: Pa
         assert http(site.url + "benachrichtigungen?token=abc.def").status == 403
         assert http(site.url + "bestaetigen?token=1.2.x").status == 400
         assert _subs(engine) == []
+
+
+def test_tokens_are_bound_to_their_purpose_address_and_expiry() -> None:
+    secret = b"k" * 32
+    confirm = make_confirm_token(secret, 7, "Anna@Example.org", 1_900_000_000)
+    assert confirm_token_parts(confirm) == (7, 1_900_000_000)
+    assert confirm_token_valid(secret, confirm, "anna@example.org")
+    assert not confirm_token_valid(secret, confirm, "bert@example.org")
+    assert not confirm_token_valid(b"x" * 32, confirm, "anna@example.org")
+    # A later expiry or another id invalidates the signature.
+    assert not confirm_token_valid(secret, confirm.replace(".1900000000.", ".1999999999."),
+                                   "anna@example.org")  # fmt: skip
+    assert not confirm_token_valid(secret, "8" + confirm[1:], "anna@example.org")
+    manage = make_manage_token(secret, " Anna@Example.org ")
+    assert manage_token_address(secret, manage) == "anna@example.org"
+    assert manage_token_address(b"x" * 32, manage) is None
+    forged = make_manage_token(secret, "bert@example.org")[:-1] + "A"
+    assert manage_token_address(secret, forged) is None
+    # The unsubscribe token of the same address is no manage token, and the other way round.
+    assert manage_token_address(secret, make_token(secret, [1], "anna@example.org")) is None
+    assert not confirm_token_valid(secret, manage, "anna@example.org")
+    for junk in ("", "x", "..", "a.b.c.d", "\x00", "é.é"):
+        assert manage_token_address(secret, junk) is None and confirm_token_parts(junk) is None
+
+
+def test_an_expired_link_and_a_confirmation_no_longer_needed(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    now = dt.datetime.now(UTC)
+    # No SMTP server for the web process: the confirmation waits in the outbox.
+    with web_site(engine, db_url, tmp_path, {}) as site:
+        origin = site.url.rstrip("/")
+        data = {"q": "OZG", "email": "ella@example.org", "mode": "weekly"}
+        assert http(site.url + "abonnieren", data=data, origin=origin).status == 200
+        with engine.connect() as conn:
+            (entry,) = conn.execute(select(outbox_t)).all()
+        token = link(entry.reasons[0]["url"], "bestaetigen").split("token=")[1]
+        secret = load_secret(site.settings)  # the environment's, else the data folder's
+        later = now + dt.timedelta(days=8)
+        try:
+            selfservice.check_confirm_token(engine, secret, token, now=later)
+        except selfservice.SelfServiceError as exc:
+            assert "abgelaufen" in str(exc)
+        else:
+            raise AssertionError("an expired link confirmed")
+        # Ended before its confirmation went out: nothing is sent, and nothing stays queued.
+        (sub_id,) = [r.id for r in _rows(engine)]
+        assert unsubscribe(engine, [sub_id], now=now) == 1
+    with SmtpServer() as smtp:
+        settings = settings_for(db_url, tmp_path, KN_ALERTS_SECRET=SECRET, **smtp.env())
+        assert send_due(engine, settings, now=dt.datetime.now(UTC)).sent == 0
+        assert smtp.recorder.delivered == []
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(emails_t)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(outbox_t)).scalar_one() == 0
