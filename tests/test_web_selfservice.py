@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -24,6 +27,8 @@ from kn_crawl.alerts.tokens import (
     manage_token_address,
 )
 from kn_crawl.alerts.web_models import WebWrite
+from kn_crawl.db.engine import make_engine
+from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import table_of
 from tests.alerts_support import SmtpServer, item, settings_for, wait_for
 from tests.selfservice_support import SECRET, backfill_and_news, http, link, web_site
@@ -285,3 +290,26 @@ def test_an_expired_link_and_a_confirmation_no_longer_needed(
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(emails_t)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(outbox_t)).scalar_one() == 0
+
+
+def test_serve_keeps_the_tokens_out_of_its_access_log(sqlite_url: str, tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
+    env |= {"KN_DATABASE_URL": sqlite_url, "KN_DATA_DIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kn_crawl", "serve", "--port", "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
+        assert http(url + "abbestellen?token=1.SecretPartOfTheToken1&x=1").status == 200
+        assert http(url + "benachrichtigungen?token=bWFpbA.SecretPartOfTheToken2").status == 403
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    assert "GET /abbestellen?token=***&x=1 " in err
+    assert "GET /benachrichtigungen?token=*** " in err
+    assert "SecretPart" not in err

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 
 import click
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from kn_crawl.web.app import create_app
 
@@ -21,7 +22,9 @@ def run(
     sock = socket.create_server((host, port))
     bound_port = sock.getsockname()[1]
     app = create_app(database_url, public_url=public_url or bound_url(host, bound_port))
-    server = make_server(host, port, app, threaded=True, fd=sock.fileno())
+    server = make_server(
+        host, port, app, threaded=True, fd=sock.fileno(), request_handler=MaskingRequestHandler
+    )
     # Printed first and flushed: tests and scripts read the URL (port 0 picks a free port).
     click.echo(f"kn-crawl web UI on http://{host}:{server.port}/ (Ctrl-C stops)")
     try:
@@ -46,3 +49,19 @@ def bound_url(host: str, port: int) -> str:
     if address.is_unspecified:
         return f"http://{socket.getfqdn()}:{port}/"
     return f"http://[{host}]:{port}/" if address.version == 6 else f"http://{host}:{port}/"
+
+
+_TOKEN = re.compile(r"(token=)[^&\s]*")
+
+
+class MaskingRequestHandler(WSGIRequestHandler):
+    """The access log without the signed tokens of the self-service links (confirm, manage,
+    unsubscribe): whoever reads the log must not be able to act for the recipients."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path
+        self.path = _TOKEN.sub(r"\1***", path)
+        try:
+            super().log_request(code, size)
+        finally:
+            self.path = path
