@@ -313,3 +313,38 @@ def test_serve_keeps_the_tokens_out_of_its_access_log(sqlite_url: str, tmp_path:
     assert "GET /abbestellen?token=***&x=1 " in err
     assert "GET /benachrichtigungen?token=*** " in err
     assert "SecretPart" not in err
+
+
+def test_hostile_form_posts_are_refused_without_a_5xx(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    with web_site(engine, db_url, tmp_path, {}) as site:
+        origin = site.url.rstrip("/")
+        values = ["\x00", "x" * 5000, "", " ", "\r\nBcc: x@example.org", "'; DROP TABLE x; --",
+                  "😀", "1" * 40, "-1", "1.2.3", "a@b.c\nX: y"]  # fmt: skip
+        accepted = 0
+        for i, value in enumerate(values):
+            for path, data in [
+                ("abonnieren", {"q": "OZG", "email": value, "mode": "daily"}),
+                ("abonnieren", {"stichwort": "OZG", "email": "a@example.org", "mode": value}),
+                ("bestaetigen", {"token": value}),
+                ("benachrichtigungen", {"token": value, "id": "1", "action": "end"}),
+                ("benachrichtigungen", {"token": "x.y", "id": value, "action": value}),
+                ("abbestellen", {"token": value}),
+            ]:
+                answer = http(site.url + path, data=data, origin=origin)
+                assert answer.status in (400, 403), (path, data, answer.status)
+                assert 'lang="de"' in answer.body
+            # A query with odd characters may be a fine query; it is never a server error.
+            data = {"q": value, "email": f"a{i}@example.org", "mode": "daily"}
+            answer = http(site.url + "abonnieren", data=data, origin=origin)
+            assert answer.status in (200, 400), (value, answer.status)
+            accepted += answer.status == 200
+        # A raw body that is not a form at all.
+        assert http(site.url + "abonnieren", data="{}", origin=origin).status == 400
+        with engine.connect() as conn:
+            queries = [r.queries for r in conn.execute(select(subs_t).order_by(subs_t.c.id))]
+        # Stored normalised: one line each, no NUL, nothing overlong; the rest were refused.
+        assert len(queries) == accepted and ["Bcc: x@example.org"] in queries
+        assert all(len(q) == 1 and q[0] == " ".join(q[0].split()) for q in queries)
+        assert not any("\x00" in q[0] or len(q[0]) > 2000 for q in queries)
