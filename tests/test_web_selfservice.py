@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from kn_crawl.alerts import selfservice
 from kn_crawl.alerts.delivery import send_due
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
-from kn_crawl.alerts.subscriptions import unsubscribe
+from kn_crawl.alerts.subscriptions import SubscriptionSpec, subscribe, unsubscribe, validate
 from kn_crawl.alerts.tokens import (
     confirm_token_parts,
     confirm_token_valid,
@@ -348,3 +348,23 @@ def test_hostile_form_posts_are_refused_without_a_5xx(
         assert len(queries) == accepted and ["Bcc: x@example.org"] in queries
         assert all(len(q) == 1 and q[0] == " ".join(q[0].split()) for q in queries)
         assert not any("\x00" in q[0] or len(q[0]) > 2000 for q in queries)
+
+
+def test_manage_a_cli_subscription_keeps_its_several_queries(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    now = dt.datetime.now(UTC)
+    spec = SubscriptionSpec(email="Finn@example.org", tags=("OZG",), queries=("Glasfaser", "5G"))
+    made = subscribe(engine, validate(spec, (), now=now), now=now)
+    with web_site(engine, db_url, tmp_path, {}) as site:
+        token = make_manage_token(load_secret(site.settings), "finn@example.org")
+        page = http(site.url + "benachrichtigungen?token=" + token)
+        assert 'data-state="active"' in page.body and "Suchen: Glasfaser; 5G" in page.body
+        data = {"token": token, "id": str(made.id), "action": "change",
+                "stichwoerter": "OZG, Breitband", "mode": "weekly"}  # fmt: skip
+        changed = http(site.url + "benachrichtigungen", data=data, origin=site.url.rstrip("/"))
+        assert "Das Abonnement ist geändert." in changed.body
+    (row,) = _rows(engine)
+    assert (row.tags, row.queries, row.mode, row.origin) == (
+        ["OZG", "Breitband"], ["Glasfaser", "5G"], "weekly", "cli",
+    )  # fmt: skip

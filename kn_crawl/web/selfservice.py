@@ -265,9 +265,14 @@ def manage() -> Any:
             if row is None:
                 raise selfservice.SelfServiceError("Dieses Abonnement gibt es nicht (mehr).")
             tags = tuple(t.strip() for t in _field("stichwoerter").split(",") if t.strip())
+            # Several queries (made with the CLI) are not one query: the form leaves them out
+            # and they stay as they are.
             query = _field("suche")
+            queries = (query,) if query else ()
+            if "suche" not in request.form:
+                queries = tuple(row.queries or ())
             spec = _validated(selfservice.spec_of(
-                row, tags=tags, queries=(query,) if query else (), mode=_field("mode", row.mode)
+                row, tags=tags, queries=queries, mode=_field("mode", row.mode)
             ))  # fmt: skip
         selfservice.manage(_writer(), address, sub_id, action, client=_client(), now=_now(),
                            spec=spec)  # fmt: skip
