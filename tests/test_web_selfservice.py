@@ -368,3 +368,15 @@ def test_manage_a_cli_subscription_keeps_its_several_queries(
     assert (row.tags, row.queries, row.mode, row.origin) == (
         ["OZG", "Breitband"], ["Glasfaser", "5G"], "weekly", "cli",
     )  # fmt: skip
+
+
+def test_a_bad_alerts_secret_is_a_clear_page_not_a_500(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "alerts-secret").write_text("short\n")  # under the 16 characters required
+    with web_site(engine, db_url, tmp_path, {}) as site:
+        data = {"q": "OZG", "email": "gina@example.org", "mode": "daily"}
+        answer = http(site.url + "abonnieren", data=data, origin=site.url.rstrip("/"))
+        assert answer.status == 503 and "nicht eingerichtet" in answer.body
+        assert http(site.url + "benachrichtigungen?token=a.b").status == 503
+    assert _subs(engine) == []

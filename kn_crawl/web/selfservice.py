@@ -46,7 +46,7 @@ from kn_crawl.alerts.subscriptions import (
 from kn_crawl.alerts.tokens import load_secret, make_manage_token, manage_token_address
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.db.engine import make_engine
-from kn_crawl.settings import Settings
+from kn_crawl.settings import ConfigError, Settings
 from kn_crawl.web.app import connection
 from kn_crawl.web.params import MAX_TEXT
 
@@ -69,6 +69,13 @@ def _referrer(response: Response) -> Response:
     # the pages with forms send their origin to ourselves (and nothing to anyone else).
     response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+@bp.errorhandler(ConfigError)
+def _misconfigured(exc: ConfigError) -> Any:
+    # E.g. a too short KN_ALERTS_SECRET: the operator reads the log, the reader a plain page.
+    logger.error("self-service alerts unavailable: %s", exc)
+    return _refused("Benachrichtigungen sind auf diesem Server gerade nicht eingerichtet.", 503)
 
 
 def _now() -> datetime:
