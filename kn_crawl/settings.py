@@ -217,6 +217,11 @@ class Settings:
     disables entries of the bundled one; None: ``./kn-sources.toml`` if present."""
     admin_emails: tuple[str, ...] = ()
     """Who hears about source health events (``KN_ADMIN_EMAIL``); empty: recorded only."""
+    # Not in the repr: channel URLs hold tokens.
+    health_channels: tuple[str, ...] = field(default=(), repr=False)
+    """Apprise URLs that hear about source health events too (``KN_HEALTH_CHANNEL``)."""
+    channel_timeout: float = 10.0
+    """Seconds to connect to, and to wait for the answer of, a channel (``KN_CHANNEL_TIMEOUT``)."""
     public_url: str | None = None
     """Where readers reach the web UI (``KN_PUBLIC_URL``), for the absolute links it writes
     (Atom feeds); None: the address ``kn-crawl serve`` listens on."""
@@ -288,6 +293,8 @@ class Settings:
             if env.get("KN_VOCABULARY_FILE")
             else None,
             admin_emails=_admin_emails(env.get("KN_ADMIN_EMAIL") or ""),
+            health_channels=_health_channels(env.get("KN_HEALTH_CHANNEL") or ""),
+            channel_timeout=_float(env, "KN_CHANNEL_TIMEOUT", 10.0, minimum=0.1, maximum=600),
             sources_file=Path(env["KN_SOURCES_FILE"]) if env.get("KN_SOURCES_FILE") else None,
         )
 
@@ -321,6 +328,20 @@ def _admin_emails(raw: str) -> tuple[str, ...]:
         except SubscriptionError as exc:
             raise ConfigError(f"KN_ADMIN_EMAIL: {exc}") from None
     return tuple(addresses)
+
+
+def _health_channels(raw: str) -> tuple[str, ...]:
+    """``KN_HEALTH_CHANNEL``: Apprise URLs separated by whitespace (commas belong to some
+    URLs), each checked like ``subscribe --channel``; the error shows the URL masked."""
+    from kn_crawl.alerts.channels import ChannelError, check_channel
+
+    urls: dict[str, None] = {}
+    for part in raw.split():
+        try:
+            urls[check_channel(part)] = None
+        except ChannelError as exc:
+            raise ConfigError(f"KN_HEALTH_CHANNEL: {exc}") from None
+    return tuple(urls)
 
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
@@ -420,6 +441,7 @@ def redact_secrets(text: str, env: Mapping[str, str]) -> str:
     from sqlalchemy.exc import ArgumentError
 
     secrets = [env.get(name, "") for name in SECRET_VARIABLES]
+    secrets += (env.get("KN_HEALTH_CHANNEL") or "").split()  # channel URLs hold tokens
     try:
         parsed = make_url(env.get("KN_DATABASE_URL") or "sqlite://")
         secrets.append(parsed.password or "")

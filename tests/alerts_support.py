@@ -310,3 +310,58 @@ class Desk:
 
 def settings_for(db_url: str, data_dir: Path, **env: str) -> Settings:
     return Settings.from_env({"KN_DATABASE_URL": db_url, "KN_DATA_DIR": str(data_dir), **env})
+
+
+# --- webhook-style channels -----------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 standing in for a chat service or webhook: records each
+    request and answers ``status`` (200 accepts; 4xx/5xx refuse), or hangs while ``hang`` is
+    set (until the test ends), so a sender's timeout is what ends the request."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        self.received: list[Received] = []
+        self.status = 200
+        self.hang = False
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                outer.received.append(Received(self.path, dict(self.headers.items()), body))
+                if outer.hang:
+                    outer.release.wait(30)
+                    return
+                self.send_response(outer.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"id": "1"}')
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()

@@ -78,10 +78,21 @@ def test_subscribe_list_and_unsubscribe_with_the_token(env: Path) -> None:
 
 
 def test_send_needs_a_server_or_dry_run(env: Path) -> None:
+    # Without KN_SMTP_HOST only channel messages go; queued e-mails make it fail (below).
+    assert invoke("alerts", "send").output == "Sent 0, to retry 0, failed 0\n"
+    from tests.alerts_support import Desk, item
+
+    invoke("subscribe", "anna@example.org", "-t", "OZG")
+    engine = get_engine(os.environ["KN_DATABASE_URL"])
+    now = datetime.now(UTC)
+    for title in ("Alt", "Neu"):
+        Desk(engine).crawl("kommune21", [item("kommune21", title, ["OZG"])], now=now)
+    invoke("alerts", "match")
     result = CliRunner().invoke(main, ["alerts", "send"])
-    assert result.exit_code == 2 and "KN_SMTP_HOST" in result.output
+    assert result.exit_code == 2
+    assert "no SMTP server configured (set KN_SMTP_HOST): 1 e-mails stay queued" in result.output
     ok = invoke("alerts", "send", "--dry-run", str(env / "out"))
-    assert "Wrote 0 e-mails" in ok.output
+    assert "Wrote 1 e-mails" in ok.output
 
 
 def test_status_shows_failures_with_the_server_answer(env: Path) -> None:

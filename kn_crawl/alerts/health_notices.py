@@ -4,7 +4,9 @@ Each un-notified ``health_events`` row becomes one e-mail per ``KN_ADMIN_EMAIL``
 ``alert_emails`` row of mode ``health`` with a single outbox entry of kind ``health`` keyed
 ``health:<event id>``. The event is marked notified in the same transaction, and the unique
 (recipient, item_key) key means it can never be queued twice. Sending, retries, leases and
-dry runs are the alert delivery's (``delivery.send_due``, ``write_dry_run``).
+dry runs are the alert delivery's (``delivery.send_due``, ``write_dry_run``). Channel URLs
+of ``KN_HEALTH_CHANNEL`` get the same message through their channel (recipient: the channel's
+key, never its URL).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlalchemy.engine import Connection
 
+from kn_crawl.alerts.channels import channel_key
 from kn_crawl.alerts.matching import make_message_id
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox
 from kn_crawl.db.models import table_of
@@ -42,17 +45,25 @@ def event_id_of(key: str) -> int | None:
 
 
 def queue_health_events(
-    engine: Engine, admins: Sequence[str], *, now: datetime, message_domain: str
+    engine: Engine,
+    admins: Sequence[str],
+    *,
+    now: datetime,
+    message_domain: str,
+    channels: Sequence[str] = (),
 ) -> int:
-    """Queue an e-mail per un-notified health event and admin address; returns how many.
-    Without admin addresses nothing happens and the events stay un-notified."""
-    if not admins:
+    """Queue a message per un-notified health event and admin address or channel URL; returns
+    how many. Without either nothing happens and the events stay un-notified."""
+    if not admins and not channels:
         return 0
+    targets = [(a, None) for a in admins] + [(channel_key(c), c) for c in channels]
     with engine.begin() as conn:
-        return _queue(conn, admins, now=now, domain=message_domain)
+        return _queue(conn, targets, now=now, domain=message_domain)
 
 
-def _queue(conn: Connection, admins: Sequence[str], *, now: datetime, domain: str) -> int:
+def _queue(
+    conn: Connection, targets: Sequence[tuple[str, str | None]], *, now: datetime, domain: str
+) -> int:
     # Claim the events first: an UPDATE … RETURNING takes exactly the rows still un-notified,
     # so two processes queueing at once (PostgreSQL re-checks the WHERE after the other one
     # commits; SQLite writers are serialised) never both create e-mails for one event.
@@ -67,11 +78,12 @@ def _queue(conn: Connection, admins: Sequence[str], *, now: datetime, domain: st
     claimed = sorted(int(i) for i, created in rows if now - created <= MAX_EVENT_AGE)
     queued = 0
     for event_id in claimed:
-        for recipient in admins:
+        for recipient, channel in targets:
             email_id = conn.execute(
                 emails_t.insert()
                 .values(
                     recipient=recipient,
+                    channel=channel,
                     mode=MODE,
                     message_id=make_message_id(domain),
                     status="pending",

@@ -19,8 +19,9 @@ def after_run(ctx: RunContext) -> None:
     settings = ctx.settings
     # The health hook runs before this one, so this run's events are already recorded.
     health = queue_health_events(
-        ctx.engine, settings.admin_emails, now=ctx.now, message_domain=message_domain(settings.smtp)
-    )
+        ctx.engine, settings.admin_emails, now=ctx.now,
+        message_domain=message_domain(settings.smtp), channels=settings.health_channels,
+    )  # fmt: skip
     if health:
         logger.info("alerts: %d source health e-mails queued for the operators", health)
     result = match(
@@ -35,7 +36,7 @@ def after_run(ctx: RunContext) -> None:
         result.articles, result.tags, result.held_back, result.queued,
     )  # fmt: skip
     if not settings.smtp.host:
+        # Channel messages still go (send_due claims only those then).
         logger.info("alerts: no SMTP server configured (KN_SMTP_HOST); e-mails stay queued")
-        return
     sent = send_due(ctx.engine, settings, now=ctx.now)
     logger.info("alerts: %d sent, %d to retry, %d failed", sent.sent, sent.retry, sent.failed)

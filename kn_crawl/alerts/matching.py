@@ -5,6 +5,11 @@ written together, and matchers are serialised, so a crash or a second run can ne
 repeat an alert. An article is looked at once, so an update to it never alerts again. Articles
 of a source's first crawl (a backfill) are recorded as held back instead of alerted, unless
 ``include_backfill`` is set.
+
+Once per story: an article that belongs to a story (``articles.story_id``) is queued under the
+key ``story:<id>``, so a recipient hears of a story once, whichever of its articles matched
+first; an article joining a story already queued or sent to them adds nothing (the message
+lists the story's sources when it is rendered). Articles not clustered keep ``article:<id>``.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ Reason = dict[str, Any]
 class CompiledSubscription:
     id: int
     recipient: str
+    channel: str | None
+    """Apprise URL, or None for e-mail (the recipient is then the address)."""
     tag_keys: dict[str, str]
     """Concept key -> the Stichwort as subscribed (the label shown as the reason)."""
     queries: tuple[tuple[str, Any], ...]
@@ -122,6 +129,7 @@ def compile_subscriptions(
             CompiledSubscription(
                 id=row.id,
                 recipient=row.email.strip().lower(),
+                channel=row.channel,
                 tag_keys={vocabulary.key(t): t for t in row.tags or ()},
                 queries=tuple(queries),
                 sources=frozenset(row.sources or ()),
@@ -172,6 +180,7 @@ def new_tag_reasons(sub: CompiledSubscription, tag: NewTag) -> list[Reason]:
 @dataclass(slots=True)
 class _Planned:
     recipient: str
+    channel: str | None
     item_key: str
     kind: str
     article_id: int | None
@@ -201,8 +210,9 @@ def _plan(
     entry = planned.get((sub.recipient, item_key))
     if entry is None:
         planned[(sub.recipient, item_key)] = _Planned(
-            sub.recipient, item_key, kind, article_id, tag_id, sub.id, sub.mode, due, reasons
-        )
+            sub.recipient, sub.channel, item_key, kind, article_id, tag_id, sub.id, sub.mode, due,
+            reasons,
+        )  # fmt: skip
         return
     entry.reasons += [r for r in reasons if r not in entry.reasons]
     if (MODES.index(sub.mode), due) < (MODES.index(entry.mode), entry.due):
@@ -316,6 +326,7 @@ def _article_batch(
             articles_t.c.teaser,
             articles_t.c.section,
             articles_t.c.published_at,
+            articles_t.c.story_id,
             sources_t.c.name.label("source"),
         )
         .select_from(
@@ -355,7 +366,8 @@ def _article_batch(
         for sub in subs:
             _plan(
                 planned, sub, article_reasons(sub, facts, vocabulary),
-                item_key=f"article:{r.id}", kind="article", article_id=r.id, now=now,
+                item_key=article_key(r.id, r.story_id), kind="article", article_id=r.id,
+                now=now,
             )  # fmt: skip
     _queue(conn, list(planned.values()), result, now=now, domain=domain)
     _record(conn, m, "article_id", bookkeeping)
@@ -446,6 +458,12 @@ def _tag_batch(
     return len(candidates) < batch_size
 
 
+def article_key(article_id: int, story_id: int | None) -> str:
+    """The outbox key of an article: its story's, so that a story is queued once per
+    recipient (the unique (recipient, item_key) key holds it even against a racing matcher)."""
+    return f"story:{story_id}" if story_id is not None else f"article:{article_id}"
+
+
 def _record(conn: Connection, table: Any, key: str, rows: list[dict[str, Any]]) -> None:
     insert_ignore(conn, table, rows, key)
     # Held-back rows looked at again (include_backfill) are no longer held back.
@@ -463,7 +481,8 @@ def _queue(
 ) -> None:
     if not planned:
         return
-    # Skip what is already queued (a re-examined backfill item): no e-mail without entries.
+    # Skip what is already queued (a re-examined backfill item, or a story told before): no
+    # e-mail without entries.
     queued = set(
         conn.execute(
             select(outbox_t.c.recipient, outbox_t.c.item_key).where(
@@ -479,7 +498,9 @@ def _queue(
             continue
         slot = (p.recipient, p.mode, p.due)
         if slot not in emails:
-            emails[slot] = _email_for(conn, *slot, now=now, domain=domain, result=result)
+            emails[slot] = _email_for(
+                conn, *slot, channel=p.channel, now=now, domain=domain, result=result
+            )
         rows.append(
             {
                 "recipient": p.recipient,
@@ -504,6 +525,7 @@ def _email_for(
     mode: str,
     due: datetime,
     *,
+    channel: str | None,
     now: datetime,
     domain: str,
     result: MatchResult,
@@ -535,6 +557,7 @@ def _email_for(
             e.insert()
             .values(
                 recipient=recipient,
+                channel=channel,
                 mode=mode,
                 message_id=make_message_id(domain),
                 status="pending",

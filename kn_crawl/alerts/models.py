@@ -23,7 +23,11 @@ class AlertSubscription(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    """Recipient address as given (validated); matched case-insensitively."""
+    """Recipient address as given (validated); matched case-insensitively. For a channel
+    subscription the channel's recipient key ``channel:<scheme>:<hash>`` (never the URL)."""
+    channel: Mapped[str | None] = mapped_column(Text)
+    """Apprise URL the alerts go to (Matrix, Teams, Slack, ntfy, ``json://`` …); NULL: e-mail.
+    May hold a token: shown only masked (``kn_crawl.alerts.channels.mask``)."""
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Stichwörter to follow, as typed (any spelling or synonym of a Stichwort matches)."""
     queries: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -76,14 +80,18 @@ class AlertMatchedTag(Base):
 
 
 class AlertEmail(Base):
-    """One e-mail to send: a recipient's entries of one mode and due time. Its Message-ID is
-    fixed when it is queued, so a retry (or a resend after a crash) carries the same one."""
+    """One message to deliver: a recipient's entries of one mode and due time, through one
+    channel (an e-mail unless ``channel`` is set; the table keeps its first name). Its
+    Message-ID is fixed when it is queued, so a retry (or a resend after a crash) carries the
+    same one; other channels send it as their idempotency key where they can."""
 
     __tablename__ = "alert_emails"
     __table_args__ = (Index("ix_alert_emails_status_next", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
+    channel: Mapped[str | None] = mapped_column(Text)
+    """Apprise URL to deliver through (copied from the subscription at queueing); NULL: e-mail."""
     mode: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -111,9 +119,10 @@ class AlertOutbox(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
-    """Lower-cased address."""
+    """Lower-cased address, or a channel's recipient key (``channel:<scheme>:<hash>``)."""
     item_key: Mapped[str] = mapped_column(String(40))
-    """``article:<id>`` or ``tag:<id>``."""
+    """``story:<id>`` (an article of a story: a recipient hears of a story once),
+    ``article:<id>`` (an article not clustered), ``tag:<id>`` or ``health:<event id>``."""
     kind: Mapped[str] = mapped_column(String(16))
     """``article`` or ``new_tag``."""
     article_id: Mapped[int | None] = mapped_column(

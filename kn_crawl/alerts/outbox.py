@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from kn_crawl.alerts.channels import mask
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox
 from kn_crawl.db.models import table_of
 
@@ -37,12 +38,14 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
 
 
-def _claimable(now: datetime, *, retry_now: bool) -> Any:
+def _claimable(now: datetime, *, retry_now: bool, channels: bool | None = None) -> Any:
     e = emails_t
     conditions = [
         e.c.status == "pending",
         or_(e.c.claimed_by.is_(None), e.c.claimed_until < now),
     ]
+    if channels is not None:
+        conditions.append(e.c.channel.is_not(None) if channels else e.c.channel.is_(None))
     if retry_now:
         conditions.append(e.c.due_at <= now)
     else:
@@ -57,8 +60,10 @@ def claim(
     lease: timedelta = LEASE,
     limit: int = 100,
     retry_now: bool = False,
+    channels: bool | None = None,
 ) -> tuple[str, list[int]]:
     """Lease up to ``limit`` due e-mails to a new claim; returns the claim and their ids.
+    ``channels``: True only channel messages, False only e-mails, None both.
 
     One UPDATE whose WHERE is checked again on each row it changes (PostgreSQL re-reads a row
     another transaction just claimed; SQLite writers are serialised), so two senders never
@@ -66,17 +71,13 @@ def claim(
     """
     token = uuid.uuid4().hex
     e = emails_t
-    due = (
-        select(e.c.id)
-        .where(_claimable(now, retry_now=retry_now))
-        .order_by(e.c.next_attempt_at, e.c.id)
-        .limit(limit)
-    )
+    claimable = _claimable(now, retry_now=retry_now, channels=channels)
+    due = select(e.c.id).where(claimable).order_by(e.c.next_attempt_at, e.c.id).limit(limit)
     with engine.begin() as conn:
         ids = (
             conn.execute(
                 update(e)
-                .where(e.c.id.in_(due.scalar_subquery()), _claimable(now, retry_now=retry_now))
+                .where(e.c.id.in_(due.scalar_subquery()), claimable)
                 .values(claimed_by=token, claimed_until=now + lease)
                 .returning(e.c.id)
             )
@@ -161,13 +162,17 @@ def delete_empty(engine: Engine, email_id: int, token: str) -> None:
                 conn.execute(e.delete().where(e.c.id == email_id))
 
 
-def due_ids(conn: Connection, *, now: datetime) -> list[int]:
-    """E-mails a send would send now (for ``--dry-run``: nothing is claimed or changed)."""
+def due_ids(conn: Connection, *, now: datetime, emails_only: bool = False) -> list[int]:
+    """Messages a send would send now (for ``--dry-run``: nothing is claimed or changed);
+    ``emails_only``: only e-mails, no channel messages."""
+    condition = _claimable(now, retry_now=False)
+    if emails_only:
+        condition = and_(condition, emails_t.c.channel.is_(None))
     return [
         int(i)
         for i in conn.execute(
             select(emails_t.c.id)
-            .where(_claimable(now, retry_now=False))
+            .where(condition)
             .order_by(emails_t.c.next_attempt_at, emails_t.c.id)
         ).scalars()
     ]
@@ -177,6 +182,7 @@ def due_ids(conn: Connection, *, now: datetime) -> list[int]:
 class EmailState:
     id: int
     recipient: str
+    """The address, or a channel's masked URL."""
     mode: str
     attempts: int
     next_attempt_at: datetime
@@ -209,7 +215,10 @@ def status(conn: Connection, *, now: datetime, limit: int = 20) -> OutboxStatus:
     next_due = conn.execute(
         select(func.min(e.c.next_attempt_at)).where(e.c.status == "pending")
     ).scalar_one()
-    columns = (e.c.id, e.c.recipient, e.c.mode, e.c.attempts, e.c.next_attempt_at, e.c.last_error)
+    columns = (
+        e.c.id, e.c.recipient, e.c.mode, e.c.attempts, e.c.next_attempt_at, e.c.last_error,
+        e.c.channel,
+    )  # fmt: skip
     failed = _states(
         conn.execute(
             select(*columns).where(e.c.status == "failed").order_by(e.c.id.desc()).limit(limit)
@@ -227,4 +236,14 @@ def status(conn: Connection, *, now: datetime, limit: int = 20) -> OutboxStatus:
 
 
 def _states(rows: Iterable[Any]) -> list[EmailState]:
-    return [EmailState(*row) for row in rows]
+    return [
+        EmailState(
+            r.id,
+            mask(r.channel) if r.channel else r.recipient,
+            r.mode,
+            r.attempts,
+            r.next_attempt_at,
+            r.last_error,
+        )
+        for r in rows
+    ]

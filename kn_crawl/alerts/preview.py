@@ -53,7 +53,7 @@ def preview(
     row = SimpleNamespace(id=0, email=spec.email or "-", tags=list(spec.tags),
                           queries=list(spec.queries), sources=list(spec.sources),
                           new_tags=spec.new_tags, mode=spec.mode, digest_time=spec.digest_time,
-                          digest_weekday=spec.digest_weekday)  # fmt: skip
+                          digest_weekday=spec.digest_weekday, channel=spec.channel)  # fmt: skip
     (sub,) = compile_subscriptions([row], vocabulary, now=now)
     rows = conn.execute(
         select(

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -113,6 +113,8 @@ class ItemView:
     url: str | None = None
     date: str = ""
     source: str = ""
+    other_sources: tuple[str, ...] = ()
+    """The story's other sources so far (an article of a story is told once, with them)."""
 
     @property
     def has_article(self) -> bool:
@@ -253,6 +255,7 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
             .where(articles_t.c.id.in_(article_ids))
         ).all()
     }
+    story_sources = _story_sources(conn, [e.article_id for e in entries if e.kind == "article"])
     items: list[ItemView] = []
     published: list[datetime] = []
     sub_ids: set[int] = set()
@@ -272,7 +275,11 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
             article = articles.get(entry.article_id or -1)
             if article is None:
                 continue  # deleted since it was queued
-        items.append(_item(entry.kind, reasons, tag, article, terms))
+        item = _item(entry.kind, reasons, tag, article, terms)
+        if article is not None and entry.kind == "article" and article.story_id is not None:
+            others = [n for n in story_sources.get(article.story_id, ()) if n != item.source]
+            item = replace(item, other_sources=tuple(others))
+        items.append(item)
         published.append(article.published_at if article is not None else email.created_at)
     # Newest first, as on the sites.
     order = sorted(range(len(items)), key=lambda i: published[i], reverse=True)
@@ -309,6 +316,28 @@ def _confirmations(conn: Connection, entries: list[Any]) -> list[tuple[str, str]
         if row is not None and url:
             links.append((url, describe_subscription(row)))
     return links
+
+
+def _story_sources(conn: Connection, article_ids: list[int | None]) -> dict[int, list[str]]:
+    """Story id -> titles of the sources that covered it so far, in the order they did."""
+    ids = [a for a in article_ids if a is not None]
+    if not ids:
+        return {}
+    story_ids = select(articles_t.c.story_id).where(
+        articles_t.c.id.in_(ids), articles_t.c.story_id.is_not(None)
+    )
+    rows = conn.execute(
+        select(articles_t.c.story_id, sources_t.c.title)
+        .join(sources_t, sources_t.c.id == articles_t.c.source_id)
+        .where(articles_t.c.story_id.in_(story_ids))
+        .order_by(articles_t.c.story_id, articles_t.c.published_at, articles_t.c.id)
+    ).all()
+    found: dict[int, list[str]] = {}
+    for story_id, title in rows:
+        names = found.setdefault(int(story_id), [])
+        if title not in names:
+            names.append(title)
+    return found
 
 
 def _health_views(conn: Connection, item_keys: list[str]) -> list[HealthView]:
@@ -460,6 +489,16 @@ def _confirm_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> E
     msg.set_content(env.get_template("confirm.txt").render(context))
     msg.add_alternative(env.get_template("confirm.html").render(context), subtype="html")
     return msg
+
+
+def channel_text(view: EmailView, *, secret: bytes) -> tuple[str, str]:
+    """(title, plain-text body) of a message for a chat or webhook channel: the e-mail's
+    content (title, source, date, why it matched, link; the operators' health notices),
+    German, and an unsubscribe line with the subscription's token."""
+    ids = [sid for sid, _ in view.subscriptions]
+    token = make_token(secret, ids, view.recipient) if ids else ""
+    body = _environment().get_template("channel.txt").render(email=view, token=token)
+    return view.subject, body.strip() + "\n"
 
 
 def _health_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMessage:

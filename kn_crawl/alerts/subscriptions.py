@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.alerts import keywords
+from kn_crawl.alerts.channels import ChannelError, channel_key, check_channel, mask
 from kn_crawl.alerts.models import MODES, AlertSubscription
 from kn_crawl.alerts.schedule import parse_time
 from kn_crawl.alerts.tokens import token_ids, token_valid
@@ -43,6 +44,9 @@ class SubscriptionSpec:
     mode: str = "immediate"
     digest_time: str = "07:00"
     digest_weekday: int = 0
+    channel: str | None = None
+    """An Apprise URL instead of an e-mail address (``email`` is then empty: it becomes the
+    channel's recipient key)."""
 
 
 def check_email(value: str) -> str:
@@ -70,7 +74,17 @@ def validate(
     spec: SubscriptionSpec, known_sources: Sequence[str], *, now: datetime
 ) -> SubscriptionSpec:
     """The spec cleaned (tags in display form, duplicates dropped), or SubscriptionError."""
-    email = check_email(spec.email)
+    channel = None
+    if spec.channel is not None:
+        if spec.email:
+            raise SubscriptionError("give an e-mail address or --channel, not both")
+        try:
+            channel = check_channel(spec.channel)
+        except ChannelError as exc:
+            raise SubscriptionError(str(exc)) from None
+        email = channel_key(channel)
+    else:
+        email = check_email(spec.email)
     tags: list[str] = []
     for raw in spec.tags:
         tag = clean_tag(raw)
@@ -111,6 +125,7 @@ def validate(
     return replace(
         spec,
         email=email,
+        channel=channel,
         tags=tuple(tags),
         queries=tuple(queries),
         sources=tuple(sources),
@@ -136,6 +151,7 @@ def subscribe(engine: Engine, spec: SubscriptionSpec, *, now: datetime) -> Subsc
         "mode": spec.mode,
         "digest_time": spec.digest_time,
         "digest_weekday": spec.digest_weekday,
+        "channel": spec.channel,
     }
     with engine.begin() as conn:
         for row in conn.execute(
@@ -153,6 +169,11 @@ def subscribe(engine: Engine, spec: SubscriptionSpec, *, now: datetime) -> Subsc
             .returning(subs_t.c.id)
         ).scalar_one()
     return Subscribed(int(new_id), created=True)
+
+
+def shown_recipient(row: Any) -> str:
+    """The address, or the channel URL masked (its token never shown)."""
+    return mask(row.channel) if row.channel else str(row.email)
 
 
 def list_subscriptions(conn: Connection, *, include_inactive: bool = False) -> list[Row[Any]]:

@@ -14,6 +14,7 @@ from kn_crawl.cli import (
     admin,
     alerts,
     crawl,
+    forget,
     query,
     schedule,
     search,
@@ -62,5 +63,6 @@ for command in (
     alerts.subscriptions,
     alerts.alerts,
     vocabulary.vocabulary,
+    forget.forget,
 ):
     main.add_command(command)

@@ -32,7 +32,14 @@ def _log_to_stderr(level: str) -> None:
 
 
 @click.command()
-@click.argument("email")
+@click.argument("email", required=False, default="")
+@click.option(
+    "--channel",
+    metavar="URL",
+    help="Alert a chat or webhook instead of EMAIL: an Apprise URL (json://, ntfy://, "
+    "matrixs://, msteams://, slack://, mmost://, rocket://, gotify:// …); '-' reads it from "
+    "stdin, keeping its token out of the process list.",
+)
 @click.option("--tag", "-t", "tags", multiple=True, help="A Stichwort to follow. Repeatable.")
 @click.option(
     "--query",
@@ -65,12 +72,14 @@ def subscribe(
     mode: str,
     at: str,
     weekday: str,
+    channel: str | None,
 ) -> None:
-    """Send EMAIL alerts about new articles with the given Stichwörter or keywords.
+    """Alert EMAIL (or a --channel URL) about new articles with given Stichwörter or keywords.
 
     Any spelling or synonym of a Stichwort matches (E-Government = eGovernment, OZG =
     Onlinezugangsgesetz). With only --source, every new article of those sources is sent.
-    Prints the subscription and its unsubscribe token.
+    Prints the subscription and its unsubscribe token. A channel URL's tokens are never
+    shown again (listings mask it).
     """
     from kn_crawl.alerts.render import describe_subscription
     from kn_crawl.alerts.schedule import parse_weekday
@@ -78,6 +87,7 @@ def subscribe(
         SubscriptionError,
         SubscriptionSpec,
         list_subscriptions,
+        shown_recipient,
         validate,
     )
     from kn_crawl.alerts.subscriptions import (
@@ -89,7 +99,11 @@ def subscribe(
     day = parse_weekday(weekday)
     if day is None:
         raise click.BadParameter(f"{weekday!r} is not a weekday (mo … so)", param_hint="--weekday")
-    spec = SubscriptionSpec(email, tags, queries, sources, new_tags, mode, at, day)
+    if not email and channel is None:
+        fail("give an e-mail address or --channel URL")
+    if channel == "-":
+        channel = sys.stdin.readline().strip()
+    spec = SubscriptionSpec(email, tags, queries, sources, new_tags, mode, at, day, channel)
     settings = load_settings()
     now = _now()
     try:
@@ -101,7 +115,9 @@ def subscribe(
     with engine.connect() as conn:
         row = next(r for r in list_subscriptions(conn) if r.id == done.id)
     state = "created" if done.created else "already exists"
-    click.echo(f"Subscription {done.id} for {row.email} {state}: {describe_subscription(row)}")
+    click.echo(
+        f"Subscription {done.id} for {shown_recipient(row)} {state}: {describe_subscription(row)}"
+    )
     token = make_token(load_secret(settings), [done.id], row.email)
     click.echo(f"Unsubscribe with: kn-crawl unsubscribe --token {token}")
 
@@ -140,8 +156,9 @@ def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def subscriptions(show_all: bool, as_json: bool) -> None:
     """List the alert subscriptions."""
+    from kn_crawl.alerts.channels import mask
     from kn_crawl.alerts.render import describe_subscription
-    from kn_crawl.alerts.subscriptions import list_subscriptions, state
+    from kn_crawl.alerts.subscriptions import list_subscriptions, shown_recipient, state
 
     with open_engine(load_settings()).connect() as conn:
         rows = list_subscriptions(conn, include_inactive=show_all)
@@ -151,11 +168,15 @@ def subscriptions(show_all: bool, as_json: bool) -> None:
             for key in ("created_at", "unsubscribed_at", "confirmed_at", "paused_at"):
                 data[key] = data[key].isoformat() if data[key] else None
             data["state"] = state(r)
+            data["channel"] = mask(data["channel"]) if data["channel"] else None
             click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(
         table(
-            [(r.id, r.email, state(r), r.origin, describe_subscription(r)) for r in rows],
+            [
+                (r.id, shown_recipient(r), state(r), r.origin, describe_subscription(r))
+                for r in rows
+            ],
             ["id", "email", "state", "origin", "follows"],
         )
     )
@@ -204,9 +225,10 @@ def alerts_match(include_backfill: bool) -> None:
 @click.option("--retry-now", is_flag=True, help="Do not wait for the retry backoff.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
-    """Send the due alert e-mails over SMTP.
+    """Send the due alert e-mails over SMTP, and the due channel messages.
 
-    The server comes from KN_SMTP_* (see the README); --dry-run writes .eml files instead.
+    The server comes from KN_SMTP_* (see the README); --dry-run writes .eml files (and .txt
+    files for channel messages) instead.
     """
     from kn_crawl.alerts.delivery import send_due, write_dry_run
 
@@ -220,12 +242,19 @@ def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
             fail(f"cannot write to {dry_run}: {exc.strerror}", EXIT_FAILURE)
         click.echo(f"Wrote {len(paths)} e-mails to {dry_run}")
         return
-    if not settings.smtp.host:
-        fail("no SMTP server configured (set KN_SMTP_HOST), or use --dry-run DIR")
+    # Channel messages need no SMTP server: without one, only they go.
     result = send_due(engine, settings, now=_now(), retry_now=retry_now, limit=limit)
     click.echo(f"Sent {result.sent}, to retry {result.retry}, failed {result.failed}")
     for error in result.errors:
         click.echo(f"  {error}", err=True)
+    if not settings.smtp.host:
+        from kn_crawl.alerts.outbox import due_ids
+
+        with engine.connect() as conn:
+            waiting = len(due_ids(conn, now=_now(), emails_only=True))
+        if waiting:
+            fail(f"no SMTP server configured (set KN_SMTP_HOST): {waiting} e-mails stay queued "
+                 "(--dry-run DIR writes them)")  # fmt: skip
     if result.retry or result.failed:
         sys.exit(EXIT_FAILURE)
 

@@ -58,6 +58,8 @@ from kn_crawl.identity import (
 )
 from kn_crawl.items import VOCABULARY, ArticleItem
 from kn_crawl.settings import Settings
+from kn_crawl.stories.clustering import Told, told_of
+from kn_crawl.stories.clustering import assign as assign_stories
 from kn_crawl.tags import tag_key
 from kn_crawl.urls import canonicalize_url
 
@@ -357,6 +359,7 @@ def _save(
     }
     owner: dict[int, int] = {aid: row["source_id"] for aid, row in rows.items()}
     unchanged_ids: list[int] = []
+    told: list[Told] = []  # new or changed: (re-)clustered into stories below
     new_alias_rows: list[dict[str, Any]] = []
     tag_rows_for: dict[int, list[tuple[str, str, str]]] = {}
     replace_tags_for: set[int] = set()
@@ -420,6 +423,7 @@ def _save(
             )
             owner[aid] = source_id
             counts.new += 1
+            told.append(_told(aid, p, None))
             tag_rows_for[aid] = p.tag_rows
             if match.conflict is not None and item.url in by_url:
                 # The page's URL was an alias of the other article (a redirect or an old
@@ -464,6 +468,7 @@ def _save(
                         counts.unchanged += 1
                     tag_rows_for[aid] = p.tag_rows
                     replace_tags_for.add(aid)
+                    told.append(_told(aid, p, current["story_id"]))
                 elif current["content_hash"] == p.content_hash:
                     unchanged_ids.append(aid)
                     counts.unchanged += 1
@@ -472,6 +477,7 @@ def _save(
                     counts.updated += 1
                     tag_rows_for[aid] = p.tag_rows
                     replace_tags_for.add(aid)
+                    told.append(_told(aid, p, current["story_id"]))
         for u in urls:
             by_url.setdefault(u, aid)
             new_alias_rows.append({"url": u, "article_id": aid})
@@ -485,9 +491,24 @@ def _save(
         conn.execute(
             update(articles).where(articles.c.id.in_(unchanged_ids)).values(last_seen_at=now)
         )
+        # Articles stored before stories existed join theirs when a crawl meets them again.
+        unclustered = conn.execute(
+            select(articles.c.id).where(
+                articles.c.id.in_(unchanged_ids), articles.c.story_id.is_(None)
+            )
+        ).scalars()
+        told += told_of(conn, list(unclustered))
     insert_ignore(conn, article_urls, _unique_by(new_alias_rows, "url"), "url")
     _write_tags(conn, tag_rows_for, replace_tags_for, now=now)
+    # In the same transaction: a batch that fails leaves no story behind.
+    assign_stories(conn, told, now=now)
     return counts
+
+
+def _told(aid: int, p: _Prepared, story_id: int | None) -> Told:
+    item = p.item
+    assert item.title and item.published_at, "validated items only"
+    return Told(aid, item.title, item.teaser, item.body, item.published_at, story_id)
 
 
 @dataclass(frozen=True, slots=True)

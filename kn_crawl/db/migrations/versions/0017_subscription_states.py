@@ -1,7 +1,7 @@
 """subscription states
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-29
 
 Self-service alerts from the web UI: a subscription made there is pending until its address
@@ -18,7 +18,7 @@ from alembic import op
 from kn_crawl.db.models import UTCDateTime
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,101 @@
+"""MinHash sketches and LSH bands of an article's text (datasketch), and the measured
+parameters of story clustering. Pure: values in, values out.
+
+The threshold, window and shingle size were chosen on the labelled set of
+``bench/bench_stories.py`` (figures in ``bench/README.md``). Changing any of them, or the
+number of permutations, changes the stored buckets: run ``kn-crawl stories rebuild``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from typing import Literal
+
+import numpy as np
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+from kn_crawl.stories.text import shingles, story_text
+
+NUM_PERM = 128
+"""Hash functions per sketch: the estimate's standard error at J=0.5 is ~0.044."""
+SEED = 13
+SCHEME: Literal["affine32"] = "affine32"
+"""datasketch's permutation scheme: 32-bit values, unbiased (the stored sketches' format)."""
+THRESHOLD = 0.43
+"""Estimated Jaccard similarity (of word 3-gram sets) from which two articles tell one story:
+mid-way between the labelled set's closest pair of different stories (0.419 exact, 0.414
+estimated) and its loosest republication (0.449 exact, 0.469 estimated)."""
+WINDOW = timedelta(days=14)
+"""How far apart in publication two articles of one story may be, and how far from its
+story's first publication an article may join (so a story cannot chain on forever)."""
+
+
+def _bands_rows() -> tuple[int, int]:
+    # datasketch's own choice for the threshold: the (bands, rows) that minimise the weighted
+    # false-positive and false-negative probability mass around it. Weighted towards recall:
+    # every candidate is verified by its estimate, so a false candidate costs a comparison,
+    # a missed one a story (equal weights, 26 x 4, miss 40 % of pairs at the threshold).
+    bands, rows = _optimal_param(THRESHOLD, NUM_PERM, 0.1, 0.9)
+    return int(bands), int(rows)
+
+
+BANDS, ROWS = _bands_rows()
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    # Made once: MinHash would otherwise draw its 2 x NUM_PERM random parameters per article.
+    perms: tuple[np.ndarray, np.ndarray] = MinHash(
+        num_perm=NUM_PERM, seed=SEED, scheme=SCHEME
+    ).permutations
+    return perms
+
+
+def signature(title: str, teaser: str | None, body: str | None) -> np.ndarray:
+    """The sketch of an article: ``NUM_PERM`` unsigned 32-bit values."""
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
+    grams = shingles(story_text(title, teaser, body))
+    if grams:
+        m.update_batch([g.encode("utf-8") for g in grams])
+    return m.hashvalues.astype("<u4")
+
+
+def to_bytes(sig: np.ndarray) -> bytes:
+    return sig.astype("<u4").tobytes()
+
+
+def from_bytes(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, dtype="<u4")
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """The sketches' estimate of the two texts' Jaccard similarity."""
+    return float(np.count_nonzero(a == b)) / NUM_PERM
+
+
+# Per band a different start, per row an odd 64-bit multiplier: ``(h ^ value) * odd`` is a
+# bijection of ``value`` for a given ``h``, so two bands collide only by chance (~2^-64).
+_BAND_START = (np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))[None, :]
+_ROW_MULT = np.array(
+    [0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x2545F4914F6CDD1D, 0x94D049BB133111EB][:ROWS],
+    dtype=np.uint64,
+)
+
+
+def bucket_matrix(sigs: np.ndarray) -> np.ndarray:
+    """One signed 64-bit key per LSH band of each row of ``sigs`` (n x ``NUM_PERM``): the band's
+    number and its rows, mixed (so a single indexed column tells which articles share a band).
+    Vectorised: 34 keys of 50 articles cost what one Python hash call does."""
+    bands = sigs[:, : BANDS * ROWS].astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    h = np.repeat(_BAND_START, len(sigs), axis=0)
+    for r in range(ROWS):
+        h = (h ^ bands[:, :, r]) * _ROW_MULT[r]  # wraps modulo 2^64, as meant
+    h ^= h >> np.uint64(31)
+    return h.view(np.int64)
+
+
+def buckets(sig: np.ndarray) -> list[int]:
+    """The LSH keys of one sketch (see :func:`bucket_matrix`)."""
+    return [int(k) for k in bucket_matrix(sig[None, :])[0]]
