@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.store import ArticleStore, ensure_source
+from kn_crawl.settings import Settings
 from kn_crawl.tags import tag_key
 from kn_crawl.web import create_app
 from kn_crawl.web.params import MAX_ID, bounded_int
@@ -55,7 +56,14 @@ ROUTES: dict[str, dict[str, str]] = {
     "/api/tags/<key>": {},
     "/api/openapi.json": {},
     "/static/<path:filename>": {},
+    # Self-service alerts (their own paths with tokens: tests/test_web_selfservice.py).
+    "/abonnieren": {},
+    "/bestaetigen": {"token": "1.2.x"},
+    "/benachrichtigungen": {"token": "x.y"},
+    "/abbestellen": {"token": "1.x"},
 }
+# Routes whose good values here still lack a genuine token: a clear refusal, not a 200.
+REFUSED_WITHOUT_TOKEN = {"/bestaetigen": 400, "/benachrichtigungen": 403}
 PATH_VALUES = {"article_id": "1", "key": "ozg", "filename": "style.css"}
 
 BAD_NUMBERS = {
@@ -99,9 +107,12 @@ CHOICE = {"order", "facets", "einheit", "werte"}
 
 
 @pytest.fixture
-def app(engine: Engine, db_url: str) -> Iterator[Flask]:
+def app(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Flask]:
     fill(engine)
-    app = create_app(db_url)
+    settings = Settings.from_env(
+        {"KN_DATABASE_URL": db_url, "KN_DATA_DIR": str(tmp_path), "KN_ALERTS_SECRET": "s" * 20}
+    )
+    app = create_app(db_url, settings=settings)
     yield app
     app.config["KN_ENGINE"].dispose()
 
@@ -152,7 +163,8 @@ def test_the_table_knows_every_route(app: Flask) -> None:
 def test_every_route_answers_its_good_values(client: FlaskClient) -> None:
     for rule, good in ROUTES.items():
         response = get(client, build(rule), {"q": "OZG", **good})
-        assert response.status_code == 200, (rule, response.get_data(as_text=True)[:300])
+        expected = REFUSED_WITHOUT_TOKEN.get(rule, 200)
+        assert response.status_code == expected, (rule, response.get_data(as_text=True)[:300])
 
 
 def test_hostile_query_parameters_are_never_a_5xx(client: FlaskClient) -> None:

@@ -148,7 +148,9 @@ def _send_emails(
                     outbox.delete_empty(engine, email_id, token)
                     pending.pop(0)
                     continue
-                message = build_message(view, smtp=settings.smtp, secret=secret, now=now)
+                message = build_message(
+                    view, smtp=settings.smtp, secret=secret, now=now, public_url=settings.public_url
+                )
                 outcome = sender.send(message, view.recipient)
                 _record(engine, view, token, outcome.status, outcome.detail, result, now=now)
                 pending.pop(0)
@@ -219,7 +221,9 @@ def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: date
             data = f"Kanal: {channels.mask(channel)}\n{title}\n\n{body}".encode()
             path = folder / f"alert-{view.id:06d}.txt"
         else:
-            message = build_message(view, smtp=settings.smtp, secret=secret, now=now)
+            message = build_message(
+                view, smtp=settings.smtp, secret=secret, now=now, public_url=settings.public_url
+            )
             data = message.as_bytes()
             path = folder / f"alert-{view.id:06d}.eml"
         tmp = path.with_name(path.name + ".tmp")

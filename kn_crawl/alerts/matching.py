@@ -266,7 +266,16 @@ def _lock(conn: Connection) -> None:
 def _subscriptions(
     conn: Connection, vocabulary: Vocabulary, *, now: datetime
 ) -> list[CompiledSubscription]:
-    rows = conn.execute(select(subs_t).where(subs_t.c.active.is_(True)).order_by(subs_t.c.id))
+    # Pending (not confirmed yet by their address) and paused subscriptions hear nothing.
+    rows = conn.execute(
+        select(subs_t)
+        .where(
+            subs_t.c.active.is_(True),
+            subs_t.c.confirmed_at.is_not(None),
+            subs_t.c.paused_at.is_(None),
+        )
+        .order_by(subs_t.c.id)
+    )
     return compile_subscriptions(rows, vocabulary, now=now)
 
 

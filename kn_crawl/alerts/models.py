@@ -45,6 +45,13 @@ class AlertSubscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When its address confirmed it (double opt-in); NULL: pending, nothing is sent. The CLI
+    creates confirmed subscriptions."""
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Paused by its owner since then (nothing is matched for it); NULL: running."""
+    origin: Mapped[str] = mapped_column(String(8), default="cli", server_default="cli")
+    """``cli`` or ``web`` (made in the web UI, with double opt-in)."""
 
 
 class AlertMatchedArticle(Base):

@@ -143,14 +143,23 @@ def release(engine: Engine, ids: list[int], token: str) -> None:
 
 
 def delete_empty(engine: Engine, email_id: int, token: str) -> None:
-    """An e-mail whose entries are all gone (their articles were deleted): nothing to send."""
+    """An e-mail whose entries are all gone (their articles were deleted): nothing to send.
+    A confirmation entry whose subscription was confirmed or ended since (rendering left it
+    out) counts as gone, or the e-mail would be claimed again after every lease."""
     e = emails_t
     with engine.begin() as conn:
         has_entries = conn.execute(
-            select(func.count()).where(outbox_t.c.email_id == email_id)
+            select(func.count()).where(
+                outbox_t.c.email_id == email_id, outbox_t.c.kind != "confirm"
+            )
         ).scalar_one()
         if not has_entries:
-            conn.execute(e.delete().where(e.c.id == email_id, e.c.claimed_by == token))
+            claimed = conn.execute(
+                select(e.c.id).where(e.c.id == email_id, e.c.claimed_by == token)
+            ).first()
+            if claimed is not None:
+                conn.execute(outbox_t.delete().where(outbox_t.c.email_id == email_id))
+                conn.execute(e.delete().where(e.c.id == email_id))
 
 
 def due_ids(conn: Connection, *, now: datetime, emails_only: bool = False) -> list[int]:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from kn_crawl.alerts import keywords
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
 from kn_crawl.alerts.schedule import describe
-from kn_crawl.alerts.tokens import make_token
+from kn_crawl.alerts.tokens import make_manage_token, make_token
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.models import Article, Source, Tag, table_of
 from kn_crawl.db.state_models import HealthEvent
@@ -167,11 +167,14 @@ class EmailView:
     """(id, German description) of the subscriptions behind the items."""
     health: list[HealthView] = field(default_factory=list)
     """Source health events (mode ``health``); then ``items`` is empty."""
+    confirmations: list[tuple[str, str]] = field(default_factory=list)
+    """(confirmation link, German description) of subscriptions made in the web UI that wait
+    for their address to confirm them (mode ``confirm``); then ``items`` is empty."""
 
     @property
     def is_empty(self) -> bool:
         """Nothing left to tell (its articles were deleted since): not sent."""
-        return not self.items and not self.health
+        return not self.items and not self.health and not self.confirmations
 
     @property
     def articles(self) -> list[ItemView]:
@@ -183,6 +186,8 @@ class EmailView:
 
     @property
     def subject(self) -> str:
+        if self.confirmations:
+            return "kn-crawl: Bitte bestätigen Sie Ihr Abonnement"
         if self.health:
             more = f" (+{len(self.health) - 1})" if len(self.health) > 1 else ""
             return header_safe(f"kn-crawl: {self.health[0].headline}{more}")
@@ -255,8 +260,9 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
     published: list[datetime] = []
     sub_ids: set[int] = set()
     health = _health_views(conn, [e.item_key for e in entries if e.kind == "health"])
+    confirmations = _confirmations(conn, [e for e in entries if e.kind == "confirm"])
     for entry in entries:
-        if entry.kind == "health":
+        if entry.kind in ("health", "confirm"):
             continue
         reasons = [ReasonView(str(r["kind"]), str(r["label"])) for r in entry.reasons]
         terms = [str(t) for r in entry.reasons for t in r.get("terms", ())]
@@ -287,7 +293,29 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
         items=items,
         subscriptions=[(s.id, describe_subscription(s)) for s in subs],
         health=health,
+        confirmations=confirmations,
     )
+
+
+def _confirmations(conn: Connection, entries: list[Any]) -> list[tuple[str, str]]:
+    """Links of subscriptions still waiting for confirmation (one ended or confirmed since
+    the e-mail was queued needs none)."""
+    ids = [e.subscription_id for e in entries if e.subscription_id]
+    waiting = {
+        s.id: s
+        for s in conn.execute(
+            select(subs_t).where(
+                subs_t.c.id.in_(ids), subs_t.c.active.is_(True), subs_t.c.confirmed_at.is_(None)
+            )
+        )
+    }
+    links = []
+    for entry in entries:
+        row = waiting.get(entry.subscription_id)
+        url = safe_url(str(entry.reasons[0].get("url"))) if entry.reasons else None
+        if row is not None and url:
+            links.append((url, describe_subscription(row)))
+    return links
 
 
 def _story_sources(conn: Connection, article_ids: list[int | None]) -> dict[int, list[str]]:
@@ -396,27 +424,45 @@ def _environment() -> Environment:
     )
 
 
-def unsubscribe_link(smtp: SmtpSettings, token: str) -> tuple[str, str | None]:
-    """(List-Unsubscribe value, one-click URL or None)."""
-    if smtp.unsubscribe_url:
-        separator = "&" if "?" in smtp.unsubscribe_url else "?"
-        url = f"{smtp.unsubscribe_url}{separator}token={quote(token)}"
+def unsubscribe_link(
+    smtp: SmtpSettings, token: str, public_url: str | None = None
+) -> tuple[str, str | None]:
+    """(List-Unsubscribe value, one-click URL or None). ``KN_UNSUBSCRIBE_URL`` wins; else the
+    web UI's own one-click endpoint under its public URL (``KN_PUBLIC_URL``)."""
+    base = smtp.unsubscribe_url or (f"{public_url}abbestellen" if public_url else None)
+    if base:
+        separator = "&" if "?" in base else "?"
+        url = f"{base}{separator}token={quote(token)}"
         return f"<{url}>", url
     mailbox = parseaddr(smtp.from_address)[1]
     return f"<mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>", None
 
 
 def build_message(
-    view: EmailView, *, smtp: SmtpSettings, secret: bytes, now: datetime
+    view: EmailView,
+    *,
+    smtp: SmtpSettings,
+    secret: bytes,
+    now: datetime,
+    public_url: str | None = None,
 ) -> EmailMessage:
+    """``public_url``: the web UI's (``KN_PUBLIC_URL``), for the manage and one-click links."""
+    if view.confirmations:
+        return _confirm_message(view, smtp=smtp, now=now)
     if view.health:
         return _health_message(view, smtp=smtp, now=now)
     token = make_token(secret, [sid for sid, _ in view.subscriptions], view.recipient)
-    list_unsubscribe, one_click = unsubscribe_link(smtp, token)
+    list_unsubscribe, one_click = unsubscribe_link(smtp, token, public_url)
+    manage = (
+        f"{public_url}benachrichtigungen?token={make_manage_token(secret, view.recipient)}"
+        if public_url
+        else None
+    )
     context = {
         "email": view,
         "token": token,
         "one_click": one_click,
+        "manage": manage,
         "from_mailbox": parseaddr(smtp.from_address)[1],
         "heading": view.subject,
     }
@@ -431,6 +477,17 @@ def build_message(
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def _confirm_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMessage:
+    """Double opt-in: the link confirms. No List-Unsubscribe: nothing is subscribed yet, and
+    without the click nothing ever will be."""
+    context = {"email": view, "heading": view.subject}
+    env = _environment()
+    msg = _headers(view, smtp=smtp, now=now)
+    msg.set_content(env.get_template("confirm.txt").render(context))
+    msg.add_alternative(env.get_template("confirm.html").render(context), subtype="html")
     return msg
 
 

@@ -155,12 +155,18 @@ def subscribe(engine: Engine, spec: SubscriptionSpec, *, now: datetime) -> Subsc
     }
     with engine.begin() as conn:
         for row in conn.execute(
-            select(subs_t).where(subs_t.c.active.is_(True), subs_t.c.email == spec.email)
+            select(subs_t).where(
+                subs_t.c.active.is_(True),
+                subs_t.c.email == spec.email,
+                subs_t.c.confirmed_at.is_not(None),
+            )
         ).mappings():
             if all(row[k] == v for k, v in values.items()):
                 return Subscribed(int(row["id"]), created=False)
         new_id = conn.execute(
-            subs_t.insert().values(**values, active=True, created_at=now).returning(subs_t.c.id)
+            subs_t.insert()
+            .values(**values, active=True, created_at=now, confirmed_at=now, origin="cli")
+            .returning(subs_t.c.id)
         ).scalar_one()
     return Subscribed(int(new_id), created=True)
 
@@ -176,6 +182,15 @@ def list_subscriptions(conn: Connection, *, include_inactive: bool = False) -> l
     if not include_inactive:
         query = query.where(subs_t.c.active.is_(True))
     return list(conn.execute(query).all())
+
+
+def state(row: Any) -> str:
+    """``active``, ``pending`` (waiting for its address to confirm), ``paused`` or ``ended``."""
+    if not row.active:
+        return "ended"
+    if row.confirmed_at is None:
+        return "pending"
+    return "paused" if row.paused_at is not None else "active"
 
 
 def unsubscribe(engine: Engine, ids: Sequence[int], *, now: datetime) -> int:

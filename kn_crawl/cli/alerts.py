@@ -158,25 +158,26 @@ def subscriptions(show_all: bool, as_json: bool) -> None:
     """List the alert subscriptions."""
     from kn_crawl.alerts.channels import mask
     from kn_crawl.alerts.render import describe_subscription
-    from kn_crawl.alerts.subscriptions import list_subscriptions, shown_recipient
+    from kn_crawl.alerts.subscriptions import list_subscriptions, shown_recipient, state
 
     with open_engine(load_settings()).connect() as conn:
         rows = list_subscriptions(conn, include_inactive=show_all)
     if as_json:
         for r in rows:
             data = {k: v for k, v in r._mapping.items()}
-            for key in ("created_at", "unsubscribed_at"):
+            for key in ("created_at", "unsubscribed_at", "confirmed_at", "paused_at"):
                 data[key] = data[key].isoformat() if data[key] else None
+            data["state"] = state(r)
             data["channel"] = mask(data["channel"]) if data["channel"] else None
             click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(
         table(
             [
-                (r.id, shown_recipient(r), "yes" if r.active else "no", describe_subscription(r))
+                (r.id, shown_recipient(r), state(r), r.origin, describe_subscription(r))
                 for r in rows
             ],
-            ["id", "email", "active", "follows"],
+            ["id", "email", "state", "origin", "follows"],
         )
     )
 

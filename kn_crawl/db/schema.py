@@ -4,6 +4,7 @@ tests see all of them. A feature with its own tables adds one import line."""
 from __future__ import annotations
 
 from kn_crawl.alerts import models as alert_models  # noqa: F401 - registers the tables
+from kn_crawl.alerts import web_models  # noqa: F401 - registers the tables
 from kn_crawl.db import (
     models,
     search_models,  # noqa: F401 - autogenerate leaves search indexes

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from kn_crawl.dates import BERLIN
 from kn_crawl.query import highlight
 from kn_crawl.search.readonly import readonly_engine
+from kn_crawl.settings import Settings
 from kn_crawl.web.params import ArticleIdConverter, check_request
 
 # No inline scripts anywhere; everything the pages need is served by the app itself.
@@ -32,12 +33,20 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000/"
 
 
 def create_app(
-    database_url: str, *, engine: Engine | None = None, public_url: str = DEFAULT_PUBLIC_URL
+    database_url: str,
+    *,
+    engine: Engine | None = None,
+    public_url: str = DEFAULT_PUBLIC_URL,
+    settings: Settings | None = None,
 ) -> Flask:
     """The app; ``public_url`` is where readers reach it (``KN_PUBLIC_URL``, else the
-    address the server listens on): every absolute link it writes starts with it."""
+    address the server listens on): every absolute link it writes starts with it.
+    ``settings`` (else read from the environment on first use) serve the self-service
+    alerts, the only part that writes (``kn_crawl.web.selfservice``)."""
     app = Flask(__name__)
     app.config["KN_ENGINE"] = engine or readonly_engine(database_url)
+    app.config["KN_DATABASE_URL"] = database_url
+    app.config["KN_SETTINGS"] = settings
     app.config["KN_PUBLIC_URL"] = public_url
     app.wsgi_app = PublicOrigin(app.wsgi_app, public_url)  # type: ignore[method-assign]
     app.url_map.converters["id"] = ArticleIdConverter
@@ -46,11 +55,12 @@ def create_app(
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals["highlight"] = highlight
 
-    from kn_crawl.web import api, exports, views
+    from kn_crawl.web import api, exports, selfservice, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(selfservice.bp)
 
     from kn_crawl.web import metrics_page
 

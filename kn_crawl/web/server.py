@@ -54,6 +54,8 @@ def run(
         server.close()
         sock.close()
         app.config["KN_ENGINE"].dispose()
+        if app.config.get("KN_WRITE_ENGINE") is not None:
+            app.config["KN_WRITE_ENGINE"].dispose()
     click.echo("kn-crawl web UI stopped")
 
 
@@ -72,3 +74,4 @@ def bound_url(host: str, port: int) -> str:
     if address.is_unspecified:
         return f"http://{socket.getfqdn()}:{port}/"
     return f"http://[{host}]:{port}/" if address.version == 6 else f"http://{host}:{port}/"
+
