@@ -74,4 +74,3 @@ def bound_url(host: str, port: int) -> str:
     if address.is_unspecified:
         return f"http://{socket.getfqdn()}:{port}/"
     return f"http://[{host}]:{port}/" if address.version == 6 else f"http://{host}:{port}/"
-
