@@ -179,13 +179,11 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_ho
     only new and changed articles (conditional requests, paging stops at known articles).
     """
     from kn_crawl.hooks import run_after_run_hooks
-    from kn_crawl.sources import source_names, spider_for
+    from kn_crawl.sources import resolve_source, source_names
 
     settings = load_settings()
     check_vocabulary(settings)
-    names = list(sources) or source_names()
-    for name in names:
-        spider_for(name)
+    names = list(dict.fromkeys(resolve_source(n) for n in sources)) or source_names()
     urls = parse_base_urls(base_url, names)
     run_ids = crawl_and_report(names, settings, urls, {"LOGSTATS_INTERVAL": 15.0}, full=full)
     from kn_crawl.queries import runs_of
@@ -288,6 +286,9 @@ def print_demo_alerts(settings: Settings) -> None:
     click.echo("")
     if shown.subscription_created:
         click.echo(f"Alerts: sample subscription for {SAMPLE.email} (kn-crawl subscriptions)")
+    if not shown.queued:
+        click.echo(f"Alerts: nothing new since the last run (earlier e-mails in {shown.folder})")
+        return
     click.echo(f"Alerts: {shown.queued} new, written as e-mails (not sent) to {shown.folder}:")
     for path in shown.files:
         click.echo(f"  {path}")

@@ -110,10 +110,10 @@ def runs(source: str | None, limit: int) -> None:
     """List recent crawl runs with their status and counts, newest first."""
     from kn_crawl.db.models import CrawlRun, Source, table_of
     from kn_crawl.db.runs import shown_status
-    from kn_crawl.sources import spider_for
+    from kn_crawl.sources import resolve_source
 
     if source:
-        spider_for(source)
+        source = resolve_source(source)
     runs_t = table_of(CrawlRun)
     query = (
         select(runs_t, Source.name.label("source"))
@@ -212,6 +212,13 @@ def health(events: int, as_json: bool) -> None:
                 ensure_ascii=False,
                 indent=2,
             )
+        )
+        return
+    if not states:
+        # An empty table read as "all fine" or as "broken"; it means nothing was checked yet.
+        click.echo(
+            "No source health recorded yet: it is checked after each crawl "
+            "(kn-crawl crawl, kn-crawl demo, the scheduler)."
         )
         return
     click.echo(
