@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from kn_crawl.cli.common import (
     DB_ID,
     EXIT_FAILURE,
+    command_logging,
     fail,
     load_settings,
     local,
@@ -23,12 +23,6 @@ from kn_crawl.cli.common import (
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _log_to_stderr(level: str) -> None:
-    # What was sent, deferred or refused is worth a line on stderr (never the password).
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @click.command()
@@ -204,7 +198,7 @@ def alerts_match(include_backfill: bool) -> None:
     from kn_crawl.alerts.vocabulary import load_vocabulary
 
     settings = load_settings()
-    _log_to_stderr(settings.log_level)
+    command_logging(settings)
     result = match(
         open_engine(settings),
         now=_now(),
@@ -236,7 +230,7 @@ def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
     from kn_crawl.alerts.delivery import send_due, write_dry_run
 
     settings = load_settings()
-    _log_to_stderr(settings.log_level)
+    command_logging(settings)
     engine = open_engine(settings)
     if dry_run is not None:
         try:

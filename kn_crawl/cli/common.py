@@ -41,6 +41,16 @@ def load_settings() -> Settings:
         fail(f"bad configuration: {exc}")
 
 
+def command_logging(settings: Settings) -> None:
+    """Log set-up of the commands that log as they work (``kn_crawl.logs``)."""
+    from kn_crawl.logs import setup_command_logging
+
+    try:
+        setup_command_logging(settings)
+    except OSError as exc:
+        fail(f"cannot write the log file {settings.log_file}: {exc.strerror or exc}")
+
+
 def check_vocabulary(settings: Settings) -> None:
     """For the commands that tag articles: a bad ``KN_VOCABULARY_FILE`` ends them at once,
     in one line naming the file and line, not in the middle of a crawl."""

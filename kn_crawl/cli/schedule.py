@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from kn_crawl.cli.common import (
     EXIT_FAILURE,
     check_vocabulary,
+    command_logging,
     fail,
     load_settings,
     local,
@@ -57,9 +57,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     config = load_schedule(defaults, path=config_file, known=list(catalog))
     if not config.enabled():
         fail("no source is enabled in the schedule")
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
-    )
+    command_logging(settings)
     try:
         with SchedulerLock(get_engine_for(settings)):
             # Under the lock: one scheduler migrates and writes the schedule at a time.

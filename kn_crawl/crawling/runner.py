@@ -55,6 +55,7 @@ def run_crawl(
     base_urls: Mapping[str, str] | None = None,
     extra_settings: Mapping[str, Any] | None = None,
     full: bool = False,
+    progress: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl ``sources`` now and block until all are done: as a batch does, only where this
     process owns the web host and no other run is crawling the source or its host (else a
@@ -63,7 +64,8 @@ def run_crawl(
     Never migrates (``kn-crawl crawl`` upgrades before it calls this): raises
     ``SchemaBehind`` for a database behind the code, and ``DatabaseNotWritable`` before the
     first request when the database cannot take the crawl's results (a crawl that cannot
-    store would fetch the whole site for nothing).
+    store would fetch the whole site for nothing). ``progress``: show the crawl's progress
+    on stderr (``kn_crawl.crawling.progress``; crawls in this process only).
     """
     for name in sources:
         spider_for(name)  # an unknown source fails here, before anything starts
@@ -77,7 +79,7 @@ def run_crawl(
     def crawl(names: list[str]) -> list[CrawlOutcome]:
         if len(names) > 1 and settings.crawl_processes > 1:
             return _crawl_side_by_side(names, settings, urls, extra, full)
-        return crawl_here(names, settings, urls, extra, full, batch_id=batch_id)
+        return crawl_here(names, settings, urls, extra, full, batch_id=batch_id, progress=progress)
 
     # The batch's ownership step: this process holds the sources' web hosts while they are
     # crawled, and a source a worker or the scheduler is crawling (or a source of a host one
@@ -95,13 +97,20 @@ def crawl_here(
     full: bool,
     *,
     batch_id: str | None = None,
+    progress: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl ``sources`` in this process (once per process: the reactor cannot restart), as
     one batch: ``batch_id``, or a new one."""
+    from kn_crawl.logs import setup_crawl_logging
+
     batch_id = batch_id or uuid.uuid4().hex
+    # Our handlers (KN_LOG_FILE, KN_LOG_FORMAT) rather than Scrapy's own on stderr; a child
+    # process sets them up here from the settings its parent crawled with.
+    setup_crawl_logging(settings)
     values = scrapy_settings(settings)
     values.update(extra_settings)
     values[BATCH_SETTING] = batch_id
+    values["LOG_INSTALL_ROOT_HANDLER"] = False
     process = CrawlerProcess(ScrapySettings(values))
     crawlers: list[tuple[str, Crawler]] = []
     for name in sources:
@@ -109,7 +118,15 @@ def crawl_here(
         url = base_urls.get(name)
         process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
         crawlers.append((name, crawler))
+    shown = None
+    if progress:
+        from kn_crawl.crawling.progress import Progress
+
+        shown = Progress(crawlers)
+        shown.watch()
     process.start()
+    if shown is not None:
+        shown.stop()
     # A Ctrl-C while a spider was still starting stops the reactor before the run recorder
     # closes that spider's run: close what this process left open.
     finalize_batch(
