@@ -125,8 +125,9 @@ def crawl_and_report(
     extra: dict[str, Any] | None = None,
     *,
     full: bool = False,
-) -> list[int]:
-    from kn_crawl.crawling.runner import run_crawl
+) -> tuple[list[int], bool]:
+    """Crawl, print the summary table; the run ids, and whether Ctrl-C stopped the crawl."""
+    from kn_crawl.crawling.runner import INTERRUPTED, run_crawl
     from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
     from kn_crawl.db.migrate import SchemaBehind
     from kn_crawl.queries import runs_of
@@ -180,10 +181,19 @@ def crawl_and_report(
                 "or its web host now; crawl it again once that run has ended",
                 err=True,
             )
-    if len(rows) < len(outcomes):
-        missing = ", ".join(o.source for o in outcomes if o.run_id not in runs_by_id)
-        fail(f"no crawl run was recorded for {missing} (see the log above)", EXIT_FAILURE)
-    return run_ids
+    interrupted = any(o.finish_reason == INTERRUPTED for o in outcomes) or any(
+        r.status == "interrupted" for _, r in rows
+    )
+    unrecorded = [
+        o.source for o in outcomes if o.run_id not in runs_by_id and o.finish_reason != INTERRUPTED
+    ]
+    if unrecorded:
+        fail(
+            f"no crawl run was recorded for {', '.join(unrecorded)} (see the log, "
+            f"{settings.log_file})",
+            EXIT_FAILURE,
+        )
+    return run_ids, interrupted
 
 
 @click.command()
@@ -223,7 +233,9 @@ def crawl(
     check_vocabulary(settings)
     names = list(dict.fromkeys(resolve_source(n) for n in sources)) or source_names()
     urls = parse_base_urls(base_url, names)
-    run_ids = crawl_and_report(names, settings, urls, {"LOGSTATS_INTERVAL": 15.0}, full=full)
+    run_ids, interrupted = crawl_and_report(
+        names, settings, urls, {"LOGSTATS_INTERVAL": 15.0}, full=full
+    )
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings, migrate=False)
@@ -232,6 +244,9 @@ def crawl(
             if not outcome.ok:
                 click.echo(f"after-run hook {outcome.name} failed: {outcome.error}", err=True)
     show_log_file(settings)
+    if interrupted:
+        click.echo("Interrupted: the table above shows what was stored.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     with engine.connect() as conn:
         if any(r.status != "ok" for r in runs_of(conn, run_ids)):
             sys.exit(EXIT_FAILURE)
@@ -275,7 +290,7 @@ def demo(size: int | None, port: int, verbose: bool) -> None:
         click.echo(f"Crawling {', '.join(names)} into {settings.safe_database_url} …")
         demo_settings = {"AUTOTHROTTLE_START_DELAY": 0.0}
         base_urls = {n: u for n, u in mirror.base_urls.items() if n in names}
-        run_ids = crawl_and_report(names, settings, base_urls, demo_settings)
+        run_ids, interrupted = crawl_and_report(names, settings, base_urls, demo_settings)
     except KeyboardInterrupt:
         # A second Ctrl-C, before the crawl could close its runs.
         mirror.stop()
@@ -284,13 +299,13 @@ def demo(size: int | None, port: int, verbose: bool) -> None:
         sys.exit(EXIT_INTERRUPTED)
     finally:
         mirror.stop()
-    with open_engine(settings, migrate=False).connect() as conn:
-        interrupted = [r for r in runs_of(conn, run_ids) if r.status == "interrupted"]
     print_totals(settings, run_ids)
     if interrupted:
+        with open_engine(settings, migrate=False).connect() as conn:
+            finished = sum(r.status == "ok" for r in runs_of(conn, run_ids))
         click.echo(
-            f"Interrupted: {len(interrupted)} of {len(run_ids)} sources did not finish; "
-            "the articles above were stored (run kn-crawl demo again to complete them).",
+            f"Interrupted: {len(names) - finished} of {len(names)} sources did not finish; "
+            "what they stored is above (run kn-crawl demo again to complete them).",
             err=True,
         )
         show_log_file(settings)

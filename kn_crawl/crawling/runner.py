@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
+import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
@@ -39,6 +42,41 @@ from kn_crawl.settings import Settings
 from kn_crawl.sources import spider_for
 
 logger = logging.getLogger(__name__)
+
+
+INTERRUPTED = "interrupted"
+"""The finish reason of a source whose crawl Ctrl-C stopped before its run was recorded."""
+
+
+class _CrawlerProcess(CrawlerProcess):
+    """Scrapy's process, remembering a Ctrl-C (SIGINT/SIGTERM): one that came while the
+    spiders were still starting leaves some without a run, and the caller must know why."""
+
+    interrupted = False
+
+    def _signal_shutdown(self, signum: int, _: Any) -> None:
+        self.interrupted = True
+        super()._signal_shutdown(signum, _)
+
+
+@contextmanager
+def _ctrl_c_noted(process: _CrawlerProcess) -> Iterator[None]:
+    """Until Scrapy installs its own handler (when the reactor starts), a Ctrl-C raised
+    KeyboardInterrupt inside a spider's set-up, which Twisted logged and swallowed: that
+    source never crawled and the others went on. Noted here instead: the crawl then does
+    not start, and every source ends ``interrupted``."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(_signum: int, _frame: Any) -> None:
+        process.interrupted = True
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +149,22 @@ def crawl_here(
     values.update(extra_settings)
     values[BATCH_SETTING] = batch_id
     values["LOG_INSTALL_ROOT_HANDLER"] = False
-    process = CrawlerProcess(ScrapySettings(values))
+    process = _CrawlerProcess(ScrapySettings(values))
     crawlers: list[tuple[str, Crawler]] = []
-    for name in sources:
-        crawler = process.create_crawler(spider_for(name))
-        url = base_urls.get(name)
-        process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
-        crawlers.append((name, crawler))
+    with _ctrl_c_noted(process):
+        for name in sources:
+            crawler = process.create_crawler(spider_for(name))
+            url = base_urls.get(name)
+            process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
+            crawlers.append((name, crawler))
     shown = None
     if progress:
         from kn_crawl.crawling.progress import Progress
 
         shown = Progress(crawlers)
         shown.watch()
-    process.start()
+    if not process.interrupted:
+        process.start()
     if shown is not None:
         shown.stop()
     # A Ctrl-C while a spider was still starting stops the reactor before the run recorder
@@ -144,7 +184,8 @@ def crawl_here(
             CrawlOutcome(
                 source=name,
                 run_id=run.run_id if run is not None else None,
-                finish_reason=stats.get("finish_reason"),
+                finish_reason=stats.get("finish_reason")
+                or (INTERRUPTED if process.interrupted else None),
             )
         )
     return outcomes
