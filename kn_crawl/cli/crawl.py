@@ -66,19 +66,25 @@ VERBOSE = click.option(
 
 
 def crawl_logging(settings: Settings, verbose: bool) -> Settings:
-    """A crawl's log set up (``kn_crawl.logs``): the returned settings name the place
-    exactly (the file, or ``-`` for the terminal), so crawl processes started from them log
-    to the same place."""
+    """The settings of a crawl with the log's place exact (the file, or ``-`` for the
+    terminal), so crawl processes started from them log to the same place. The log itself
+    starts with the crawl (``start_crawl_log``): a command refused earlier leaves no file."""
     from dataclasses import replace
 
-    from kn_crawl.logs import TERMINAL, crawl_log_file, setup_logging
+    from kn_crawl.logs import TERMINAL, crawl_log_file
 
     path = None if verbose else crawl_log_file(settings)
+    return replace(settings, log_file=str(path) if path is not None else TERMINAL)
+
+
+def start_crawl_log(settings: Settings) -> None:
+    from kn_crawl.logs import TERMINAL, setup_logging
+
+    path = None if settings.log_file == TERMINAL else Path(settings.log_file)
     try:
         setup_logging(settings, log_file=path)
     except OSError as exc:
         fail(f"cannot write the log file {path}: {exc.strerror or exc} (set KN_LOG_FILE)")
-    return replace(settings, log_file=str(path) if path is not None else TERMINAL)
 
 
 def show_log_file(settings: Settings) -> None:
@@ -133,6 +139,7 @@ def crawl_and_report(
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings, sync=True, only=sources)
+    start_crawl_log(settings)
     try:
         outcomes = run_crawl(
             sources, settings, base_urls=base_urls, extra_settings=extra, full=full, progress=True
