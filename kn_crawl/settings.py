@@ -202,6 +202,11 @@ class Settings:
     max_links_per_page: int = 1000
     """Links taken from one page; the rest are ignored (and recorded once)."""
     log_level: str = "INFO"
+    log_format: str = "text"
+    """``text`` or ``json`` (one JSON object per line; ``kn_crawl.logs``)."""
+    log_file: str = ""
+    """``KN_LOG_FILE``: where log lines go; "" (unset): a crawl's to ``DATA_DIR/kn-crawl.log``,
+    every other command's to the terminal; ``-``: the terminal (``--verbose``)."""
     base_urls: dict[str, str] = field(default_factory=dict)
     """Per-source base URL overrides from ``KN_BASE_URL_<SOURCE>`` (e.g. to point at a mirror)."""
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -246,6 +251,9 @@ class Settings:
         log_level = (env.get("KN_LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"KN_LOG_LEVEL={log_level!r} is not a log level")
+        log_format = (env.get("KN_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise ConfigError(f"KN_LOG_FORMAT={log_format!r} is not text or json")
         base_urls = {}
         for key, value in env.items():
             match = _BASE_URL_VAR.match(key)
@@ -287,6 +295,8 @@ class Settings:
                 env, "KN_MAX_LINKS_PER_PAGE", 1000, minimum=1, maximum=1_000_000
             ),
             log_level=log_level,
+            log_format=log_format,
+            log_file=(env.get("KN_LOG_FILE") or "").strip(),
             base_urls=base_urls,
             smtp=SmtpSettings.from_env(env),
             alerts_secret_file=Path(env.get("KN_ALERTS_SECRET_FILE") or data_dir / "alerts-secret"),

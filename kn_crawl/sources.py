@@ -11,7 +11,7 @@ the generic news spider (``spiders.news``) with its site family (``spiders.famil
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -44,18 +44,33 @@ def normalize_base_url(url: str) -> str:
         raise ConfigError(f"base URL: {exc}") from None
 
 
-def source_entry(name: str, base_url: str | None = None) -> SourceEntry:
-    """The entry of source ``name``, at ``base_url`` (``--base-url``) or at
-    ``KN_BASE_URL_<NAME>`` when given (a mirror); ConfigError for an unknown source."""
-    try:
-        entry = _entries()[name]
-    except KeyError:
-        names = source_names(enabled_only=False)
-        close = difflib.get_close_matches(name, names, n=1)
+def canonical_source(name: str, names: Sequence[str]) -> str | None:
+    """The source of ``names`` that ``name`` means, ignoring case (``Kommune21`` is
+    ``kommune21``, as in the query filter ``quelle:``), or None."""
+    if name in names:
+        return name
+    folded = name.casefold()
+    return next((n for n in names if n.casefold() == folded), None)
+
+
+def resolve_source(name: str) -> str:
+    """The catalogue's name of source ``name`` (any case); ConfigError for an unknown source,
+    the same line in every command (``--source``, ``source:`` in queries, ``crawl NAME``)."""
+    names = source_names(enabled_only=False)
+    found = canonical_source(name, names)
+    if found is None:
+        close = difflib.get_close_matches(name.casefold(), names, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
             f"unknown source {name!r} ({hint}kn-crawl sources lists all {len(names)})"
-        ) from None
+        )
+    return found
+
+
+def source_entry(name: str, base_url: str | None = None) -> SourceEntry:
+    """The entry of source ``name``, at ``base_url`` (``--base-url``) or at
+    ``KN_BASE_URL_<NAME>`` when given (a mirror); ConfigError for an unknown source."""
+    entry = _entries()[resolve_source(name)]
     override = base_url or Settings.from_env().base_urls.get(name)
     return entry.rebased(normalize_base_url(override)) if override else entry
 

@@ -48,7 +48,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         (["anna@example.org", "-q", '"offen'], "keyword query '\"offen'"),
         (["anna@example.org", "-t", "OZG", "-s", "zeitung"], "unknown source 'zeitung'"),
         (["anna@example.org", "-t", "OZG", "--mode", "daily", "--at", "7 Uhr"], "not HH:MM"),
-        (["anna@example.org", "-t", "OZG", "--weekday", "xx"], "not a weekday"),
+        (["anna@example.org", "-t", "OZG", "--mode", "weekly", "--weekday", "xx"], "not a weekday"),
     ],
 )
 def test_subscribe_errors_are_one_line(env: Path, args: list[str], message: str) -> None:
@@ -78,6 +78,7 @@ def test_subscribe_list_and_unsubscribe_with_the_token(env: Path) -> None:
 
 
 def test_send_needs_a_server_or_dry_run(env: Path) -> None:
+    invoke("db", "upgrade")
     # Without KN_SMTP_HOST only channel messages go; queued e-mails make it fail (below).
     assert invoke("alerts", "send").output == "Sent 0, to retry 0, failed 0\n"
     from tests.alerts_support import Desk, item

@@ -316,6 +316,7 @@ def test_sources_counts_articles(stocked: Db) -> None:
 
 
 def test_articles_on_an_empty_database_prints_the_header(db: Db) -> None:
+    assert invoke("db", "upgrade").exit_code == 0  # reading commands create no database
     result = invoke("articles")
     assert result.exit_code == 0, result.output
     assert header(result.output) == ["date", "source", "headline", "Stichwörter"]
@@ -418,9 +419,9 @@ def test_articles_long_headline_is_shortened(db: Db) -> None:
 
 
 def test_dropped_lists_recorded_drops(db: Db) -> None:
-    assert table_rows(invoke("dropped").output) == []
     engine = make_engine(db.url)
     upgrade(engine)
+    assert table_rows(invoke("dropped").output) == []
     with engine.begin() as conn:
         k21 = ensure_source(conn, name="kommune21", family="k21", title="K", base_url="https://k/")
         move = ensure_source(conn, name="move", family="k21", title="M", base_url="https://m/")

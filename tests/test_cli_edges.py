@@ -204,6 +204,8 @@ BAD_ARGS = {
 
 @pytest.mark.parametrize("bad", BAD_ARGS.values(), ids=BAD_ARGS.keys())
 def test_bad_arguments(db: Db, tmp_path: Path, bad: BadArgs) -> None:
+    # A database to read: without one, a reading command ends before its arguments matter.
+    assert invoke(("db", "upgrade"), db.env).exit_code == 0
     result = invoke(bad.args, db.env)
     if bad.usage:
         assert result.exit_code == 2, result.stderr

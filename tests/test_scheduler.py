@@ -4,6 +4,7 @@ mirror on sub-second intervals, stopped by signals."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -263,3 +264,26 @@ def test_bad_schedule_is_a_one_line_error(mirror: Mirror, db_url: str) -> None:
     )
     assert out.returncode == 2
     assert out.stderr.startswith("kn-crawl: error:") and "Traceback" not in out.stderr
+
+
+def test_batch_children_log_where_the_scheduler_logs(
+    mirror: Mirror, db_url: str, tmp_path: Path
+) -> None:
+    """KN_LOG_FILE and KN_LOG_FORMAT reach the forked batch process (kn_crawl.batch.launch):
+    its Scrapy and run lines are JSON objects in the scheduler's file, with source and run."""
+    log = tmp_path / "scheduler.jsonl"
+    env = env_for(
+        db_url, mirror, KN_SCHEDULE_INTERVAL="1h", KN_LOG_FILE=str(log), KN_LOG_FORMAT="json"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "kn_crawl", "schedule", "--once"],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    loggers = {r["logger"] for r in records}
+    assert "scrapy.utils.log" in loggers  # the child's Scrapy start-up, not on the terminal
+    assert "[scrapy.utils.log]" not in out.stderr
+    started = [r for r in records if r["message"] == "crawl run 1 of move started"]
+    assert [r["logger"] for r in started] == ["kn_crawl.crawling.recorder"]
+    assert any(r.get("source") == "move" and r.get("run") == 1 for r in records)

@@ -56,7 +56,7 @@ def test_empty_search_page_and_all_articles(client: FlaskClient) -> None:
 
 def test_bad_query_is_a_400_with_the_message(client: FlaskClient) -> None:
     page = html(client, "/?q=%22offen", 400)
-    assert "Ungültige Suche: unclosed quotation mark" in page
+    assert "Ungültige Suche: Anführungszeichen nicht geschlossen (Zeichen 1)" in page
     html(client, "/?q=OZG&page=0", 400)
     html(client, "/?q=OZG&order=random", 400)
 
@@ -138,7 +138,7 @@ def test_json_api(client: FlaskClient) -> None:
     assert client.get("/api/tags/ozg").get_json()["name"] == "OZG"
     assert client.get("/api/tags").get_json()["tags"][0]["articles"] >= 1
     error = client.get("/api/search?q=OR")
-    assert error.status_code == 400 and "OR must stand" in error.get_json()["error"]
+    assert error.status_code == 400 and "OR muss zwischen" in error.get_json()["error"]
     assert client.get("/api/articles/424242").status_code == 404
     assert client.get("/api/search?q=x&limit=1000").status_code == 400
 

@@ -45,5 +45,6 @@ def demo_alerts(engine: Engine, settings: Settings, *, now: datetime) -> DemoAle
         include_backfill=True,
     )
     folder = settings.data_dir / "demo-alerts"
-    files = write_dry_run(engine, settings, folder, now=now)
+    # Nothing new (a second demo): the e-mails of the first stay as they are, not rewritten.
+    files = write_dry_run(engine, settings, folder, now=now) if result.queued else []
     return DemoAlerts(created, result.queued, files, folder)

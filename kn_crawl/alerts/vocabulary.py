@@ -3,6 +3,7 @@ through an alias file (``aliases.toml`` next to this module, or ``KN_TAG_ALIASES
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,13 @@ class Vocabulary:
         """One key per Stichwort: ``eGovernment`` -> ``egovernment``, ``Onlinezugangsgesetz``
         -> ``ozg``."""
         return concept_key(name, self.aliases)
+
+    def keys_of(self, name: str) -> tuple[str, ...]:
+        """Every tag key that is the same Stichwort as ``name``: ``OZG`` and
+        ``Onlinezugangsgesetz`` both give ``("onlinezugangsgesetz", "onlinezugangsgesetzumsetzung",
+        "ozg", …)``. Search's ``tag:`` uses it, so search and alerts agree on synonyms."""
+        concept = self.key(name)
+        return tuple(sorted({concept, *(k for k, t in self.aliases.items() if t == concept)}))
 
 
 def parse_aliases(text: str, origin: str) -> Vocabulary:
@@ -56,6 +64,13 @@ def parse_aliases(text: str, origin: str) -> Vocabulary:
     if chained:
         raise ConfigError(f"{origin}: {chained[0]!r} is both preferred and a synonym")
     return Vocabulary(aliases, preferred)
+
+
+def configured_vocabulary() -> Vocabulary:
+    """The vocabulary of ``KN_TAG_ALIASES_FILE`` (read as ``Settings`` reads it), else the
+    bundled one: for the query paths (search, web UI), which get no settings passed."""
+    path = os.environ.get("KN_TAG_ALIASES_FILE")
+    return load_vocabulary(Path(path) if path else None)
 
 
 @lru_cache(maxsize=4)

@@ -39,6 +39,27 @@ def main() -> None:
     # and its pipeline is closed: the failure itself is our one error line already (a read-only
     # role), and the warning would be a second line on stderr.
     logging.getLogger("psycopg").setLevel(logging.ERROR)
+    _asked_for_logs()
+
+
+def _asked_for_logs() -> None:
+    """KN_LOG_FORMAT or KN_LOG_FILE given: every command logs in that form and place (the
+    crawls, services and alert commands set up their own on top). Without them the reading
+    commands keep a quiet stderr. A bad value is the command's own one-line error."""
+    import contextlib
+    import os
+
+    from kn_crawl.logs import setup_command_logging
+    from kn_crawl.settings import ConfigError, Settings
+
+    if not (os.environ.get("KN_LOG_FORMAT") or os.environ.get("KN_LOG_FILE")):
+        return
+    try:
+        settings = Settings.from_env()
+    except ConfigError:
+        return
+    with contextlib.suppress(OSError):
+        setup_command_logging(settings)
 
 
 for command in (

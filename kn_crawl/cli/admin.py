@@ -19,7 +19,7 @@ def db_upgrade() -> None:
     from kn_crawl.db.migrate import current_revision
 
     settings = load_settings()
-    engine = open_engine(settings)
+    engine = open_engine(settings, create=True)
     click.echo(f"{settings.safe_database_url} is at revision {current_revision(engine)}")
     if engine.dialect.name == "postgresql":
         _queue_schema(engine)

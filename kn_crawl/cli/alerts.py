@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from kn_crawl.cli.common import (
     DB_ID,
     EXIT_FAILURE,
+    command_logging,
     fail,
     load_settings,
     local,
@@ -23,12 +23,6 @@ from kn_crawl.cli.common import (
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _log_to_stderr(level: str) -> None:
-    # What was sent, deferred or refused is worth a line on stderr (never the password).
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @click.command()
@@ -59,9 +53,11 @@ def _log_to_stderr(level: str) -> None:
     show_default=True,
     help="Right after each crawl, or as a digest.",
 )
-@click.option("--at", "at", default="07:00", show_default=True, help="Digest time (Berlin).")
 @click.option(
-    "--weekday", default="mo", show_default=True, help="Weekly digest day (mo, di, … so)."
+    "--at", "at", help="Digest time (Berlin), with --mode daily or weekly.  [default: 07:00]"
+)
+@click.option(
+    "--weekday", help="Weekly digest day (mo, di, … so), with --mode weekly.  [default: mo]"
 )
 def subscribe(
     email: str,
@@ -70,8 +66,8 @@ def subscribe(
     sources: tuple[str, ...],
     new_tags: bool,
     mode: str,
-    at: str,
-    weekday: str,
+    at: str | None,
+    weekday: str | None,
     channel: str | None,
 ) -> None:
     """Alert EMAIL (or a --channel URL) about new articles with given Stichwörter or keywords.
@@ -94,23 +90,35 @@ def subscribe(
         subscribe as store,
     )
     from kn_crawl.alerts.tokens import load_secret, make_token
-    from kn_crawl.sources import source_names
+    from kn_crawl.sources import canonical_source, source_names
 
-    day = parse_weekday(weekday)
+    # A digest time or day the mode ignores was a silent immediate subscription.
+    if at is not None and mode == "immediate":
+        raise click.UsageError("--at needs --mode daily or --mode weekly")
+    if weekday is not None and mode != "weekly":
+        raise click.UsageError("--weekday needs --mode weekly")
+    day = parse_weekday(weekday or "mo")
     if day is None:
         raise click.BadParameter(f"{weekday!r} is not a weekday (mo … so)", param_hint="--weekday")
     if not email and channel is None:
         fail("give an e-mail address or --channel URL")
     if channel == "-":
         channel = sys.stdin.readline().strip()
-    spec = SubscriptionSpec(email, tags, queries, sources, new_tags, mode, at, day, channel)
+    names = source_names(enabled_only=False)
+    sources = tuple(canonical_source(s, names) or s for s in sources)
+    spec = SubscriptionSpec(
+        email, tags, queries, sources, new_tags, mode, at or "07:00", day, channel
+    )
     settings = load_settings()
     now = _now()
     try:
         spec = validate(spec, source_names(), now=now)
     except SubscriptionError as exc:
         fail(str(exc))
-    engine = open_engine(settings)
+    engine = open_engine(settings, create=True)
+    # Before the write: a bad KN_ALERTS_SECRET once printed "created", then the error, and
+    # left the subscription active.
+    secret = load_secret(settings)
     done = store(engine, spec, now=now)
     with engine.connect() as conn:
         row = next(r for r in list_subscriptions(conn) if r.id == done.id)
@@ -118,7 +126,7 @@ def subscribe(
     click.echo(
         f"Subscription {done.id} for {shown_recipient(row)} {state}: {describe_subscription(row)}"
     )
-    token = make_token(load_secret(settings), [done.id], row.email)
+    token = make_token(secret, [done.id], row.email)
     click.echo(f"Unsubscribe with: kn-crawl unsubscribe --token {token}")
 
 
@@ -129,6 +137,7 @@ def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
     """End subscriptions IDS, or the ones an e-mail's --token names. Needs no network."""
     from kn_crawl.alerts.subscriptions import (
         SubscriptionError,
+        list_subscriptions,
         unsubscribe_with_token,
     )
     from kn_crawl.alerts.subscriptions import (
@@ -147,8 +156,21 @@ def unsubscribe(ids: tuple[int, ...], token: str | None) -> None:
             fail(str(exc))
         click.echo(f"Unsubscribed: {', '.join(map(str, ended))}")
         return
-    n = end(engine, ids, now=_now())
-    click.echo(f"Unsubscribed {n} of {len(ids)} (the others were not active)")
+    with engine.connect() as conn:
+        known = {r.id: r.active for r in list_subscriptions(conn, include_inactive=True)}
+    wanted = list(dict.fromkeys(ids))
+    active = [i for i in wanted if known.get(i)]
+    end(engine, active, now=_now())
+    if active:
+        click.echo(f"Unsubscribed {', '.join(map(str, active))}")
+    inactive = [str(i) for i in wanted if known.get(i) is False]
+    unknown = [str(i) for i in wanted if i not in known]
+    if inactive:
+        click.echo(f"kn-crawl: already ended: {', '.join(inactive)}", err=True)
+    if unknown:
+        click.echo(f"kn-crawl: no such subscription: {', '.join(unknown)}", err=True)
+    if inactive or unknown:
+        sys.exit(EXIT_FAILURE)
 
 
 @click.command()
@@ -200,7 +222,7 @@ def alerts_match(include_backfill: bool) -> None:
     from kn_crawl.alerts.vocabulary import load_vocabulary
 
     settings = load_settings()
-    _log_to_stderr(settings.log_level)
+    command_logging(settings)
     result = match(
         open_engine(settings),
         now=_now(),
@@ -233,7 +255,7 @@ def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
     from kn_crawl.alerts.delivery import send_due, write_dry_run
 
     settings = load_settings()
-    _log_to_stderr(settings.log_level)
+    command_logging(settings)
     engine = open_engine(settings)
     if dry_run is not None:
         try:

@@ -41,6 +41,16 @@ def load_settings() -> Settings:
         fail(f"bad configuration: {exc}")
 
 
+def command_logging(settings: Settings) -> None:
+    """Log set-up of the commands that log as they work (``kn_crawl.logs``)."""
+    from kn_crawl.logs import setup_command_logging
+
+    try:
+        setup_command_logging(settings)
+    except OSError as exc:
+        fail(f"cannot write the log file {settings.log_file}: {exc.strerror or exc}")
+
+
 def check_vocabulary(settings: Settings) -> None:
     """For the commands that tag articles: a bad ``KN_VOCABULARY_FILE`` ends them at once,
     in one line naming the file and line, not in the middle of a crawl."""
@@ -59,6 +69,7 @@ def open_engine(
     sync: bool = False,
     schedule_file: Path | None = None,
     only: Sequence[str] | None = None,
+    create: bool = False,
 ) -> Engine:
     """The configured database, migrated to the current schema, with the runs left ``running``
     by dead processes closed (finish_reason ``stale``): every command that opens the database
@@ -69,10 +80,15 @@ def open_engine(
     schedule; readers leave it, so they work on a read-only database), with each source's
     effective schedule (``schedule_file``: the schedule file, default KN_CONFIG_FILE or
     ./kn-crawl.toml). ``only``: a crawl by hand of these sources, which writes their rows
-    alone and never the schedule or enabled state (``kn_crawl.catalog.refresh``)."""
+    alone and never the schedule or enabled state (``kn_crawl.catalog.refresh``).
+
+    ``create``: a missing SQLite file (and its folder) is made — the commands that collect or
+    administer data (``sync`` implies it). Every other command ends with one line naming the
+    path and how to create it, instead of leaving an empty database behind."""
     from kn_crawl.db.engine import get_engine
     from kn_crawl.db.migrate import upgrade
 
+    check_sqlite_path(settings, create=create or sync)
     try:
         engine = get_engine(settings.database_url)
         if migrate:
@@ -85,6 +101,39 @@ def open_engine(
     if sync:
         _sync_catalog(engine, settings, schedule_file, only)
     return engine
+
+
+def sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file of the configured URL (None: PostgreSQL, in memory, a ``file:`` URI)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
+def check_sqlite_path(settings: Settings, *, create: bool) -> None:
+    """A SQLite URL's file must exist unless this command creates it, and a relative path's
+    folder must exist in any case: ``sqlite:///tmp/x`` (three slashes) is ``./tmp/x``, and a
+    command that quietly made ``./tmp/`` in the current folder hid the missing fourth slash."""
+    path = sqlite_file(settings)
+    if path is None:
+        return
+    database = str(path)
+    if not path.is_absolute() and not path.resolve().parent.is_dir():
+        fail(
+            f"KN_DATABASE_URL {settings.safe_database_url} names the relative path {database} "
+            f"but the folder {path.parent} does not exist here ({Path.cwd()}); for the "
+            f"absolute path /{database} write four slashes: sqlite:////{database}"
+        )
+    if not create and not path.exists():
+        fail(
+            f"no database at {path.resolve()} (KN_DATABASE_URL {settings.safe_database_url}); "
+            "create it with `kn-crawl db upgrade` or a crawl (`kn-crawl crawl`, `kn-crawl demo`)",
+            EXIT_FAILURE,
+        )
 
 
 def _sync_catalog(
@@ -155,6 +204,41 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 
 def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(BERLIN).strftime(fmt) if dt else "-"
+
+
+class QueryCommand(click.Command):
+    """A command whose QUERY words may start with ``-``: ``search -OZG`` is a query that
+    excludes OZG, not the unknown option ``-O``. Every argument that is not one of the
+    command's options (or an option's value) is a word of the query; after ``--`` all are.
+    A short option's value is its own argument (``-o out.csv``): ``-offenbach`` is a word."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with_value: set[str] = set()
+        known: set[str] = set(ctx.help_option_names)
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                names = [*param.opts, *param.secondary_opts]
+                known.update(names)
+                if not param.is_flag and not param.count:
+                    with_value.update(names)
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                words.extend(rest)
+                break
+            if arg in with_value:
+                options.append(arg)
+                value = next(rest, None)
+                if value is not None:
+                    options.append(value)
+                continue
+            if arg in known or (arg.startswith("--") and arg.split("=", 1)[0] in with_value):
+                options.append(arg)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
 
 
 class KnGroup(click.Group):

@@ -54,6 +54,45 @@ def _mirror_port(_ctx: click.Context, _param: click.Parameter, value: int) -> in
 
 # --- crawling -----------------------------------------------------------------------------
 
+EXIT_INTERRUPTED = 130
+"""As a shell reports a command ended by Ctrl-C (128 + SIGINT)."""
+
+VERBOSE = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log lines (Scrapy's, kn-crawl's INFO) on the terminal instead of the log file.",
+)
+
+
+def crawl_logging(settings: Settings, verbose: bool) -> Settings:
+    """The settings of a crawl with the log's place exact (the file, or ``-`` for the
+    terminal), so crawl processes started from them log to the same place. The log itself
+    starts with the crawl (``start_crawl_log``): a command refused earlier leaves no file."""
+    from dataclasses import replace
+
+    from kn_crawl.logs import TERMINAL, crawl_log_file
+
+    path = None if verbose else crawl_log_file(settings)
+    return replace(settings, log_file=str(path) if path is not None else TERMINAL)
+
+
+def start_crawl_log(settings: Settings) -> None:
+    from kn_crawl.logs import TERMINAL, setup_logging
+
+    path = None if settings.log_file == TERMINAL else Path(settings.log_file)
+    try:
+        setup_logging(settings, log_file=path)
+    except OSError as exc:
+        fail(f"cannot write the log file {path}: {exc.strerror or exc} (set KN_LOG_FILE)")
+
+
+def show_log_file(settings: Settings) -> None:
+    from kn_crawl.logs import TERMINAL
+
+    if settings.log_file != TERMINAL:
+        click.echo(f"Log: {settings.log_file}")
+
 
 def parse_base_urls(values: Sequence[str], sources: Sequence[str]) -> dict[str, str]:
     """``--base-url URL`` (one source) or ``--base-url SOURCE=URL`` (any number)."""
@@ -92,16 +131,18 @@ def crawl_and_report(
     extra: dict[str, Any] | None = None,
     *,
     full: bool = False,
-) -> list[int]:
-    from kn_crawl.crawling.runner import run_crawl
+) -> tuple[list[int], bool]:
+    """Crawl, print the summary table; the run ids, and whether Ctrl-C stopped the crawl."""
+    from kn_crawl.crawling.runner import INTERRUPTED, run_crawl
     from kn_crawl.db.errors import NOT_WRITABLE, DatabaseNotWritable
     from kn_crawl.db.migrate import SchemaBehind
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings, sync=True, only=sources)
+    start_crawl_log(settings)
     try:
         outcomes = run_crawl(
-            sources, settings, base_urls=base_urls, extra_settings=extra, full=full
+            sources, settings, base_urls=base_urls, extra_settings=extra, full=full, progress=True
         )
     except DatabaseNotWritable as exc:
         fail(f"cannot write to the database: {exc} ({settings.safe_database_url})", EXIT_FAILURE)
@@ -147,10 +188,19 @@ def crawl_and_report(
                 "or its web host now; crawl it again once that run has ended",
                 err=True,
             )
-    if len(rows) < len(outcomes):
-        missing = ", ".join(o.source for o in outcomes if o.run_id not in runs_by_id)
-        fail(f"no crawl run was recorded for {missing} (see the log above)", EXIT_FAILURE)
-    return run_ids
+    interrupted = any(o.finish_reason == INTERRUPTED for o in outcomes) or any(
+        r.status == "interrupted" for _, r in rows
+    )
+    unrecorded = [
+        o.source for o in outcomes if o.run_id not in runs_by_id and o.finish_reason != INTERRUPTED
+    ]
+    if unrecorded:
+        fail(
+            f"no crawl run was recorded for {', '.join(unrecorded)} (see the log, "
+            f"{settings.log_file})",
+            EXIT_FAILURE,
+        )
+    return run_ids, interrupted
 
 
 @click.command()
@@ -172,22 +222,27 @@ def crawl_and_report(
     is_flag=True,
     help="Skip the after-run hooks (health checks, alerts); the scheduler runs them itself.",
 )
-def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_hooks: bool) -> None:
+@VERBOSE
+def crawl(
+    sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_hooks: bool, verbose: bool
+) -> None:
     """Crawl SOURCES now (all sources when none are given) and print a summary.
 
     A source's first crawl reads its whole archive; later crawls are refreshes that fetch
     only new and changed articles (conditional requests, paging stops at known articles).
+    Shows each source's progress on stderr; the log (Scrapy's start-up and INFO lines) goes
+    to KN_LOG_FILE (default DATA_DIR/kn-crawl.log), with --verbose to the terminal.
     """
     from kn_crawl.hooks import run_after_run_hooks
-    from kn_crawl.sources import source_names, spider_for
+    from kn_crawl.sources import resolve_source, source_names
 
-    settings = load_settings()
+    settings = crawl_logging(load_settings(), verbose)
     check_vocabulary(settings)
-    names = list(sources) or source_names()
-    for name in names:
-        spider_for(name)
+    names = list(dict.fromkeys(resolve_source(n) for n in sources)) or source_names()
     urls = parse_base_urls(base_url, names)
-    run_ids = crawl_and_report(names, settings, urls, {"LOGSTATS_INTERVAL": 15.0}, full=full)
+    run_ids, interrupted = crawl_and_report(
+        names, settings, urls, {"LOGSTATS_INTERVAL": 15.0}, full=full
+    )
     from kn_crawl.queries import runs_of
 
     engine = open_engine(settings, migrate=False)
@@ -195,6 +250,10 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_ho
         for outcome in run_after_run_hooks(engine, settings, run_ids):
             if not outcome.ok:
                 click.echo(f"after-run hook {outcome.name} failed: {outcome.error}", err=True)
+    show_log_file(settings)
+    if interrupted:
+        click.echo("Interrupted: the table above shows what was stored.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     with engine.connect() as conn:
         if any(r.status != "ok" for r in runs_of(conn, run_ids)):
             sys.exit(EXIT_FAILURE)
@@ -210,17 +269,20 @@ def crawl(sources: tuple[str, ...], base_url: tuple[str, ...], full: bool, no_ho
     show_default=True,
     help="First port of the mirror (one port per site; 0 picks free ports).",
 )
-def demo(size: int | None, port: int) -> None:
+@VERBOSE
+def demo(size: int | None, port: int, verbose: bool) -> None:
     """Serve the bundled mirror on 127.0.0.1, crawl all its sources into the database and
     print what was collected.
 
     Fixed default ports keep article URLs stable, so running the demo twice adds nothing.
+    Interrupted (Ctrl-C), it says what was collected and exits with 130.
     """
     from kn_crawl.mirror import Mirror
     from kn_crawl.mirror.server import mirror_ports
+    from kn_crawl.queries import runs_of
     from kn_crawl.sources import source_names
 
-    settings = load_settings()
+    settings = crawl_logging(load_settings(), verbose)
     check_vocabulary(settings)
     try:
         # The K21 sites and the zoo, on contiguous ports from PORT.
@@ -233,14 +295,31 @@ def demo(size: int | None, port: int) -> None:
     try:
         click.echo(f"Mirror serving on {', '.join(mirror.base_urls.values())}")
         click.echo(f"Crawling {', '.join(names)} into {settings.safe_database_url} …")
-        demo_settings = {"AUTOTHROTTLE_START_DELAY": 0.0, "LOG_LEVEL": "WARNING"}
+        demo_settings = {"AUTOTHROTTLE_START_DELAY": 0.0}
         base_urls = {n: u for n, u in mirror.base_urls.items() if n in names}
-        run_ids = crawl_and_report(names, settings, base_urls, demo_settings)
+        run_ids, interrupted = crawl_and_report(names, settings, base_urls, demo_settings)
+    except KeyboardInterrupt:
+        # A second Ctrl-C, before the crawl could close its runs.
+        mirror.stop()
+        print_totals(settings, [])
+        click.echo("Interrupted: the crawl did not finish; what was stored is above.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         mirror.stop()
     print_totals(settings, run_ids)
+    if interrupted:
+        with open_engine(settings, migrate=False).connect() as conn:
+            finished = sum(r.status == "ok" for r in runs_of(conn, run_ids))
+        click.echo(
+            f"Interrupted: {len(names) - finished} of {len(names)} sources did not finish; "
+            "what they stored is above (run kn-crawl demo again to complete them).",
+            err=True,
+        )
+        show_log_file(settings)
+        sys.exit(EXIT_INTERRUPTED)
     print_demo_health(settings, run_ids)
     print_demo_alerts(settings)
+    show_log_file(settings)
 
 
 def print_demo_health(settings: Settings, run_ids: list[int]) -> None:
@@ -288,6 +367,9 @@ def print_demo_alerts(settings: Settings) -> None:
     click.echo("")
     if shown.subscription_created:
         click.echo(f"Alerts: sample subscription for {SAMPLE.email} (kn-crawl subscriptions)")
+    if not shown.queued:
+        click.echo(f"Alerts: nothing new since the last run (earlier e-mails in {shown.folder})")
+        return
     click.echo(f"Alerts: {shown.queued} new, written as e-mails (not sent) to {shown.folder}:")
     for path in shown.files:
         click.echo(f"  {path}")

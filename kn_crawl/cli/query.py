@@ -26,10 +26,10 @@ def articles(
 ) -> None:
     """List articles, newest first."""
     from kn_crawl.queries import list_articles
-    from kn_crawl.sources import spider_for
+    from kn_crawl.sources import resolve_source
 
     if source:
-        spider_for(source)
+        source = resolve_source(source)
     since_dt = parse_since(since)
     with open_engine(load_settings()).connect() as conn:
         rows = list_articles(conn, tag=tag, source=source, since=since_dt, limit=limit)
@@ -85,10 +85,10 @@ def _headline(kicker: str | None, title: str, width: int = 70) -> str:
 def dropped(run_id: int | None, source: str | None, limit: int) -> None:
     """List pages and items that were not stored, with the reason, newest first."""
     from kn_crawl.queries import dropped_rows
-    from kn_crawl.sources import spider_for
+    from kn_crawl.sources import resolve_source
 
     if source:
-        spider_for(source)
+        source = resolve_source(source)
     with open_engine(load_settings()).connect() as conn:
         rows = dropped_rows(conn, run_id=run_id, source=source, limit=limit)
     click.echo(

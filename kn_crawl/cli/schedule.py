@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from kn_crawl.cli.common import (
     EXIT_FAILURE,
     check_vocabulary,
+    command_logging,
     fail,
     load_settings,
     local,
@@ -57,9 +57,7 @@ def schedule(once: bool, config_file: Path | None) -> None:
     config = load_schedule(defaults, path=config_file, known=list(catalog))
     if not config.enabled():
         fail("no source is enabled in the schedule")
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
-    )
+    command_logging(settings)
     try:
         with SchedulerLock(get_engine_for(settings)):
             # Under the lock: one scheduler migrates and writes the schedule at a time.
@@ -123,10 +121,10 @@ def runs(source: str | None, limit: int) -> None:
     """List recent crawl runs with their status and counts, newest first."""
     from kn_crawl.db.models import CrawlRun, Source, table_of
     from kn_crawl.db.runs import shown_status
-    from kn_crawl.sources import spider_for
+    from kn_crawl.sources import resolve_source
 
     if source:
-        spider_for(source)
+        source = resolve_source(source)
     runs_t = table_of(CrawlRun)
     query = (
         select(runs_t, Source.name.label("source"))
@@ -225,6 +223,13 @@ def health(events: int, as_json: bool) -> None:
                 ensure_ascii=False,
                 indent=2,
             )
+        )
+        return
+    if not states:
+        # An empty table read as "all fine" or as "broken"; it means nothing was checked yet.
+        click.echo(
+            "No source health recorded yet: it is checked after each crawl "
+            "(kn-crawl crawl, kn-crawl demo, the scheduler)."
         )
         return
     click.echo(

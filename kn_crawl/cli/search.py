@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from kn_crawl.cli.common import (
     DB_COUNT,
     EXIT_FAILURE,
+    QueryCommand,
     fail,
     load_settings,
     local,
@@ -37,10 +38,21 @@ PROGRESS_MIN_ROWS = 10_000
 
 
 def _query(text: str) -> Query:
+    """The parsed query, its ``source:`` values as the catalogue names them: an unknown
+    source is the same one-line error as ``articles --source`` gives, not "0 of 0"."""
+    from dataclasses import replace
+
+    from kn_crawl.sources import resolve_source
+
     try:
-        return parse_query(text, now=datetime.now(BERLIN))
+        parsed = parse_query(text, now=datetime.now(BERLIN))
     except QueryError as exc:
         fail(f"bad query: {exc}")
+    return replace(
+        parsed,
+        sources=tuple(resolve_source(s) for s in parsed.sources),
+        excluded_sources=tuple(resolve_source(s) for s in parsed.excluded_sources),
+    )
 
 
 @contextmanager
@@ -64,8 +76,8 @@ def _plain(segments: list[tuple[str, bool]]) -> str:
     return "".join(text for text, _ in segments)
 
 
-@click.command()
-@click.argument("query")
+@click.command(cls=QueryCommand)
+@click.argument("query", nargs=-1, required=True)
 @click.option(
     "--limit",
     type=click.IntRange(1, 10_000),
@@ -89,17 +101,19 @@ def _plain(segments: list[tuple[str, bool]]) -> str:
     show_default=True,
     help="Output format.",
 )
-def search(query: str, limit: int, offset: int, order: str, fmt: str) -> None:
+def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str) -> None:
     """Full-text search in the collected articles.
 
     QUERY uses the query language: words, "exact phrases", -exclusions, OR, and filters
     tag:, source:, section:, since:, until: — e.g. 'OZG OR Onlinezugangsgesetz tag:Hessen
-    since:01.03.2025'. Umlauts may be written out (Buergerbuero finds Bürgerbüro).
+    since:01.03.2025'. Umlauts may be written out (Buergerbuero finds Bürgerbüro). The
+    words may be separate arguments; one starting with '-' is an exclusion (search -OZG
+    Hessen), not an option ('--' ends the options).
     """
     from kn_crawl.search import search as run_search
     from kn_crawl.search.export import csv_cells
 
-    parsed = _query(query)
+    parsed = _query(" ".join(query))
     with read_engine() as engine, engine.connect() as conn:
         page = run_search(conn, parsed, limit=limit, offset=offset, order=order)  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = [
@@ -261,8 +275,8 @@ def _date(value: str | None, hint: str) -> datetime | None:
         raise click.BadParameter(exc.message, param_hint=hint) from None
 
 
-@click.command()
-@click.argument("query", required=False, default="")
+@click.command(cls=QueryCommand)
+@click.argument("query", nargs=-1)
 @click.option(
     "--format",
     "fmt",
@@ -282,16 +296,20 @@ def _date(value: str | None, hint: str) -> datetime | None:
     default=None,
     help=f"Progress bar on stderr (default: on a terminal, from {PROGRESS_MIN_ROWS} rows).",
 )
-def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | None) -> None:
+def export(
+    query: tuple[str, ...], fmt: str, output: str, no_body: bool, progress: bool | None
+) -> None:
     """Export the articles matching QUERY (all articles without one), newest first.
 
     Streams from the database to the file in batches, so memory stays flat for any size.
+    The file appears only when the export succeeded (written beside it, then renamed): a
+    failing export leaves an existing file as it was.
     """
     from kn_crawl.search import EXPORT_COLUMNS, count, export_rows
     from kn_crawl.search.export import ExportError, counting, write_csv, write_jsonl, write_parquet
     from kn_crawl.search.export_sheets import SHEET_WRITERS, write_sheet
 
-    parsed = _query(query)
+    parsed = _query(" ".join(query))
     if fmt in ("parquet", "xlsx") and output == "-":
         raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
     columns = tuple(c for c in EXPORT_COLUMNS if not (no_body and c == "body"))
@@ -310,19 +328,45 @@ def export(query: str, fmt: str, output: str, no_body: bool, progress: bool | No
         ) as bar:
             counted = counting(rows, bar.update)
             try:
-                if fmt == "parquet":
-                    written = write_parquet(counted, output, columns)
-                elif fmt in SHEET_WRITERS:
+                if fmt in SHEET_WRITERS:
+                    # written beside the target and moved into place by write_sheet itself
                     written = write_sheet(fmt, counted, output, columns)
                 else:
-                    with _open_text(output) as out:
-                        writer = write_csv if fmt == "csv" else write_jsonl
-                        written = writer(counted, out, columns)
+                    with _target(output) as path:
+                        if fmt == "parquet":
+                            written = write_parquet(counted, path, columns)
+                        else:
+                            with _open_text(path) as out:
+                                writer = write_csv if fmt == "csv" else write_jsonl
+                                written = writer(counted, out, columns)
             except ExportError as exc:
                 fail(str(exc), EXIT_FAILURE)
             except OSError as exc:
                 fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_FAILURE)
     click.echo(f"{written} articles written to {output}", err=True)
+
+
+@contextmanager
+def _target(output: str) -> Iterator[str]:
+    """Where to write ``output``: a hidden file beside it, renamed over it once everything
+    is written, removed when anything failed (standard output: itself)."""
+    import os
+    import tempfile
+
+    if output == "-":
+        yield output
+        return
+    final = Path(output)
+    handle, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
+    try:
+        yield temp
+        os.replace(temp, final)
+    finally:
+        Path(temp).unlink(missing_ok=True)
 
 
 @contextmanager

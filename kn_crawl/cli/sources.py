@@ -8,7 +8,15 @@ from urllib.parse import urlsplit
 
 import click
 
-from kn_crawl.cli.common import fail, load_settings, local, open_engine, table
+from kn_crawl.cli.common import (
+    check_sqlite_path,
+    fail,
+    load_settings,
+    local,
+    open_engine,
+    sqlite_file,
+    table,
+)
 from kn_crawl.cli.source_test import sources_test
 from kn_crawl.settings import is_http_url
 
@@ -35,8 +43,14 @@ def _list_sources() -> None:
 
     settings = load_settings()
     catalog = load_catalog(settings)
-    with open_engine(settings).connect() as conn:
-        known = source_rows(conn)
+    if (path := sqlite_file(settings)) is not None and not path.exists():
+        # Nothing crawled yet: the catalogue is worth listing, an empty database is not
+        # worth creating for it.
+        check_sqlite_path(settings, create=True)
+        known = {}
+    else:
+        with open_engine(settings).connect() as conn:
+            known = source_rows(conn)
     now = datetime.now(UTC)
     rows = []
     # What the cluster does is in the table (its schedule-owning processes write it): a

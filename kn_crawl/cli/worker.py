@@ -7,7 +7,14 @@ import threading
 
 import click
 
-from kn_crawl.cli.common import EXIT_FAILURE, check_vocabulary, fail, load_settings, open_engine
+from kn_crawl.cli.common import (
+    EXIT_FAILURE,
+    check_vocabulary,
+    command_logging,
+    fail,
+    load_settings,
+    open_engine,
+)
 
 
 @click.command()
@@ -56,9 +63,7 @@ def worker(concurrency: int | None, once: bool) -> None:
     config = load_schedule({e.name: e.schedule for e in catalog.enabled()}, known=list(catalog))
     engine = open_engine(settings, sync=True)
     ensure_queue_schema(engine)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
-    )
+    command_logging(settings)
     # procrastinate logs every job at INFO; ours say what matters.
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     reap_stale_runs(engine, settings.lease, here=settings.node)

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
+import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
@@ -41,6 +44,41 @@ from kn_crawl.sources import spider_for
 logger = logging.getLogger(__name__)
 
 
+INTERRUPTED = "interrupted"
+"""The finish reason of a source whose crawl Ctrl-C stopped before its run was recorded."""
+
+
+class _CrawlerProcess(CrawlerProcess):
+    """Scrapy's process, remembering a Ctrl-C (SIGINT/SIGTERM): one that came while the
+    spiders were still starting leaves some without a run, and the caller must know why."""
+
+    interrupted = False
+
+    def _signal_shutdown(self, signum: int, _: Any) -> None:
+        self.interrupted = True
+        super()._signal_shutdown(signum, _)
+
+
+@contextmanager
+def _ctrl_c_noted(process: _CrawlerProcess) -> Iterator[None]:
+    """Until Scrapy installs its own handler (when the reactor starts), a Ctrl-C raised
+    KeyboardInterrupt inside a spider's set-up, which Twisted logged and swallowed: that
+    source never crawled and the others went on. Noted here instead: the crawl then does
+    not start, and every source ends ``interrupted``."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(_signum: int, _frame: Any) -> None:
+        process.interrupted = True
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @dataclass(frozen=True, slots=True)
 class CrawlOutcome:
     source: str
@@ -55,6 +93,7 @@ def run_crawl(
     base_urls: Mapping[str, str] | None = None,
     extra_settings: Mapping[str, Any] | None = None,
     full: bool = False,
+    progress: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl ``sources`` now and block until all are done: as a batch does, only where this
     process owns the web host and no other run is crawling the source or its host (else a
@@ -63,7 +102,8 @@ def run_crawl(
     Never migrates (``kn-crawl crawl`` upgrades before it calls this): raises
     ``SchemaBehind`` for a database behind the code, and ``DatabaseNotWritable`` before the
     first request when the database cannot take the crawl's results (a crawl that cannot
-    store would fetch the whole site for nothing).
+    store would fetch the whole site for nothing). ``progress``: show the crawl's progress
+    on stderr (``kn_crawl.crawling.progress``; crawls in this process only).
     """
     for name in sources:
         spider_for(name)  # an unknown source fails here, before anything starts
@@ -77,7 +117,7 @@ def run_crawl(
     def crawl(names: list[str]) -> list[CrawlOutcome]:
         if len(names) > 1 and settings.crawl_processes > 1:
             return _crawl_side_by_side(names, settings, urls, extra, full)
-        return crawl_here(names, settings, urls, extra, full, batch_id=batch_id)
+        return crawl_here(names, settings, urls, extra, full, batch_id=batch_id, progress=progress)
 
     # The batch's ownership step: this process holds the sources' web hosts while they are
     # crawled, and a source a worker or the scheduler is crawling (or a source of a host one
@@ -95,21 +135,38 @@ def crawl_here(
     full: bool,
     *,
     batch_id: str | None = None,
+    progress: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl ``sources`` in this process (once per process: the reactor cannot restart), as
     one batch: ``batch_id``, or a new one."""
+    from kn_crawl.logs import setup_crawl_logging
+
     batch_id = batch_id or uuid.uuid4().hex
+    # Our handlers (KN_LOG_FILE, KN_LOG_FORMAT) rather than Scrapy's own on stderr; a child
+    # process sets them up here from the settings its parent crawled with.
+    setup_crawl_logging(settings)
     values = scrapy_settings(settings)
     values.update(extra_settings)
     values[BATCH_SETTING] = batch_id
-    process = CrawlerProcess(ScrapySettings(values))
+    values["LOG_INSTALL_ROOT_HANDLER"] = False
+    process = _CrawlerProcess(ScrapySettings(values))
     crawlers: list[tuple[str, Crawler]] = []
-    for name in sources:
-        crawler = process.create_crawler(spider_for(name))
-        url = base_urls.get(name)
-        process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
-        crawlers.append((name, crawler))
-    process.start()
+    with _ctrl_c_noted(process):
+        for name in sources:
+            crawler = process.create_crawler(spider_for(name))
+            url = base_urls.get(name)
+            process.crawl(crawler, **({"base_url": url} if url else {}), full=full)
+            crawlers.append((name, crawler))
+    shown = None
+    if progress:
+        from kn_crawl.crawling.progress import Progress
+
+        shown = Progress(crawlers)
+        shown.watch()
+    if not process.interrupted:
+        process.start()
+    if shown is not None:
+        shown.stop()
     # A Ctrl-C while a spider was still starting stops the reactor before the run recorder
     # closes that spider's run: close what this process left open.
     finalize_batch(
@@ -127,7 +184,8 @@ def crawl_here(
             CrawlOutcome(
                 source=name,
                 run_id=run.run_id if run is not None else None,
-                finish_reason=stats.get("finish_reason"),
+                finish_reason=stats.get("finish_reason")
+                or (INTERRUPTED if process.interrupted else None),
             )
         )
     return outcomes

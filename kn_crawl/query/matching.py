@@ -84,10 +84,14 @@ def _filters_hold(
     section: str | None,
     published_at: datetime | None,
 ) -> bool:
-    tag_keys = {tag_key(t) for t in tags}
-    if any(tag_key(t) not in tag_keys for t in query.tags):
+    # Synonyms are one Stichwort, as in the SQL search (kn_crawl.search.filters.synonym_keys).
+    from kn_crawl.alerts.vocabulary import configured_vocabulary
+
+    concept = configured_vocabulary().key
+    tag_keys = {concept(t) for t in tags}
+    if any(concept(t) not in tag_keys for t in query.tags):
         return False
-    if any(tag_key(t) in tag_keys for t in query.excluded_tags):
+    if any(concept(t) in tag_keys for t in query.excluded_tags):
         return False
     if not _one_of(source, query.sources, query.excluded_sources):
         return False

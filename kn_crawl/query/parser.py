@@ -90,6 +90,12 @@ def parse_query(text: str, *, now: datetime | None = None) -> Query:
             "a query needs a word, phrase or filter besides exclusions",
             builder.excluded[0].position,
         )
+    if text.strip() and not (
+        builder.groups or builder.excluded or builder.filters or builder.since or builder.until
+    ):
+        # Punctuation only (")(*&^"): searched, it listed every article; subscriptions
+        # refused it. One answer everywhere.
+        raise QueryError("the query has no words or filters, so it would match everything", 0, text)
     if builder.since and builder.until and builder.since >= builder.until:
         raise builder.error("since: is not before until:", builder.until_position)
 

@@ -42,10 +42,30 @@ def sql_key(
     return folded
 
 
-def _tagged(key: str) -> Select[int]:
-    return (
-        select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id).where(Tag.key == key)
-    )
+def source_keys(values: Collection[str]) -> list[str]:
+    """The source names a ``source:`` value may mean: catalogue names are lower case (with
+    ``_``), so ``Kommune21`` is ``kommune21``; ``tag_key`` also lets ``stadt-und-werk`` find
+    ``stadtundwerk``."""
+    return sorted({v.casefold() for v in values} | {tag_key(v) for v in values})
+
+
+def synonym_keys(name: str) -> list[str]:
+    """The tag keys a ``tag:`` value finds: its own and its synonyms' (``tag:OZG`` finds
+    articles tagged Onlinezugangsgesetz), by the alerts' vocabulary, so that a search and a
+    subscription for the same Stichwort agree."""
+    from kn_crawl.alerts.vocabulary import configured_vocabulary
+
+    return [
+        tag_key(name),
+        *(k for k in configured_vocabulary().keys_of(name) if k != tag_key(name)),
+    ]
+
+
+def _tagged(keys: Collection[str]) -> Select[int]:
+    join = select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id)
+    if len(keys) == 1:
+        return join.where(Tag.key == next(iter(keys)))
+    return join.where(Tag.key.in_(sorted(keys)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +122,12 @@ def filter_conditions(
         names = select(Source.id)
         if query.sources:
             conditions.append(
-                on.source_id.in_(names.where(Source.name.in_([tag_key(s) for s in query.sources])))
+                on.source_id.in_(names.where(Source.name.in_(source_keys(query.sources))))
             )
         if query.excluded_sources:
             conditions.append(
                 on.source_id.not_in(
-                    names.where(Source.name.in_([tag_key(s) for s in query.excluded_sources]))
+                    names.where(Source.name.in_(source_keys(query.excluded_sources)))
                 )
             )
     if query.sections:
@@ -115,13 +135,13 @@ def filter_conditions(
     if query.excluded_sections:
         keys = [tag_key(s) for s in query.excluded_sections]
         conditions.append(on.section_missing | on.section_key.not_in(keys))
-    for key in (tag_key(t) for t in query.tags):
-        if listed_tags is None or key in listed_tags:
-            conditions.append(on.id.in_(_tagged(key)))
+    for keys in (synonym_keys(t) for t in query.tags):
+        if listed_tags is None or keys[0] in listed_tags:
+            conditions.append(on.id.in_(_tagged(keys)))
         else:
-            conditions.append(exists(_tagged(key).where(ArticleTag.article_id == on.id)))
-    for key in (tag_key(t) for t in query.excluded_tags):
-        conditions.append(on.id.not_in(_tagged(key)))
+            conditions.append(exists(_tagged(keys).where(ArticleTag.article_id == on.id)))
+    for keys in (synonym_keys(t) for t in query.excluded_tags):
+        conditions.append(on.id.not_in(_tagged(keys)))
     if query.since is not None:
         conditions.append(on.published_at >= query.since)
     if query.until is not None:

@@ -17,7 +17,7 @@ from kn_crawl.queries import tags_with_origins
 from kn_crawl.query.matching import highlight, snippet
 from kn_crawl.query.model import Query
 from kn_crawl.search import postgresql
-from kn_crawl.search.filters import filter_conditions, filter_table, hits
+from kn_crawl.search.filters import filter_conditions, filter_table, hits, synonym_keys
 from kn_crawl.search.periods import month_of
 from kn_crawl.search.planner import by_index, serial
 from kn_crawl.search.tagged import (
@@ -232,6 +232,8 @@ def _single_tag(conn: Connection, query: Query) -> int | None:
     """The tag id when ``query`` is exactly one ``tag:`` filter (a Stichwort page)."""
     if len(query.tags) != 1 or replace(query, tags=(), text="") != Query():
         return None
+    if len(synonym_keys(query.tags[0])) > 1:
+        return None  # several tags (synonyms): the filters' path reads them all
     return tag_id_of(conn, tag_key(query.tags[0])) or -1
 
 

@@ -79,7 +79,7 @@ def api_article(article_id: int) -> Any:
     with connection() as conn:
         detail = article_detail(conn, article_id)
     if detail is None:
-        abort(404, description="no such article")
+        abort(404, description="Artikel nicht gefunden")
     a = detail.article
     return {
         "id": a.id,
@@ -122,7 +122,7 @@ def api_tag(key: str) -> Any:
     with connection() as conn:
         tag = find_tag(conn, tag_key(key))
         if tag is None:
-            abort(404, description="no such Stichwort")
+            abort(404, description="Stichwort nicht gefunden")
         weeks = weekly_counts(conn, tag[0])
     return {
         "key": tag[1],

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from kn_crawl.dates import BERLIN
 from kn_crawl.query import highlight
+from kn_crawl.query.german import german
 from kn_crawl.search.readonly import readonly_engine
 from kn_crawl.settings import Settings
 from kn_crawl.web.params import ArticleIdConverter, check_request
@@ -53,6 +54,7 @@ def create_app(
     app.before_request(check_request)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.filters["local"] = _local
+    app.jinja_env.filters["german"] = german  # query errors, see kn_crawl.query.german
     app.jinja_env.globals["highlight"] = highlight
 
     from kn_crawl.web import api, exports, selfservice, views

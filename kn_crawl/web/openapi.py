@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of the JSON API (kept next to it; a test checks that every
-route under /api is described)."""
+route under /api is described). The summaries are German: the web UI's API page shows them
+as its "Zweck" column."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ OPENAPI: dict[str, Any] = {
     "paths": {
         "/api/search": {
             "get": {
-                "summary": "Search articles",
+                "summary": "Artikel suchen",
                 "parameters": [
                     _Q, _PAGE, _LIMIT,
                     {"name": "order", "in": "query",
@@ -74,7 +75,7 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/articles/{id}": {
             "get": {
-                "summary": "One article with Stichwörter, revisions and the same story elsewhere",
+                "summary": "Ein Artikel mit Stichwörtern, Fassungen und derselben Meldung anderswo",
                 "parameters": [{"name": "id", "in": "path", "required": True,
                                 "schema": {"type": "integer", "minimum": 1,
                                            "maximum": MAX_ID}}],
@@ -83,21 +84,21 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/tags": {
             "get": {
-                "summary": "Most used Stichwörter",
+                "summary": "Die häufigsten Stichwörter",
                 "parameters": [_LIMIT],
                 "responses": {"200": _ok({"type": "object"}), "400": _ERROR},
             }
         },
         "/api/tags/{key}": {
             "get": {
-                "summary": "A Stichwort with its weekly article counts",
+                "summary": "Ein Stichwort mit seinen Artikeln je Woche",
                 "parameters": [{"name": "key", "in": "path", "required": True,
                                 "schema": {"type": "string"}}],
                 "responses": {"200": _ok({"type": "object"}), "404": _ERROR},
             }
         },
         "/api/openapi.json": {
-            "get": {"summary": "This description", "responses": {"200": _ok({"type": "object"})}}
+            "get": {"summary": "Diese Beschreibung", "responses": {"200": _ok({"type": "object"})}}
         },
     },
     "components": {

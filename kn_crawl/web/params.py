@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter
 
 from kn_crawl.dates import BERLIN
 from kn_crawl.query import Query, QueryError, parse_query
+from kn_crawl.query.german import german
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -89,8 +90,9 @@ def parsed_query() -> tuple[Query | None, QueryError | None]:
 
 def query_or_400() -> Query:
     query, error = parsed_query()
-    if error is not None or query is None:
-        abort(400, description=f"Ungültige Suche: {error}")
+    if error is not None:
+        abort(400, description=f"Ungültige Suche: {german(error)}")
+    assert query is not None
     return query
 
 

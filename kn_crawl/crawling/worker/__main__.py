@@ -28,6 +28,12 @@ def main() -> None:
     # Whatever a library prints must not end up in the reply stream.
     os.dup2(2, 1)
     logging.basicConfig(level=logging.WARNING, format="page worker: %(levelname)s %(message)s")
+    if os.environ.get("KN_LOG_FORMAT", "").strip().lower() == "json":
+        # As the crawl that started us logs (kn_crawl.logs): one JSON object per line.
+        from kn_crawl.logs import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # psycopg's "error ignored terminating <Pipeline>" repeats a failure the store already
     # reported in one line (a connection lost to a database restart, retried).
     logging.getLogger("psycopg").setLevel(logging.ERROR)
