@@ -46,11 +46,13 @@ def create_app(
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals["highlight"] = highlight
 
-    from kn_crawl.web import api, exports, views
+    from kn_crawl.web import api, exports, stories, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(stories.bp)
+    app.register_blueprint(stories.api)
 
     @app.after_request
     def _headers(response: Response) -> Response:

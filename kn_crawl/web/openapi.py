@@ -74,7 +74,8 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/articles/{id}": {
             "get": {
-                "summary": "One article with Stichwörter, revisions and the same story elsewhere",
+                "summary": "One article with Stichwörter, revisions, its story (story_id, story) "
+                           "and the story's other articles (same_story)",
                 "parameters": [{"name": "id", "in": "path", "required": True,
                                 "schema": {"type": "integer", "minimum": 1,
                                            "maximum": MAX_ID}}],
@@ -96,6 +97,48 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": _ok({"type": "object"}), "404": _ERROR},
             }
         },
+        "/api/stories": {
+            "get": {
+                "summary": "Stories (one piece of news and every source that told it), "
+                           "newest first or most sources first",
+                "parameters": [
+                    _PAGE, _LIMIT,
+                    {"name": "since", "in": "query", "schema": {"type": "string"},
+                     "description": "Only stories whose newest article is from this date on"},
+                    {"name": "min_sources", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+                    {"name": "order", "in": "query",
+                     "schema": {"type": "string", "enum": ["recent", "sources"]}},
+                ],
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "page": {"type": "integer"}, "limit": {"type": "integer"},
+                    "stories": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Story"}}}}),
+                              "400": _ERROR},
+            }
+        },
+        "/api/stories/trending": {
+            "get": {
+                "summary": "The stories told by the most sources within the last N days of "
+                           "the newest article (start and end give the period)",
+                "parameters": [
+                    {"name": "days", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 3650}},
+                    _LIMIT,
+                ],
+                "responses": {"200": _ok({"type": "object"}), "400": _ERROR},
+            }
+        },
+        "/api/stories/{id}": {
+            "get": {
+                "summary": "One story with its articles, the first article first",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1,
+                                           "maximum": MAX_ID}}],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/Story"}),
+                              "400": _ERROR, "404": _ERROR},
+            }
+        },
         "/api/openapi.json": {
             "get": {"summary": "This description", "responses": {"200": _ok({"type": "object"})}}
         },
@@ -105,6 +148,19 @@ OPENAPI: dict[str, Any] = {
             "Error": {
                 "type": "object",
                 "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+            },
+            "Story": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": {"type": "string", "description": "The first article's title"},
+                    "first_seen_at": {"type": "string", "format": "date-time"},
+                    "first_published_at": {"type": "string", "format": "date-time"},
+                    "last_published_at": {"type": "string", "format": "date-time"},
+                    "article_count": {"type": "integer"},
+                    "source_count": {"type": "integer"},
+                    "articles": {"type": "array", "items": {"type": "object"}},
+                },
             },
             "SearchResult": {
                 "type": "object",
@@ -127,6 +183,9 @@ OPENAPI: dict[str, Any] = {
                                 "section": {"type": ["string", "null"]},
                                 "tags": {"type": "array", "items": {"type": "string"}},
                                 "tag_origins": _TAG_ORIGINS,
+                                "story_id": {"type": ["integer", "null"],
+                                             "description": "The article's story (see "
+                                             "/api/stories/{id}); null while not clustered"},
                                 "score": {"type": "number"},
                                 "title_highlighted": _SEGMENTS,
                                 "snippet": _SEGMENTS,

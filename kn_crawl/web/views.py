@@ -13,19 +13,22 @@ from kn_crawl.query import Query, QueryError, parse_query
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
 from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
-from kn_crawl.search.results import RANK_WINDOW
+from kn_crawl.search.results import RANK_WINDOW, Hit
 from kn_crawl.search.sources import source_health
+from kn_crawl.search.stories import StoryOf
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
 from kn_crawl.web.charts import weekly_chart
 from kn_crawl.web.params import (
     PAGE_SIZE,
+    choice_arg,
     int_arg,
     order,
     page_number,
     parsed_query,
     query_text,
 )
+from kn_crawl.web.stories import folded_hits
 
 bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
@@ -57,7 +60,11 @@ def search_page() -> Any:
     query, error = parsed_query()
     page = page_number()
     sort = order()
+    # Hits of one story are folded into the first unless the reader asks for every source.
+    fold = choice_arg("alle_quellen", "0", ("0", "1"), "Ungültige Auswahl") == "0"
     results = found = None
+    hits: list[Hit] = []
+    folds: dict[int, tuple[StoryOf, int]] = {}
     if query is not None and error is None and (q or request.args.get("alle")):
         with connection() as conn:
             results = search(
@@ -69,12 +76,16 @@ def search_page() -> Any:
             )
             sample = FACET_SAMPLE if results.total > FACET_SAMPLE else None
             found = facets(conn, query, sample=sample)
+            hits, folds = folded_hits(conn, results.hits, fold)
     status = 400 if error else 200
     return render_template(
         "search.html",
         q=q,
         error=error,
         results=results,
+        hits=hits,
+        folds=folds,
+        fold=fold,
         facets=found,
         page=page,
         order=sort,
