@@ -18,6 +18,7 @@ from kn_crawl.cli import (
     schedule,
     search,
     sources,
+    stories,
     vocabulary,
     worker,
 )
@@ -53,6 +54,7 @@ for command in (
     schedule.runs,
     schedule.health,
     search.search,
+    stories.stories,
     search.tags,
     search.export,
     search.stats,

@@ -200,7 +200,7 @@ class Collapsed(Generic[H]):
     """How many hits of this page with the same story were folded into this one."""
 
 
-def collapse(
+def collapse_hits(
     hits: Sequence[H], article_id: Callable[[H], int], stories: dict[int, StoryOf]
 ) -> list[Collapsed[H]]:
     """A page of hits with each story's hits folded into its first (best ranked) one.

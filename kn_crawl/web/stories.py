@@ -20,7 +20,7 @@ from kn_crawl.search.stories import (
     StoryDetail,
     StoryOf,
     Trending,
-    collapse,
+    collapse_hits,
     list_stories,
     stories_of,
     story_detail,
@@ -86,7 +86,7 @@ def folded_hits(
     stories = stories_of(conn, [h.id for h in hits])
     if not fold:
         return list(hits), {h.id: (stories[h.id], 0) for h in hits if h.id in stories}
-    folded = collapse(hits, lambda h: h.id, stories)
+    folded = collapse_hits(hits, lambda h: h.id, stories)
     shown = [c.hit for c in folded]
     return shown, {c.hit.id: (c.story, c.hidden) for c in folded if c.story is not None}
 
