@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,9 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``kn-crawl serve`` on a freshly crawled mirror database; yields its base URL."""
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kn.sqlite3'}"
-    with Mirror() as mirror:
-        result = crawl(db_url, mirror)
-        assert result.returncode == 0, result.stderr[-2000:]
+@contextmanager
+def serving(db_url: str) -> Iterator[str]:
+    """``kn-crawl serve`` on ``db_url``; yields its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
     env["KN_DATABASE_URL"] = db_url
     proc = subprocess.Popen(
@@ -56,9 +53,38 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     line = proc.stdout.readline()
     assert "http://127.0.0.1:" in line, proc.stderr.read() if proc.stderr else line
     url = line.split(" on ", 1)[1].split(" ", 1)[0]
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``kn-crawl serve`` on a freshly crawled mirror database; yields its base URL."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        result = crawl(db_url, mirror)
+        assert result.returncode == 0, result.stderr[-2000:]
+    with serving(db_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def story_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``kn-crawl serve`` on the stories of ``tests.test_story_views`` (set by hand)."""
+    from kn_crawl.db.engine import make_engine
+    from kn_crawl.db.migrate import upgrade
+    from tests.test_story_views import fill_stories
+
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('stories') / 'kn.sqlite3'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    fill_stories(engine)
+    engine.dispose()
+    with serving(db_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +225,42 @@ def test_other_pages_render(server: str, page: Any) -> None:
 
 def test_artifacts_are_gitignored() -> None:
     assert "test-artifacts/" in (REPO / ".gitignore").read_text().splitlines()
+
+
+def test_folded_search_result_leads_to_the_story_page(story_server: str, page: Any) -> None:
+    page.goto(f"{story_server}?q=Schulen&order=date")
+    page.wait_for_selector("ol.hits li.hit")
+    assert page.inner_text("p.summary strong") == "4"
+    assert page.locator("ol.hits li.hit").count() == 1  # four articles, one story
+    more = page.locator("ol.hits .story-more a")
+    assert more.inner_text() == "+2 weitere Quellen"
+    page.screenshot(path=ARTIFACTS / "search-folded.png", full_page=True)
+
+    page.click("a.fold-toggle")
+    page.wait_for_selector("ol.hits li.hit")
+    assert page.locator("ol.hits li.hit").count() == 4
+    assert page.locator("ol.hits .story-more a").all_inner_texts() == ["+2 weitere Quellen"] * 4
+    page.click("a.fold-toggle")
+    page.wait_for_selector("ol.hits li.hit")
+    assert page.locator("ol.hits li.hit").count() == 1
+
+    page.locator("ol.hits .story-more a").click()
+    page.wait_for_selector("article.story-page h1")
+    assert page.inner_text("article.story-page h1") == (
+        "Land startet Förderprogramm für digitale Schulen"
+    )
+    assert page.inner_text("p.summary").startswith("Meldung in 3 Quellen (4 Artikel)")
+    rows = page.locator("li.story-article .meta:first-child").all_inner_texts()
+    assert [r.split(" · ")[1] for r in rows] == [
+        "Quelle kommune21", "Quelle move", "Quelle stadtundwerk", "Quelle kommune21"
+    ]  # fmt: skip
+    assert rows[0].endswith(" · erster Artikel")
+    page.screenshot(path=ARTIFACTS / "story.png", full_page=True)
+
+    page.locator("li.story-article h3 a").nth(1).click()
+    page.wait_for_selector("article.article h1")
+    assert page.inner_text("article.article h1") == "Förderprogramm für digitale Schulen gestartet"
+    assert page.locator("ul.same-story li").count() == 3
+    page.click("p.story-link a")
+    page.wait_for_selector("article.story-page h1")
+    assert page.locator("li.story-article").count() == 4
