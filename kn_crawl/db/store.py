@@ -58,6 +58,7 @@ from kn_crawl.identity import (
 )
 from kn_crawl.items import VOCABULARY, ArticleItem
 from kn_crawl.settings import Settings
+from kn_crawl.stories.clustering import assign as assign_stories
 from kn_crawl.tags import tag_key
 from kn_crawl.urls import canonicalize_url
 
@@ -357,6 +358,7 @@ def _save(
     }
     owner: dict[int, int] = {aid: row["source_id"] for aid, row in rows.items()}
     unchanged_ids: list[int] = []
+    sketch_ids: list[int] = []  # new or changed: (re-)clustered into stories below
     new_alias_rows: list[dict[str, Any]] = []
     tag_rows_for: dict[int, list[tuple[str, str, str]]] = {}
     replace_tags_for: set[int] = set()
@@ -420,6 +422,7 @@ def _save(
             )
             owner[aid] = source_id
             counts.new += 1
+            sketch_ids.append(aid)
             tag_rows_for[aid] = p.tag_rows
             if match.conflict is not None and item.url in by_url:
                 # The page's URL was an alias of the other article (a redirect or an old
@@ -464,6 +467,7 @@ def _save(
                         counts.unchanged += 1
                     tag_rows_for[aid] = p.tag_rows
                     replace_tags_for.add(aid)
+                    sketch_ids.append(aid)
                 elif current["content_hash"] == p.content_hash:
                     unchanged_ids.append(aid)
                     counts.unchanged += 1
@@ -472,6 +476,7 @@ def _save(
                     counts.updated += 1
                     tag_rows_for[aid] = p.tag_rows
                     replace_tags_for.add(aid)
+                    sketch_ids.append(aid)
         for u in urls:
             by_url.setdefault(u, aid)
             new_alias_rows.append({"url": u, "article_id": aid})
@@ -485,8 +490,16 @@ def _save(
         conn.execute(
             update(articles).where(articles.c.id.in_(unchanged_ids)).values(last_seen_at=now)
         )
+        # Articles stored before stories existed join theirs when a crawl meets them again.
+        sketch_ids += conn.execute(
+            select(articles.c.id).where(
+                articles.c.id.in_(unchanged_ids), articles.c.story_id.is_(None)
+            )
+        ).scalars()
     insert_ignore(conn, article_urls, _unique_by(new_alias_rows, "url"), "url")
     _write_tags(conn, tag_rows_for, replace_tags_for, now=now)
+    # In the same transaction: a batch that fails leaves no story behind.
+    assign_stories(conn, sketch_ids, now=now)
     return counts
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kn_crawl.db.models import Base, BigId, UTCDateTime, utcnow
@@ -40,3 +40,31 @@ class Story(Base):
     """How many different sources told the story."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     """When an article last joined, changed within or left the story."""
+
+
+class StorySignature(Base):
+    """An article's MinHash sketch (``kn_crawl.stories.sketch``), kept so that a candidate
+    found in the LSH index is verified without re-reading and re-hashing its text."""
+
+    __tablename__ = "story_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    """``NUM_PERM`` little-endian unsigned 32-bit hash values."""
+    sketched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoryBucket(Base):
+    """The LSH index, in the database: one row per (band, article). ``bucket`` hashes the band's
+    number together with its rows of the signature, so one indexed column answers "which
+    articles share a band with this one" (no separate band column is needed)."""
+
+    __tablename__ = "story_buckets"
+    __table_args__ = (Index("ix_story_buckets_article_id", "article_id"),)
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )

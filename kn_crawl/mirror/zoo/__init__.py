@@ -7,7 +7,8 @@ realistic URL shapes, feeds and quirks, ground truth and deliberate defects:
 - vdz: the whole site in ISO-8859-1;
 - egovpodcast: feed-only (robots.txt disallows the episode pages);
 - digitaleverwaltung: its RSS feed answers with a cookie-check HTML page;
-- dstgb, behoerdenspiegel, egovernment: one BMDS press release, lightly edited (``story``).
+- dstgb, behoerdenspiegel, egovernment: one BMDS press release, lightly edited (``story``);
+  more planted stories and their look-alikes in :mod:`kn_crawl.mirror.zoo.planted`.
 
 Served by :class:`kn_crawl.mirror.Mirror` with ``zoo=True``.
 """
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 from kn_crawl.mirror.app import SiteApp
 from kn_crawl.mirror.model import ExpectedArticle, ExpectedCounts, Response
 from kn_crawl.mirror.vocab import MONTHS
-from kn_crawl.mirror.zoo import generate
+from kn_crawl.mirror.zoo import generate, planted
 from kn_crawl.mirror.zoo.base import ZooSite
 from kn_crawl.mirror.zoo.entries import zoo_entries
 from kn_crawl.mirror.zoo.gsb import Bsi, DigitaleVerwaltung
@@ -64,7 +65,7 @@ def build_site(source: str, count: int | None = None, seed: int = 21) -> ZooSite
         sections=("Digitalisierung", "Verwaltung", "Sicherheit", "Kommunen"),
         authors=source in _WITH_AUTHORS,
         kickers=source == "egovernment",
-        story=source in generate.STORY_COPIES,
+        story=bool(planted.planted_for(source)),
     )
     if source == "dstgb" and len(items) > UNDATED_RANK:
         # The first release from that rank on whose text names no other date either: nothing

@@ -7,76 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from kn_crawl.mirror import vocab
 from kn_crawl.mirror.generate import _draft
-from kn_crawl.mirror.model import BERLIN, clean_text
+from kn_crawl.mirror.model import clean_text
 from kn_crawl.mirror.sites import SiteSpec
 from kn_crawl.mirror.urls import slugify
+from kn_crawl.mirror.zoo import planted
 from kn_crawl.mirror.zoo.base import ZooArticle
 
 FIRST_DAY = date(2024, 7, 1)
 LAST_DAY = date(2025, 1, 30)
 
-STORY = "deutschland-stack-2025-01"
-"""One BMDS press release, published (lightly edited) by three sites."""
-
-_STORY_BODY = (
-    "Das Bundesministerium für Digitales und Staatsmodernisierung (BMDS) hat die Eckpunkte für "
-    "den Deutschland-Stack vorgestellt. Die gemeinsame technische Plattform soll Bund, Ländern "
-    "und Kommunen einheitliche Bausteine für digitale Verwaltungsleistungen bereitstellen.",
-    "Kern des Vorhabens sind offene Schnittstellen, gemeinsame Basiskomponenten wie das "
-    "Bürgerkonto und die EUDI-Wallet sowie verbindliche Standards für den Datenaustausch. Die "
-    "Länder sollen ihre Onlinedienste schrittweise auf die neue Plattform überführen.",
-    "„Mit dem Deutschland-Stack beenden wir den Flickenteppich in der "
-    "Verwaltungsdigitalisierung“, sagte der Bundesminister für Digitales und "
-    "Staatsmodernisierung. „Was eine Kommune einmal gebaut hat, sollen alle anderen nutzen "
-    "können.“",
-    "Für die Kommunen ist eine Übergangsfrist bis Ende 2027 vorgesehen. Die Finanzierung der "
-    "Anbindung soll im Rahmen der OZG-Folgegesetzgebung geregelt werden.",
-)
-# Per site: title, kicker, teaser, published, the one sentence that differs (appended to the
-# last paragraph), category, tags.
-STORY_COPIES: dict[str, dict[str, object]] = {
-    "dstgb": {
-        "title": "Deutschland-Stack: Kommunen frühzeitig einbinden",
-        "kicker": None,
-        "teaser": "Der Bund legt die Eckpunkte für den Deutschland-Stack vor. Der DStGB "
-        "begrüßt das Vorhaben und fordert eine verlässliche Finanzierung.",
-        "published": datetime(2025, 1, 27, 14, 5, tzinfo=BERLIN),
-        "sentence": "Der DStGB fordert, dass der Bund die Kosten der Anbindung vollständig "
-        "übernimmt.",
-        "category": "Digitalisierung",
-        "tags": ("Deutschland-Stack", "OZG", "Digitalisierung"),
-    },
-    "behoerdenspiegel": {
-        "title": "BMDS legt Eckpunkte für den Deutschland-Stack vor",
-        "kicker": None,
-        "teaser": "Eine gemeinsame Plattform für Bund, Länder und Kommunen: Das "
-        "Digitalministerium hat die Eckpunkte des Deutschland-Stacks veröffentlicht.",
-        "published": datetime(2025, 1, 28, 9, 30, tzinfo=BERLIN),
-        "sentence": "Ein Referentenentwurf soll nach Angaben des Ministeriums noch vor der "
-        "Sommerpause vorliegen.",
-        "category": "Digitalisierung",
-        "tags": ("Deutschland-Stack", "BMDS", "OZG 2.0"),
-    },
-    "egovernment": {
-        "title": "Der Deutschland-Stack nimmt Form an",
-        "kicker": "Verwaltungsdigitalisierung",
-        "teaser": "Das BMDS hat die Eckpunkte für den Deutschland-Stack vorgestellt. Länder "
-        "und Kommunen sollen ihre Onlinedienste schrittweise auf die Plattform überführen.",
-        "published": datetime(2025, 1, 28, 16, 10, tzinfo=BERLIN),
-        "sentence": "Ein Referentenentwurf ist für das Frühjahr angekündigt.",
-        "category": "Digitale Verwaltung",
-        "tags": ("Deutschland-Stack", "BMDS"),
-    },
-}
-
-
-def story_body(source: str) -> tuple[str, ...]:
-    sentence = str(STORY_COPIES[source]["sentence"])
-    return (*_STORY_BODY[:-1], f"{_STORY_BODY[-1]} {sentence}")
+# Re-exported: the planted stories live in ``planted``.
+STORY = planted.STORY
+STORY_COPIES = planted.STORY_COPIES
+story_body = planted.story_body
 
 
 _OWN_SENTENCES = (
@@ -187,28 +134,27 @@ def articles(
             )
         )
     if story:
-        copy = STORY_COPIES[source]
-        published = copy["published"]
-        assert isinstance(published, datetime)
-        # The story replaces the article nearest its date, keeping the count.
-        nearest = min(range(len(result)), key=lambda k: abs(result[k].published - published))
-        title = str(copy["title"])
-        kicker = copy["kicker"]
-        story_tags = copy["tags"]
-        assert isinstance(story_tags, tuple)
-        result[nearest] = ZooArticle(
-            id=result[nearest].id,
-            slug=slugify(title),
-            title=title,
-            kicker=str(kicker) if kicker else None,
-            teaser=str(copy["teaser"]),
-            body=story_body(source),
-            published=published,
-            category=str(copy["category"]),
-            tags=story_tags,
-            author=result[nearest].author,
-            story=STORY,
-        )
+        replaced: set[int] = set()
+        for copy in planted.planted_for(source):
+            # A planted article replaces the generated one nearest its date, keeping the count.
+            nearest = min(
+                (k for k in range(len(result)) if k not in replaced),
+                key=lambda k: abs(result[k].published - copy.published),
+            )
+            replaced.add(nearest)
+            result[nearest] = ZooArticle(
+                id=result[nearest].id,
+                slug=slugify(copy.title),
+                title=copy.title,
+                kicker=copy.kicker,
+                teaser=copy.teaser,
+                body=copy.body,
+                published=copy.published,
+                category=copy.category,
+                tags=copy.tags,
+                author=result[nearest].author,
+                story=copy.story,
+            )
     result.sort(key=lambda a: a.published, reverse=True)
     # Unique slugs, oldest keeps the plain one (as WordPress and TYPO3 do).
     taken: set[str] = set()

@@ -1,0 +1,403 @@
+"""Story clustering: quality on the labelled set, cost per article, lookup at 1,000,000 articles.
+
+    .venv/bin/python bench/bench_stories.py [--quality] [--cost] [--lookup]
+        [--articles 1100] [--rounds 3] [--rows 1000000] [--postgres URL]
+
+(no part named: all three)
+
+- ``--quality``: every pair of ``kn_crawl.mirror.story_pairs`` (the zoo's planted press
+  releases, their look-alikes and every other cross-site pair within the window; hand-made
+  German pairs) sketched with several shingle kinds; precision and recall per threshold of the
+  MinHash estimate; then the chosen configuration as the store runs it (LSH bands, then the
+  estimate), with its false pairs named.
+- ``--cost``: CPU per article in this process of what the page worker and the store do for a
+  crawled article — extracting its page (the zoo's own HTML, ``read_generic``) and storing it
+  in batches of 50 into SQLite — with clustering and without (the store's clustering call
+  replaced by a no-op), alternating, ``--rounds`` times; fresh database each run.
+- ``--lookup``: a SQLite database (and PostgreSQL with ``--postgres``) holding ``--rows``
+  articles with random sketches and their buckets (cached under /tmp/kn-bench-stories/), then
+  the store's clustering of a batch of 50 new articles (``assign``, rolled back), median of
+  20, against the same on 10,000 rows: the index is queried, never rebuilt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kn_crawl.db import store as store_module  # noqa: E402
+from kn_crawl.db.engine import make_engine  # noqa: E402
+from kn_crawl.db.migrate import upgrade  # noqa: E402
+from kn_crawl.db.store import ArticleStore, ensure_source  # noqa: E402
+from kn_crawl.extract.result import read_generic  # noqa: E402
+from kn_crawl.items import ArticleItem  # noqa: E402
+from kn_crawl.mirror.story_pairs import Pair, Side, judge, labelled_pairs  # noqa: E402
+from kn_crawl.mirror.zoo import ZOO_SOURCES, build_site  # noqa: E402
+from kn_crawl.stories import clustering, sketch  # noqa: E402
+from kn_crawl.stories.text import SHINGLE_WORDS, story_text  # noqa: E402
+
+NOW = datetime(2025, 2, 1, tzinfo=UTC)
+
+# -- quality ---------------------------------------------------------------------------------
+
+
+def _words(n: int) -> Callable[[str], set[str]]:
+    def grams(text: str) -> set[str]:
+        w = text.split()
+        if len(w) <= n:
+            return {" ".join(w)} if w else set()
+        return {" ".join(w[i : i + n]) for i in range(len(w) - n + 1)}
+
+    return grams
+
+
+def _chars(n: int) -> Callable[[str], set[str]]:
+    def grams(text: str) -> set[str]:
+        return {text[i : i + n] for i in range(max(1, len(text) - n + 1))}
+
+    return grams
+
+
+SCHEMES: dict[str, Callable[[str], set[str]]] = {
+    "words-2": _words(2),
+    "words-3": _words(3),
+    "words-4": _words(4),
+    "chars-5": _chars(5),
+}
+
+
+def _estimates(pairs: list[Pair], grams: Callable[[str], set[str]]) -> list[float]:
+    cache: dict[int, np.ndarray] = {}
+    perms = MinHash(num_perm=sketch.NUM_PERM, seed=sketch.SEED, scheme=sketch.SCHEME).permutations
+
+    def sig(side: Side) -> np.ndarray:
+        key = id(side)
+        if key not in cache:
+            m = MinHash(
+                num_perm=sketch.NUM_PERM, seed=sketch.SEED, permutations=perms, scheme=sketch.SCHEME
+            )
+            g = grams(story_text(side.title, side.teaser, side.body))
+            m.update_batch([x.encode() for x in g])
+            cache[key] = m.hashvalues
+        return cache[key]
+
+    return [float(np.mean(sig(p.a) == sig(p.b))) for p in pairs]
+
+
+def _pr(labels: list[bool], predicted: list[bool]) -> tuple[float, float, int, int, int]:
+    tp = sum(1 for y, p in zip(labels, predicted, strict=True) if y and p)
+    fp = sum(1 for y, p in zip(labels, predicted, strict=True) if not y and p)
+    fn = sum(1 for y, p in zip(labels, predicted, strict=True) if y and not p)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, tp, fp, fn
+
+
+def quality() -> None:
+    pairs = labelled_pairs()
+    labels = [p.same for p in pairs]
+    kinds: dict[str, list[int]] = {}
+    for p in pairs:
+        kinds.setdefault(p.kind, [0, 0])[0 if p.same else 1] += 1
+    print(f"labelled set: {len(pairs)} pairs, {sum(labels)} same")
+    for kind, (same, other) in sorted(kinds.items()):
+        print(f"  {kind}: {same} same, {other} not")
+    thresholds = [round(0.15 + 0.05 * k, 2) for k in range(14)]
+    for name, grams in SCHEMES.items():
+        est = _estimates(pairs, grams)
+        hardest_neg = max(e for e, y in zip(est, labels, strict=True) if not y)
+        weakest_pos = min(e for e, y in zip(est, labels, strict=True) if y)
+        print(
+            f"\n{name}: weakest same pair {weakest_pos:.3f}, strongest other pair "
+            f"{hardest_neg:.3f} (margin {weakest_pos - hardest_neg:+.3f})"
+        )
+        print("  threshold  precision  recall   tp  fp  fn")
+        for t in thresholds:
+            prec, rec, tp, fp, fn = _pr(labels, [e >= t for e in est])
+            print(f"  {t:9.2f}  {prec:9.3f}  {rec:6.3f}  {tp:3d} {fp:3d} {fn:3d}")
+    # As the store runs it: a shared LSH bucket, then the estimate.
+    v = judge(pairs)
+    print(
+        f"\nchosen: words-{SHINGLE_WORDS} shingles, {sketch.NUM_PERM} permutations, threshold "
+        f"{sketch.THRESHOLD}, LSH {sketch.BANDS} bands x {sketch.ROWS} rows, window "
+        f"{sketch.WINDOW.days} days"
+    )
+    print(
+        f"  precision {v.precision:.3f}  recall {v.recall:.3f}  (tp {v.true_same}, "
+        f"fp {v.false_same}, fn {v.missed}, tn {v.true_other})"
+    )
+    for name in v.wrong:
+        print(f"  wrong: {name}")
+
+
+# -- cost ------------------------------------------------------------------------------------
+
+
+def _crawled(per_site: int) -> list[tuple[str, bytes, str]]:
+    """(source, page bytes, URL) of every dated article page of every zoo site."""
+    pages = []
+    for source in ZOO_SOURCES:
+        site = build_site(source, count=per_site)
+        for art in site.articles:
+            if not art.dated or site.feed_only:
+                continue
+            reply = site.route(site.article_path(art), {})
+            if reply.status == 200:
+                pages.append((source, reply.body, site.article_url(art)))
+    return pages
+
+
+def _items(pages: list[tuple[str, bytes, str]]) -> tuple[list[ArticleItem], float]:
+    items = []
+    started = time.process_time()
+    for source, body, url in pages:
+        read = read_generic(body, url, source=source)
+        article = read.article
+        if article is None or not article.title or article.published_at is None:
+            continue
+        items.append(
+            ArticleItem(
+                source=source,
+                url=url,
+                fetched_url=url,
+                title=article.title,
+                teaser=article.teaser,
+                body=article.body,
+                published_at=article.published_at,
+                date_signal="visible",
+                tags=list(article.tags),
+            )
+        )
+    return items, (time.process_time() - started) / max(1, len(pages))
+
+
+def _store_all(items: list[ArticleItem], clustered: bool) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/kn.sqlite3")
+        upgrade(engine)
+        ids: dict[str, int] = {}
+        with engine.begin() as conn:
+            for source in ZOO_SOURCES:
+                ids[source] = ensure_source(
+                    conn, name=source, family="generic", title=source, base_url="https://x/"
+                )
+        store = ArticleStore(engine)
+        original = store_module.assign_stories
+        if not clustered:
+            store_module.assign_stories = lambda conn, ids, *, now: None
+        try:
+            started = time.process_time()
+            by_source: dict[str, list[ArticleItem]] = {}
+            for it in items:
+                by_source.setdefault(it.source, []).append(it)
+            for source, batch in by_source.items():
+                for i in range(0, len(batch), 50):
+                    store.save(ids[source], source, batch[i : i + 50], now=NOW)
+            spent = time.process_time() - started
+        finally:
+            store_module.assign_stories = original
+        engine.dispose()
+    return spent / len(items)
+
+
+def cost(per_site: int, rounds: int) -> None:
+    pages = _crawled(per_site)
+    items, extract_s = _items(pages)
+    print(f"cost: {len(items)} articles from {len(pages)} zoo pages")
+    print(f"  extraction (read_generic) {extract_s * 1000:.3f} ms CPU per article")
+    off: list[float] = []
+    on: list[float] = []
+    _store_all(items[:100], True)  # warm-up: imports, caches, the permutations
+    for _ in range(rounds):
+        off.append(_store_all(items, False))
+        on.append(_store_all(items, True))
+    o, c = statistics.median(off), statistics.median(on)
+    print(f"  store without clustering {o * 1000:.3f} ms, with {c * 1000:.3f} ms CPU per article")
+    print(f"    (runs off: {', '.join(f'{x * 1000:.3f}' for x in off)};")
+    print(f"     runs on:  {', '.join(f'{x * 1000:.3f}' for x in on)})")
+    added = c - o
+    print(f"  clustering adds {added * 1000:.3f} ms per article:")
+    print(f"    {added / o:+.1%} of the store's CPU")
+    print(f"    {added / (o + extract_s):+.1%} of extraction + store (the page worker's work)")
+    t0 = time.process_time()
+    for it in items:
+        sketch.signature(it.title, it.teaser, it.body)
+    print(f"  of which sketching {(time.process_time() - t0) / len(items) * 1000:.3f} ms")
+
+
+# -- lookup at scale -------------------------------------------------------------------------
+
+CACHE = Path("/tmp/kn-bench-stories")
+
+
+def _fill(url: str, rows: int) -> None:
+    """``rows`` articles with random sketches, their buckets and one story each."""
+    engine = make_engine(url)
+    upgrade(engine)
+    from sqlalchemy import func, select, text
+
+    with engine.begin() as conn:
+        have = conn.execute(select(func.count()).select_from(clustering.articles)).scalar_one()
+        if have >= rows:
+            return
+        sid = ensure_source(conn, name="bench", family="generic", title="b", base_url="https://b/")
+    rng = np.random.default_rng(7)
+    start = datetime(2016, 1, 1, tzinfo=UTC)
+    chunk = 20_000
+    t0 = time.perf_counter()
+    for base in range(have + 1, rows + 1, chunk):
+        n = min(chunk, rows + 1 - base)
+        sigs = rng.integers(0, 2**32 - 1, size=(n, sketch.NUM_PERM), dtype=np.uint32)
+        art, sto, sig, buk = [], [], [], []
+        for k in range(n):
+            aid = base + k
+            published = start + timedelta(minutes=5 * aid)
+            art.append(
+                {
+                    "id": aid,
+                    "source_id": sid,
+                    "url": f"https://b/{aid}",
+                    "fingerprint": str(aid),
+                    "title": f"Artikel {aid}",
+                    "published_at": published,
+                    "content_hash": str(aid),
+                    "first_seen_at": published,
+                    "last_seen_at": published,
+                    "story_id": aid,
+                    "feed_only": False,
+                }
+            )
+            sto.append(
+                {
+                    "id": aid,
+                    "first_article_id": aid,
+                    "first_seen_at": published,
+                    "first_published_at": published,
+                    "last_published_at": published,
+                    "article_count": 1,
+                    "source_count": 1,
+                    "updated_at": published,
+                }
+            )
+            sig.append(
+                {"article_id": aid, "signature": sketch.to_bytes(sigs[k]), "sketched_at": published}
+            )
+            buk += [{"bucket": b, "article_id": aid} for b in set(sketch.buckets(sigs[k]))]
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # The bench's rows need no search index: its triggers would triple the build.
+                for trig in conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type='trigger'")
+                ).scalars():
+                    conn.execute(text(f'DROP TRIGGER "{trig}"'))
+            conn.execute(clustering.articles.insert(), art)
+            conn.execute(clustering.stories_t.insert(), sto)
+            conn.execute(clustering.signatures_t.insert(), sig)
+            conn.execute(clustering.buckets_t.insert(), buk)
+        done = base + n - 1
+        if done % 100_000 < chunk:
+            print(f"  … {done:,} rows ({time.perf_counter() - t0:.0f} s)", flush=True)
+    engine.dispose()
+
+
+def _lookup(url: str, new_articles: list[ArticleItem], repeat: int = 20) -> float:
+    """Median wall ms of clustering a batch of new articles (rolled back each time)."""
+    engine = make_engine(url)
+    times = []
+    from sqlalchemy import select
+
+    for r in range(repeat + 1):
+        with engine.connect() as conn:
+            tx = conn.begin()
+            sid = conn.execute(select(clustering.articles.c.source_id).limit(1)).scalar_one()
+            ids = []
+            for k, it in enumerate(new_articles):
+                ids.append(
+                    int(
+                        conn.execute(
+                            clustering.articles.insert()
+                            .values(
+                                source_id=sid,
+                                url=f"https://new/{r}/{k}",
+                                fingerprint=f"n{k}",
+                                title=it.title,
+                                teaser=it.teaser,
+                                body=it.body,
+                                published_at=it.published_at,
+                                content_hash="x",
+                                first_seen_at=NOW,
+                                last_seen_at=NOW,
+                                feed_only=False,
+                            )
+                            .returning(clustering.articles.c.id)
+                        ).scalar_one()
+                    )
+                )
+            started = time.perf_counter()
+            clustering.assign(conn, ids, now=NOW)
+            spent = time.perf_counter() - started
+            tx.rollback()
+        if r:  # the first is a warm-up
+            times.append(spent)
+    engine.dispose()
+    return statistics.median(times) * 1000
+
+
+def lookup(rows: int, postgres: str | None) -> None:
+    items, _ = _items(_crawled(5))
+    batch = [
+        replace(it, published_at=datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=900))
+        for it in items[:50]
+    ]
+    CACHE.mkdir(exist_ok=True)
+    targets = [("sqlite", lambda n: f"sqlite:///{CACHE}/stories-{n}.sqlite3")]
+    if postgres:
+        targets.append(("postgresql", lambda n: postgres.replace("{n}", str(n))))
+    for name, url_of in targets:
+        for n in (10_000, rows):
+            t0 = time.perf_counter()
+            _fill(url_of(n), n)
+            built = time.perf_counter() - t0
+            ms = _lookup(url_of(n), batch)
+            print(
+                f"lookup {name}, {n:,} articles (built/checked in {built:.0f} s): "
+                f"{ms:.1f} ms per batch of {len(batch)} ({ms / len(batch):.2f} ms per article)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quality", action="store_true")
+    parser.add_argument("--cost", action="store_true")
+    parser.add_argument("--lookup", action="store_true")
+    parser.add_argument("--articles", type=int, default=100, help="articles per zoo site")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres", help="a PostgreSQL URL with {n} where the database name's suffix goes"
+    )
+    args = parser.parse_args()
+    every = not (args.quality or args.cost or args.lookup)
+    if every or args.quality:
+        quality()
+    if every or args.cost:
+        cost(args.articles, args.rounds)
+    if every or args.lookup:
+        lookup(args.rows, args.postgres)
+
+
+if __name__ == "__main__":
+    main()

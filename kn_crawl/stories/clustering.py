@@ -1,0 +1,271 @@
+"""Stories kept up to date in the store's transaction: sketch, look up, join or start, recount.
+
+How an article finds its story (``assign``):
+
+1. Its MinHash sketch (``kn_crawl.stories.sketch``) gives one bucket per LSH band; one indexed
+   query per batch (``story_buckets``) returns every stored article sharing a bucket.
+2. Each candidate is verified with the stored sketches' Jaccard estimate (>= ``THRESHOLD``) and
+   the time window: published within ``WINDOW`` of the article, and the article within
+   ``WINDOW`` of the candidate story's first publication.
+3. The article joins the story of its best match (highest estimate; on a tie the older story).
+   An article that matches members of two stories (it bridges them) joins the better one; the
+   stories are never merged. Anchoring the window at the story's first publication is what
+   keeps a story from chaining on forever through a run of follow-ups: a story spans at most
+   ``WINDOW`` after its first article.
+4. No match: the article starts a story of its own (most stories have one article). A changed
+   article is sketched again and may move; one that matches nothing keeps its story if it is
+   alone in it, else it leaves for a new one.
+
+Every touched story is then recounted from its members (counts, first article, first and last
+publication, first seen), and a story left without members is deleted — recounting rather than
+incrementing, so a retried or concurrent batch can never skew a count.
+
+Concurrency: on PostgreSQL the step takes a transaction-scoped advisory lock, so two crawls of
+different sources storing the same news at once see each other's sketches (the second waits
+for the first's commit, then its queries — read committed — see the first's buckets) and one
+story results. SQLite already serialises writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.engine import Connection
+
+from kn_crawl.db.models import Article, table_of
+from kn_crawl.stories.models import Story, StoryBucket, StorySignature
+from kn_crawl.stories.sketch import (
+    THRESHOLD,
+    WINDOW,
+    buckets,
+    from_bytes,
+    signature,
+    similarity,
+    to_bytes,
+)
+
+articles = table_of(Article)
+stories_t = table_of(Story)
+signatures_t = table_of(StorySignature)
+buckets_t = table_of(StoryBucket)
+
+_LOCK = (2122, 0)
+"""``pg_advisory_xact_lock`` key of the clustering step (2121 is the store's per-source lock)."""
+_CHUNK = 2000
+"""Bound parameters per ``IN`` list (SQLite allows 32,766)."""
+
+
+@dataclass(slots=True)
+class _Member:
+    id: int
+    story_id: int | None
+    published_at: datetime
+    sig: np.ndarray
+
+
+def lock_stories(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
+
+
+def assign(conn: Connection, article_ids: Sequence[int], *, now: datetime) -> None:
+    """Put each of ``article_ids`` (new, changed, or not yet clustered articles, already
+    written in this transaction) in its story, in the given order."""
+    if not article_ids:
+        return
+    lock_stories(conn)
+    ids = list(dict.fromkeys(article_ids))
+    rows = {
+        r.id: r
+        for chunk in _chunks(ids)
+        for r in conn.execute(
+            select(
+                articles.c.id,
+                articles.c.title,
+                articles.c.teaser,
+                articles.c.body,
+                articles.c.published_at,
+                articles.c.story_id,
+            ).where(articles.c.id.in_(chunk))
+        )
+    }
+    ids = [i for i in ids if i in rows]
+    if not ids:
+        return
+    sigs = {i: signature(rows[i].title, rows[i].teaser, rows[i].body) for i in ids}
+    keys = {i: buckets(sigs[i]) for i in ids}
+    # A changed article is sketched afresh: its old sketch must not find itself.
+    for chunk in _chunks(ids):
+        conn.execute(delete(buckets_t).where(buckets_t.c.article_id.in_(chunk)))
+        conn.execute(delete(signatures_t).where(signatures_t.c.article_id.in_(chunk)))
+
+    all_keys = {k for ks in keys.values() for k in ks}
+    by_bucket: dict[int, set[int]] = {}
+    # Only the batch's time span: a bucket shared with an article years away is no candidate.
+    earliest = min(rows[i].published_at for i in ids) - WINDOW
+    latest = max(rows[i].published_at for i in ids) + WINDOW
+    for chunk in _chunks(list(all_keys)):
+        for bucket, aid in conn.execute(
+            select(buckets_t.c.bucket, buckets_t.c.article_id)
+            .join(articles, articles.c.id == buckets_t.c.article_id)
+            .where(
+                buckets_t.c.bucket.in_(chunk),
+                articles.c.published_at >= earliest,
+                articles.c.published_at <= latest,
+            )
+        ):
+            by_bucket.setdefault(bucket, set()).add(aid)
+    stored = {aid for found in by_bucket.values() for aid in found}
+    members: dict[int, _Member] = {}
+    for chunk in _chunks(list(stored)):
+        for r in conn.execute(
+            select(
+                articles.c.id,
+                articles.c.story_id,
+                articles.c.published_at,
+                signatures_t.c.signature,
+            )
+            .join(signatures_t, signatures_t.c.article_id == articles.c.id)
+            .where(articles.c.id.in_(chunk))
+        ):
+            members[r.id] = _Member(r.id, r.story_id, r.published_at, from_bytes(r.signature))
+    story_ids = {m.story_id for m in members.values() if m.story_id is not None}
+    story_ids |= {r.story_id for r in rows.values() if r.story_id is not None}
+    first_published: dict[int, datetime] = {}
+    member_count: dict[int, int] = {}
+    for chunk in _chunks(list(story_ids)):
+        for sid, first in conn.execute(
+            select(stories_t.c.id, stories_t.c.first_published_at).where(stories_t.c.id.in_(chunk))
+        ):
+            first_published[sid] = first
+        for sid, n in conn.execute(
+            select(articles.c.story_id, func.count())
+            .where(articles.c.story_id.in_(chunk))
+            .group_by(articles.c.story_id)
+        ):
+            member_count[sid] = n
+
+    touched: set[int] = set()
+    story_of: dict[int, int] = {}
+    for aid in ids:
+        row = rows[aid]
+        sig = sigs[aid]
+        best: tuple[float, int] | None = None  # (estimate, story id)
+        seen: set[int] = set()
+        for k in keys[aid]:
+            for other in by_bucket.get(k, ()):
+                if other == aid or other in seen:
+                    continue
+                seen.add(other)
+                m = members.get(other)
+                if m is None or m.story_id is None:
+                    continue
+                if abs(m.published_at - row.published_at) > WINDOW:
+                    continue
+                anchor = first_published.get(m.story_id, m.published_at)
+                if abs(row.published_at - anchor) > WINDOW:
+                    continue
+                estimate = similarity(sig, m.sig)
+                if estimate < THRESHOLD:
+                    continue
+                if best is None or (estimate, -m.story_id) > (best[0], -best[1]):
+                    best = (estimate, m.story_id)
+        old = row.story_id
+        if best is not None:
+            target = best[1]
+        elif old is not None and member_count.get(old, 0) <= 1:
+            target = old  # alone in its story: it stays, whatever changed
+        else:
+            target = _new_story(conn, row.published_at, now)
+            first_published[target] = row.published_at
+        if old != target:
+            if old is not None:
+                member_count[old] = member_count.get(old, 1) - 1
+                touched.add(old)
+            member_count[target] = member_count.get(target, 0) + 1
+        touched.add(target)
+        story_of[aid] = target
+        first_published[target] = min(
+            first_published.get(target, row.published_at), row.published_at
+        )
+        # Later articles of the batch find this one as a stored article.
+        members[aid] = _Member(aid, target, row.published_at, sig)
+        for k in keys[aid]:
+            by_bucket.setdefault(k, set()).add(aid)
+
+    for target in set(story_of.values()):
+        moved = [a for a, s in story_of.items() if s == target]
+        for chunk in _chunks(moved):
+            conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(story_id=target))
+    conn.execute(
+        signatures_t.insert(),
+        [{"article_id": aid, "signature": to_bytes(sigs[aid]), "sketched_at": now} for aid in ids],
+    )
+    conn.execute(
+        buckets_t.insert(),
+        [{"bucket": k, "article_id": aid} for aid in ids for k in set(keys[aid])],
+    )
+    recount(conn, touched, now=now)
+
+
+def _new_story(conn: Connection, published_at: datetime, now: datetime) -> int:
+    # Placeholder counts and times: ``recount`` writes the real ones before the commit.
+    return int(
+        conn.execute(
+            stories_t.insert()
+            .values(
+                first_seen_at=now,
+                first_published_at=published_at,
+                last_published_at=published_at,
+                article_count=0,
+                source_count=0,
+                updated_at=now,
+            )
+            .returning(stories_t.c.id)
+        ).scalar_one()
+    )
+
+
+def recount(conn: Connection, story_ids: Iterable[int], *, now: datetime) -> None:
+    """Write each story's counts and times from its members; delete stories without any."""
+    wanted = sorted(set(story_ids))
+    found: dict[int, list[Any]] = {}
+    for chunk in _chunks(wanted):
+        for r in conn.execute(
+            select(
+                articles.c.id,
+                articles.c.story_id,
+                articles.c.source_id,
+                articles.c.published_at,
+                articles.c.first_seen_at,
+            ).where(articles.c.story_id.in_(chunk))
+        ):
+            found.setdefault(r.story_id, []).append(r)
+    empty = [s for s in wanted if s not in found]
+    for chunk in _chunks(empty):
+        conn.execute(delete(stories_t).where(stories_t.c.id.in_(chunk)))
+    for sid, member_rows in found.items():
+        first = min(member_rows, key=lambda r: (r.published_at, r.first_seen_at, r.id))
+        conn.execute(
+            update(stories_t)
+            .where(stories_t.c.id == sid)
+            .values(
+                first_article_id=first.id,
+                first_seen_at=min(r.first_seen_at for r in member_rows),
+                first_published_at=first.published_at,
+                last_published_at=max(r.published_at for r in member_rows),
+                article_count=len(member_rows),
+                source_count=len({r.source_id for r in member_rows}),
+                updated_at=now,
+            )
+        )
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
