@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from kn_crawl.cli.common import DB_ID, EXIT_FAILURE, fail, local, parse_since, table
+from kn_crawl.cli.common import (
+    DB_ID,
+    EXIT_FAILURE,
+    fail,
+    load_settings,
+    local,
+    open_engine,
+    parse_since,
+    table,
+)
 from kn_crawl.cli.search import read_engine
 
 
@@ -137,4 +146,26 @@ def show(story_id: int, as_json: bool) -> None:
             ],
             ["article", "published", "source", "title", "URL"],
         )
+    )
+
+
+@stories.command()
+def rebuild() -> None:
+    """Cluster every article into stories again, from scratch, in one transaction.
+
+    For a database from before stories existed, or after the clustering changed; crawls
+    keep stories up to date on their own. On failure the old stories stay as they were.
+    """
+    from datetime import UTC, datetime
+
+    from kn_crawl.stories.maintenance import rebuild as rebuild_stories
+
+    engine = open_engine(load_settings())
+    try:
+        done = rebuild_stories(engine, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    click.echo(
+        f"rebuilt stories: {done.articles:,} articles in {done.stories:,} stories "
+        f"({done.multi_source:,} told by more than one source)"
     )
