@@ -470,3 +470,20 @@ def test_cli_search_collapse(told: Told) -> None:
     ]
     assert len(plain) == 4 and {r["story_id"] for r in plain} == {s["schulen"]}
     assert "other_sources" not in plain[0]
+
+
+def test_an_empty_database_has_no_stories_anywhere(engine: Engine, db_url: str) -> None:
+    app = create_app(db_url)
+    client = app.test_client()
+    try:
+        assert "Keine Meldung wurde in diesem Zeitraum" in page(client, "/meldungen")
+        assert client.get("/api/stories/trending").get_json() == {
+            "days": 7, "start": None, "end": None, "stories": []
+        }  # fmt: skip
+        assert client.get("/api/stories").get_json()["stories"] == []
+        page(client, "/story/1", 404)
+    finally:
+        app.config["KN_ENGINE"].dispose()
+    listed = run(db_url, "stories")
+    assert listed.exit_code == 0 and listed.stdout.splitlines()[0].startswith("id")
+    assert len(listed.stdout.splitlines()) == 2  # the header and its rule
