@@ -476,7 +476,7 @@ def test_an_empty_database_has_no_stories_anywhere(engine: Engine, db_url: str) 
     app = create_app(db_url)
     client = app.test_client()
     try:
-        assert "Keine Meldung wurde in diesem Zeitraum" in page(client, "/meldungen")
+        assert "Noch keine Artikel in der Datenbank." in page(client, "/meldungen")
         assert client.get("/api/stories/trending").get_json() == {
             "days": 7, "start": None, "end": None, "stories": []
         }  # fmt: skip
