@@ -80,7 +80,10 @@ def test_search_reports_what_matched(db: str) -> None:
         (["export", "--format", "parquet", "-o", "-"], "parquet needs a file"),
         (["export", "--format", "csv", "-o", "/nonexistent/dir/x.csv"], "no such folder"),
         (["tags", "--new-since", "bald"], "is not a date"),
-        (["tags", "--trend", "--new-since", "2025-01-01"], "either --new-since or --trend"),
+        (["tags", "--trend", "--new-since", "2025-01-01"], "only one of --new-since, --new and"),
+        (["tags", "--trend", "--new"], "only one of --new-since, --new and --trend"),
+        (["tags", "--until", "2025-01-01"], "--until needs --trend or --new"),
+        (["tags", "--trend", "--until", "bald"], "is not a date"),
     ],
 )
 def test_errors_are_one_line(db: str, args: list[str], message: str) -> None:

@@ -487,3 +487,16 @@ def test_an_empty_database_has_no_stories_anywhere(engine: Engine, db_url: str) 
     listed = run(db_url, "stories")
     assert listed.exit_code == 0 and listed.stdout.splitlines()[0].startswith("id")
     assert len(listed.stdout.splitlines()) == 2  # the header and its rule
+
+
+def test_start_page_shows_the_trending_stories(client: FlaskClient, told: Told) -> None:
+    _, _, s = told
+    body = page(client, "/")
+    section = body[body.index('<section class="start-stories"') :]
+    section = section[: section.index("</section>")]
+    assert '<h2 id="start-stories">Meldungen in vielen Quellen</h2>' in section
+    assert "19.05.2025 – 26.05.2025 (die letzten 7 Tage bis zur neuesten Meldung)" in section
+    assert section.index(f"/story/{s['schulen']}") < section.index(f"/story/{s['ulm']}")
+    assert "3 Quellen · kommune21, move, stadtundwerk" in section
+    assert f"/story/{s['alt']}" not in section  # January: outside the period
+    assert 'href="/meldungen"' in section

@@ -50,7 +50,7 @@ def test_search_page_with_highlights_facets_and_links(client: FlaskClient) -> No
 
 
 def test_empty_search_page_and_all_articles(client: FlaskClient) -> None:
-    assert "Geben Sie eine Suchanfrage ein" in html(client, "/")
+    assert "Neueste Artikel" in html(client, "/")  # the start page (tests/test_web_start.py)
     assert "<strong>5</strong> Artikel" in html(client, "/?alle=1&order=date")
 
 
@@ -84,14 +84,15 @@ def test_article_page(client: FlaskClient, engine: Engine) -> None:
 def test_tag_page_has_a_chart(client: FlaskClient) -> None:
     page = html(client, "/stichwort/OZG")
     assert "Stichwort: OZG" in page
-    assert "<svg" in page and 'class="bar"' in page
+    assert "<canvas data-chart=" in page and "/static/vendor/chart.umd.min.js" in page
     assert "<strong>2</strong> Artikel" in page
     assert html(client, "/stichwort/smart-city").count('class="hit"') == 1  # any spelling
     html(client, "/stichwort/unbekannt", 404)
 
 
 def test_new_rising_and_sources_pages(client: FlaskClient) -> None:
-    assert "Neue Stichwörter seit 01.01.2025" in html(client, "/stichwoerter/neu?seit=01.01.2025")
+    # The period runs up to the newest article (30.05.2025), not to today.
+    assert "Neue Stichwörter 01.01.–30.05.2025" in html(client, "/stichwoerter/neu?seit=01.01.2025")
     html(client, "/stichwoerter/neu?seit=kaputt", 400)
     assert "Steigende Stichwörter" in html(client, "/stichwoerter/steigend?tage=3000")
     html(client, "/stichwoerter/steigend?tage=x", 400)

@@ -38,9 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 ROUTES: dict[str, dict[str, str]] = {
     "/": {"page": "1", "order": "relevance", "alle_quellen": "1"},
     "/artikel/<id:article_id>": {},
-    "/stichwort/<key>": {"page": "1"},
-    "/stichwoerter/neu": {"seit": "01.01.2025"},
-    "/stichwoerter/steigend": {"tage": "30"},
+    "/stichwort/<key>": {"page": "1", "einheit": "monat", "werte": "anteil", "mit": "Bayern"},
+    "/stichwoerter/neu": {"seit": "01.01.2025", "tage": "90", "bis": "30.05.2025"},
+    "/stichwoerter/steigend": {"tage": "30", "bis": "30.05.2025"},
     "/quellen": {},
     "/export.csv": {},
     "/export.json": {},
@@ -98,7 +98,7 @@ BAD_TEXT = {
 }
 # Which values must be refused with a 400 (others must only not be a 5xx).
 NUMERIC = {"page", "limit", "tage", "days", "min_sources"}
-CHOICE = {"order", "facets", "alle_quellen"}
+CHOICE = {"order", "facets", "einheit", "werte", "alle_quellen"}
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_hostile_query_parameters_are_never_a_5xx(client: FlaskClient) -> None:
         path = build(rule)
         for name in good:
             values = BAD_CHOICES if name in CHOICE else BAD_NUMBERS
-            if name == "seit":
+            if name in ("seit", "bis", "mit"):
                 values = BAD_TEXT | BAD_NUMBERS
             for label, value in values.items():
                 where = f"{rule} {name}={label}"

@@ -192,16 +192,26 @@ def _short(kicker: str | None, title: str, width: int = 90) -> str:
 @click.command()
 @click.option("--new-since", help="Stichwörter whose first article appeared on or after DATE.")
 @click.option(
+    "--new",
+    "new",
+    is_flag=True,
+    help="Stichwörter whose first article appeared in the last --days of the data.",
+)
+@click.option(
     "--trend",
     is_flag=True,
-    help="Rising Stichwörter: the last --days compared with the --days before.",
+    help="Rising Stichwörter: the last --days of the data compared with the --days before.",
 )
 @click.option(
     "--days",
     type=click.IntRange(1, 3650),
     default=30,
     show_default=True,
-    help="Length of the period for --trend.",
+    help="Length of the period for --trend and --new.",
+)
+@click.option(
+    "--until",
+    help="Last day of the period for --trend and --new (default: the newest article's).",
 )
 @click.option("--since", help="Count only articles published on or after DATE.")
 @click.option(
@@ -213,29 +223,63 @@ def _short(kicker: str | None, title: str, width: int = 90) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 def tags(
-    new_since: str | None, trend: bool, days: int, since: str | None, top: int, as_json: bool
+    new_since: str | None,
+    new: bool,
+    trend: bool,
+    days: int,
+    until: str | None,
+    since: str | None,
+    top: int,
+    as_json: bool,
 ) -> None:
-    """Most used, newly appeared (--new-since) or rising (--trend) Stichwörter."""
-    from kn_crawl.search.insights import new_tags, rising_tags, top_tags
+    """Most used, newly appeared (--new, --new-since) or rising (--trend) Stichwörter.
 
-    if new_since and trend:
-        raise click.UsageError("use either --new-since or --trend")
+    --trend and --new count back from the newest article (or --until), not from today, and
+    say which period they counted."""
+    from kn_crawl.search.insights import new_in, new_tags, rising_in, top_tags
+
+    if sum((bool(new_since), new, trend)) > 1:
+        raise click.UsageError("use only one of --new-since, --new and --trend")
+    if until and not (new or trend):
+        raise click.UsageError("--until needs --trend or --new")
     new_since_dt = _date(new_since, "--new-since")
+    until_dt = _date(until, "--until")
     since_dt = parse_since(since)
     cells: list[tuple[object, ...]]
+    period = ""
     with read_engine() as engine, engine.connect() as conn:
         if new_since_dt is not None:
             rows = new_tags(conn, since=new_since_dt, top=top)
             headers = ["Stichwort", "articles", "first article"]
             cells = [(r.name, r.count, local(r.first_published_at, "%d.%m.%Y")) for r in rows]
-        elif trend:
-            rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=top)
-            headers = ["Stichwort", f"last {days} days", "before", "growth"]
-            cells = [(r.name, r.count, r.previous, f"+{r.growth}") for r in rows]
+        elif trend or new:
+            found = (
+                rising_in(conn, days=days, until=until_dt, top=top)
+                if trend
+                else new_in(conn, days=days, until=until_dt, top=top)
+            )
+            if found.window is None:
+                click.echo("No articles yet: no period to count.", err=True)
+                return
+            rows = found.rows
+            window = found.window
+            if trend:
+                period = (
+                    f"Rising Stichwörter {window.label()} compared with {window.previous.label()}"
+                )
+                headers = ["Stichwort", window.label(), window.previous.label(), "growth"]
+                cells = [(r.name, r.count, r.previous, f"+{r.growth}") for r in rows]
+            else:
+                period = f"New Stichwörter {window.label()}"
+                headers = ["Stichwort", "articles", "first article"]
+                cells = [(r.name, r.count, local(r.first_published_at, "%d.%m.%Y")) for r in rows]
         else:
             rows = top_tags(conn, since=since_dt, top=top)
             headers = ["Stichwort", "articles"]
             cells = [(r.name, r.count) for r in rows]
+    if period:
+        # The period goes to stderr, like search's counts: stdout stays the table or JSON.
+        click.echo(f"{period}: {len(rows)} found", err=True)
     if as_json:
         for r in rows:
             record: dict[str, Any] = {"key": r.key, "name": r.name, "articles": r.count}
@@ -245,7 +289,8 @@ def tags(
                 record["first_published_at"] = r.first_published_at.isoformat()
             click.echo(json.dumps(record, ensure_ascii=False))
         return
-    click.echo(table(cells, headers))
+    if rows or not period:
+        click.echo(table(cells, headers))
 
 
 def _date(value: str | None, hint: str) -> datetime | None:

@@ -1,5 +1,10 @@
 """Stichwörter over time and database statistics: most used, newly appeared, rising tags; the
-weekly counts of one tag; articles per source and month; crawl runs."""
+weekly counts of one tag; articles per source and month; crawl runs.
+
+"Rising" and "new" count back from the newest article (or an explicit end), not from today: a
+database crawled last month, an archive or the demo's mirror would otherwise show nothing, and
+nothing would say why. Every such answer carries its ``Window`` so pages and the CLI show the
+period they counted."""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
+from kn_crawl.dates import BERLIN
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag
 from kn_crawl.items import VOCABULARY
 from kn_crawl.search.periods import fill_weeks, month_of, week_key, week_of
@@ -49,22 +56,42 @@ def top_tags(
     return [TagCount(key=k, name=name, count=int(c)) for k, name, c in conn.execute(stmt).all()]
 
 
-def new_tags(conn: Connection, *, since: datetime, top: int = 50) -> list[TagCount]:
+def new_tags(
+    conn: Connection, *, since: datetime, until: datetime | None = None, top: int = 50
+) -> list[TagCount]:
     """Stichwörter a source gave whose first such article was published on or after
-    ``since``, newest first. The vocabulary's are left out, as in "new Stichwörter" alerts: a
-    term the vocabulary finds is not news because a text names it."""
+    ``since`` (and before ``until`` when given), newest first. The vocabulary's are left
+    out, as in "new Stichwörter" alerts: a term the vocabulary finds is not news because a
+    text names it."""
+    # The tags of the period's articles, less those with an article before it: reads the
+    # period's articles (by date index) and, per tag, its articles until an earlier one
+    # (by the (tag, article) index). Grouping every tag's whole history instead (HAVING
+    # min(published_at) >= since) took 37 s on a million articles.
+    earlier_tag = aliased(ArticleTag)
+    earlier_article = aliased(Article)
+    earlier = (
+        select(earlier_tag.article_id)
+        .join(earlier_article, earlier_article.id == earlier_tag.article_id)
+        .where(
+            earlier_tag.tag_id == Tag.id,
+            earlier_tag.origin != VOCABULARY,
+            earlier_article.published_at < since,
+        )
+        .exists()
+    )
     first = func.min(Article.published_at).label("first")
     n = func.count().label("n")
     stmt = (
         select(Tag.key, Tag.name, n, first)
         .join(ArticleTag, ArticleTag.tag_id == Tag.id)
         .join(Article, Article.id == ArticleTag.article_id)
-        .where(ArticleTag.origin != VOCABULARY)
+        .where(ArticleTag.origin != VOCABULARY, Article.published_at >= since, ~earlier)
         .group_by(Tag.id, Tag.key, Tag.name)
-        .having(func.min(Article.published_at) >= since)
-        .order_by(first.desc(), n.desc())
+        .order_by(first.desc(), n.desc(), Tag.name)
         .limit(top)
     )
+    if until is not None:
+        stmt = stmt.where(Article.published_at < until)
     return [
         TagCount(key=k, name=name, count=int(c), first_published_at=_aware(f))
         for k, name, c, f in conn.execute(stmt).all()
@@ -94,6 +121,117 @@ def rising_tags(
     rising = [r for r in rows if r.count > r.previous]
     rising.sort(key=lambda r: (-r.growth, -r.count, r.name))
     return rising[:top]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A period of whole Berlin days, ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        return (self.end.date() - self.start.date()).days
+
+    @property
+    def previous(self) -> Window:
+        """The period of the same length just before."""
+        return Window(self.start - timedelta(days=self.days), self.start)
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
+    def last_day(self) -> date:
+        return self.end.date() - timedelta(days=1)
+
+    def label(self) -> str:
+        """The period in German notation: ``17.–30.11.2025``, ``28.10.–10.11.2025``,
+        ``28.12.2024–10.01.2025``, ``30.11.2025``."""
+        return period_label(self.first_day, self.last_day)
+
+
+def period_label(first: date, last: date) -> str:
+    if first == last:
+        return f"{first:%d.%m.%Y}"
+    if first.year != last.year:
+        return f"{first:%d.%m.%Y}–{last:%d.%m.%Y}"
+    if first.month != last.month:
+        return f"{first:%d.%m.}–{last:%d.%m.%Y}"
+    return f"{first:%d.}–{last:%d.%m.%Y}"
+
+
+def newest_published(conn: Connection, *, now: datetime | None = None) -> datetime | None:
+    """The newest article's publication, at most ``now``: one misdated into the future must
+    not move every trend into a period without articles."""
+    now = now or datetime.now(UTC)
+    value = _aware(
+        conn.execute(
+            select(func.max(Article.published_at)).where(Article.published_at <= now)
+        ).scalar_one_or_none()
+    )
+    return value
+
+
+def trend_window(
+    conn: Connection, *, days: int, until: datetime | None = None, now: datetime | None = None
+) -> Window | None:
+    """The last ``days`` Berlin days up to and including ``until``'s day (default: the
+    newest article's); None when there is no article to count back from."""
+    last = until if until is not None else newest_published(conn, now=now)
+    if last is None:
+        return None
+    last_day = last.astimezone(BERLIN).date()
+    end = _berlin_midnight(last_day + timedelta(days=1))
+    return Window(_berlin_midnight(last_day - timedelta(days=days - 1)), end)
+
+
+def _berlin_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=BERLIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Tags of one window (rising: compared with ``window.previous``)."""
+
+    window: Window | None
+    """None: no articles yet."""
+    rows: list[TagCount]
+
+
+def rising_in(
+    conn: Connection,
+    *,
+    days: int,
+    until: datetime | None = None,
+    top: int = 20,
+    minimum: int = 2,
+    now: datetime | None = None,
+) -> Trend:
+    """Rising Stichwörter of the last ``days`` days of the data (see ``trend_window``)."""
+    window = trend_window(conn, days=days, until=until, now=now)
+    if window is None:
+        return Trend(None, [])
+    rows = rising_tags(conn, now=window.end, days=days, top=top, minimum=minimum)
+    return Trend(window, rows)
+
+
+def new_in(
+    conn: Connection,
+    *,
+    days: int,
+    until: datetime | None = None,
+    top: int = 50,
+    now: datetime | None = None,
+) -> Trend:
+    """Stichwörter whose first article appeared in the last ``days`` days of the data."""
+    window = trend_window(conn, days=days, until=until, now=now)
+    if window is None:
+        return Trend(None, [])
+    rows = new_tags(conn, since=window.start, until=window.end, top=top)
+    return Trend(window, rows)
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -132,6 +270,42 @@ def weekly_counts(
         return []
     days = sorted(date.fromisoformat(w) for w in counts)
     return fill_weeks(counts, days[0], days[-1])
+
+
+def period_counts(
+    conn: Connection,
+    tag_id: int | None,
+    unit: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, int]:
+    """Articles per ``unit`` ("week": the Monday's ``YYYY-MM-DD``; "month": ``YYYY-MM``) with
+    this Stichwort, or of all articles when ``tag_id`` is None (the base of shares),
+    published in [since, until) when given."""
+    bucket = (week_of if unit == "week" else month_of)(conn.dialect.name).label("bucket")
+    stmt = select(bucket, func.count()).select_from(Article).group_by(bucket)
+    if tag_id is not None:
+        stmt = stmt.join(ArticleTag, ArticleTag.article_id == Article.id).where(
+            ArticleTag.tag_id == tag_id
+        )
+    if since is not None:
+        stmt = stmt.where(Article.published_at >= since)
+    if until is not None:
+        stmt = stmt.where(Article.published_at < until)
+    return {(week_key(b) if unit == "week" else str(b)): int(c) for b, c in conn.execute(stmt)}
+
+
+def first_published(conn: Connection, tag_id: int) -> datetime | None:
+    """The publication of the first article with this Stichwort ("zuerst gesehen" on its
+    page: when the topic appeared, not when kn-crawl first crawled it)."""
+    return _aware(
+        conn.execute(
+            select(func.min(Article.published_at))
+            .join(ArticleTag, ArticleTag.article_id == Article.id)
+            .where(ArticleTag.tag_id == tag_id)
+        ).scalar_one_or_none()
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,19 +6,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
+from sqlalchemy.engine import Connection
 
 from kn_crawl.dates import BERLIN, parse_date
 from kn_crawl.queries import source_rows
 from kn_crawl.query import Query, QueryError, parse_query
 from kn_crawl.search import facets, search
 from kn_crawl.search.articles import article_detail
-from kn_crawl.search.insights import find_tag, new_tags, rising_tags, weekly_counts
+from kn_crawl.search.insights import (
+    Window,
+    find_tag,
+    first_published,
+    new_tags,
+    period_counts,
+    rising_in,
+    trend_window,
+)
 from kn_crawl.search.results import RANK_WINDOW, Hit
 from kn_crawl.search.sources import source_health
 from kn_crawl.search.stories import StoryOf
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
-from kn_crawl.web.charts import weekly_chart
+from kn_crawl.web.charts import MAX_TAGS, UNITS, VALUES, tag_chart
 from kn_crawl.web.params import (
     PAGE_SIZE,
     choice_arg,
@@ -28,12 +37,16 @@ from kn_crawl.web.params import (
     parsed_query,
     query_text,
 )
+from kn_crawl.web.start import start_page
 from kn_crawl.web.stories import folded_hits
 
 bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
 # same number bounds the matches that relevance ranks first.
 FACET_SAMPLE = RANK_WINDOW
+# Default periods of the Stichwort lists, counted back from the newest article.
+RISING_DAYS = 30
+NEW_DAYS = 90
 
 
 def refine(q: str, addition: str) -> str:
@@ -63,6 +76,11 @@ def search_page() -> Any:
     # Hits of one story are folded into the first unless the reader asks for every source.
     fold = choice_arg("alle_quellen", "0", ("0", "1"), "Ungültige Auswahl") == "0"
     results = found = None
+    if not q and not request.args.get("alle") and error is None:
+        # No query: the start page (newest articles, Stichwörter, sources).
+        with connection() as conn:
+            start = start_page(conn)
+        return render_template("start.html", start=start, order=sort)
     hits: list[Hit] = []
     folds: dict[int, tuple[StoryOf, int]] = {}
     if query is not None and error is None and (q or request.args.get("alle")):
@@ -126,52 +144,92 @@ def body_paragraphs(body: str | None, teaser: str | None) -> list[str]:
 @bp.get("/stichwort/<key>")
 def tag_page(key: str) -> Any:
     page = page_number()
+    unit = UNITS[choice_arg("einheit", "woche", tuple(UNITS), "Ungültige Einheit")]
+    share = choice_arg("werte", "anzahl", VALUES, "Ungültige Werte") == "anteil"
     with connection() as conn:
         tag = find_tag(conn, tag_key(key))
         if tag is None:
             abort(404, description="Diesen Stichwort gibt es nicht.")
-        tag_id, tkey, name, first_seen = tag
+        tag_id, tkey, name, _first_seen = tag
+        compared = _compared(conn, tkey)
         query = tag_query(name, tkey)
         results = search(conn, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order="date")
-        weeks = weekly_counts(conn, tag_id)
-    chart = weekly_chart(weeks[-156:], title=f"Artikel pro Woche mit dem Stichwort {name}")
+        first = first_published(conn, tag_id)
+        # Up to now: one article misdated into 2099 would stretch the axis over 75 years.
+        now = datetime.now(BERLIN)
+        counts = [(name, period_counts(conn, tag_id, unit, until=now))]
+        counts += [(n, period_counts(conn, i, unit, until=now)) for i, _k, n in compared]
+        totals = period_counts(conn, None, unit, until=now) if share else {}
+    all_names = [n for n, _ in counts]
+    names = " und ".join([", ".join(all_names[:-1]), all_names[-1]]) if compared else name
+    what = "Anteil an allen Artikeln" if share else "Artikel"
+    per = "pro Woche" if unit == "week" else "pro Monat"
+    chart = tag_chart(counts, totals, unit=unit, share=share, title=f"{what} {per}: {names}")
     return render_template(
         "tag.html",
         name=name,
         key=tkey,
-        first_seen=first_seen,
+        first_published=first,
         results=results,
         chart=chart,
+        compared=[n for _i, _k, n in compared],
+        unit="woche" if unit == "week" else "monat",
+        values="anteil" if share else "anzahl",
         page=page,
         page_size=PAGE_SIZE,
         q=query.text,
     )
 
 
-def _since_param(default_days: int) -> datetime:
-    raw = request.args.get("seit")
-    if raw:
-        parsed = parse_date(raw, now=datetime.now(BERLIN))
-        if parsed is None:
-            abort(400, description=f"Kein Datum: {raw}")
-        return parsed
-    return datetime.now(BERLIN) - timedelta(days=default_days)
+def _compared(conn: Connection, key: str) -> list[tuple[int, str, str]]:
+    """(id, key, name) of the Stichwörter in ``mit`` to compare with ``key``'s."""
+    out: list[tuple[int, str, str]] = []
+    for raw in request.args.getlist("mit"):
+        if not raw.strip() or tag_key(raw) in (key, *(k for _i, k, _n in out)):
+            continue
+        found = find_tag(conn, tag_key(raw))
+        if found is None:
+            abort(400, description=f"Ungültiger Vergleich: das Stichwort „{raw}“ gibt es nicht")
+        out.append((found[0], found[1], found[2]))
+        if len(out) > MAX_TAGS - 1:
+            abort(400, description=f"Ungültiger Vergleich: höchstens {MAX_TAGS} Stichwörter")
+    return out
+
+
+def _date_param(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    parsed = parse_date(raw, now=datetime.now(BERLIN))
+    # parse_date takes plausible years only: a period never runs past the calendar.
+    if parsed is None:
+        abort(400, description=f"Ungültiges Datum: {raw}")
+    return parsed
 
 
 @bp.get("/stichwoerter/neu")
 def new_tags_page() -> Any:
-    since = _since_param(90)
+    """New Stichwörter of the last ``tage`` days of the data (up to ``bis``), or since
+    ``seit`` up to the newest article."""
+    since = _date_param("seit")
+    until = _date_param("bis")
+    days = int_arg("tage", NEW_DAYS, 1, 3650, "Ungültiger Zeitraum")
     with connection() as conn:
-        rows = new_tags(conn, since=since, top=100)
-    return render_template("tags_new.html", rows=rows, since=since)
+        window = trend_window(conn, days=days, until=until)
+        if window is not None and since is not None:
+            # A start after the newest article shows that one day (empty, but a period).
+            window = Window(since, max(window.end, since + timedelta(days=1)))
+        rows = [] if window is None else new_tags(conn, since=window.start, until=window.end)
+    return render_template("tags_new.html", rows=rows[:100], window=window, days=days)
 
 
 @bp.get("/stichwoerter/steigend")
 def rising_tags_page() -> Any:
-    days = int_arg("tage", 30, 1, 3650, "Ungültiger Zeitraum")
+    days = int_arg("tage", RISING_DAYS, 1, 3650, "Ungültiger Zeitraum")
+    until = _date_param("bis")
     with connection() as conn:
-        rows = rising_tags(conn, now=datetime.now(BERLIN), days=days, top=50)
-    return render_template("tags_rising.html", rows=rows, days=days)
+        found = rising_in(conn, days=days, until=until, top=50)
+    return render_template("tags_rising.html", rows=found.rows, window=found.window, days=days)
 
 
 @bp.get("/quellen")
