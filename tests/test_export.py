@@ -35,6 +35,7 @@ def rows(n: int) -> Iterator[dict[str, Any]]:
             "tags": ["OZG", "E-Government"],
             "body": "Absatz eins.\n\nAbsatz zwei. " * 20,
             "tag_origins": ["site", "vocabulary"],
+            "story_id": i // 2 + 1 if i % 3 else None,  # some not clustered
         }
 
 
@@ -45,7 +46,9 @@ def test_csv_round_trip() -> None:
     assert read[1]["title"] == "Titel 1 mit „Anführungszeichen“, Komma und\nZeilenumbruch"
     assert read[1]["tags"] == "OZG; E-Government"
     assert read[1]["tag_origins"] == "site; vocabulary"
-    assert list(read[1])[-1] == "tag_origins"  # added last: the columns before keep their places
+    # New columns go last: the columns before keep their places.
+    assert list(read[1])[-2:] == ["tag_origins", "story_id"]
+    assert [r["story_id"] for r in read] == ["", "1", "2"]
     assert read[1]["published_at"] == "2025-01-01T00:01:00+00:00"
     assert read[0]["kicker"] == ""
 
@@ -71,6 +74,7 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
     assert table.column("tags")[5].as_py() == ["OZG", "E-Government"]
     assert table.column("tag_origins")[5].as_py() == ["site", "vocabulary"]
     assert table.column("published_at")[0].as_py() == START
+    assert table.column("story_id").to_pylist()[:4] == [None, 1, 2, None]
 
 
 class _Sink(io.StringIO):

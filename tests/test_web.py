@@ -147,7 +147,9 @@ def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> N
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     routes = {
-        rule.rule.replace("<id:article_id>", "{id}").replace("<key>", "{key}")
+        rule.rule.replace("<id:article_id>", "{id}")
+        .replace("<story:story_id>", "{id}")
+        .replace("<key>", "{key}")
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/") and rule.rule != "/api/"
     }

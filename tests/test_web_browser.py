@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,9 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``kn-crawl serve`` on a freshly crawled mirror database; yields its base URL."""
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kn.sqlite3'}"
-    with Mirror() as mirror:
-        result = crawl(db_url, mirror)
-        assert result.returncode == 0, result.stderr[-2000:]
+@contextmanager
+def serving(db_url: str) -> Iterator[str]:
+    """``kn-crawl serve`` on ``db_url``; yields its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
     env["KN_DATABASE_URL"] = db_url
     proc = subprocess.Popen(
@@ -56,9 +53,38 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     line = proc.stdout.readline()
     assert "http://127.0.0.1:" in line, proc.stderr.read() if proc.stderr else line
     url = line.split(" on ", 1)[1].split(" ", 1)[0]
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``kn-crawl serve`` on a freshly crawled mirror database; yields its base URL."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'kn.sqlite3'}"
+    with Mirror() as mirror:
+        result = crawl(db_url, mirror)
+        assert result.returncode == 0, result.stderr[-2000:]
+    with serving(db_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def story_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Any]]]:
+    """``kn-crawl serve`` on a crawl of the zoo sites with the mirror's republished press
+    releases; yields its base URL and the triple-published release's (source, article)."""
+    from kn_crawl.mirror.zoo.planted import PLANTED, TRIPLE_PUBLISHED, story_groups
+
+    sources = tuple(sorted({c.source for c in PLANTED}))
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('stories') / 'kn.sqlite3'}"
+    with Mirror(zoo=True) as mirror:
+        result = crawl(db_url, mirror, sources)
+        assert result.returncode == 0, result.stderr[-2000:]
+        truth = story_groups({s: mirror.expected_articles(s) for s in sources})
+    with serving(db_url) as url:
+        yield url, truth[TRIPLE_PUBLISHED]
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +248,43 @@ def test_other_pages_render(server: str, page: Any) -> None:
 
 def test_artifacts_are_gitignored() -> None:
     assert "test-artifacts/" in (REPO / ".gitignore").read_text().splitlines()
+
+
+def test_folded_search_result_leads_to_the_story_page(
+    story_server: tuple[str, list[Any]], page: Any
+) -> None:
+    server, copies = story_server
+    titles = [a.title for _, a in copies]
+    page.goto(server)
+    page.fill("input[name=q]", " OR ".join(f'"{t}"' for t in titles))
+    page.click("button[type=submit]")
+    page.wait_for_selector("ol.hits li.hit")
+    assert page.inner_text("p.summary strong") == "3"
+    assert page.locator("ol.hits li.hit").count() == 1  # three articles, one story
+    assert page.locator("ol.hits .story-more a").inner_text() == "+2 weitere Quellen"
+    page.screenshot(path=ARTIFACTS / "search-folded.png", full_page=True)
+
+    page.click("a.fold-toggle")
+    page.wait_for_selector("ol.hits li.hit:nth-child(3)")
+    assert sorted(page.locator("ol.hits h3 a").all_inner_texts()) == sorted(titles)
+    assert page.locator("ol.hits .story-more a").all_inner_texts() == ["+2 weitere Quellen"] * 3
+    page.click("a.fold-toggle")
+    page.wait_for_selector("ol.hits li.hit")
+    assert page.locator("ol.hits li.hit").count() == 1
+
+    page.locator("ol.hits .story-more a").click()
+    page.wait_for_selector("article.story-page h1")
+    assert page.inner_text("article.story-page h1") == titles[0]  # the first publication
+    assert page.inner_text("p.summary").startswith("Meldung in 3 Quellen · zuerst gesehen")
+    assert page.locator("li.story-article h3 a").all_inner_texts() == titles
+    assert page.locator("li.story-article .meta a").all_inner_texts() == [a.url for _, a in copies]
+    assert page.locator("li.story-article .meta").first.inner_text().endswith(" · erster Artikel")
+    page.screenshot(path=ARTIFACTS / "story.png", full_page=True)
+
+    page.locator("li.story-article h3 a").nth(1).click()
+    page.wait_for_selector("article.article h1")
+    assert page.inner_text("article.article h1") == titles[1]
+    assert page.locator("ul.same-story li a").all_inner_texts() == [titles[0], titles[2]]
+    page.click("p.story-link a")
+    page.wait_for_selector("article.story-page h1")
+    assert page.locator("li.story-article").count() == 3

@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 # What each route reads, besides ``q`` (a query, checked by the query parser). A new route
 # must be added here: the walk below fails for a route it does not know.
 ROUTES: dict[str, dict[str, str]] = {
-    "/": {"page": "1", "order": "relevance"},
+    "/": {"page": "1", "order": "relevance", "alle_quellen": "1"},
     "/artikel/<id:article_id>": {},
     "/stichwort/<key>": {"page": "1", "einheit": "monat", "werte": "anteil", "mit": "Bayern"},
     "/stichwoerter/neu": {"seit": "01.01.2025", "tage": "90", "bis": "30.05.2025"},
@@ -61,10 +61,16 @@ ROUTES: dict[str, dict[str, str]] = {
     "/bestaetigen": {"token": "1.2.x"},
     "/benachrichtigungen": {"token": "x.y"},
     "/abbestellen": {"token": "1.x"},
-}
+    "/story/<story:story_id>": {},
+    "/meldungen": {"tage": "7"},
+    "/api/stories": {"page": "1", "limit": "20", "order": "sources", "min_sources": "1",
+                     "since": "01.01.2025"},
+    "/api/stories/trending": {"days": "7", "limit": "10"},
+    "/api/stories/<story:story_id>": {},
+}  # fmt: skip
 # Routes whose good values here still lack a genuine token: a clear refusal, not a 200.
 REFUSED_WITHOUT_TOKEN = {"/bestaetigen": 400, "/benachrichtigungen": 403}
-PATH_VALUES = {"article_id": "1", "key": "ozg", "filename": "style.css"}
+PATH_VALUES = {"article_id": "1", "key": "ozg", "filename": "style.css", "story_id": "1"}
 
 BAD_NUMBERS = {
     "superscript": "²",
@@ -102,8 +108,8 @@ BAD_TEXT = {
     "emoji": "🙂",
 }
 # Which values must be refused with a 400 (others must only not be a 5xx).
-NUMERIC = {"page", "limit", "tage"}
-CHOICE = {"order", "facets", "einheit", "werte"}
+NUMERIC = {"page", "limit", "tage", "days", "min_sources"}
+CHOICE = {"order", "facets", "einheit", "werte", "alle_quellen"}
 
 
 @pytest.fixture
@@ -132,7 +138,7 @@ def get(client: FlaskClient, path: str, args: dict[str, str]) -> TestResponse:
 def build(rule: str, **values: str) -> str:
     path = rule
     for name, default in PATH_VALUES.items():
-        for converter in ("", "id:", "path:"):
+        for converter in ("", "id:", "path:", "story:"):
             path = path.replace(f"<{converter}{name}>", quote(values.get(name, default), safe=""))
     return path
 
@@ -195,6 +201,12 @@ def test_hostile_path_parameters_are_never_a_5xx(client: FlaskClient) -> None:
                     continue  # another route, or none: a 404
                 assert_refused(client.get(build(rule, article_id=value)), f"{rule} {label}")
             assert client.get(build(rule, article_id=str(MAX_ID))).status_code == 404
+        if "<story:story_id>" in rule:
+            for label, value in BAD_NUMBERS.items():
+                if value in ("", " "):
+                    continue
+                assert_refused(client.get(build(rule, story_id=value)), f"{rule} {label}")
+            assert client.get(build(rule, story_id=str(MAX_ID))).status_code == 404
         if "<key>" in rule:
             for label, value in (BAD_TEXT | BAD_NUMBERS).items():
                 if not value.strip() or "%" in value:

@@ -20,6 +20,7 @@ from kn_crawl.cli import (
     schedule,
     search,
     sources,
+    stories,
     vocabulary,
     worker,
 )
@@ -76,6 +77,7 @@ for command in (
     schedule.runs,
     schedule.health,
     search.search,
+    stories.stories,
     search.tags,
     search.export,
     search.stats,

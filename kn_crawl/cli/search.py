@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import Engine
@@ -28,6 +28,9 @@ from kn_crawl.cli.common import (
 )
 from kn_crawl.dates import BERLIN
 from kn_crawl.query import Query, QueryError, parse_query
+
+if TYPE_CHECKING:
+    from kn_crawl.search.stories import StoryOf
 
 QUERY_HELP = (
     'Words, "exact phrases", -exclusions, OR, and filters tag: source: section: since: until: '
@@ -101,7 +104,13 @@ def _plain(segments: list[tuple[str, bool]]) -> str:
     show_default=True,
     help="Output format.",
 )
-def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str) -> None:
+@click.option(
+    "--collapse",
+    is_flag=True,
+    help="Fold the results of one story into its first (best) one, with the number of "
+    "other sources that told it (other_sources, folded in csv/json).",
+)
+def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str, collapse: bool) -> None:
     """Full-text search in the collected articles.
 
     QUERY uses the query language: words, "exact phrases", -exclusions, OR, and filters
@@ -112,10 +121,17 @@ def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str
     """
     from kn_crawl.search import search as run_search
     from kn_crawl.search.export import csv_cells
+    from kn_crawl.search.stories import Collapsed, collapse_hits, stories_of
 
     parsed = _query(" ".join(query))
     with read_engine() as engine, engine.connect() as conn:
         page = run_search(conn, parsed, limit=limit, offset=offset, order=order)  # type: ignore[arg-type]
+        stories = stories_of(conn, [h.id for h in page.hits]) if collapse else {}
+    shown = (
+        collapse_hits(page.hits, lambda h: h.id, stories)
+        if collapse
+        else [Collapsed(h, None, 0) for h in page.hits]
+    )
     rows: list[dict[str, Any]] = [
         {
             "id": h.id,
@@ -130,8 +146,18 @@ def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str
             "score": round(h.score, 4),
             "snippet": _plain(h.snippet),
             "matched": sorted({text for text, hit in h.title_marks + h.snippet if hit}),
+            "story_id": h.story_id,
+            **(
+                {
+                    "other_sources": c.story.source_count - 1 if c.story else 0,
+                    "folded": c.hidden,
+                }
+                if collapse
+                else {}
+            ),
         }
-        for h in page.hits
+        for c in shown
+        for h in (c.hit,)
     ]
     out = sys.stdout
     if fmt == "json":
@@ -149,14 +175,27 @@ def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str
         click.echo(
             table(
                 [
-                    (local(h.published_at, "%d.%m.%Y"), h.source, _short(h.kicker, h.title))
-                    for h in page.hits
+                    (
+                        local(h.published_at, "%d.%m.%Y"),
+                        h.source,
+                        _short(h.kicker, h.title) + _more(c.story),
+                    )
+                    for c in shown
+                    for h in (c.hit,)
                 ],
                 ["date", "source", "headline"],
             )
         )
-        shown = f"{offset + 1}–{offset + len(page.hits)}" if page.hits else "0"
-        click.echo(f"{shown} of {page.total} articles", err=True)
+        span = f"{offset + 1}–{offset + len(page.hits)}" if page.hits else "0"
+        click.echo(f"{span} of {page.total} articles", err=True)
+
+
+def _more(story: StoryOf | None) -> str:
+    """The " (+4 sources)" after a folded result whose story other sources told too."""
+    if story is None or story.source_count < 2:
+        return ""
+    others = story.source_count - 1
+    return f" (+{others} source{'s' if others > 1 else ''})"
 
 
 def _short(kicker: str | None, title: str, width: int = 90) -> str:

@@ -1,22 +1,19 @@
-"""One article with everything known about it: fields, revisions, Stichwörter, and the same
-story at other sources (same normalised title within a few days)."""
+"""One article with everything known about it: fields, revisions, Stichwörter, and its story
+(the other articles that tell the same news, found by clustering: see ``kn_crawl.stories``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
 
 from kn_crawl.db.models import Article, ArticleRevision, ArticleTag, Source, Tag, table_of
-from kn_crawl.text import title_key
+from kn_crawl.search.stories import StoryArticle, StoryDetail, story_detail
 
 ARTICLES = table_of(Article)
 REVISIONS = table_of(ArticleRevision)
-# Sister sites publish the same story a day or two apart.
-SAME_STORY_WINDOW = timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +24,11 @@ class ArticleDetail:
     """(key, name, origin) in page order; origin ``site``, ``feed`` or ``vocabulary``."""
     revisions: list[Row[Any]]
     """Earlier versions, newest first (every column of ``article_revisions``)."""
-    same_story: list[Row[int, str, str, str, datetime]]
-    """(id, source, title, url, published_at) of the same story at other sources."""
+    story: StoryDetail | None
+    """The article's story; None while it is not clustered."""
+    same_story: list[StoryArticle]
+    """The story's other articles (at other sources, or a second one at the same source),
+    the story's first article first."""
 
 
 def article_detail(conn: Connection, article_id: int) -> ArticleDetail | None:
@@ -55,17 +55,6 @@ def article_detail(conn: Connection, article_id: int) -> ArticleDetail | None:
             .order_by(REVISIONS.c.revised_at.desc(), REVISIONS.c.id.desc())
         ).all()
     )
-    key = title_key(row.title)
-    candidates = conn.execute(
-        select(Article.id, Source.name.label("source"), Article.title, Article.url,
-               Article.published_at)
-        .join(Source, Source.id == Article.source_id)
-        .where(
-            Article.source_id != row.source_id,
-            Article.published_at >= row.published_at - SAME_STORY_WINDOW,
-            Article.published_at <= row.published_at + SAME_STORY_WINDOW,
-        )
-        .order_by(Article.published_at)
-    ).all()  # fmt: skip
-    same = [c for c in candidates if key and title_key(c.title) == key]
-    return ArticleDetail(article=row, tags=tags, revisions=revisions, same_story=same)
+    story = story_detail(conn, row.story_id) if row.story_id is not None else None
+    same = [a for a in story.articles if a.id != article_id] if story else []
+    return ArticleDetail(article=row, tags=tags, revisions=revisions, story=story, same_story=same)

@@ -84,6 +84,7 @@ def write_parquet(
         "published_at": pa.timestamp("us", tz="UTC"),
         "tags": pa.list_(pa.string()),
         "tag_origins": pa.list_(pa.string()),
+        "story_id": pa.int64(),
     }
     schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
     n = 0

@@ -54,6 +54,8 @@ class Hit:
     """The title split into (text, is_match) segments."""
     snippet: Segments = field(default_factory=list)
     """Teaser, or the part of the body with the first match, highlighted."""
+    story_id: int | None = None
+    """The article's story (``kn_crawl.search.stories``); None while not clustered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,7 @@ def search(
                 Article.section,
                 Article.published_at,
                 Article.body,
+                Article.story_id,
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id.in_(ids))
@@ -222,6 +225,7 @@ def search(
                 tag_origins={n: o for n, o in tags.get(r[0], []) if o != "site"},
                 title_marks=highlight(r[3], terms),
                 snippet=marks,
+                story_id=r[9],
             )
         )
     total = count(conn, query) if with_total else len(result)
@@ -324,7 +328,8 @@ EXPORT_COLUMNS = (
     "type_label",
     "tags",
     "body",
-    "tag_origins",  # last, so the columns before keep their places
+    "tag_origins",  # new columns go last, so the columns before keep their places
+    "story_id",
 )
 
 
@@ -346,6 +351,7 @@ def export_rows(
             Article.section,
             Article.type_label,
             Article.body if with_body else null(),
+            Article.story_id,
         )
         .join(matched, matched.c.id == Article.id)
         .join(Source, Source.id == Article.source_id)
@@ -368,4 +374,5 @@ def export_rows(
                 "tags": [name for name, _ in tags.get(r[0], [])],
                 "body": r[9],
                 "tag_origins": [origin for _, origin in tags.get(r[0], [])],
+                "story_id": r[10],
             }

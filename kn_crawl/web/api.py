@@ -57,6 +57,7 @@ def api_search() -> Any:
                 "section": h.section,
                 "tags": h.tags,
                 "tag_origins": {t: h.tag_origins.get(t, "site") for t in h.tags},
+                "story_id": h.story_id,
                 "score": h.score,
                 "title_highlighted": _segments(h.title_marks),
                 "snippet": _segments(h.snippet),
@@ -103,8 +104,25 @@ def api_article(article_id: int) -> Any:
             {"revised_at": r.revised_at.isoformat(), "title": r.title, "teaser": r.teaser}
             for r in detail.revisions
         ],
+        "story_id": a.story_id,
+        "story": (
+            {
+                "id": detail.story.id,
+                "source_count": detail.story.source_count,
+                "article_count": detail.story.article_count,
+                "first_seen_at": detail.story.first_seen_at.isoformat(),
+            }
+            if detail.story
+            else None
+        ),
         "same_story": [
-            {"id": s.id, "source": s.source, "title": s.title, "url": s.url}
+            {
+                "id": s.id,
+                "source": s.source,
+                "title": s.title,
+                "url": s.url,
+                "published_at": s.published_at.isoformat(),
+            }
             for s in detail.same_story
         ],
     }

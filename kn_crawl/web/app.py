@@ -57,12 +57,14 @@ def create_app(
     app.jinja_env.filters["german"] = german  # query errors, see kn_crawl.query.german
     app.jinja_env.globals["highlight"] = highlight
 
-    from kn_crawl.web import api, exports, selfservice, views
+    from kn_crawl.web import api, exports, selfservice, stories, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(selfservice.bp)
+    app.register_blueprint(stories.bp)
+    app.register_blueprint(stories.api)
 
     from kn_crawl.web import metrics_page
 

@@ -75,7 +75,8 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/articles/{id}": {
             "get": {
-                "summary": "Ein Artikel mit Stichwörtern, Fassungen und derselben Meldung anderswo",
+                "summary": "Ein Artikel mit Stichwörtern, Fassungen, seiner Meldung (story_id, "
+                           "story) und deren anderen Artikeln (same_story)",
                 "parameters": [{"name": "id", "in": "path", "required": True,
                                 "schema": {"type": "integer", "minimum": 1,
                                            "maximum": MAX_ID}}],
@@ -97,6 +98,48 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": _ok({"type": "object"}), "404": _ERROR},
             }
         },
+        "/api/stories": {
+            "get": {
+                "summary": "Meldungen (eine Nachricht und jede Quelle, die sie brachte), "
+                           "die neuesten oder die mit den meisten Quellen zuerst",
+                "parameters": [
+                    _PAGE, _LIMIT,
+                    {"name": "since", "in": "query", "schema": {"type": "string"},
+                     "description": "Nur Meldungen, deren neuester Artikel ab diesem Tag erschien"},
+                    {"name": "min_sources", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+                    {"name": "order", "in": "query",
+                     "schema": {"type": "string", "enum": ["recent", "sources"]}},
+                ],
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "page": {"type": "integer"}, "limit": {"type": "integer"},
+                    "stories": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Story"}}}}),
+                              "400": _ERROR},
+            }
+        },
+        "/api/stories/trending": {
+            "get": {
+                "summary": "Die Meldungen mit den meisten Quellen in den letzten N Tagen bis "
+                           "zum neuesten Artikel (start und end nennen den Zeitraum)",
+                "parameters": [
+                    {"name": "days", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 3650}},
+                    _LIMIT,
+                ],
+                "responses": {"200": _ok({"type": "object"}), "400": _ERROR},
+            }
+        },
+        "/api/stories/{id}": {
+            "get": {
+                "summary": "Eine Meldung mit ihren Artikeln, der erste Artikel zuerst",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1,
+                                           "maximum": MAX_ID}}],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/Story"}),
+                              "400": _ERROR, "404": _ERROR},
+            }
+        },
         "/api/openapi.json": {
             "get": {"summary": "Diese Beschreibung", "responses": {"200": _ok({"type": "object"})}}
         },
@@ -106,6 +149,19 @@ OPENAPI: dict[str, Any] = {
             "Error": {
                 "type": "object",
                 "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+            },
+            "Story": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": {"type": "string", "description": "The first article's title"},
+                    "first_seen_at": {"type": "string", "format": "date-time"},
+                    "first_published_at": {"type": "string", "format": "date-time"},
+                    "last_published_at": {"type": "string", "format": "date-time"},
+                    "article_count": {"type": "integer"},
+                    "source_count": {"type": "integer"},
+                    "articles": {"type": "array", "items": {"type": "object"}},
+                },
             },
             "SearchResult": {
                 "type": "object",
@@ -128,6 +184,9 @@ OPENAPI: dict[str, Any] = {
                                 "section": {"type": ["string", "null"]},
                                 "tags": {"type": "array", "items": {"type": "string"}},
                                 "tag_origins": _TAG_ORIGINS,
+                                "story_id": {"type": ["integer", "null"],
+                                             "description": "The article's story (see "
+                                             "/api/stories/{id}); null while not clustered"},
                                 "score": {"type": "number"},
                                 "title_highlighted": _SEGMENTS,
                                 "snippet": _SEGMENTS,

@@ -17,10 +17,13 @@ from kn_crawl.search import search
 from kn_crawl.search.insights import Trend, new_in, rising_in
 from kn_crawl.search.results import SearchPage
 from kn_crawl.search.sources import source_health
+from kn_crawl.search.stories import Trending, trending_stories
 
 NEWEST = 8
 TAGS = 10
 TREND_DAYS = 30
+# Trending stories on the start page (their own period: kn_crawl.search.stories.TRENDING_DAYS).
+STORIES = 5
 # States worth a highlight, worst first: the runs' (``kn_crawl.search.sources.Health``:
 # failing, warning) and, for a source whose runs succeed, its content's (``kn_crawl.health``:
 # broken for "failing", degraded).
@@ -48,6 +51,9 @@ class StartPage:
     new: Trend
     sources: list[SourceLine]
     """Problems first (failing, warning), then by name."""
+    stories: Trending | None = None
+    """The stories told by the most sources lately (``_start_stories.html``); None: no
+    articles yet."""
 
     @property
     def problems(self) -> int:
@@ -61,6 +67,7 @@ def start_page(conn: Connection) -> StartPage:
         rising=rising_in(conn, days=TREND_DAYS, top=TAGS),
         new=new_in(conn, days=TREND_DAYS, top=TAGS),
         sources=source_lines(conn),
+        stories=trending_stories(conn, top=STORIES),
     )
 
 

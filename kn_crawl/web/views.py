@@ -22,8 +22,9 @@ from kn_crawl.search.insights import (
     rising_in,
     trend_window,
 )
-from kn_crawl.search.results import RANK_WINDOW
+from kn_crawl.search.results import RANK_WINDOW, Hit
 from kn_crawl.search.sources import source_health
+from kn_crawl.search.stories import StoryOf
 from kn_crawl.tags import tag_key
 from kn_crawl.web.app import connection
 from kn_crawl.web.charts import MAX_TAGS, UNITS, VALUES, tag_chart
@@ -37,6 +38,7 @@ from kn_crawl.web.params import (
     query_text,
 )
 from kn_crawl.web.start import start_page
+from kn_crawl.web.stories import folded_hits
 
 bp = Blueprint("views", __name__)
 # Facets of a broader result list count its newest matches only (bounded page time); the
@@ -71,12 +73,16 @@ def search_page() -> Any:
     query, error = parsed_query()
     page = page_number()
     sort = order()
+    # Hits of one story are folded into the first unless the reader asks for every source.
+    fold = choice_arg("alle_quellen", "0", ("0", "1"), "Ungültige Auswahl") == "0"
     results = found = None
     if not q and not request.args.get("alle") and error is None:
         # No query: the start page (newest articles, Stichwörter, sources).
         with connection() as conn:
             start = start_page(conn)
         return render_template("start.html", start=start, order=sort)
+    hits: list[Hit] = []
+    folds: dict[int, tuple[StoryOf, int]] = {}
     if query is not None and error is None and (q or request.args.get("alle")):
         with connection() as conn:
             results = search(
@@ -88,12 +94,16 @@ def search_page() -> Any:
             )
             sample = FACET_SAMPLE if results.total > FACET_SAMPLE else None
             found = facets(conn, query, sample=sample)
+            hits, folds = folded_hits(conn, results.hits, fold)
     status = 400 if error else 200
     return render_template(
         "search.html",
         q=q,
         error=error,
         results=results,
+        hits=hits,
+        folds=folds,
+        fold=fold,
         facets=found,
         page=page,
         order=sort,
