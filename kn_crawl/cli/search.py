@@ -110,7 +110,9 @@ def _plain(segments: list[tuple[str, bool]]) -> str:
     help="Fold the results of one story into its first (best) one, with the number of "
     "other sources that told it (other_sources, folded in csv/json).",
 )
-def search(query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str, collapse: bool) -> None:
+def search(
+    query: tuple[str, ...], limit: int, offset: int, order: str, fmt: str, collapse: bool
+) -> None:
     """Full-text search in the collected articles.
 
     QUERY uses the query language: words, "exact phrases", -exclusions, OR, and filters
