@@ -371,7 +371,9 @@ def test_api_messages_and_purposes_are_german(env: Path) -> None:
     page = client.get("/api/").get_data(as_text=True)
     for purpose in (
         "Artikel suchen",
-        "Ein Artikel mit Stichwörtern, Fassungen und derselben Meldung anderswo",
+        "Ein Artikel mit Stichwörtern, Fassungen, seiner Meldung (story_id, story) und deren "
+        "anderen Artikeln (same_story)",
+        "Eine Meldung mit ihren Artikeln, der erste Artikel zuerst",
         "Die häufigsten Stichwörter",
         "Ein Stichwort mit seinen Artikeln je Woche",
         "Diese Beschreibung",
