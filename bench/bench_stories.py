@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -88,7 +89,11 @@ def _estimates(pairs: list[Pair], grams: Callable[[str], set[str]]) -> list[floa
         key = id(side)
         if key not in cache:
             m = MinHash(
-                num_perm=sketch.NUM_PERM, seed=sketch.SEED, permutations=perms, scheme=sketch.SCHEME
+                num_perm=sketch.NUM_PERM,
+                seed=sketch.SEED,
+                permutations=perms,
+                scheme=sketch.SCHEME,
+                hashfunc=zlib.crc32,
             )
             g = grams(story_text(side.title, side.teaser, side.body))
             m.update_batch([x.encode() for x in g])

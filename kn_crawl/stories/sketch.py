@@ -8,6 +8,7 @@ number of permutations, changes the stored buckets: run ``kn-crawl stories rebui
 
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
 from functools import cache
 from typing import Literal
@@ -55,7 +56,15 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 def signature(title: str, teaser: str | None, body: str | None) -> np.ndarray:
     """The sketch of an article: ``NUM_PERM`` unsigned 32-bit values."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
+    # crc32 (C) as the shingles' input hash: datasketch's affine32 scheme mixes it with the
+    # MurmurHash3 finalizer before permuting, and it costs a fifth of the default SHA-1 wrapper.
+    m = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        permutations=_permutations(),
+        scheme=SCHEME,
+        hashfunc=zlib.crc32,
+    )
     grams = shingles(story_text(title, teaser, body))
     if grams:
         m.update_batch([g.encode("utf-8") for g in grams])
