@@ -26,8 +26,9 @@ SCHEME: Literal["affine32"] = "affine32"
 """datasketch's permutation scheme: 32-bit values, unbiased (the stored sketches' format)."""
 THRESHOLD = 0.43
 """Estimated Jaccard similarity (of word 3-gram sets) from which two articles tell one story:
-mid-way between the labelled set's closest pair of different stories (0.419 exact, 0.414
-estimated) and its loosest republication (0.449 exact, 0.469 estimated)."""
+mid-way between the labelled set's closest pair of different stories (exact Jaccard 0.419,
+estimated 0.430) and its loosest republication (exact 0.449, estimated 0.453). A thin margin on
+a small set: ``bench/README.md`` ("Stories") has the sweep."""
 WINDOW = timedelta(days=14)
 """How far apart in publication two articles of one story may be, and how far from its
 story's first publication an article may join (so a story cannot chain on forever)."""
