@@ -310,3 +310,22 @@ def test_the_forget_command(world: World, db_url: str, tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["forget", "zero"], env=env)
     assert bad.exit_code == 2
     assert world.count(Article) == 2
+
+
+def test_bare_titles_are_stories_of_their_own(world: World) -> None:
+    # Two sources' "Pressemitteilung" entries without text: the same words, no shared news.
+    bare = [
+        ArticleItem(
+            source=source,
+            url=f"https://{source}.example/pm",
+            fetched_url=f"https://{source}.example/pm",
+            title="Pressemitteilung",
+            published_at=NOW,
+            date_signal="visible",
+        )
+        for source in ("one", "two")
+    ]
+    world.save(*bare)
+    assert world.story_of(bare[0]) != world.story_of(bare[1])
+    assert world.count(StoryBucket) == 0
+    assert world.count(StorySignature) == 2

@@ -40,12 +40,13 @@ from sqlalchemy.engine import Connection
 from kn_crawl.db.models import Article, table_of
 from kn_crawl.stories.models import Story, StoryBucket, StorySignature
 from kn_crawl.stories.sketch import (
+    MIN_SHINGLES,
     THRESHOLD,
     WINDOW,
     bucket_matrix,
     from_bytes,
-    signature,
     similarity,
+    sketch,
     to_bytes,
 )
 
@@ -127,10 +128,15 @@ def assign(conn: Connection, told: Sequence[Told], *, now: datetime) -> None:
     lock_stories(conn)
     rows = {t.id: t for t in told}  # the last copy of an article wins
     ids = list(rows)
-    matrix = np.stack([signature(rows[i].title, rows[i].teaser, rows[i].body) for i in ids])
-    key_matrix = bucket_matrix(matrix)
+    sketched = [sketch(rows[i].title, rows[i].teaser, rows[i].body) for i in ids]
+    matrix = np.stack([sig for sig, _ in sketched])
     sigs = dict(zip(ids, matrix, strict=True))
-    keys = {i: key_matrix[n].tolist() for n, i in enumerate(ids)}
+    # Too short to tell apart (MIN_SHINGLES): no buckets, so it neither finds nor is found.
+    indexed = [n >= MIN_SHINGLES for _, n in sketched]
+    key_matrix = bucket_matrix(matrix)
+    keys = {i: key_matrix[n].tolist() if indexed[n] else [] for n, i in enumerate(ids)}
+    key_matrix = key_matrix[np.array(indexed, dtype=bool)]
+    indexed_ids = [i for n, i in enumerate(ids) if indexed[n]]
     # A changed article is sketched afresh: its old sketch must not find itself. (A new one
     # has none; one never clustered has none either, unless a rebuild was interrupted.)
     old_sketched = [i for i in ids if rows[i].story_id is not None]
@@ -268,16 +274,17 @@ def assign(conn: Connection, told: Sequence[Told], *, now: datetime) -> None:
     # Thirty-four rows per article: through the driver, without SQLAlchemy's per-row
     # parameter processing (plain integers need none); a third of the step's CPU before.
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(
-        f"INSERT INTO story_buckets (bucket, article_id) VALUES ({mark}, {mark})",
-        list(
-            zip(
-                key_matrix.ravel().tolist(),
-                np.repeat(np.array(ids, dtype=np.int64), key_matrix.shape[1]).tolist(),
-                strict=True,
-            )
-        ),
-    )
+    if indexed_ids:
+        conn.exec_driver_sql(
+            f"INSERT INTO story_buckets (bucket, article_id) VALUES ({mark}, {mark})",
+            list(
+                zip(
+                    key_matrix.ravel().tolist(),
+                    np.repeat(np.array(indexed_ids, dtype=np.int64), key_matrix.shape[1]).tolist(),
+                    strict=True,
+                )
+            ),
+        )
     recount(conn, touched, now=now)
 
 

@@ -62,7 +62,12 @@ class StoryBucket(Base):
     articles share a band with this one" (no separate band column is needed)."""
 
     __tablename__ = "story_buckets"
-    __table_args__ = (Index("ix_story_buckets_article_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_story_buckets_article_id", "article_id"),
+        # On SQLite the rows live in the primary key's B-tree itself: a third less space
+        # (0.6 KB per article) and one B-tree less to insert into.
+        {"sqlite_with_rowid": False},
+    )
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     article_id: Mapped[int] = mapped_column(

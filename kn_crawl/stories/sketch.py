@@ -8,6 +8,7 @@ number of permutations, changes the stored buckets: run ``kn-crawl stories rebui
 
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
 from functools import cache
 from typing import Literal
@@ -25,8 +26,13 @@ SCHEME: Literal["affine32"] = "affine32"
 """datasketch's permutation scheme: 32-bit values, unbiased (the stored sketches' format)."""
 THRESHOLD = 0.43
 """Estimated Jaccard similarity (of word 3-gram sets) from which two articles tell one story:
-mid-way between the labelled set's closest pair of different stories (0.419 exact, 0.414
-estimated) and its loosest republication (0.449 exact, 0.469 estimated)."""
+mid-way between the labelled set's closest pair of different stories (exact Jaccard 0.419,
+estimated 0.430) and its loosest republication (exact 0.449, estimated 0.453). A thin margin on
+a small set: ``bench/README.md`` ("Stories") has the sweep."""
+MIN_SHINGLES = 10
+"""Fewer word 3-grams than this (a title alone, "Pressemitteilung"; a feed entry without text)
+say too little to tell a story apart: such an article is a story of its own and never a
+candidate (two bare "Pressemitteilung" titles would otherwise estimate 1.0)."""
 WINDOW = timedelta(days=14)
 """How far apart in publication two articles of one story may be, and how far from its
 story's first publication an article may join (so a story cannot chain on forever)."""
@@ -53,13 +59,27 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return perms
 
 
-def signature(title: str, teaser: str | None, body: str | None) -> np.ndarray:
-    """The sketch of an article: ``NUM_PERM`` unsigned 32-bit values."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
+def sketch(title: str, teaser: str | None, body: str | None) -> tuple[np.ndarray, int]:
+    """The sketch of an article (``NUM_PERM`` unsigned 32-bit values) and its number of
+    shingles."""
+    # crc32 (C) as the shingles' input hash: datasketch's affine32 scheme mixes it with the
+    # MurmurHash3 finalizer before permuting, and it costs a fifth of the default SHA-1 wrapper.
+    m = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        permutations=_permutations(),
+        scheme=SCHEME,
+        hashfunc=zlib.crc32,
+    )
     grams = shingles(story_text(title, teaser, body))
     if grams:
         m.update_batch([g.encode("utf-8") for g in grams])
-    return m.hashvalues.astype("<u4")
+    return m.hashvalues.astype("<u4"), len(grams)
+
+
+def signature(title: str, teaser: str | None, body: str | None) -> np.ndarray:
+    """The sketch of an article: ``NUM_PERM`` unsigned 32-bit values."""
+    return sketch(title, teaser, body)[0]
 
 
 def to_bytes(sig: np.ndarray) -> bytes:

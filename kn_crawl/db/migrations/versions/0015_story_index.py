@@ -50,6 +50,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("bucket", "article_id", name=op.f("pk_story_buckets")),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_story_buckets_article_id", "story_buckets", ["article_id"])
 
