@@ -303,8 +303,9 @@ def test_the_forget_command(world: World, db_url: str, tmp_path: Path) -> None:
     first = world.article_id(dstgb)
     env = {"KN_DATABASE_URL": db_url, "KN_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(main, ["forget", str(first), "999999"], env=env)
-    assert result.exit_code == 0, result.output
-    assert result.output == f"forgot 1 article: {first}\nno such article: 999999\n"
+    assert result.exit_code == 1, result.output
+    assert result.stdout == f"forgot 1 article: {first}\n"
+    assert result.stderr == "kn-crawl: no such article: 999999\n"
     assert world.story(sid).article_count == 2
     assert world.story(sid).first_article_id == world.article_id(bs)
     bad = CliRunner().invoke(main, ["forget", "zero"], env=env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import click
@@ -16,7 +17,8 @@ def forget(article_ids: tuple[int, ...]) -> None:
     """Delete articles by id (see 'kn-crawl articles' or the web UI), in one transaction.
 
     Their URLs, Stichwörter, revisions and alert records go with them; each one's story is
-    recounted, and removed with its last article. Unknown ids are reported, not an error. A
+    recounted, and removed with its last article. Unknown ids are named on stderr (exit 1);
+    the known ones are still forgotten. A
     crawl that finds a forgotten article on its site again stores it again.
     """
     from kn_crawl.db.errors import db_error_line
@@ -34,4 +36,6 @@ def forget(article_ids: tuple[int, ...]) -> None:
         + (f": {', '.join(map(str, gone))}" if gone else "")
     )
     if unknown:
-        click.echo(f"no such article: {', '.join(map(str, unknown))}")
+        # Like ``unsubscribe``: what was asked for and not done is an error (exit 1), named.
+        click.echo(f"kn-crawl: no such article: {', '.join(map(str, unknown))}", err=True)
+        sys.exit(EXIT_FAILURE)
