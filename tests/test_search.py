@@ -467,3 +467,30 @@ def test_weekly_counts_of_a_stichwort(tagged_corpus: Engine) -> None:
     assert [c for _, c in weeks] == [3, 2, 2, 3, 2, 2, 3, 2, 1]
     # From Thursday 2024-02-01 (day 31): that week counts days 33 only, then as before.
     assert since == [(date(2024, 1, 29), 1), *want[5:]]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('"BMDS legt Eckpunkte für den Deutschland-Stack vor"', ["stack"]),  # stop words
+        ('"Eckpunkte fuer den Deutschland-Stack"', ["stack"]),
+        ('"Deutschland Stack"', ["apart", "stack"]),
+        ('"Deutschland-Stack"', ["apart", "stack"]),
+        ('"Deutschland-Stack wächst"', ["apart"]),
+        ('"legt Eckpunkte den Deutschland-Stack"', []),  # "für" left out is not a stop word
+        ('"Deutschland-Stack BMDS"', []),
+    ],
+)
+def test_phrases_with_stop_words_and_hyphens(
+    fresh_corpus: Engine, q: str, expected: list[str]
+) -> None:
+    # PostgreSQL drops stop words ("den", "vor") and gives "Deutschland-Stack" a place of its
+    # own before "deutschland" and "stack"; the phrase still finds what SQLite finds.
+    items = [
+        article("stack", "BMDS legt Eckpunkte für den Deutschland-Stack vor"),
+        article("apart", "Der Deutschland Stack wächst", site_article_id="p:apart2"),
+    ]
+    with fresh_corpus.connect() as conn:
+        sid = conn.execute(text("SELECT id FROM sources WHERE name = 'kommune21'")).scalar_one()
+    ArticleStore(fresh_corpus).save(sid, "kommune21", items, now=NOW)
+    assert found(fresh_corpus, q) == expected

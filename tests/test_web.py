@@ -15,8 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from kn_crawl.sources import source_names
 from kn_crawl.web import create_app
 from tests.test_search import fill
+
+STORED = {"kommune21", "move", "stadtundwerk"}
 
 
 @pytest.fixture
@@ -59,6 +62,24 @@ def test_bad_query_is_a_400_with_the_message(client: FlaskClient) -> None:
     assert "Ungültige Suche: Anführungszeichen nicht geschlossen (Zeichen 1)" in page
     html(client, "/?q=OZG&page=0", 400)
     html(client, "/?q=OZG&order=random", 400)
+
+
+def test_unknown_source_is_a_400_in_german(client: FlaskClient) -> None:
+    # The CLI says "unknown source"; the web said "0 Treffer", as for a source without matches.
+    page = html(client, "/?q=OZG+source:foo", 400)
+    assert '<p class="error" role="alert">Unbekannte Quelle: foo</p>' in page
+    assert "Treffer" not in page and "feed.atom" not in page
+    page = html(client, "/?q=quelle:kommune2", 400)
+    assert "Unbekannte Quelle: kommune2 (meinten Sie kommune21?)" in page
+    assert "Unbekannte Quelle: foo<" in html(client, "/?q=OZG+-source:foo", 400)
+    api = client.get("/api/search?q=source:foo")
+    assert (api.status_code, api.get_json()["error"]) == (400, "Unbekannte Quelle: foo")
+    # Known ones in any spelling, and a catalogue source without articles: no error.
+    assert "<strong>1</strong> Artikel" in html(client, "/?q=source:Move")
+    assert "<strong>1</strong> Artikel" in html(client, "/?q=quelle:stadt-und-werk")
+    unused = next(n for n in source_names(enabled_only=False) if n not in STORED)
+    assert "<strong>0</strong> Artikel" in html(client, f"/?q=OZG+source:{unused}")
+    assert client.get(f"/api/search?q=source:{unused}").get_json()["total"] == 0
 
 
 def test_pagination(client: FlaskClient) -> None:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from kn_crawl.web import create_app
-from kn_crawl.web.charts import buckets, label
+from kn_crawl.web.charts import buckets, label, tag_chart
 from tests.test_trends import fill
 
 
@@ -112,3 +112,33 @@ def test_a_misdated_future_article_stays_off_the_axis(client: FlaskClient) -> No
     data, _ = chart(client, "/stichwort/ozg?einheit=monat&werte=anteil&mit=Zukunft")
     assert data["labels"] == ["Apr. 2025", "Mai 2025"]
     assert data["datasets"][1] == {"label": "Zukunft", "data": [0.0, 0.0]}
+
+
+def test_a_month_without_any_article_is_a_gap_not_zero_percent() -> None:
+    # February has no article at all: its share is no data (a gap), March's 0 of 4 is 0 %.
+    chart = tag_chart(
+        [("OZG", {"2025-01": 1, "2025-04": 2}), ("KI", {"2025-01": 2})],
+        {"2025-01": 4, "2025-03": 4, "2025-04": 2},
+        unit="month",
+        share=True,
+        title="Anteil",
+    )
+    assert chart.keys == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert [(s.name, s.values) for s in chart.series] == [
+        ("OZG", [25.0, None, 0.0, 100.0]),
+        ("KI", [50.0, None, 0.0, 0.0]),
+    ]
+    assert chart.rows() == [
+        ("Jan. 2025", ["25,0 %", "50,0 %"]),
+        ("Feb. 2025", ["–", "–"]),
+        ("März 2025", ["0,0 %", "0,0 %"]),
+        ("Apr. 2025", ["100,0 %", "0,0 %"]),
+    ]
+    assert json.loads(chart.data_json())["datasets"] == [
+        {"label": "OZG", "data": [25.0, None, 0.0, 100.0]},
+        {"label": "KI", "data": [50.0, None, 0.0, 0.0]},
+    ]
+    # Counts stay counts: a month without articles has 0 of them.
+    counts = tag_chart([("OZG", {"2025-01": 1, "2025-03": 2})], {}, unit="month", share=False,
+                       title="Artikel")  # fmt: skip
+    assert counts.series[0].values == [1.0, 0.0, 2.0]

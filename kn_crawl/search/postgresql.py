@@ -4,6 +4,7 @@ index, and the folded title/kicker/teaser with a pg_trgm index when available)."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
 
+from kn_crawl.query.fold import fold
 from kn_crawl.query.model import Query, Term
 from kn_crawl.search.planner import planner_settings
 
@@ -31,21 +33,40 @@ SEARCH = table(
 )
 
 
-def tsquery_term(term: Term) -> str:
-    """tsquery syntax for one term; tokens are folded letters and digits only."""
+def tsquery_term(term: Term) -> ColumnElement[object]:
+    """The tsquery of one term; tokens are folded letters and digits only."""
     if term.matches_parts:
-        return f"{term.tokens[0]}:*"
+        return _tsquery(f"{term.tokens[0]}:*")
     if term.is_word:
-        return term.tokens[0]  # a short word: whole words only
-    return "(" + " <-> ".join(term.tokens) + ")"
+        return _tsquery(term.tokens[0])  # a short word: whole words only
+    # A phrase: phraseto_tsquery leaves stop words out and keeps their places (``für den
+    # Deutschland-Stack``: ``'fuer' <2> 'deutschland'``).
+    words = _phrase(" ".join(term.tokens))
+    typed = fold(" ".join(term.text.split()))
+    if typed == " ".join(term.tokens):
+        return words
+    # PostgreSQL's parser gives a hyphenated word a place of its own before its parts
+    # (``deutschland-stack``:6 ``deutschland``:7 ``stack``:8), so the words before it are one
+    # place further away than the tokens say. The phrase as typed, parsed the same way as the
+    # document, meets that; the tokens alone meet the same words written apart.
+    return words.op("||")(_phrase(typed))
 
 
 def _tsquery(expression: str) -> ColumnElement[object]:
     return func.to_tsquery(GERMAN, bindparam(None, expression, unique=True))
 
 
+def _phrase(text: str) -> ColumnElement[object]:
+    return func.phraseto_tsquery(GERMAN, bindparam(None, text, unique=True))
+
+
+def _either(terms: Sequence[Term]) -> ColumnElement[object]:
+    """The tsquery matching any of ``terms``."""
+    return reduce(lambda a, b: a.op("||")(b), map(tsquery_term, terms))
+
+
 def _any(terms: Sequence[Term]) -> ColumnElement[bool]:
-    words = SEARCH.c.document.bool_op("@@")(_tsquery(" | ".join(map(tsquery_term, terms))))
+    words = SEARCH.c.document.bool_op("@@")(_either(terms))
     parts = [
         SEARCH.c.head.like(bindparam(None, f"%{t.tokens[0]}%", unique=True))
         for t in terms
@@ -61,7 +82,7 @@ def ids_with_any(conn: Connection, terms: Sequence[Term]) -> Select[int]:
 def text_hits(conn: Connection, query: Query) -> Select[int, float]:
     """(id, score) of the articles whose text satisfies the query's words and phrases."""
     positive = [t for g in query.groups for t in g]
-    rank = func.ts_rank_cd(SEARCH.c.document, _tsquery(" | ".join(map(tsquery_term, positive))))
+    rank = func.ts_rank_cd(SEARCH.c.document, _either(positive))
     conditions = [_any(g) for g in query.groups]
     if query.excluded:
         conditions.append(not_(_any(query.excluded)))

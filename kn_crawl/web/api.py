@@ -20,6 +20,7 @@ from kn_crawl.web.params import (
     page_number,
     query_or_400,
 )
+from kn_crawl.web.querysources import unknown_source
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,6 +40,9 @@ def api_search() -> Any:
     page = page_number()
     with_facets = choice_arg("facets", "0", ("0", "1"), "Ungültige Facetten") == "1"
     with connection() as conn:
+        source_error = unknown_source(conn, query)
+        if source_error is not None:
+            abort(400, description=source_error)
         result = search(conn, query, limit=limit, offset=(page - 1) * limit, order=order())  # type: ignore[arg-type]
         found = facets(conn, query) if with_facets else None
     body: dict[str, Any] = {

@@ -44,7 +44,8 @@ VALUES = ("anzahl", "anteil")
 @dataclass(frozen=True, slots=True)
 class Series:
     name: str
-    values: list[float]
+    values: list[float | None]
+    """``None``: a share of a bucket without any article (0 of 0 is no data, not 0 %)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,9 @@ class Chart:
         return [(label, [self.format(s.values[i]) for s in self.series]) for i, label in
                 enumerate(self.labels)]  # fmt: skip
 
-    def format(self, value: float) -> str:
+    def format(self, value: float | None) -> str:
+        if value is None:
+            return "–"
         if not self.share:
             return str(int(value))
         return f"{value:.1f} %".replace(".", ",")
@@ -131,8 +134,10 @@ def tag_chart(
     series = []
     for name, c in counts:
         if share:
-            values = [
-                round(100 * c.get(k, 0) / totals[k], 2) if totals.get(k) else 0.0 for k in keys
+            # A bucket without any article is a gap in the line (Chart.js draws ``null`` as
+            # one), not a share of 0 %.
+            values: list[float | None] = [
+                round(100 * c.get(k, 0) / totals[k], 2) if totals.get(k) else None for k in keys
             ]
         else:
             values = [float(c.get(k, 0)) for k in keys]

@@ -37,6 +37,7 @@ from kn_crawl.web.params import (
     parsed_query,
     query_text,
 )
+from kn_crawl.web.querysources import unknown_source
 from kn_crawl.web.start import start_page
 from kn_crawl.web.stories import folded_hits
 
@@ -83,23 +84,27 @@ def search_page() -> Any:
         return render_template("start.html", start=start, order=sort)
     hits: list[Hit] = []
     folds: dict[int, tuple[StoryOf, int]] = {}
+    source_error = None
     if query is not None and error is None and (q or request.args.get("alle")):
         with connection() as conn:
-            results = search(
-                conn,
-                query,
-                limit=PAGE_SIZE,
-                offset=(page - 1) * PAGE_SIZE,
-                order=sort,  # type: ignore[arg-type]
-            )
-            sample = FACET_SAMPLE if results.total > FACET_SAMPLE else None
-            found = facets(conn, query, sample=sample)
-            hits, folds = folded_hits(conn, results.hits, fold)
-    status = 400 if error else 200
+            source_error = unknown_source(conn, query)
+            if source_error is None:
+                results = search(
+                    conn,
+                    query,
+                    limit=PAGE_SIZE,
+                    offset=(page - 1) * PAGE_SIZE,
+                    order=sort,  # type: ignore[arg-type]
+                )
+                sample = FACET_SAMPLE if results.total > FACET_SAMPLE else None
+                found = facets(conn, query, sample=sample)
+                hits, folds = folded_hits(conn, results.hits, fold)
+    status = 400 if error or source_error else 200
     return render_template(
         "search.html",
         q=q,
         error=error,
+        source_error=source_error,
         results=results,
         hits=hits,
         folds=folds,

@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   var COLORS = ["#0b5cad", "#e07b00", "#17663a"];
+  // A line draws no points, except one between two gaps, which would not show otherwise.
+  function lonePoint(context) {
+    var data = context.dataset.data, i = context.dataIndex;
+    return data[i] !== null && data[i - 1] == null && data[i + 1] == null ? 3 : 0;
+  }
   function draw(canvas) {
     var spec = JSON.parse(canvas.getAttribute("data-chart"));
     var percent = spec.percent;
@@ -14,7 +19,8 @@
         backgroundColor: COLORS[i % COLORS.length],
         borderColor: COLORS[i % COLORS.length],
         borderWidth: spec.type === "line" ? 2 : 0,
-        pointRadius: spec.type === "line" ? 0 : undefined,
+        pointRadius: spec.type === "line" ? lonePoint : undefined,
+        spanGaps: false, // null: a period without any article, not 0 %
         tension: 0
       };
     });
@@ -32,6 +38,7 @@
           tooltip: {
             callbacks: {
               label: function (item) {
+                if (item.parsed.y === null) { return item.dataset.label + ": keine Artikel"; }
                 return item.dataset.label + ": " + format.format(item.parsed.y) + (percent ? " %" : "");
               }
             }
