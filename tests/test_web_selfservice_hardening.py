@@ -9,7 +9,10 @@ import datetime as dt
 import html
 import json
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,12 +27,14 @@ from kn_crawl.alerts.preview import WEB_SCAN_LIMIT
 from kn_crawl.alerts.render import unlinked
 from kn_crawl.alerts.subscriptions import SubscriptionSpec, subscribe, validate
 from kn_crawl.alerts.tokens import load_secret, make_manage_token, make_token
+from kn_crawl.alerts.web_models import WebWrite
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.models import table_of
+from kn_crawl.settings import ConfigError, Settings
 from tests.alerts_support import SmtpServer, item, wait_for
-from tests.selfservice_support import backfill_and_news, http, link, web_site
+from tests.selfservice_support import SECRET, backfill_and_news, http, link, web_site
 
 subs_t = table_of(AlertSubscription)
 emails_t = table_of(AlertEmail)
@@ -348,3 +353,52 @@ def test_the_manage_redirect_body_is_german(engine: Engine, db_url: str, tmp_pat
             '<!doctype html><html lang="de"><title>Weiter</title><p>Weiter zur '
             f'<a href="{html.escape(location)}">Verwaltung Ihrer Abonnements</a>.</p>'
         )
+
+
+def _serve_and_post(sqlite_url: str, tmp_path: Path, extra: dict[str, str]) -> set[str]:
+    """``kn-crawl serve`` (waitress) with ``extra`` settings; two subscribe POSTs said to be
+    forwarded for two readers; the client keys the rate limit stored."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KN_")}
+    env |= {"KN_DATABASE_URL": sqlite_url, "KN_DATA_DIR": str(tmp_path),
+            "KN_ALERTS_SECRET": SECRET} | extra  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kn_crawl", "serve", "--port", "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
+        for i, reader in enumerate(("2001:db8::1", "192.0.2.7")):
+            form = f"q=OZG&email=r{i}%40example.org&mode=daily"
+            headers = {"Origin": url.rstrip("/"), "X-Forwarded-For": f"10.9.9.9, {reader}"}
+            assert _post(url + "abonnieren", form, headers) == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    with engine.connect() as conn:
+        clients = set(conn.execute(select(table_of(WebWrite).c.client)).scalars())
+    engine.dispose()
+    return clients
+
+
+def test_a_trusted_proxy_forwards_the_readers_address(sqlite_url: str, tmp_path: Path) -> None:
+    secret = SECRET.encode()  # what load_secret makes of KN_ALERTS_SECRET
+    readers = {selfservice.client_key(secret, a) for a in ("2001:db8::1", "192.0.2.7")}
+    trusted = _serve_and_post(sqlite_url, tmp_path, {"KN_TRUSTED_PROXY": "127.0.0.1"})
+    assert trusted == readers
+
+
+def test_without_a_trusted_proxy_forwarded_addresses_are_ignored(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    secret = SECRET.encode()  # what load_secret makes of KN_ALERTS_SECRET
+    assert _serve_and_post(sqlite_url, tmp_path, {}) == {
+        selfservice.client_key(secret, "127.0.0.1")
+    }
+    with pytest.raises(ConfigError) as bad:
+        Settings.from_env({"KN_TRUSTED_PROXY": "proxy.example.org"})
+    assert str(bad.value) == (
+        "KN_TRUSTED_PROXY='proxy.example.org' is not an IP address (e.g. 127.0.0.1)"
+    )
