@@ -402,3 +402,18 @@ def test_without_a_trusted_proxy_forwarded_addresses_are_ignored(
     assert str(bad.value) == (
         "KN_TRUSTED_PROXY='proxy.example.org' is not an IP address (e.g. 127.0.0.1)"
     )
+
+
+def test_engines_keep_parameters_out_of_error_text(db_url: str, engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    made = make_engine(db_url)
+    secret_url = "json://user:S3cretTok3n@127.0.0.1/hook"
+    with pytest.raises(IntegrityError) as failed, made.begin() as conn:
+        # The same id twice: the second INSERT fails, naming its statement.
+        for _ in range(2):
+            conn.execute(subs_t.insert().values(id=999, email=secret_url, channel=secret_url,
+                                                created_at=dt.datetime.now(UTC)))  # fmt: skip
+    made.dispose()
+    assert "S3cretTok3n" not in str(failed.value)
+    assert "[SQL parameters hidden due to hide_parameters=True]" in str(failed.value)
