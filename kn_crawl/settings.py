@@ -230,6 +230,9 @@ class Settings:
     public_url: str | None = None
     """Where readers reach the web UI (``KN_PUBLIC_URL``), for the absolute links it writes
     (Atom feeds); None: the address ``kn-crawl serve`` listens on."""
+    trusted_proxy: str | None = None
+    """``KN_TRUSTED_PROXY``: the reverse proxy's IP address; ``kn-crawl serve`` then takes a
+    request's client from its ``X-Forwarded-For`` (for the self-service rate limits)."""
     metrics_port: int = 0
     """``KN_METRICS_PORT``: the scheduler serves Prometheus metrics on 127.0.0.1 at this port;
     0: it does not (``kn-crawl serve`` always has ``/metrics``)."""
@@ -264,6 +267,7 @@ class Settings:
         return cls(
             public_url=public_url(env.get("KN_PUBLIC_URL") or ""),
             metrics_port=_int(env, "KN_METRICS_PORT", 0, minimum=0, maximum=65535),
+            trusted_proxy=trusted_proxy(env.get("KN_TRUSTED_PROXY") or ""),
             data_dir=data_dir,
             database_url=database_url,
             contact=contact,
@@ -488,6 +492,21 @@ def is_http_url(value: str) -> bool:
         and bool(parts.hostname)
         and (port is None or 1 <= port <= 65535)
     )
+
+
+def trusted_proxy(raw: str) -> str | None:
+    """``KN_TRUSTED_PROXY``: one IP address (no names: a name can change hands)."""
+    import ipaddress
+
+    value = raw.strip()
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ConfigError(
+            f"KN_TRUSTED_PROXY={value!r} is not an IP address (e.g. 127.0.0.1)"
+        ) from None
 
 
 def public_url(raw: str) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
@@ -35,6 +36,7 @@ class Site:
     settings: Settings
     engine: Engine
     desk: Desk
+    app: Any = None
 
     def match(self) -> MatchResult:
         return match(
@@ -63,7 +65,7 @@ def web_site(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(url, settings, engine, Desk(engine))
+        yield Site(url, settings, engine, Desk(engine), app)
     finally:
         server.shutdown()
         server.server_close()

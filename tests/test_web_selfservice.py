@@ -62,11 +62,11 @@ def test_subscribe_confirm_alert_manage_and_end(
         assert 'href="/abonnieren?q=OZG"' in page.body
         form = http(site.url + "abonnieren?q=OZG")
         assert form.status == 200
-        assert "1 Meldung seit" in html.unescape(form.body)
+        assert "1 Meldung vom " in html.unescape(form.body)
         assert "OZG-Umsetzung in Hessen" in form.body and "OZG im Rückblick" not in form.body
         tag_form = http(site.url + "abonnieren?stichwort=OZG")
         # Stichwort synonyms as alerts have them: OZG is also Onlinezugangsgesetz.
-        assert "2 Meldungen seit" in html.unescape(tag_form.body)
+        assert "2 Meldungen vom " in html.unescape(tag_form.body)
 
         # CSRF: a POST from another origin, or with none, writes nothing.
         data = {"q": "OZG", "email": "Anna@Example.org", "mode": "immediate"}

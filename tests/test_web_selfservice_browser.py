@@ -81,7 +81,7 @@ def test_subscribe_confirm_manage_pause_and_end(
         page.click("text=Diese Suche abonnieren")
         page.wait_for_selector("form.subscribe")
         assert page.inner_text("h1") == "Suche „OZG“ abonnieren"
-        assert page.inner_text("#preview-count").startswith("1 Meldung seit ")
+        assert page.inner_text("#preview-count").startswith("1 Meldung vom ")
         page.fill("input[name=email]", "dora@example.org")
         page.check("input[name=mode][value=immediate]")
         page.screenshot(path=ARTIFACTS / "subscribe.png", full_page=True)

@@ -38,12 +38,20 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
 
 
-def _claimable(now: datetime, *, retry_now: bool, channels: bool | None = None) -> Any:
+def _claimable(
+    now: datetime,
+    *,
+    retry_now: bool,
+    channels: bool | None = None,
+    modes: tuple[str, ...] | None = None,
+) -> Any:
     e = emails_t
     conditions = [
         e.c.status == "pending",
         or_(e.c.claimed_by.is_(None), e.c.claimed_until < now),
     ]
+    if modes is not None:
+        conditions.append(e.c.mode.in_(modes))
     if channels is not None:
         conditions.append(e.c.channel.is_not(None) if channels else e.c.channel.is_(None))
     if retry_now:
@@ -61,9 +69,11 @@ def claim(
     limit: int = 100,
     retry_now: bool = False,
     channels: bool | None = None,
+    modes: tuple[str, ...] | None = None,
 ) -> tuple[str, list[int]]:
     """Lease up to ``limit`` due e-mails to a new claim; returns the claim and their ids.
-    ``channels``: True only channel messages, False only e-mails, None both.
+    ``channels``: True only channel messages, False only e-mails, None both. ``modes``: only
+    e-mails of these modes (the web process sends ``confirm`` ones only), None all.
 
     One UPDATE whose WHERE is checked again on each row it changes (PostgreSQL re-reads a row
     another transaction just claimed; SQLite writers are serialised), so two senders never
@@ -71,7 +81,7 @@ def claim(
     """
     token = uuid.uuid4().hex
     e = emails_t
-    claimable = _claimable(now, retry_now=retry_now, channels=channels)
+    claimable = _claimable(now, retry_now=retry_now, channels=channels, modes=modes)
     due = select(e.c.id).where(claimable).order_by(e.c.next_attempt_at, e.c.id).limit(limit)
     with engine.begin() as conn:
         ids = (

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from kn_crawl.alerts.matching import ArticleFacts, article_reasons, compile_subscriptions
@@ -24,11 +24,19 @@ article_tags_t = table_of(ArticleTag)
 DAYS = 30
 SCAN_LIMIT = 20_000
 """Newest articles of the period looked at, at most (a preview, not a report)."""
+WEB_SCAN_LIMIT = 5_000
+"""The same for the web form, which anyone may open without limit: a quarter of the work per
+request (matching runs in Python, article by article)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Preview:
     since: datetime
+    until: datetime
+    """The end of the period: now, or the newest article's date when the data is older than
+    the period (an old database, the demo), so the preview is not empty for no reason."""
+    stale: bool
+    """``until`` is the newest article's date, not now."""
     total: int
     """Matches among the articles looked at."""
     scanned: int
@@ -49,7 +57,16 @@ def preview(
     show: int = 10,
     scan_limit: int = SCAN_LIMIT,
 ) -> Preview:
-    since = now - timedelta(days=days)
+    until = now
+    newest_date = conn.execute(
+        select(func.max(articles_t.c.published_at)).where(articles_t.c.published_at <= now)
+    ).scalar_one()
+    if newest_date is not None and newest_date.tzinfo is None:
+        newest_date = newest_date.replace(tzinfo=now.tzinfo)  # SQLite keeps no offset
+    stale = newest_date is not None and newest_date < now - timedelta(days=days)
+    if stale:
+        until = newest_date
+    since = until - timedelta(days=days)
     row = SimpleNamespace(id=0, email=spec.email or "-", tags=list(spec.tags),
                           queries=list(spec.queries), sources=list(spec.sources),
                           new_tags=spec.new_tags, mode=spec.mode, digest_time=spec.digest_time,
@@ -68,7 +85,7 @@ def preview(
             sources_t.c.title.label("source_title"),
         )
         .join(sources_t, sources_t.c.id == articles_t.c.source_id)
-        .where(articles_t.c.published_at >= since, articles_t.c.published_at <= now)
+        .where(articles_t.c.published_at >= since, articles_t.c.published_at <= until)
         .order_by(articles_t.c.published_at.desc(), articles_t.c.id.desc())
         .limit(scan_limit + 1)
     ).all()
@@ -92,4 +109,4 @@ def preview(
         )  # fmt: skip
         if article_reasons(sub, facts, vocabulary):
             matches.append(r)
-    return Preview(since, len(matches), len(rows), capped, matches[:show])
+    return Preview(since, until, stale, len(matches), len(rows), capped, matches[:show])

@@ -209,12 +209,27 @@ class EmailView:
         return header_safe(prefix + subject[0].upper() + subject[1:])
 
 
-def describe_subscription(row: Any) -> str:
+CONFIRM_TEXT_CHARS = 60
+"""How much of a web visitor's query a confirmation e-mail repeats (see ``unlinked``)."""
+
+
+def unlinked(text: str, limit: int = CONFIRM_TEXT_CHARS) -> str:
+    """A stranger's text as a confirmation e-mail may quote it: short, and with nothing a mail
+    client would turn into a link (``https://evil.example`` → ``https[:]//evil[.]example``).
+    Anyone may type an address into the form: the e-mail must not carry their message."""
+    short = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    short = short.replace("://", "[:]//").replace("@", "[at]")
+    return re.sub(r"(?<=\w)\.(?=\w)", "[.]", short)
+
+
+def describe_subscription(row: Any, *, shape: Any = str) -> str:
+    """German one-liner of what a subscription alerts on; ``shape`` shapes the reader's own
+    words (``unlinked`` in a confirmation e-mail)."""
     what = []
     if row.tags:
-        what.append("Stichwörter " + ", ".join(row.tags))
+        what.append("Stichwörter " + shape(", ".join(row.tags)))
     if row.queries:
-        what.append("Suche " + "; ".join(row.queries))
+        what.append("Suche " + shape("; ".join(row.queries)))
     if row.new_tags:
         what.append("neue Stichwörter")
     if row.sources:
@@ -314,7 +329,7 @@ def _confirmations(conn: Connection, entries: list[Any]) -> list[tuple[str, str]
         row = waiting.get(entry.subscription_id)
         url = safe_url(str(entry.reasons[0].get("url"))) if entry.reasons else None
         if row is not None and url:
-            links.append((url, describe_subscription(row)))
+            links.append((url, describe_subscription(row, shape=unlinked)))
     return links
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,8 +53,44 @@ class RateLimited(SelfServiceError):
 
 
 def client_key(secret: bytes, address: str) -> str:
-    """What the rate limit stores for a client: a keyed hash, not the IP address itself."""
+    """What the rate limit stores for a client: a keyed hash, not the IP address itself.
+    An IPv6 client is its /64: one connection gets a whole /64, so each of its addresses is
+    not another client."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped
+        address = str(mapped) if mapped else str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return hmac.new(secret, f"kn-client\0{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address delivers to, for the per-address limit: lower case, without the
+    local part's ``+tag`` (``Bob+1@Example.org`` is bob@example.org's mailbox)."""
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _forget_expired(conn: Connection, now: datetime) -> None:
+    """Web subscriptions never confirmed whose link has expired: someone else's address that
+    never agreed to anything, deleted with its confirmation e-mail."""
+    expired = select(subs_t.c.id).where(
+        subs_t.c.origin == "web",
+        subs_t.c.confirmed_at.is_(None),
+        subs_t.c.created_at < now - timedelta(seconds=CONFIRM_TTL_SECONDS),
+    )
+    conn.execute(
+        emails_t.delete().where(
+            emails_t.c.id.in_(
+                select(outbox_t.c.email_id).where(
+                    outbox_t.c.kind == "confirm", outbox_t.c.subscription_id.in_(expired)
+                )
+            )
+        )
+    )
+    conn.execute(subs_t.delete().where(subs_t.c.id.in_(expired)))
 
 
 def _check_client(conn: Connection, client: str, action: str, *, now: datetime) -> None:
@@ -68,6 +105,7 @@ def _check_client(conn: Connection, client: str, action: str, *, now: datetime) 
         )
     # Old records are of no use to the limit: each write clears what has expired.
     conn.execute(writes_t.delete().where(writes_t.c.created_at <= now - WINDOW))
+    _forget_expired(conn, now)
     conn.execute(writes_t.insert().values(client=client, action=action, created_at=now))
 
 
@@ -118,13 +156,15 @@ def request_subscription(
         ).mappings():
             if all(row[k] == v for k, v in values.items()):
                 return Requested(None)
-        pending = conn.execute(
-            select(func.count()).where(
-                func.lower(subs_t.c.email) == address,
+        box = mailbox(address)
+        recent = conn.execute(
+            select(subs_t.c.email).where(
+                func.lower(subs_t.c.email).endswith(box.rpartition("@")[2], autoescape=True),
                 subs_t.c.origin == "web",
                 subs_t.c.created_at > now - WINDOW,
             )
-        ).scalar_one()
+        ).scalars()
+        pending = sum(1 for e in recent if mailbox(e) == box)
         if pending >= PENDING_PER_ADDRESS_PER_HOUR:
             raise RateLimited(
                 "An diese Adresse wurden in der letzten Stunde schon genug "
@@ -202,12 +242,40 @@ def confirm(engine: Engine, secret: bytes, token: str, *, client: str, now: date
     with engine.begin() as conn:
         _lock(conn)
         _check_client(conn, client, "confirm", now=now)
+        if row.confirmed_at is None:
+            # Asked for twice (two forms, two links): one subscription, not two copies.
+            same = _identical_active(conn, row)
+            if same is not None:
+                conn.execute(
+                    update(subs_t)
+                    .where(subs_t.c.id == row.id)
+                    .values(active=False, unsubscribed_at=now)
+                )
+                return same
         conn.execute(
             update(subs_t)
             .where(subs_t.c.id == row.id, subs_t.c.confirmed_at.is_(None))
             .values(confirmed_at=now)
         )
         return _row(conn, row.id)
+
+
+SAME = ("tags", "queries", "sources", "new_tags", "mode", "digest_time", "digest_weekday")
+
+
+def _identical_active(conn: Connection, row: Any) -> Any:
+    """The address's confirmed, active subscription to the very same thing, if any."""
+    for other in conn.execute(
+        select(subs_t).where(
+            func.lower(subs_t.c.email) == row.email.lower(),
+            subs_t.c.active.is_(True),
+            subs_t.c.confirmed_at.is_not(None),
+            subs_t.c.id != row.id,
+        )
+    ):
+        if all(getattr(other, k) == getattr(row, k) for k in SAME) and other.channel is None:
+            return other
+    return None
 
 
 def subscriptions_of(conn: Connection, address: str) -> list[Any]:

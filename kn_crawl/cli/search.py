@@ -511,6 +511,7 @@ def serve(host: str, port: int, public_url: str | None, threads: int) -> None:
             port=port,
             public_url=public_url or settings.public_url,
             threads=threads,
+            trusted_proxy=settings.trusted_proxy,
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)

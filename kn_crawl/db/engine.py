@@ -65,6 +65,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     if is_sqlite:
         _prepare_sqlite_path(url)
+    # A failing statement's error text would otherwise carry its parameters (addresses,
+    # confirmation links, channel URLs with their tokens) into logs and error lines.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _install_sqlite_hooks(engine)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from werkzeug.exceptions import HTTPException
@@ -79,11 +79,40 @@ def create_app(
 
     @app.errorhandler(HTTPException)
     def _error(exc: HTTPException) -> Any:
+        # Werkzeug's own descriptions are English: the UI and the API say it in German.
+        code = exc.code or 500
+        description = exc.description
+        if not description or description == type(exc).description:
+            description = GERMAN_ERRORS.get(code, "Die Anfrage ließ sich nicht bearbeiten.")
         if request.path.startswith("/api/"):
-            return {"error": exc.description, "status": exc.code}, exc.code
-        return render_template("error.html", error=exc), exc.code
+            response = make_response({"error": description, "status": code}, code)
+        else:
+            response = make_response(
+                render_template("error.html", code=code, description=description), code
+            )
+        allowed = getattr(exc, "valid_methods", None)
+        if allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
 
     return app
+
+
+GERMAN_ERRORS = {
+    400: "Die Anfrage ist ungültig.",
+    403: "Zugriff verweigert.",
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Methode ist für diese Adresse nicht erlaubt.",
+    406: "Diese Antwortform gibt es hier nicht.",
+    408: "Die Anfrage hat zu lange gedauert.",
+    413: "Die Anfrage ist zu groß.",
+    414: "Die Adresse ist zu lang.",
+    415: "Diese Art von Daten nimmt der Server nicht an.",
+    429: "Zu viele Anfragen; bitte später erneut.",
+    500: "Ein interner Fehler ist aufgetreten.",
+    503: "Der Dienst ist gerade nicht verfügbar; bitte später erneut.",
+}
+"""What an error page says when the code gave no description of its own."""
 
 
 class PublicOrigin:

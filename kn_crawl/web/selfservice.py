@@ -28,12 +28,14 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import Engine
+from markupsafe import escape
+from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import OperationalError
 
 from kn_crawl.alerts import selfservice
-from kn_crawl.alerts.delivery import send_due
-from kn_crawl.alerts.models import MODES
-from kn_crawl.alerts.preview import preview
+from kn_crawl.alerts.courier import Courier
+from kn_crawl.alerts.models import MODES, AlertSubscription
+from kn_crawl.alerts.preview import WEB_SCAN_LIMIT, preview
 from kn_crawl.alerts.render import describe_subscription, message_domain
 from kn_crawl.alerts.subscriptions import (
     SubscriptionError,
@@ -43,15 +45,26 @@ from kn_crawl.alerts.subscriptions import (
     unsubscribe_with_token,
     validate,
 )
-from kn_crawl.alerts.tokens import load_secret, make_manage_token, manage_token_address
+from kn_crawl.alerts.tokens import (
+    load_secret,
+    make_manage_token,
+    manage_token_address,
+    token_ids,
+)
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.db.engine import make_engine
+from kn_crawl.db.models import table_of
 from kn_crawl.settings import ConfigError, Settings
 from kn_crawl.web.app import connection
 from kn_crawl.web.params import MAX_TEXT
 
 bp = Blueprint("selfservice", __name__)
 logger = logging.getLogger(__name__)
+subs_t = table_of(AlertSubscription)
+
+WRITER_BUSY_TIMEOUT_MS = 5_000
+"""How long a form's write waits for a crawl's write lock (SQLite) before the reader is told
+to try again: not the CLI's 30 s, during which a browser looks hung."""
 
 MODE_LABELS = {"immediate": "sofort nach jedem Crawl", "daily": "täglich", "weekly": "wöchentlich"}
 STATE_LABELS = {"active": "aktiv", "pending": "wartet auf Bestätigung", "paused": "pausiert"}
@@ -78,6 +91,14 @@ def _misconfigured(exc: ConfigError) -> Any:
     return _refused("Benachrichtigungen sind auf diesem Server gerade nicht eingerichtet.", 503)
 
 
+@bp.errorhandler(OperationalError)
+def _busy(exc: OperationalError) -> Any:
+    # A locked or unreachable database: one line for the operator (no SQL, no parameters:
+    # they hold addresses and tokens), a German page for the reader, no traceback.
+    logger.warning("self-service write not done: %s", str(exc.orig).splitlines()[0][:200])
+    return _refused("Der Server ist gerade beschäftigt; bitte in einer Minute erneut.", 503)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -102,6 +123,13 @@ def _writer() -> Engine:
         engine = current_app.config["KN_WRITE_ENGINE"] = make_engine(
             current_app.config["KN_DATABASE_URL"]
         )
+        if engine.dialect.name == "sqlite":
+
+            @event.listens_for(engine, "connect")
+            def _short_wait(dbapi_conn: Any, _record: Any) -> None:
+                # Runs after make_engine's own connect hook, whose busy timeout it replaces.
+                dbapi_conn.execute(f"PRAGMA busy_timeout={WRITER_BUSY_TIMEOUT_MS}")
+
     assert isinstance(engine, Engine)
     return engine
 
@@ -206,7 +234,10 @@ def subscribe() -> Any:
         error = error or str(exc)
     else:
         with connection() as conn:
-            shown = preview(conn, spec, load_vocabulary(_settings().tag_aliases_file), now=_now())
+            shown = preview(
+                conn, spec, load_vocabulary(_settings().tag_aliases_file), now=_now(),
+                scan_limit=int(current_app.config.get("KN_PREVIEW_SCAN_LIMIT", WEB_SCAN_LIMIT)),
+            )  # fmt: skip
     return render_template(
         "subscribe.html", kind=kind, value=value, preview=shown, error=error,
         modes=MODE_LABELS, email=request.form.get("email", ""),
@@ -287,7 +318,15 @@ def manage() -> Any:
         return _refused(str(exc), 429)
     except (selfservice.SelfServiceError, SubscriptionError) as exc:
         return _refused(str(exc))
-    return redirect(url_for("selfservice.manage", token=token, erledigt=action), code=303)
+    done = redirect(url_for("selfservice.manage", token=token, erledigt=action), code=303)
+    # Werkzeug's body says "You should be redirected automatically" (seen by no browser, but
+    # by curl and screen readers of raw answers): ours, in German.
+    target = escape(done.location)
+    done.set_data(
+        f'<!doctype html><html lang="de"><title>Weiter</title><p>Weiter zur <a href="{target}">'
+        "Verwaltung Ihrer Abonnements</a>.</p>"
+    )
+    return done
 
 
 @bp.route("/abbestellen", methods=["GET", "POST"])
@@ -298,6 +337,13 @@ def unsubscribe() -> Any:
     token = request.args.get("token") or request.form.get("token") or ""
     if request.method == "GET":
         return render_template("unsubscribe.html", token=token)
+    if _is_channel(token):
+        # A chat room's or webhook's subscription is the operator's: whoever reads the channel
+        # must not end it for everyone (``kn-crawl unsubscribe --token`` still does).
+        return _refused(
+            "Dieses Abonnement gehört zu einem Kanal (Chat oder Webhook) und lässt sich nur "
+            "beim Betreiber abbestellen."
+        )
     try:
         ended = unsubscribe_with_token(_writer(), _secret(), token, now=_now())
     except SubscriptionError:
@@ -310,33 +356,17 @@ def unsubscribe() -> Any:
     )
 
 
-class Courier:
-    """Sends the outbox soon after a confirmation e-mail is queued, so it arrives while the
-    reader waits rather than after the next crawl. One thread per web process, woken by
-    ``nudge``; it runs the ordinary delivery (``send_due``: leases, retries), so a crash or a
-    second process changes nothing. Only when ``KN_SMTP_HOST`` is set for the web process."""
-
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kn-courier", daemon=True)
-        self._thread.start()
-
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            try:
-                result = send_due(self.engine, self.settings, now=_now(), limit=50)
-            except Exception as exc:  # noqa: BLE001 - the web process must go on; retried later
-                logger.warning("confirmation e-mails not sent now: %s", exc)
-            else:
-                if result.errors:
-                    logger.warning("confirmation e-mails: %s", "; ".join(result.errors[:3]))
+def _is_channel(token: str) -> bool:
+    ids = token_ids(token)
+    if not ids:
+        return False
+    with connection() as conn:
+        return (
+            conn.execute(
+                select(subs_t.c.id).where(subs_t.c.id.in_(ids), subs_t.c.channel.is_not(None))
+            ).first()
+            is not None
+        )
 
 
 _courier_lock = threading.Lock()

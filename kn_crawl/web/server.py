@@ -7,6 +7,7 @@ import ipaddress
 import signal
 import socket
 from types import FrameType
+from typing import Any
 
 import click
 from waitress.server import create_server
@@ -23,6 +24,7 @@ def run(
     port: int = 8000,
     public_url: str | None = None,
     threads: int = DEFAULT_THREADS,
+    trusted_proxy: str | None = None,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM. Absolute links start with ``public_url``
     (``--public-url``/``KN_PUBLIC_URL``), or else with the address bound here — never with
@@ -32,14 +34,24 @@ def run(
     sock = socket.create_server((host, port), family=family)
     bound_port = sock.getsockname()[1]
     app = create_app(database_url, public_url=public_url or bound_url(host, bound_port))
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for"},
+        }
     server = create_server(
         app,
         sockets=[sock],
         threads=threads,
         ident="",  # no "Server: waitress" banner
         expose_tracebacks=False,
-        # The app decides its own origin (PublicOrigin); proxy headers are not trusted.
+        # The app decides its own origin (PublicOrigin); proxy headers are not trusted, except
+        # the client address a configured proxy (KN_TRUSTED_PROXY) forwards: the self-service
+        # rate limits must see readers, not the proxy.
         clear_untrusted_proxy_headers=True,
+        **proxy,
     )
     # Printed first and flushed: tests and scripts read the URL (port 0 picks a free port).
     click.echo(f"kn-crawl web UI on http://{host}:{bound_port}/ (Ctrl-C stops)")

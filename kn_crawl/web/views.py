@@ -154,7 +154,7 @@ def tag_page(key: str) -> Any:
     with connection() as conn:
         tag = find_tag(conn, tag_key(key))
         if tag is None:
-            abort(404, description="Diesen Stichwort gibt es nicht.")
+            abort(404, description="Dieses Stichwort gibt es nicht.")
         tag_id, tkey, name, _first_seen = tag
         compared = _compared(conn, tkey)
         query = tag_query(name, tkey)
