@@ -124,7 +124,7 @@ def api_stories() -> Any:
     if raw := request.args.get("since"):
         since = parse_date(raw, now=datetime.now(BERLIN))
         if since is None:
-            abort(400, description=f"Kein Datum: {raw}")
+            abort(400, description=f"Ungültiges Datum: {raw}")
     with connection() as conn:
         rows = list_stories(
             conn,
@@ -158,5 +158,5 @@ def api_story(story_id: int) -> Any:
     with connection() as conn:
         story = story_detail(conn, story_id)
     if story is None:
-        abort(404, description="no such story")
+        abort(404, description="Diese Meldung gibt es nicht.")
     return _story_json(story)
