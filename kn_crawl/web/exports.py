@@ -7,9 +7,9 @@ import io
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Blueprint,
@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 
+from kn_crawl.query import Query
 from kn_crawl.search import EXPORT_COLUMNS, export_rows, search
 from kn_crawl.search.export import ExportError, csv_cells, json_ready
 from kn_crawl.search.export_sheets import (
@@ -41,17 +42,25 @@ def _filename(ext: str) -> str:
     return f"kn-crawl-{datetime.now(UTC):%Y%m%d-%H%M%S}.{ext}"
 
 
-@bp.get("/export.csv")
-def export_csv() -> Response:
-    query = query_or_400()
+def _streamed_csv(
+    query: Query,
+    make_writer: Callable[[IO[str]], Any],
+    cells: Callable[[dict[str, object]], list[Any]],
+    *,
+    bom: bool = False,
+) -> Response:
+    """A CSV download, streamed in pieces of about 64 KB: ``make_writer`` (the dialect)
+    writes the header and ``cells(row)`` for every matching article."""
 
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        if bom:
+            buffer.write("\ufeff")
+        writer = make_writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
         with connection() as conn:
             for row in export_rows(conn, query):
-                writer.writerow(csv_cells(row, EXPORT_COLUMNS))
+                writer.writerow(cells(row))
                 if buffer.tell() > 64_000:
                     yield buffer.getvalue()
                     buffer.seek(0)
@@ -65,29 +74,19 @@ def export_csv() -> Response:
     )
 
 
+@bp.get("/export.csv")
+def export_csv() -> Response:
+    return _streamed_csv(query_or_400(), csv.writer, lambda row: csv_cells(row, EXPORT_COLUMNS))
+
+
 @bp.get("/export-excel.csv")
 def export_csv_excel() -> Response:
     """The CSV for German Excel (BOM, ``;``, CRLF, German dates), streamed."""
-    query = query_or_400()
-
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = excel_csv_writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        with connection() as conn:
-            for row in export_rows(conn, query):
-                writer.writerow([german_cell(row[c]) for c in EXPORT_COLUMNS])
-                if buffer.tell() > 64_000:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'},
+    return _streamed_csv(
+        query_or_400(),
+        excel_csv_writer,
+        lambda row: [german_cell(row[c]) for c in EXPORT_COLUMNS],
+        bom=True,
     )
 
 
