@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -290,6 +292,23 @@ def test_web_xlsx_refuses_too_many_articles_before_writing_anything(
         assert list(temp.iterdir()) == []
     finally:
         app.config["KN_ENGINE"].dispose()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv-excel"])
+def test_sheet_files_get_the_mode_of_a_plain_file(sheet_db: str, tmp_path: Path, fmt: str) -> None:
+    """Like csv/jsonl: a new file as the umask allows, an existing one keeps its mode."""
+    new, kept = tmp_path / "new.out", tmp_path / "kept.out"
+    kept.write_bytes(b"earlier export")
+    kept.chmod(0o640)
+    old = os.umask(0o022)
+    try:
+        for out in (new, kept):
+            cli(sheet_db, "export", "tag:OZG", "--format", fmt, "--output", str(out))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert kept.read_bytes() != b"earlier export"
 
 
 def test_berlin_is_the_date_zone() -> None:
