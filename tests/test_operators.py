@@ -63,6 +63,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> str:
     return db_url
 
 
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""What README's Operators section says /metrics answers."""
+
+
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -105,7 +109,15 @@ def test_metrics_after_a_mirror_crawl(served: tuple[str, subprocess.Popen[str]])
     url, _ = served
     status, headers, body = get(url + "metrics")
     assert status == 200
-    assert headers["Content-Type"].startswith("text/plain; version=")
+    assert headers["Content-Type"] == METRICS_CONTENT_TYPE  # as the README says
+    request = urllib.request.Request(
+        url + "metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"] == (
+            "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
+        )
+        assert response.read().decode().endswith("# EOF\n")
     got = samples(body)
     assert got[("kn_crawl_database_up", ())] == 1
     for name, n in ARTICLES.items():
@@ -241,6 +253,7 @@ def test_scheduler_metrics_server_on_loopback(crawled: str) -> None:
     finally:
         engine.dispose()
     assert status == 200 and "server" not in {k.lower() for k in headers}
+    assert headers["Content-Type"] == METRICS_CONTENT_TYPE
     got = samples(body)
     assert {n: got[("kn_crawl_articles", source(n))] for n in ARTICLES} == ARTICLES
 
