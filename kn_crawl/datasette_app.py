@@ -2,6 +2,12 @@
 ``kn_crawl.schema_docs``) and canned queries analysts start from; ``kn-crawl datasette``
 serves them on loopback, read-only.
 
+What is not the analysts' stays out: the alert tables hold subscribers' addresses, channel
+URLs with their tokens and live confirmation links, ``web_writes`` the web clients' keys.
+Datasette denies those tables (``"allow": false``, also hidden from the listings), and it
+runs no SQL of the reader's own (``"allow_sql": false``: no ``?sql=``, no ``?_where=``),
+since any SELECT could read a denied table; the canned queries below still run.
+
 Canned queries count back from the newest article, not from today: on a database that is
 not crawled daily (an export, the demo), "the last 30 days" would otherwise be empty."""
 
@@ -82,6 +88,14 @@ LIMIT 200""",
 }
 
 
+PRIVATE_PREFIXES = ("alert_", "web_")
+"""Tables Datasette never serves (see the module's doc)."""
+
+
+def is_private(table: str) -> bool:
+    return table.startswith(PRIVATE_PREFIXES)
+
+
 def column_descriptions(table: str, described: dict[str, str]) -> dict[str, str]:
     """The README's descriptions, and for the columns it leaves plain what the schema
     itself says: the primary key, the table a foreign key points to."""
@@ -106,15 +120,21 @@ def column_descriptions(table: str, described: dict[str, str]) -> dict[str, str]
 
 def metadata(database: str) -> dict[str, Any]:
     """Datasette's metadata for the database named ``database`` (the file's stem)."""
-    tables = {
+    from kn_crawl.db.schema import metadata as schema
+
+    tables: dict[str, dict[str, Any]] = {
         name: {"description": doc.description, "columns": column_descriptions(name, doc.columns)}
         for name, doc in load().items()
     }
+    for name in schema.tables:
+        if is_private(name):
+            tables.setdefault(name, {}).update({"allow": False, "hidden": True})
     return {
         "title": "kn-crawl",
         "description": "Nachrichten zur kommunalen Digitalisierung, gesammelt von kn-crawl. "
         "Das Schema beschreibt die README (Database schema).",
-        "databases": {database: {"tables": tables, "queries": QUERIES}},
+        "allow_sql": False,
+        "databases": {database: {"tables": tables, "queries": QUERIES, "allow_sql": False}},
     }
 
 

@@ -197,6 +197,67 @@ def test_datasette_shows_the_descriptions_and_stays_read_only(crawled: Path) -> 
     assert status == 400  # a query that writes is refused
 
 
+SECRET_CHANNEL = "json://hookuser:S3cretTok3n@127.0.0.1:28700/e500"
+
+
+@pytest.fixture(scope="module")
+def with_secrets(crawled: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crawled database plus what must not reach Datasette's readers: a channel
+    subscription with its token, a subscriber's address, a web client's key."""
+    path = tmp_path_factory.mktemp("secrets") / "kn.sqlite3"
+    path.write_bytes(crawled.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            schema.tables["alert_subscriptions"].insert(),
+            [
+                {"email": "channel:json:468e", "channel": SECRET_CHANNEL, "queries": ["OZG"]},
+                {"email": "erin@example.org", "channel": None, "queries": ["OZG"]},
+            ],
+        )
+        conn.execute(
+            schema.tables["web_writes"].insert(), {"client": "203.0.113.7", "action": "subscribe"}
+        )
+    engine.dispose()
+    return path
+
+
+@pytest.mark.slow
+def test_datasette_denies_the_alert_tables_and_any_sql(with_secrets: Path) -> None:
+    ds = datasette_app.Datasette(files=[str(with_secrets)], metadata=metadata("kn"))
+    denied = [
+        "/kn/alert_subscriptions.json?_shape=array&_col=channel&_col=email",
+        "/kn/alert_subscriptions",
+        "/kn/alert_subscriptions/1.json",
+        "/kn/alert_outbox.json",
+        "/kn/alert_emails.json",
+        "/kn/alert_matched_articles.json",
+        "/kn/web_writes.json",
+        "/kn.json?sql=select+channel+from+alert_subscriptions",
+        "/kn.json?sql=select+1",
+        # A table the reader may see, with a SQL fragment reading a denied one.
+        "/kn/articles.json?_where=id+in+(select+id+from+alert_subscriptions)",
+    ]
+
+    async def fetch() -> tuple[list[int], dict[str, Any], str, int]:
+        await ds.invoke_startup()
+        codes = [(await ds.client.get(url)).status_code for url in denied]
+        listing = (await ds.client.get("/kn.json")).json()
+        page = (await ds.client.get("/kn")).text
+        articles = (await ds.client.get("/kn/articles.json?_size=1")).status_code
+        return codes, listing, page, articles
+
+    codes, listing, page, articles = asyncio.run(fetch())
+    assert codes == [403] * len(denied)
+    assert articles == 200
+    names = {t["name"] for t in listing["tables"]}
+    assert not {n for n in names if n.startswith(("alert_", "web_"))}
+    assert {"articles", "sources", "tags", "stories"} <= names
+    assert {q["name"] for q in listing["queries"]} == set(QUERIES)
+    assert "alert_subscriptions" not in page
+    assert "S3cretTok3n" not in page
+
+
 def cli(env: dict[str, str], *args: str) -> Any:
     return CliRunner().invoke(main, ["datasette", *args], env=env)
 
@@ -241,10 +302,17 @@ def test_the_command_serves_the_canned_queries(crawled: Path) -> None:
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
+        refused = []
+        for path in ["kn/alert_subscriptions.json", "kn.json?sql=select+1", "kn.db"]:
+            try:
+                urllib.request.urlopen(url + path)
+            except urllib.error.HTTPError as exc:
+                refused.append(exc.code)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     assert answer is not None
+    assert refused == [403, 403, 403]  # the alert tables, own SQL, the file itself
     assert [(r["quelle"], r["artikel"]) for r in answer] == [
         ("kommune21", 95), ("move", 35), ("stadtundwerk", 30),
     ]  # fmt: skip

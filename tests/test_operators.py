@@ -4,7 +4,9 @@ banners, ``--public-url`` for absolute links, SIGTERM stops it cleanly) and its 
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,6 +63,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> str:
     return db_url
 
 
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""What README's Operators section says /metrics answers."""
+
+
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -103,7 +109,15 @@ def test_metrics_after_a_mirror_crawl(served: tuple[str, subprocess.Popen[str]])
     url, _ = served
     status, headers, body = get(url + "metrics")
     assert status == 200
-    assert headers["Content-Type"].startswith("text/plain; version=")
+    assert headers["Content-Type"] == METRICS_CONTENT_TYPE  # as the README says
+    request = urllib.request.Request(
+        url + "metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"] == (
+            "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
+        )
+        assert response.read().decode().endswith("# EOF\n")
     got = samples(body)
     assert got[("kn_crawl_database_up", ())] == 1
     for name, n in ARTICLES.items():
@@ -172,6 +186,42 @@ def test_no_version_banners_and_public_url_links(
     assert status == 404 and "waitress" not in body.lower()
 
 
+def raw_get(url: str, path: str) -> tuple[int, str, str]:
+    """Status, Location and body of one GET, redirects not followed."""
+    parts = urllib.request.urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.getheader("Location") or "", response.read().decode()
+    finally:
+        conn.close()
+
+
+def test_a_public_url_with_a_path_is_kept_by_links_forms_and_redirects(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    """``--public-url https://kn.example.org/kn`` behind a proxy mapping ``/kn/`` to ``/``:
+    every link, form, stylesheet and redirect carries ``/kn``."""
+    url, _ = served
+    status, _, start = raw_get(url, "/")
+    assert status == 200
+    assert '<link rel="stylesheet" href="/kn/static/style.css">' in start
+    assert 'action="/kn/"' in start
+    hrefs = re.findall(r'href="(/[^"]*)"', start)
+    assert hrefs and all(h.startswith("/kn/") for h in hrefs), hrefs
+    status, _, form = raw_get(url, "/abonnieren?q=OZG")
+    assert status == 200
+    assert '<form class="subscribe" method="post" action="/kn/abonnieren">' in form
+    assert raw_get(url, "/api")[:2] == (308, "https://kn.example.org/kn/api/")
+    status, _, css = raw_get(url, "/static/style.css")
+    assert status == 200 and css
+    # A proxy that passes the prefix through reaches the same pages.
+    assert raw_get(url, "/kn/static/style.css") == (200, "", css)
+    assert raw_get(url, "/kn")[0] == 200
+    assert raw_get(url, "/kn/api")[:2] == (308, "https://kn.example.org/kn/api/")
+
+
 def test_sigterm_stops_the_server_cleanly(served: tuple[str, subprocess.Popen[str]]) -> None:
     _, proc = served
     proc.send_signal(signal.SIGTERM)
@@ -203,6 +253,7 @@ def test_scheduler_metrics_server_on_loopback(crawled: str) -> None:
     finally:
         engine.dispose()
     assert status == 200 and "server" not in {k.lower() for k in headers}
+    assert headers["Content-Type"] == METRICS_CONTENT_TYPE
     got = samples(body)
     assert {n: got[("kn_crawl_articles", source(n))] for n in ARTICLES} == ARTICLES
 

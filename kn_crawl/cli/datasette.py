@@ -60,6 +60,8 @@ def datasette(port: int) -> None:
         # running crawler has in its write-ahead log, which an immutable open would skip.
         args = ["serve", str(path), "--metadata", str(meta), "--host", "127.0.0.1"]
         args += ["--port", str(port), "--setting", "sql_time_limit_ms", "5000"]
+        # The whole file would carry the tables the metadata denies (kn_crawl.datasette_app).
+        args += ["--setting", "allow_download", "off"]
         click.echo(f"Datasette on http://127.0.0.1:{port}/ (Ctrl-C stops)", err=True)
         try:
             datasette_cli.main(args, prog_name="kn-crawl datasette", standalone_mode=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -129,9 +130,22 @@ def replacing(path: str) -> Iterator[str]:
     os.close(fd)
     try:
         yield partial
+        # mkstemp's file is 0600: give it the mode a plain open() would (an existing file's
+        # own, else what the umask allows), so colleagues read an export as they read a csv.
+        os.chmod(partial, file_mode(target))
         os.replace(partial, target)
     finally:
         Path(partial).unlink(missing_ok=True)
+
+
+def file_mode(target: Path) -> int:
+    """The permissions ``target`` keeps (it exists) or gets from the umask (it is new)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _write_workbook(

@@ -121,26 +121,42 @@ class PublicOrigin:
     Werkzeug builds absolute URLs (``url_for(_external=True)``, ``request.host_url``, the
     Location of its trailing-slash redirects) from the request's ``Host`` header, which the
     client chooses: a forged one would put an attacker's host into feeds and redirects.
-    Here the header is replaced before Flask sees it."""
+    Here the header is replaced before Flask sees it.
+
+    A public URL with a path (``https://example.org/kn/``, a reverse proxy mapping ``/kn/``
+    to the app) becomes the WSGI ``SCRIPT_NAME``: ``url_for``, the static files and every
+    redirect then carry ``/kn``. A proxy that passes the prefix through (``/kn/api/`` rather
+    than ``/api/``) is served too: the prefix is taken off the path before routing."""
 
     def __init__(self, app: Any, public_url: str) -> None:
         parts = urlsplit(public_url)
         self.app = app
         self.scheme = parts.scheme
         self.host = parts.netloc
+        self.prefix = parts.path.rstrip("/")
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         environ["HTTP_HOST"] = self.host
         environ["wsgi.url_scheme"] = self.scheme
         environ.pop("HTTP_X_FORWARDED_HOST", None)
+        if self.prefix:
+            path = environ.get("PATH_INFO", "")
+            if path == self.prefix or path.startswith(self.prefix + "/"):
+                path = path[len(self.prefix) :] or "/"
+            environ["PATH_INFO"] = path
+            environ["SCRIPT_NAME"] = self.prefix
         return self.app(environ, start_response)
 
 
 def absolute_url(path: str) -> str:
     """``path`` (from ``url_for``) as an absolute URL under the public URL, which may have
     a path of its own behind a reverse proxy (``https://example.org/kn/``)."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    # url_for already starts with the public URL's path (``SCRIPT_NAME``, see PublicOrigin).
+    root = request.script_root if has_request_context() else ""
+    if root and (path == root or path.startswith(root + "/")):
+        path = path[len(root) :]
     return str(current_app.config["KN_PUBLIC_URL"]) + path.lstrip("/")
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from flask import Blueprint, Response, current_app, request
+from prometheus_client.exposition import choose_encoder
 
 from kn_crawl.metrics import registry_for
 
@@ -17,4 +17,7 @@ def metrics() -> Response:
         registry = current_app.extensions["kn_metrics"] = registry_for(
             current_app.config["KN_ENGINE"]
         )
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    # The format the scraper asks for in Accept (text 0.0.4 without one), as the scheduler's
+    # metrics server (prometheus_client's own WSGI app) answers too.
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encode(registry), content_type=content_type)
