@@ -340,7 +340,9 @@ def test_api_story_and_stories(client: FlaskClient, told: Told) -> None:
         response = client.get(bad)
         assert response.status_code == 400 and response.get_json()["status"] == 400, bad
     missing = client.get("/api/stories/999999")
-    assert missing.status_code == 404 and missing.get_json()["error"] == "Diese Meldung gibt es nicht."
+    assert (
+        missing.status_code == 404 and missing.get_json()["error"] == "Diese Meldung gibt es nicht."
+    )
 
 
 def test_api_article_and_search_carry_the_story(client: FlaskClient, told: Told) -> None:
