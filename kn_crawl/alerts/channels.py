@@ -122,7 +122,7 @@ class ChannelMessage:
     title: str
     body: str
     idempotency_key: str
-    """The message's Message-ID without its brackets: the same on every retry."""
+    """The message's delivery key (``outbox.new_delivery_key``): the same on every retry."""
 
 
 def deliver(url: str, message: ChannelMessage, *, timeout: float = DEFAULT_TIMEOUT) -> Outcome:

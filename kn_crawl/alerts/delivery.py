@@ -2,8 +2,9 @@
 Apprise for chat and webhook channels), record the outcome of each.
 
 The channels share the outbox's leases, retries with backoff and recorded final failures; what
-differs is how a message is rendered and sent (``_send_channel`` vs the SMTP loop), and the
-Message-ID fixed at queueing is the e-mail's Message-ID or the channel's idempotency key.
+differs is how a message is rendered and sent (``_send_channel`` vs the SMTP loop). The
+delivery key fixed at queueing is neutral: the e-mail channel derives its Message-ID from it,
+webhooks send it as their idempotency key.
 
 One transaction per e-mail for its outcome, so a failure halfway through a batch leaves every
 e-mail either sent and recorded, or pending and retried (see ``outbox`` on the one gap).
@@ -120,7 +121,7 @@ def _send_channel(
     title, body = channel_text(view, secret=secret)
     outcome = channels.deliver(
         url,
-        channels.ChannelMessage(title, body, view.message_id.strip("<>")),
+        channels.ChannelMessage(title, body, view.delivery_key.strip("<>")),
         timeout=settings.channel_timeout,
     )
     _record(engine, view, token, outcome.status, outcome.detail, result, now=now,
@@ -183,16 +184,16 @@ def _record(
     to = shown or view.recipient
     if status == "sent":
         outbox.mark_sent(engine, view.id, token, now=now)
-        logger.info("%s %s sent to %s", what, view.message_id, to)
+        logger.info("%s %s sent to %s", what, view.delivery_key, to)
         result.sent += 1
     elif status == "permanent":
         outbox.mark_failed(engine, view.id, token, now=now, error=detail)
-        logger.error("%s %s to %s refused: %s", what, view.message_id, to, detail)
+        logger.error("%s %s to %s refused: %s", what, view.delivery_key, to, detail)
         result.failed += 1
         result.errors.append(f"{to}: {detail}")
     else:
         new_status = outbox.mark_retry(engine, view.id, token, now=now, error=detail)
-        logger.warning("%s %s to %s deferred: %s", what, view.message_id, to, detail)
+        logger.warning("%s %s to %s deferred: %s", what, view.delivery_key, to, detail)
         result.failed += new_status == "failed"
         result.retry += new_status == "pending"
         result.errors.append(f"{to}: {detail}")

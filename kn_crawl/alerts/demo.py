@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 
 from kn_crawl.alerts.delivery import write_dry_run
 from kn_crawl.alerts.matching import match
-from kn_crawl.alerts.render import message_domain
 from kn_crawl.alerts.subscriptions import SubscriptionSpec, list_subscriptions, subscribe
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.settings import Settings
@@ -41,7 +40,6 @@ def demo_alerts(engine: Engine, settings: Settings, *, now: datetime) -> DemoAle
         engine,
         now=now,
         vocabulary=load_vocabulary(settings.tag_aliases_file),
-        message_domain=message_domain(settings.smtp),
         include_backfill=True,
     )
     folder = settings.data_dir / "demo-alerts"

@@ -33,6 +33,13 @@ MAX_ATTEMPTS = 15
 """Temporary failures are retried for about two days, then the e-mail is marked failed."""
 
 
+def new_delivery_key() -> str:
+    """The message's key for its whole life, whatever its channel (stored in the ``message_id``
+    column): the e-mail channel derives its Message-ID from it, webhooks send it as their
+    ``Idempotency-Key``. The same on every retry, so receivers can drop a second copy."""
+    return uuid.uuid4().hex
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failed attempt: 1, 2, 4 … minutes, at most 6 hours."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)

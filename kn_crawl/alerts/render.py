@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from kn_crawl.alerts import keywords
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
 from kn_crawl.alerts.schedule import describe
+from kn_crawl.alerts.smtp import message_id_for
 from kn_crawl.alerts.tokens import make_manage_token, make_token
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.models import Article, Source, Tag, table_of
@@ -161,7 +162,8 @@ class EmailView:
     id: int
     recipient: str
     mode: str
-    message_id: str
+    delivery_key: str
+    """Channel-neutral (``outbox.new_delivery_key``); the e-mail's Message-ID derives from it."""
     items: list[ItemView]
     subscriptions: list[tuple[int, str]]
     """(id, German description) of the subscriptions behind the items."""
@@ -289,7 +291,7 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
         id=email.id,
         recipient=email.recipient,
         mode=email.mode,
-        message_id=email.message_id,
+        delivery_key=email.message_id,
         items=items,
         subscriptions=[(s.id, describe_subscription(s)) for s in subs],
         health=health,
@@ -523,7 +525,7 @@ def _headers(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMess
     msg["To"] = Address(addr_spec=f"{to_local}@{to_domain}")
     msg["Subject"] = view.subject
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = header_safe(view.message_id)
+    msg["Message-ID"] = header_safe(message_id_for(view.delivery_key, message_domain(smtp)))
     msg["Auto-Submitted"] = "auto-generated"
     return msg
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import Connection
 
-from kn_crawl.alerts.matching import make_message_id
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
+from kn_crawl.alerts.smtp import make_message_id
 from kn_crawl.alerts.subscriptions import SubscriptionSpec
 from kn_crawl.alerts.tokens import (
     CONFIRM_TTL_SECONDS,

@@ -218,7 +218,6 @@ def alerts() -> None:
 def alerts_match(include_backfill: bool) -> None:
     """Queue alerts for the articles and Stichwörter not matched yet. Safe to re-run."""
     from kn_crawl.alerts.matching import match
-    from kn_crawl.alerts.render import message_domain
     from kn_crawl.alerts.vocabulary import load_vocabulary
 
     settings = load_settings()
@@ -227,7 +226,6 @@ def alerts_match(include_backfill: bool) -> None:
         open_engine(settings),
         now=_now(),
         vocabulary=load_vocabulary(settings.tag_aliases_file),
-        message_domain=message_domain(settings.smtp),
         include_backfill=include_backfill,
     )
     click.echo(
