@@ -174,6 +174,21 @@ def test_a_5xx_or_a_hanging_receiver_is_retried_with_backoff(world: World, troub
     assert [m.status for m in world.messages()] == ["sent"]
 
 
+def test_a_dry_run_with_retry_now_writes_messages_in_backoff(world: World) -> None:
+    world.subscribe(world.url())
+    world.publish()
+    world.receiver.status = 503
+    assert world.send().retry == 1  # now in backoff until T0 + 1 min
+    later = T0 + timedelta(seconds=30)
+    assert write_dry_run(world.engine, world.settings(), world.tmp / "a", now=later) == []
+    paths = write_dry_run(
+        world.engine, world.settings(), world.tmp / "b", now=later, retry_now=True
+    )
+    (message,) = world.messages()
+    assert paths == [world.tmp / "b" / f"alert-{message.id:06d}.txt"]
+    assert (message.status, message.attempts) == ("pending", 1)  # nothing changed
+
+
 def test_secrets_never_reach_logs_or_listings(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -199,14 +199,17 @@ def _record(
         result.errors.append(f"{to}: {detail}")
 
 
-def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: datetime) -> list[Path]:
+def write_dry_run(
+    engine: Engine, settings: Settings, folder: Path, *, now: datetime, retry_now: bool = False
+) -> list[Path]:
     """Write the e-mails a send would send now as ``.eml`` files, channel messages as ``.txt``
-    files (the channel masked, then title and body); the outbox is not changed."""
+    files (the channel masked, then title and body); the outbox is not changed. ``retry_now``:
+    as ``send_due``'s, messages in retry backoff count as due."""
     secret = load_secret(settings)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with engine.connect() as conn:
-        ids = outbox.due_ids(conn, now=now)
+        ids = outbox.due_ids(conn, now=now, retry_now=retry_now)
         views = [v for v in (load_email(conn, i) for i in ids) if v is not None and not v.is_empty]
         targets = dict(
             conn.execute(

@@ -169,10 +169,12 @@ def delete_empty(engine: Engine, email_id: int, token: str) -> None:
                 conn.execute(e.delete().where(e.c.id == email_id))
 
 
-def due_ids(conn: Connection, *, now: datetime, emails_only: bool = False) -> list[int]:
+def due_ids(
+    conn: Connection, *, now: datetime, emails_only: bool = False, retry_now: bool = False
+) -> list[int]:
     """Messages a send would send now (for ``--dry-run``: nothing is claimed or changed);
-    ``emails_only``: only e-mails, no channel messages."""
-    condition = _claimable(now, retry_now=False)
+    ``emails_only``: only e-mails, no channel messages; ``retry_now`` as in ``claim``."""
+    condition = _claimable(now, retry_now=retry_now)
     if emails_only:
         condition = and_(condition, emails_t.c.channel.is_(None))
     return [
