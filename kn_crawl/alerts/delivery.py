@@ -50,7 +50,7 @@ def send_due(
     an SMTP server (``KN_SMTP_HOST``) only channel messages go; e-mails stay queued."""
     result = SendResult()
     secret = load_secret(settings)
-    _send_channels(engine, settings, secret, result, now=now, retry_now=retry_now, limit=limit)
+    _send_channels(engine, settings, result, now=now, retry_now=retry_now, limit=limit)
     if not settings.smtp.host:
         return result
     token, ids = outbox.claim(engine, now=now, limit=limit, retry_now=retry_now, channels=False)
@@ -62,7 +62,6 @@ def send_due(
 def _send_channels(
     engine: Engine,
     settings: Settings,
-    secret: bytes,
     result: SendResult,
     *,
     now: datetime,
@@ -94,8 +93,9 @@ def _send_channels(
         try:
             for message_id in fresh:
                 tried.add(message_id)
-                _send_channel(engine, settings, message_id, urls[message_id], token, secret,
-                              result, now=now)  # fmt: skip
+                _send_channel(
+                    engine, settings, message_id, urls[message_id], token, result, now=now
+                )
         except BaseException:
             # A crash of ours: give back what this claim still holds, untouched.
             outbox.release(engine, fresh, token)
@@ -108,7 +108,6 @@ def _send_channel(
     message_id: int,
     url: str,
     token: str,
-    secret: bytes,
     result: SendResult,
     *,
     now: datetime,
@@ -118,7 +117,7 @@ def _send_channel(
     if view is None or view.is_empty:
         outbox.delete_empty(engine, message_id, token)
         return
-    title, body = channel_text(view, secret=secret)
+    title, body = channel_text(view)
     outcome = channels.deliver(
         url,
         channels.ChannelMessage(title, body, view.delivery_key.strip("<>")),
@@ -221,7 +220,7 @@ def write_dry_run(
     for view in views:
         channel = targets.get(view.id)
         if channel:
-            title, body = channel_text(view, secret=secret)
+            title, body = channel_text(view)
             data = f"Kanal: {channels.mask(channel)}\n{title}\n\n{body}".encode()
             path = folder / f"alert-{view.id:06d}.txt"
         else:

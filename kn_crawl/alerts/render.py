@@ -493,13 +493,13 @@ def _confirm_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> E
     return msg
 
 
-def channel_text(view: EmailView, *, secret: bytes) -> tuple[str, str]:
+def channel_text(view: EmailView) -> tuple[str, str]:
     """(title, plain-text body) of a message for a chat or webhook channel: the e-mail's
     content (title, source, date, why it matched, link; the operators' health notices),
-    German, and an unsubscribe line with the subscription's token."""
-    ids = [sid for sid, _ in view.subscriptions]
-    token = make_token(secret, ids, view.recipient) if ids else ""
-    body = _environment().get_template("channel.txt").render(email=view, token=token)
+    German. No unsubscribe token: a chat room or topic is read by many, and any reader could
+    end the channel with it. Channel subscriptions are the operator's; the footer says so and
+    names the subscription's number (``kn-crawl unsubscribe ID``)."""
+    body = _environment().get_template("channel.txt").render(email=view)
     return view.subject, body.strip() + "\n"
 
 
