@@ -199,11 +199,18 @@ def _record(
 
 
 def write_dry_run(
-    engine: Engine, settings: Settings, folder: Path, *, now: datetime, retry_now: bool = False
+    engine: Engine,
+    settings: Settings,
+    folder: Path,
+    *,
+    now: datetime,
+    retry_now: bool = False,
+    mark_written: bool = False,
 ) -> list[Path]:
     """Write the e-mails a send would send now as ``.eml`` files, channel messages as ``.txt``
     files (the channel masked, then title and body); the outbox is not changed. ``retry_now``:
-    as ``send_due``'s, messages in retry backoff count as due."""
+    as ``send_due``'s, messages in retry backoff count as due. ``mark_written`` (the demo):
+    what was written is done (status ``written``), never sent later."""
     secret = load_secret(settings)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -233,4 +240,6 @@ def write_dry_run(
         tmp.write_bytes(data)
         os.replace(tmp, path)
         written.append(path)
+    if mark_written:
+        outbox.mark_written(engine, [v.id for v in views], now=now)
     return written

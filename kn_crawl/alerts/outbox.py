@@ -138,6 +138,25 @@ def mark_retry(engine: Engine, email_id: int, token: str, *, now: datetime, erro
     return "pending"
 
 
+def mark_written(engine: Engine, ids: list[int], *, now: datetime) -> None:
+    """Done without sending: the demo wrote these to files for a reader to look at. Status
+    ``written``, so no later sender mails the sample subscriber what the demo promised not to
+    send. Only messages still pending and not held by a sender."""
+    if not ids:
+        return
+    e = emails_t
+    with engine.begin() as conn:
+        conn.execute(
+            update(e)
+            .where(
+                e.c.id.in_(ids),
+                e.c.status == "pending",
+                or_(e.c.claimed_by.is_(None), e.c.claimed_until < now),
+            )
+            .values(status="written", sent_at=now, claimed_by=None, claimed_until=None)
+        )
+
+
 def release(engine: Engine, ids: list[int], token: str) -> None:
     """Give claimed e-mails back untouched (the sender stops before trying them)."""
     if ids:

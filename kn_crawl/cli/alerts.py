@@ -299,6 +299,7 @@ def alerts_status() -> None:
         f"Messages: {counts.get('sent', 0)} sent, {counts.get('due', 0)} due now, "
         f"{counts.get('waiting', 0)} waiting (digest time or retry), "
         f"{counts.get('failed', 0)} failed; {st.entries} alerts queued in total"
+        + (f"; {counts['written']} written by the demo (not sent)" if counts.get("written") else "")
     )
     if st.next_due:
         click.echo(f"Next due: {local(st.next_due)}")
