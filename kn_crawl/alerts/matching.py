@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.alerts import keywords
@@ -35,6 +35,8 @@ from kn_crawl.alerts.models import (
 from kn_crawl.alerts.outbox import new_delivery_key
 from kn_crawl.alerts.schedule import due_at
 from kn_crawl.alerts.vocabulary import Vocabulary
+from kn_crawl.db import locks
+from kn_crawl.db.locks import xact_lock
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag, table_of
 from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.items import VOCABULARY
@@ -53,8 +55,6 @@ emails_t = table_of(AlertEmail)
 outbox_t = table_of(AlertOutbox)
 
 BATCH_SIZE = 500
-# Distinct from the store's per-source lock (class 2121).
-_PG_LOCK = (2122, 1)
 
 Reason = dict[str, Any]
 
@@ -256,10 +256,7 @@ def match(
 def _lock(conn: Connection) -> None:
     # SQLite: BEGIN IMMEDIATE already holds the write lock. PostgreSQL: one matcher at a time,
     # so the look-up of queued e-mails and the inserts below cannot interleave with another's.
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_LOCK[0], "b": _PG_LOCK[1]}
-        )
+    xact_lock(conn, locks.MATCHING)
 
 
 def _subscriptions(

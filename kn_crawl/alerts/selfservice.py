@@ -28,6 +28,7 @@ from kn_crawl.alerts.tokens import (
     make_confirm_token,
 )
 from kn_crawl.alerts.web_models import WebWrite
+from kn_crawl.db.locks import SELF_SERVICE, xact_lock
 from kn_crawl.db.models import table_of
 
 subs_t = table_of(AlertSubscription)
@@ -75,7 +76,7 @@ def _lock(conn: Connection) -> None:
     # Two web processes checking a limit at once must not both pass it: PostgreSQL takes a
     # transaction lock (SQLite's writers are serialised already).
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(2123, 1)))
+        xact_lock(conn, SELF_SERVICE)
 
 
 @dataclass(frozen=True, slots=True)
