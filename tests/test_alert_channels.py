@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from kn_crawl.alerts.channels import ChannelError, channel_key, check_channel, mask
+from kn_crawl.alerts.channels import ChannelError, channel_key, check_channel, classify, mask
 from kn_crawl.alerts.delivery import SendResult, send_due, write_dry_run
 from kn_crawl.alerts.matching import match
 from kn_crawl.alerts.models import AlertEmail
 from kn_crawl.alerts.outbox import status
+from kn_crawl.alerts.smtp import Outcome
 from kn_crawl.alerts.subscriptions import (
     SubscriptionError,
     SubscriptionSpec,
@@ -352,3 +353,39 @@ def test_retry_now_tries_each_channel_message_once_per_send(world: World) -> Non
     assert len(world.receiver.received) == 1
     (message,) = world.messages()
     assert (message.attempts, message.claimed_by) == (1, None)
+
+
+def test_the_installed_apprise_tells_the_status_code_both_ways() -> None:
+    """Pins what ``deliver`` reads: urllib3's record of the answer, and the code in the
+    installed Apprise's own failure line (the fallback). An Apprise upgrade that rewords it
+    fails here, not silently as endless retries of a permanent 4xx."""
+    import apprise
+
+    from kn_crawl.alerts.channels import _CODE, _quiet_apprise
+
+    with Receiver() as receiver:
+        receiver.status = 404
+        with _quiet_apprise() as capture:
+            plugin = apprise.Apprise.instantiate(f"json://127.0.0.1:{receiver.port}/hook")
+            assert plugin is not None
+            assert plugin.notify(body="b", title="t") is False
+    assert capture.statuses == [404]
+    assert [int(c) for line in capture.lines for c in _CODE.findall(line)] == [404]
+    assert classify([], capture.lines) == Outcome("permanent", "HTTP 404")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "lines", "outcome"),
+    [
+        ([404], [], Outcome("permanent", "HTTP 404")),
+        ([503], ["a reworded line"], Outcome("temporary", "HTTP 503")),
+        ([429], [], Outcome("temporary", "HTTP 429")),
+        # A service that answers 200 and still fails: Apprise's line tells.
+        ([200], ["Failed to send: Forbidden, error=403."], Outcome("permanent", "HTTP 403")),
+        ([], [], Outcome("temporary", "no answer (connection failed or timed out)")),
+    ],
+)
+def test_a_failure_is_classified_by_the_answer_first(
+    statuses: list[int], lines: list[str], outcome: Outcome
+) -> None:
+    assert classify(statuses, lines) == outcome
