@@ -3,8 +3,8 @@
 The database is the one source of truth shared by crawler processes, the scheduler and the web
 process, so counters kept in one process's memory would miss the others. A custom collector
 asks the database instead: a handful of grouped counts over indexed columns (runs by status,
-articles and last success per source, drops by reason, source health, the alert e-mails), the
-same figures ``kn-crawl stats``, ``health`` and ``alerts outbox`` show.
+articles and last success per source, drops by reason, source health, the alert messages), the
+same figures ``kn-crawl stats``, ``health`` and ``alerts status`` show.
 
 Served at ``/metrics`` by ``kn-crawl serve`` and, with ``KN_METRICS_PORT``, by the scheduler.
 """
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 HEALTH_STATES = ("healthy", "degraded", "failing", "unknown")
 """``unknown``: a source never checked yet (no run finished)."""
 OUTBOX_STATES = ("pending", "failed")
-"""Alert e-mails waiting or given up; sent ones are history, not a state to watch."""
+"""Alert messages (e-mails and channel messages) waiting or given up; sent ones are history,
+not a state to watch."""
 
 
 CACHE_SECONDS = 10.0
@@ -168,7 +169,8 @@ class DatabaseCollector(Collector):
 
             outbox = GaugeMetricFamily(
                 "kn_crawl_alert_emails",
-                "Alert e-mails waiting to be sent (pending) or given up (failed), by mode.",
+                "Alert messages (e-mails and channel messages) waiting to be sent (pending) or "
+                "given up (failed), by mode.",
                 labels=["mode", "status"],
             )
             for mode, status, n in conn.execute(

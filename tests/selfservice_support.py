@@ -20,7 +20,6 @@ from werkzeug.serving import make_server
 
 from kn_crawl.alerts.delivery import send_due
 from kn_crawl.alerts.matching import MatchResult, match
-from kn_crawl.alerts.render import message_domain
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.settings import Settings
 from kn_crawl.web.app import create_app
@@ -41,7 +40,6 @@ class Site:
     def match(self) -> MatchResult:
         return match(
             self.engine, now=dt.datetime.now(UTC), vocabulary=load_vocabulary(None),
-            message_domain=message_domain(self.settings.smtp),
         )  # fmt: skip
 
     def send(self) -> int:

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from kn_crawl.alerts.channels import ChannelError, channel_key, check_channel, mask
+from kn_crawl.alerts.channels import ChannelError, channel_key, check_channel, classify, mask
 from kn_crawl.alerts.delivery import SendResult, send_due, write_dry_run
 from kn_crawl.alerts.matching import match
 from kn_crawl.alerts.models import AlertEmail
 from kn_crawl.alerts.outbox import status
+from kn_crawl.alerts.smtp import Outcome
 from kn_crawl.alerts.subscriptions import (
     SubscriptionError,
     SubscriptionSpec,
@@ -47,7 +48,7 @@ BODY = (
     "-- \n"
     "Abonniert: Stichwörter OZG (sofort nach jedem Crawl)\n"
     "\n"
-    "Abbestellen: kn-crawl unsubscribe --token "
+    "Abbestellen: beim Betreiber dieser Benachrichtigungen (Abonnement Nr. 1)"
 )
 
 
@@ -74,7 +75,7 @@ class World:
         desk.crawl("kommune21", [item("kommune21", "Alt", ["OZG"])], now=T0)  # the backfill
         new = item("kommune21", "OZG-Portal startet", ["OZG"], url=ARTICLE_URL)
         desk.crawl("kommune21", [new], now=T0)
-        match(self.engine, now=T0, vocabulary=load_vocabulary(), message_domain="kn.example")
+        match(self.engine, now=T0, vocabulary=load_vocabulary())
 
     def send(self, now: datetime = T0) -> SendResult:
         return send_due(self.engine, self.settings(), now=now)
@@ -101,11 +102,14 @@ def test_a_json_webhook_gets_the_alert_in_german_with_its_idempotency_key(world:
     assert (result.sent, result.retry, result.failed) == (1, 0, 0)
     (got,) = world.receiver.received
     assert got.path == "/hook"
-    assert got.headers["Idempotency-Key"] == message.message_id.strip("<>")
+    # The delivery key is channel-neutral: no e-mail Message-ID (no brackets, no domain).
+    assert len(message.message_id) == 32 and int(message.message_id, 16) >= 0
+    assert got.headers["Idempotency-Key"] == message.message_id
     assert got.headers["Authorization"].startswith("Basic ")
     data = json.loads(got.body)
     assert data["title"] == "1 neue Meldung zu OZG"
-    assert data["message"].startswith(BODY)
+    # The whole message: no unsubscribe token a reader of the channel could use.
+    assert data["message"] == BODY
     assert [m.status for m in world.messages()] == ["sent"]
     assert world.send(T0 + timedelta(hours=1)).sent == 0  # sent once
 
@@ -168,8 +172,23 @@ def test_a_5xx_or_a_hanging_receiver_is_retried_with_backoff(world: World, troub
     world.receiver.hang, world.receiver.status = False, 200
     assert world.send(T0 + timedelta(minutes=1)).sent == 1
     keys = {r.headers["Idempotency-Key"] for r in world.receiver.received}
-    assert keys == {message.message_id.strip("<>")}
+    assert keys == {message.message_id}
     assert [m.status for m in world.messages()] == ["sent"]
+
+
+def test_a_dry_run_with_retry_now_writes_messages_in_backoff(world: World) -> None:
+    world.subscribe(world.url())
+    world.publish()
+    world.receiver.status = 503
+    assert world.send().retry == 1  # now in backoff until T0 + 1 min
+    later = T0 + timedelta(seconds=30)
+    assert write_dry_run(world.engine, world.settings(), world.tmp / "a", now=later) == []
+    paths = write_dry_run(
+        world.engine, world.settings(), world.tmp / "b", now=later, retry_now=True
+    )
+    (message,) = world.messages()
+    assert paths == [world.tmp / "b" / f"alert-{message.id:06d}.txt"]
+    assert (message.status, message.attempts) == ("pending", 1)  # nothing changed
 
 
 def test_secrets_never_reach_logs_or_listings(
@@ -192,7 +211,7 @@ def test_secrets_never_reach_logs_or_listings(
     assert SECRET not in row.email
     # A dry run shows the channel masked too.
     world.subscribe(world.url("ntfy", "topic2"), tags=("OZG",), queries=("Portal",))
-    match(world.engine, now=T0, vocabulary=load_vocabulary(), message_domain="kn.example")
+    match(world.engine, now=T0, vocabulary=load_vocabulary())
     paths = write_dry_run(world.engine, world.settings(), world.tmp / "dry", now=T0)
     assert all(SECRET not in p.read_text() for p in paths)
 
@@ -214,9 +233,7 @@ def test_health_notices_go_through_the_same_seam(world: World) -> None:
                 notified=False,
             )
         )  # fmt: skip
-    queued = queue_health_events(
-        world.engine, (), now=T0, message_domain="kn.example", channels=settings.health_channels
-    )
+    queued = queue_health_events(world.engine, (), now=T0, channels=settings.health_channels)
     assert queued == 1
     assert send_due(world.engine, settings, now=T0).sent == 1
     (got,) = world.receiver.received
@@ -336,3 +353,39 @@ def test_retry_now_tries_each_channel_message_once_per_send(world: World) -> Non
     assert len(world.receiver.received) == 1
     (message,) = world.messages()
     assert (message.attempts, message.claimed_by) == (1, None)
+
+
+def test_the_installed_apprise_tells_the_status_code_both_ways() -> None:
+    """Pins what ``deliver`` reads: urllib3's record of the answer, and the code in the
+    installed Apprise's own failure line (the fallback). An Apprise upgrade that rewords it
+    fails here, not silently as endless retries of a permanent 4xx."""
+    import apprise
+
+    from kn_crawl.alerts.channels import _CODE, _quiet_apprise
+
+    with Receiver() as receiver:
+        receiver.status = 404
+        with _quiet_apprise() as capture:
+            plugin = apprise.Apprise.instantiate(f"json://127.0.0.1:{receiver.port}/hook")
+            assert plugin is not None
+            assert plugin.notify(body="b", title="t") is False
+    assert capture.statuses == [404]
+    assert [int(c) for line in capture.lines for c in _CODE.findall(line)] == [404]
+    assert classify([], capture.lines) == Outcome("permanent", "HTTP 404")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "lines", "outcome"),
+    [
+        ([404], [], Outcome("permanent", "HTTP 404")),
+        ([503], ["a reworded line"], Outcome("temporary", "HTTP 503")),
+        ([429], [], Outcome("temporary", "HTTP 429")),
+        # A service that answers 200 and still fails: Apprise's line tells.
+        ([200], ["Failed to send: Forbidden, error=403."], Outcome("permanent", "HTTP 403")),
+        ([], [], Outcome("temporary", "no answer (connection failed or timed out)")),
+    ],
+)
+def test_a_failure_is_classified_by_the_answer_first(
+    statuses: list[int], lines: list[str], outcome: Outcome
+) -> None:
+    assert classify(statuses, lines) == outcome

@@ -26,7 +26,7 @@ def sub(engine: Engine, email: str = "anna@example.org", **kw: Any) -> int:
 
 
 def run_match(engine: Engine, now: datetime = T0, **kw: Any) -> MatchResult:
-    return match(engine, now=now, vocabulary=load_vocabulary(), message_domain="kn.example", **kw)
+    return match(engine, now=now, vocabulary=load_vocabulary(), **kw)
 
 
 def entries(engine: Engine) -> list[Any]:

@@ -30,7 +30,7 @@ def sub(engine: Engine, email: str = "anna@example.org", **kw: Any) -> int:
 
 
 def run_match(engine: Engine, now: datetime = T0) -> MatchResult:
-    return match(engine, now=now, vocabulary=load_vocabulary(), message_domain="kn.example")
+    return match(engine, now=now, vocabulary=load_vocabulary())
 
 
 STORY = 999_999  # far above the ids the store hands out here

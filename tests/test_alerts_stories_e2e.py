@@ -54,7 +54,7 @@ def test_the_triple_published_release_alerts_once_with_its_three_sources(
         outputs.extend([done.stdout, done.stderr])
         assert done.returncode == 0, done.stderr[-3000:]
         # The first crawl is a backfill; the test wants its articles alerted.
-        assert "queued 1 alerts in 1 new e-mails" in kn("alerts", "match", "--include-backfill")
+        assert "queued 1 alerts in 1 new messages" in kn("alerts", "match", "--include-backfill")
         assert kn("alerts", "send").startswith("Sent 1, to retry 0, failed 0")
         listing = kn("subscriptions")
         assert f"json://127.0.0.1:{receiver.port}/…" in listing

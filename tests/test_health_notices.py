@@ -84,7 +84,7 @@ def test_a_failing_source_is_mailed_once_to_each_admin_then_its_recovery(world: 
     world.after_run(run_id, settings, T0 + timedelta(minutes=5))
     again = world.desk.crawl("move", [], now=T0 + timedelta(hours=1), status="failed")
     world.after_run(again, settings, T0 + timedelta(hours=1))
-    assert queue_health_events(world.engine, settings.admin_emails, now=T0, message_domain="x") == 0
+    assert queue_health_events(world.engine, settings.admin_emails, now=T0) == 0
     assert len(world.server.recorder.delivered) == 2
 
     later = T0 + timedelta(hours=2)
@@ -109,8 +109,8 @@ def test_without_admin_addresses_events_stay_recorded_only(world: World) -> None
     assert world.server.recorder.delivered == []
 
     # Configured later: the recorded event is then told, once.
-    assert queue_health_events(world.engine, (OPS,), now=T0, message_domain="kn.example") == 1
-    assert queue_health_events(world.engine, (OPS,), now=T0, message_domain="kn.example") == 0
+    assert queue_health_events(world.engine, (OPS,), now=T0) == 1
+    assert queue_health_events(world.engine, (OPS,), now=T0) == 0
     assert world.notified() == [True]
 
 
@@ -118,7 +118,7 @@ def test_old_events_are_not_mailed_when_admin_mail_is_switched_on(world: World) 
     run_id = world.desk.crawl("move", [], now=T0, status="failed")
     world.after_run(run_id, world.settings(), T0)  # no KN_ADMIN_EMAIL yet: recorded only
     later = T0 + timedelta(days=30)
-    assert queue_health_events(world.engine, (OPS,), now=later, message_domain="kn.example") == 0
+    assert queue_health_events(world.engine, (OPS,), now=later) == 0
     assert world.notified() == [True]
     with world.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(emails_t)).scalar_one() == 0
@@ -143,7 +143,7 @@ def test_scraped_evidence_is_escaped_and_injects_no_header(world: World) -> None
             now=T0,
         )  # fmt: skip
     settings = world.settings(KN_ADMIN_EMAIL=OPS)
-    assert queue_health_events(world.engine, (OPS,), now=T0, message_domain="kn.example") == 1
+    assert queue_health_events(world.engine, (OPS,), now=T0) == 1
     [path] = write_dry_run(world.engine, settings, world.tmp / "eml", now=T0)
     head = path.read_bytes().split(b"\r\n\r\n", 1)[0]
     assert b"Bcc" not in head and b"Subject: kn-crawl: Quelle move ist degraded" in head

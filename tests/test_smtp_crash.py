@@ -42,7 +42,7 @@ def test_kill_between_smtp_success_and_mark_sent(tmp_path: Path) -> None:
     desk.crawl("kommune21", [item("kommune21", "Alt", ["OZG"])], now=now)  # backfill
     subscribe(engine, SubscriptionSpec("anna@example.org", tags=("OZG",)), now=now)
     desk.crawl("kommune21", [item("kommune21", "Neu", ["OZG"])], now=now)
-    match(engine, now=now, vocabulary=load_vocabulary(), message_domain="kn.example")
+    match(engine, now=now, vocabulary=load_vocabulary())
 
     blocker = sqlite3.connect(db_path, isolation_level=None, timeout=30, check_same_thread=False)
     accepted = threading.Event()
@@ -83,7 +83,11 @@ def test_kill_between_smtp_success_and_mark_sent(tmp_path: Path) -> None:
         assert send_due(engine, settings, now=later + timedelta(minutes=11)).sent == 0
 
     first, second = server.recorder.delivered
-    assert first.message["Message-ID"] == second.message["Message-ID"] == row.message_id
+    assert (
+        first.message["Message-ID"]
+        == second.message["Message-ID"]
+        == (f"<kn-alert.{row.message_id}@kn-crawl.invalid>")
+    )
     with engine.connect() as conn:
         assert conn.execute(select(t.c.status)).scalar_one() == "sent"
     engine.dispose()

@@ -53,7 +53,7 @@ class World:
             by_source.setdefault(i.source, []).append(i)
         for source, its in by_source.items():
             self.desk.crawl(source, its, now=now)
-        match(self.engine, now=now, vocabulary=load_vocabulary(), message_domain="kn.example")
+        match(self.engine, now=now, vocabulary=load_vocabulary())
 
     def send(self, now: datetime = T0, **kw: Any) -> SendResult:
         return send_due(self.engine, kw.pop("settings", None) or self.settings(), now=now, **kw)
@@ -73,7 +73,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     # Each source's first crawl is its backfill: after it, everything is news.
     desk.crawl("kommune21", [item("kommune21", "Alt", ["OZG", "Dortmund"])], now=T0)
     desk.crawl("move", [item("move", "Alt", ["OZG"])], now=T0)
-    match(engine, now=T0, vocabulary=load_vocabulary(), message_domain="kn.example")
+    match(engine, now=T0, vocabulary=load_vocabulary())
     with SmtpServer() as server:
         yield World(engine, desk, server, tmp_path, db_url)
     engine.dispose()
@@ -93,7 +93,10 @@ def test_immediate_email_with_items_reasons_and_headers(world: World) -> None:
     msg = d.message
     assert d.rcpt_tos == [ANNA]
     assert msg["Subject"] == "2 neue Meldungen zu OZG, Dortmund, Glasfaser"
-    assert msg["Message-ID"] == world.email_rows()[0].message_id
+    # The row holds the channel-neutral delivery key; the e-mail channel makes the Message-ID.
+    key = world.email_rows()[0].message_id
+    assert len(key) == 32 and int(key, 16) >= 0
+    assert msg["Message-ID"] == f"<kn-alert.{key}@kn-crawl.invalid>"
     assert msg["List-Unsubscribe"].startswith("<mailto:alerts@kn-crawl.invalid?subject=")
     assert "List-Unsubscribe-Post" not in msg
     assert msg["Auto-Submitted"] == "auto-generated"
@@ -159,7 +162,7 @@ def test_server_down_keeps_everything_pending_until_it_is_back(world: World) -> 
     assert world.send(T0 + timedelta(seconds=30)).sent == 0  # backoff
     assert world.send(T0 + timedelta(minutes=1)).sent == 1
     (d,) = world.server.recorder.delivered
-    assert d.message["Message-ID"] == row.message_id
+    assert d.message["Message-ID"] == f"<kn-alert.{row.message_id}@kn-crawl.invalid>"
 
 
 def test_451_is_retried_and_550_fails_only_that_recipient(world: World) -> None:
@@ -185,7 +188,9 @@ def test_451_is_retried_and_550_fails_only_that_recipient(world: World) -> None:
     world.server.recorder.answers.pop(BOB)
     assert world.send(T0 + timedelta(minutes=1)).sent == 1
     assert [len(world.server.recorder.to(w)) for w in (ANNA, BOB, carl)] == [1, 1, 0]
-    assert world.server.recorder.to(BOB)[0].message["Message-ID"] == rows[BOB].message_id
+    assert world.server.recorder.to(BOB)[0].message["Message-ID"] == (
+        f"<kn-alert.{rows[BOB].message_id}@kn-crawl.invalid>"
+    )
     assert world.send(T0 + timedelta(days=1)).sent == 0
 
 
@@ -301,3 +306,11 @@ def test_a_password_smtp_cannot_send_is_one_line_without_it(
         "which SMTP login cannot send"
     )
     assert [row.status for row in world.email_rows()] == ["pending"]
+
+
+def test_the_message_id_derives_from_the_delivery_key() -> None:
+    from kn_crawl.alerts.smtp import message_id_for
+
+    assert message_id_for("0123abcd", "kn.example") == "<kn-alert.0123abcd@kn.example>"
+    # Rows queued before keys were channel-neutral hold a whole Message-ID: kept as it is.
+    assert message_id_for("<kn-alert.77@old.example>", "kn.example") == "<kn-alert.77@old.example>"

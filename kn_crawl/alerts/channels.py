@@ -58,6 +58,12 @@ WEBHOOK_SCHEMES = frozenset(["json", "jsons", "form", "forms", "xml", "xmls"])
 idempotency key."""
 DEFAULT_TIMEOUT = 10.0
 _CODE = re.compile(r"error=(\d{3})\b")
+"""The status code in Apprise's failure lines ("Failed to send JSON POST notification: Not Found,
+error=404."): only a fallback to the answers urllib3 records (``_Capture``), for services that
+answer 200 and still fail. tests/test_alert_channels.py checks it against the installed
+Apprise; pyproject pins Apprise's minor version so a wording change comes with a test run."""
+_URLLIB3_RESPONSE = '%s://%s:%s "%s %s %s" %s %s'
+"""urllib3's debug line for each answer; its arguments carry the status as an int."""
 # Answers that may well succeed later: timeouts, too early, too many requests.
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 
@@ -122,7 +128,7 @@ class ChannelMessage:
     title: str
     body: str
     idempotency_key: str
-    """The message's Message-ID without its brackets: the same on every retry."""
+    """The message's delivery key (``outbox.new_delivery_key``): the same on every retry."""
 
 
 def deliver(url: str, message: ChannelMessage, *, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
@@ -150,7 +156,13 @@ def deliver(url: str, message: ChannelMessage, *, timeout: float = DEFAULT_TIMEO
             return Outcome("temporary", f"channel error {type(exc).__name__}")
     if ok:
         return Outcome("sent")
-    codes = [int(c) for r in records for c in _CODE.findall(r)]
+    return classify(records.statuses, records.lines)
+
+
+def classify(statuses: list[int], lines: list[str]) -> Outcome:
+    """A failed send's outcome from the HTTP answers urllib3 saw (the last error status), else
+    from the code in Apprise's log lines, else: no answer."""
+    codes = [s for s in statuses if s >= 400] or [int(c) for r in lines for c in _CODE.findall(r)]
     if codes:
         code = codes[-1]
         permanent = 400 <= code < 500 and code not in _RETRYABLE_4XX
@@ -174,31 +186,39 @@ def _with_idempotency_key(url: str, key: str) -> str:
 
 
 class _Capture(logging.Handler):
+    """Apprise's lines as text; of urllib3's, only the status of each answer (their text
+    quotes the request path, which holds many services' token)."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
+        self.statuses: list[int] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+        if not record.name.startswith("urllib3"):
+            self.lines.append(record.getMessage())
+        elif record.msg == _URLLIB3_RESPONSE and isinstance(record.args, tuple):
+            status = record.args[6] if len(record.args) == 8 else None
+            if isinstance(status, int):
+                self.statuses.append(status)
 
 
 @contextmanager
-def _quiet_apprise() -> Iterator[list[str]]:
-    """Apprise's log lines during a call: kept from our handlers (they may quote the URL and
-    its token) and returned for the answer's status code. urllib3's debug lines quote the
-    request path, which holds the token of many services: kept away too."""
+def _quiet_apprise() -> Iterator[_Capture]:
+    """Apprise's and urllib3's log records during a call: kept from our handlers (they may
+    quote the URL and its token) and returned for the answer's status code."""
     capture = _Capture()
     apprise_logger = logging.getLogger("apprise")
     http_logger = logging.getLogger("urllib3")
     saved = [(lg, lg.propagate, lg.level) for lg in (apprise_logger, http_logger)]
-    apprise_logger.setLevel(logging.DEBUG)
-    apprise_logger.addHandler(capture)
     for lg, _, _ in saved:
+        lg.setLevel(logging.DEBUG)
+        lg.addHandler(capture)
         lg.propagate = False
     try:
-        yield capture.lines
+        yield capture
     finally:
-        apprise_logger.removeHandler(capture)
         for lg, propagate, level in saved:
+            lg.removeHandler(capture)
             lg.propagate = propagate
             lg.setLevel(level)

@@ -2,8 +2,9 @@
 Apprise for chat and webhook channels), record the outcome of each.
 
 The channels share the outbox's leases, retries with backoff and recorded final failures; what
-differs is how a message is rendered and sent (``_send_channel`` vs the SMTP loop), and the
-Message-ID fixed at queueing is the e-mail's Message-ID or the channel's idempotency key.
+differs is how a message is rendered and sent (``_send_channel`` vs the SMTP loop). The
+delivery key fixed at queueing is neutral: the e-mail channel derives its Message-ID from it,
+webhooks send it as their idempotency key.
 
 One transaction per e-mail for its outcome, so a failure halfway through a batch leaves every
 e-mail either sent and recorded, or pending and retried (see ``outbox`` on the one gap).
@@ -49,7 +50,7 @@ def send_due(
     an SMTP server (``KN_SMTP_HOST``) only channel messages go; e-mails stay queued."""
     result = SendResult()
     secret = load_secret(settings)
-    _send_channels(engine, settings, secret, result, now=now, retry_now=retry_now, limit=limit)
+    _send_channels(engine, settings, result, now=now, retry_now=retry_now, limit=limit)
     if not settings.smtp.host:
         return result
     token, ids = outbox.claim(engine, now=now, limit=limit, retry_now=retry_now, channels=False)
@@ -61,7 +62,6 @@ def send_due(
 def _send_channels(
     engine: Engine,
     settings: Settings,
-    secret: bytes,
     result: SendResult,
     *,
     now: datetime,
@@ -93,8 +93,9 @@ def _send_channels(
         try:
             for message_id in fresh:
                 tried.add(message_id)
-                _send_channel(engine, settings, message_id, urls[message_id], token, secret,
-                              result, now=now)  # fmt: skip
+                _send_channel(
+                    engine, settings, message_id, urls[message_id], token, result, now=now
+                )
         except BaseException:
             # A crash of ours: give back what this claim still holds, untouched.
             outbox.release(engine, fresh, token)
@@ -107,7 +108,6 @@ def _send_channel(
     message_id: int,
     url: str,
     token: str,
-    secret: bytes,
     result: SendResult,
     *,
     now: datetime,
@@ -117,10 +117,10 @@ def _send_channel(
     if view is None or view.is_empty:
         outbox.delete_empty(engine, message_id, token)
         return
-    title, body = channel_text(view, secret=secret)
+    title, body = channel_text(view)
     outcome = channels.deliver(
         url,
-        channels.ChannelMessage(title, body, view.message_id.strip("<>")),
+        channels.ChannelMessage(title, body, view.delivery_key.strip("<>")),
         timeout=settings.channel_timeout,
     )
     _record(engine, view, token, outcome.status, outcome.detail, result, now=now,
@@ -183,29 +183,39 @@ def _record(
     to = shown or view.recipient
     if status == "sent":
         outbox.mark_sent(engine, view.id, token, now=now)
-        logger.info("%s %s sent to %s", what, view.message_id, to)
+        logger.info("%s %s sent to %s", what, view.delivery_key, to)
         result.sent += 1
     elif status == "permanent":
         outbox.mark_failed(engine, view.id, token, now=now, error=detail)
-        logger.error("%s %s to %s refused: %s", what, view.message_id, to, detail)
+        logger.error("%s %s to %s refused: %s", what, view.delivery_key, to, detail)
         result.failed += 1
         result.errors.append(f"{to}: {detail}")
     else:
         new_status = outbox.mark_retry(engine, view.id, token, now=now, error=detail)
-        logger.warning("%s %s to %s deferred: %s", what, view.message_id, to, detail)
+        logger.warning("%s %s to %s deferred: %s", what, view.delivery_key, to, detail)
         result.failed += new_status == "failed"
         result.retry += new_status == "pending"
         result.errors.append(f"{to}: {detail}")
 
 
-def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: datetime) -> list[Path]:
+def write_dry_run(
+    engine: Engine,
+    settings: Settings,
+    folder: Path,
+    *,
+    now: datetime,
+    retry_now: bool = False,
+    mark_written: bool = False,
+) -> list[Path]:
     """Write the e-mails a send would send now as ``.eml`` files, channel messages as ``.txt``
-    files (the channel masked, then title and body); the outbox is not changed."""
+    files (the channel masked, then title and body); the outbox is not changed. ``retry_now``:
+    as ``send_due``'s, messages in retry backoff count as due. ``mark_written`` (the demo):
+    what was written is done (status ``written``), never sent later."""
     secret = load_secret(settings)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with engine.connect() as conn:
-        ids = outbox.due_ids(conn, now=now)
+        ids = outbox.due_ids(conn, now=now, retry_now=retry_now)
         views = [v for v in (load_email(conn, i) for i in ids) if v is not None and not v.is_empty]
         targets = dict(
             conn.execute(
@@ -217,7 +227,7 @@ def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: date
     for view in views:
         channel = targets.get(view.id)
         if channel:
-            title, body = channel_text(view, secret=secret)
+            title, body = channel_text(view)
             data = f"Kanal: {channels.mask(channel)}\n{title}\n\n{body}".encode()
             path = folder / f"alert-{view.id:06d}.txt"
         else:
@@ -230,4 +240,6 @@ def write_dry_run(engine: Engine, settings: Settings, folder: Path, *, now: date
         tmp.write_bytes(data)
         os.replace(tmp, path)
         written.append(path)
+    if mark_written:
+        outbox.mark_written(engine, [v.id for v in views], now=now)
     return written

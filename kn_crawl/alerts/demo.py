@@ -1,5 +1,7 @@
 """Alerts in ``kn-crawl demo``: a sample subscription, matched including the first crawl, and
-its e-mails written as ``.eml`` files (the ``--dry-run`` path), so nothing is sent."""
+its e-mails written as ``.eml`` files (the ``--dry-run`` path), so nothing is sent — then or
+later: what was written is marked ``written``, so a real sender started afterwards (``alerts
+send``, ``serve`` with ``KN_SMTP_HOST``) never mails the sample subscriber."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from sqlalchemy import Engine
 
 from kn_crawl.alerts.delivery import write_dry_run
 from kn_crawl.alerts.matching import match
-from kn_crawl.alerts.render import message_domain
 from kn_crawl.alerts.subscriptions import SubscriptionSpec, list_subscriptions, subscribe
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.settings import Settings
@@ -41,10 +42,11 @@ def demo_alerts(engine: Engine, settings: Settings, *, now: datetime) -> DemoAle
         engine,
         now=now,
         vocabulary=load_vocabulary(settings.tag_aliases_file),
-        message_domain=message_domain(settings.smtp),
         include_backfill=True,
     )
     folder = settings.data_dir / "demo-alerts"
     # Nothing new (a second demo): the e-mails of the first stay as they are, not rewritten.
-    files = write_dry_run(engine, settings, folder, now=now) if result.queued else []
+    files = (
+        write_dry_run(engine, settings, folder, now=now, mark_written=True) if result.queued else []
+    )
     return DemoAlerts(created, result.queued, files, folder)

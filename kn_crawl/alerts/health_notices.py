@@ -18,8 +18,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.alerts.channels import channel_key
-from kn_crawl.alerts.matching import make_message_id
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox
+from kn_crawl.alerts.outbox import new_delivery_key
 from kn_crawl.db.models import table_of
 from kn_crawl.db.state_models import HealthEvent
 from kn_crawl.db.upsert import insert_ignore
@@ -49,7 +49,6 @@ def queue_health_events(
     admins: Sequence[str],
     *,
     now: datetime,
-    message_domain: str,
     channels: Sequence[str] = (),
 ) -> int:
     """Queue a message per un-notified health event and admin address or channel URL; returns
@@ -58,12 +57,10 @@ def queue_health_events(
         return 0
     targets = [(a, None) for a in admins] + [(channel_key(c), c) for c in channels]
     with engine.begin() as conn:
-        return _queue(conn, targets, now=now, domain=message_domain)
+        return _queue(conn, targets, now=now)
 
 
-def _queue(
-    conn: Connection, targets: Sequence[tuple[str, str | None]], *, now: datetime, domain: str
-) -> int:
+def _queue(conn: Connection, targets: Sequence[tuple[str, str | None]], *, now: datetime) -> int:
     # Claim the events first: an UPDATE … RETURNING takes exactly the rows still un-notified,
     # so two processes queueing at once (PostgreSQL re-checks the WHERE after the other one
     # commits; SQLite writers are serialised) never both create e-mails for one event.
@@ -85,7 +82,7 @@ def _queue(
                     recipient=recipient,
                     channel=channel,
                     mode=MODE,
-                    message_id=make_message_id(domain),
+                    message_id=new_delivery_key(),
                     status="pending",
                     due_at=now,
                     next_attempt_at=now,

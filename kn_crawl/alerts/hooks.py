@@ -8,7 +8,6 @@ import logging
 from kn_crawl.alerts.delivery import send_due
 from kn_crawl.alerts.health_notices import queue_health_events
 from kn_crawl.alerts.matching import match
-from kn_crawl.alerts.render import message_domain
 from kn_crawl.alerts.vocabulary import load_vocabulary
 from kn_crawl.hooks import RunContext
 
@@ -19,16 +18,14 @@ def after_run(ctx: RunContext) -> None:
     settings = ctx.settings
     # The health hook runs before this one, so this run's events are already recorded.
     health = queue_health_events(
-        ctx.engine, settings.admin_emails, now=ctx.now,
-        message_domain=message_domain(settings.smtp), channels=settings.health_channels,
-    )  # fmt: skip
+        ctx.engine, settings.admin_emails, now=ctx.now, channels=settings.health_channels
+    )
     if health:
         logger.info("alerts: %d source health e-mails queued for the operators", health)
     result = match(
         ctx.engine,
         now=ctx.now,
         vocabulary=load_vocabulary(settings.tag_aliases_file),
-        message_domain=message_domain(settings.smtp),
     )
     logger.info(
         "alerts: %d articles and %d Stichwörter looked at (%d held back as backfill), "

@@ -15,13 +15,12 @@ lists the story's sources when it is rendered). Articles not clustered keep ``ar
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from kn_crawl.alerts import keywords
@@ -33,8 +32,11 @@ from kn_crawl.alerts.models import (
     AlertOutbox,
     AlertSubscription,
 )
+from kn_crawl.alerts.outbox import new_delivery_key
 from kn_crawl.alerts.schedule import due_at
 from kn_crawl.alerts.vocabulary import Vocabulary
+from kn_crawl.db import locks
+from kn_crawl.db.locks import xact_lock
 from kn_crawl.db.models import Article, ArticleTag, CrawlRun, Source, Tag, table_of
 from kn_crawl.db.upsert import insert_ignore
 from kn_crawl.items import VOCABULARY
@@ -53,8 +55,6 @@ emails_t = table_of(AlertEmail)
 outbox_t = table_of(AlertOutbox)
 
 BATCH_SIZE = 500
-# Distinct from the store's per-source lock (class 2121).
-_PG_LOCK = (2122, 1)
 
 Reason = dict[str, Any]
 
@@ -224,7 +224,6 @@ def match(
     *,
     now: datetime,
     vocabulary: Vocabulary,
-    message_domain: str,
     include_backfill: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> MatchResult:
@@ -236,7 +235,7 @@ def match(
             _lock(conn)
             subs = _subscriptions(conn, vocabulary, now=now)
             done = _article_batch(
-                conn, subs, vocabulary, result, now=now, domain=message_domain,
+                conn, subs, vocabulary, result, now=now,
                 include_backfill=include_backfill, batch_size=batch_size,
             )  # fmt: skip
         if done:
@@ -246,7 +245,7 @@ def match(
             _lock(conn)
             subs = _subscriptions(conn, vocabulary, now=now)
             done = _tag_batch(
-                conn, subs, vocabulary, result, now=now, domain=message_domain,
+                conn, subs, vocabulary, result, now=now,
                 include_backfill=include_backfill, batch_size=batch_size,
             )  # fmt: skip
         if done:
@@ -257,10 +256,7 @@ def match(
 def _lock(conn: Connection) -> None:
     # SQLite: BEGIN IMMEDIATE already holds the write lock. PostgreSQL: one matcher at a time,
     # so the look-up of queued e-mails and the inserts below cannot interleave with another's.
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_LOCK[0], "b": _PG_LOCK[1]}
-        )
+    xact_lock(conn, locks.MATCHING)
 
 
 def _subscriptions(
@@ -311,7 +307,6 @@ def _article_batch(
     result: MatchResult,
     *,
     now: datetime,
-    domain: str,
     include_backfill: bool,
     batch_size: int,
 ) -> bool:
@@ -369,7 +364,7 @@ def _article_batch(
                 item_key=article_key(r.id, r.story_id), kind="article", article_id=r.id,
                 now=now,
             )  # fmt: skip
-    _queue(conn, list(planned.values()), result, now=now, domain=domain)
+    _queue(conn, list(planned.values()), result, now=now)
     _record(conn, m, "article_id", bookkeeping)
     return len(rows) < batch_size
 
@@ -381,7 +376,6 @@ def _tag_batch(
     result: MatchResult,
     *,
     now: datetime,
-    domain: str,
     include_backfill: bool,
     batch_size: int,
 ) -> bool:
@@ -453,7 +447,7 @@ def _tag_batch(
                 planned, sub, new_tag_reasons(sub, tag),
                 item_key=f"tag:{c.id}", kind="new_tag", tag_id=c.id, now=now,
             )  # fmt: skip
-    _queue(conn, list(planned.values()), result, now=now, domain=domain)
+    _queue(conn, list(planned.values()), result, now=now)
     _record(conn, m, "tag_id", bookkeeping)
     return len(candidates) < batch_size
 
@@ -477,7 +471,7 @@ def _record(conn: Connection, table: Any, key: str, rows: list[dict[str, Any]]) 
 
 
 def _queue(
-    conn: Connection, planned: list[_Planned], result: MatchResult, *, now: datetime, domain: str
+    conn: Connection, planned: list[_Planned], result: MatchResult, *, now: datetime
 ) -> None:
     if not planned:
         return
@@ -498,9 +492,7 @@ def _queue(
             continue
         slot = (p.recipient, p.mode, p.due)
         if slot not in emails:
-            emails[slot] = _email_for(
-                conn, *slot, channel=p.channel, now=now, domain=domain, result=result
-            )
+            emails[slot] = _email_for(conn, *slot, channel=p.channel, now=now, result=result)
         rows.append(
             {
                 "recipient": p.recipient,
@@ -527,11 +519,10 @@ def _email_for(
     *,
     channel: str | None,
     now: datetime,
-    domain: str,
     result: MatchResult,
 ) -> int:
     """A queued e-mail the entry can join (same recipient, mode and digest time, never tried,
-    not claimed by a sender), else a new one with its Message-ID."""
+    not claimed by a sender), else a new one with its delivery key."""
     e = emails_t
     joinable = [
         e.c.recipient == recipient,
@@ -559,7 +550,7 @@ def _email_for(
                 recipient=recipient,
                 channel=channel,
                 mode=mode,
-                message_id=make_message_id(domain),
+                message_id=new_delivery_key(),
                 status="pending",
                 due_at=due,
                 next_attempt_at=due,
@@ -569,7 +560,3 @@ def _email_for(
             .returning(e.c.id)
         ).scalar_one()
     )
-
-
-def make_message_id(domain: str) -> str:
-    return f"<kn-alert.{uuid.uuid4().hex}@{domain}>"

@@ -33,6 +33,13 @@ MAX_ATTEMPTS = 15
 """Temporary failures are retried for about two days, then the e-mail is marked failed."""
 
 
+def new_delivery_key() -> str:
+    """The message's key for its whole life, whatever its channel (stored in the ``message_id``
+    column): the e-mail channel derives its Message-ID from it, webhooks send it as their
+    ``Idempotency-Key``. The same on every retry, so receivers can drop a second copy."""
+    return uuid.uuid4().hex
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failed attempt: 1, 2, 4 … minutes, at most 6 hours."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
@@ -141,6 +148,25 @@ def mark_retry(engine: Engine, email_id: int, token: str, *, now: datetime, erro
     return "pending"
 
 
+def mark_written(engine: Engine, ids: list[int], *, now: datetime) -> None:
+    """Done without sending: the demo wrote these to files for a reader to look at. Status
+    ``written``, so no later sender mails the sample subscriber what the demo promised not to
+    send. Only messages still pending and not held by a sender."""
+    if not ids:
+        return
+    e = emails_t
+    with engine.begin() as conn:
+        conn.execute(
+            update(e)
+            .where(
+                e.c.id.in_(ids),
+                e.c.status == "pending",
+                or_(e.c.claimed_by.is_(None), e.c.claimed_until < now),
+            )
+            .values(status="written", sent_at=now, claimed_by=None, claimed_until=None)
+        )
+
+
 def release(engine: Engine, ids: list[int], token: str) -> None:
     """Give claimed e-mails back untouched (the sender stops before trying them)."""
     if ids:
@@ -172,10 +198,12 @@ def delete_empty(engine: Engine, email_id: int, token: str) -> None:
                 conn.execute(e.delete().where(e.c.id == email_id))
 
 
-def due_ids(conn: Connection, *, now: datetime, emails_only: bool = False) -> list[int]:
+def due_ids(
+    conn: Connection, *, now: datetime, emails_only: bool = False, retry_now: bool = False
+) -> list[int]:
     """Messages a send would send now (for ``--dry-run``: nothing is claimed or changed);
-    ``emails_only``: only e-mails, no channel messages."""
-    condition = _claimable(now, retry_now=False)
+    ``emails_only``: only e-mails, no channel messages; ``retry_now`` as in ``claim``."""
+    condition = _claimable(now, retry_now=retry_now)
     if emails_only:
         condition = and_(condition, emails_t.c.channel.is_(None))
     return [

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from kn_crawl.alerts import keywords
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
 from kn_crawl.alerts.schedule import describe
+from kn_crawl.alerts.smtp import message_id_for
 from kn_crawl.alerts.tokens import make_manage_token, make_token
 from kn_crawl.dates import BERLIN
 from kn_crawl.db.models import Article, Source, Tag, table_of
@@ -161,7 +162,8 @@ class EmailView:
     id: int
     recipient: str
     mode: str
-    message_id: str
+    delivery_key: str
+    """Channel-neutral (``outbox.new_delivery_key``); the e-mail's Message-ID derives from it."""
     items: list[ItemView]
     subscriptions: list[tuple[int, str]]
     """(id, German description) of the subscriptions behind the items."""
@@ -304,7 +306,7 @@ def load_email(conn: Connection, email_id: int) -> EmailView | None:
         id=email.id,
         recipient=email.recipient,
         mode=email.mode,
-        message_id=email.message_id,
+        delivery_key=email.message_id,
         items=items,
         subscriptions=[(s.id, describe_subscription(s)) for s in subs],
         health=health,
@@ -506,13 +508,13 @@ def _confirm_message(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> E
     return msg
 
 
-def channel_text(view: EmailView, *, secret: bytes) -> tuple[str, str]:
+def channel_text(view: EmailView) -> tuple[str, str]:
     """(title, plain-text body) of a message for a chat or webhook channel: the e-mail's
     content (title, source, date, why it matched, link; the operators' health notices),
-    German, and an unsubscribe line with the subscription's token."""
-    ids = [sid for sid, _ in view.subscriptions]
-    token = make_token(secret, ids, view.recipient) if ids else ""
-    body = _environment().get_template("channel.txt").render(email=view, token=token)
+    German. No unsubscribe token: a chat room or topic is read by many, and any reader could
+    end the channel with it. Channel subscriptions are the operator's; the footer says so and
+    names the subscription's number (``kn-crawl unsubscribe ID``)."""
+    body = _environment().get_template("channel.txt").render(email=view)
     return view.subject, body.strip() + "\n"
 
 
@@ -538,7 +540,7 @@ def _headers(view: EmailView, *, smtp: SmtpSettings, now: datetime) -> EmailMess
     msg["To"] = Address(addr_spec=f"{to_local}@{to_domain}")
     msg["Subject"] = view.subject
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = header_safe(view.message_id)
+    msg["Message-ID"] = header_safe(message_id_for(view.delivery_key, message_domain(smtp)))
     msg["Auto-Submitted"] = "auto-generated"
     return msg
 

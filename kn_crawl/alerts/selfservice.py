@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import Connection
 
-from kn_crawl.alerts.matching import make_message_id
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
+from kn_crawl.alerts.smtp import make_message_id
 from kn_crawl.alerts.subscriptions import SubscriptionSpec
 from kn_crawl.alerts.tokens import (
     CONFIRM_TTL_SECONDS,
@@ -29,6 +29,7 @@ from kn_crawl.alerts.tokens import (
     make_confirm_token,
 )
 from kn_crawl.alerts.web_models import WebWrite
+from kn_crawl.db.locks import SELF_SERVICE, xact_lock
 from kn_crawl.db.models import table_of
 
 subs_t = table_of(AlertSubscription)
@@ -113,7 +114,7 @@ def _lock(conn: Connection) -> None:
     # Two web processes checking a limit at once must not both pass it: PostgreSQL takes a
     # transaction lock (SQLite's writers are serialised already).
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(2123, 1)))
+        xact_lock(conn, SELF_SERVICE)
 
 
 @dataclass(frozen=True, slots=True)

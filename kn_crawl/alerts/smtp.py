@@ -12,6 +12,7 @@ import logging
 import os
 import smtplib
 import ssl
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -23,6 +24,19 @@ from typing import Self
 from kn_crawl.settings import ConfigError, SmtpSettings
 
 logger = logging.getLogger(__name__)
+
+
+def message_id_for(delivery_key: str, domain: str) -> str:
+    """The e-mail's Message-ID for an outbox message's delivery key. Rows queued before keys
+    were channel-neutral hold a whole Message-ID (``<…@…>``): used as it is."""
+    if delivery_key.startswith("<"):
+        return delivery_key
+    return f"<kn-alert.{delivery_key}@{domain}>"
+
+
+def make_message_id(domain: str) -> str:
+    """A whole Message-ID, for messages that only ever go by e-mail (confirmation e-mails)."""
+    return message_id_for(uuid.uuid4().hex, domain)
 
 
 def read_password(env: Mapping[str, str] | None = None) -> str | None:

@@ -218,7 +218,6 @@ def alerts() -> None:
 def alerts_match(include_backfill: bool) -> None:
     """Queue alerts for the articles and Stichwörter not matched yet. Safe to re-run."""
     from kn_crawl.alerts.matching import match
-    from kn_crawl.alerts.render import message_domain
     from kn_crawl.alerts.vocabulary import load_vocabulary
 
     settings = load_settings()
@@ -227,13 +226,12 @@ def alerts_match(include_backfill: bool) -> None:
         open_engine(settings),
         now=_now(),
         vocabulary=load_vocabulary(settings.tag_aliases_file),
-        message_domain=message_domain(settings.smtp),
         include_backfill=include_backfill,
     )
     click.echo(
         f"Looked at {result.articles} articles and {result.tags} Stichwörter "
         f"({result.held_back} held back as first-crawl backfill, {result.new_tags} new "
-        f"Stichwörter); queued {result.queued} alerts in {result.emails} new e-mails."
+        f"Stichwörter); queued {result.queued} alerts in {result.emails} new messages."
     )
 
 
@@ -242,12 +240,15 @@ def alerts_match(include_backfill: bool) -> None:
     "--dry-run",
     "dry_run",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write the due e-mails as .eml files into this folder instead; changes nothing.",
+    help="Write the due messages into this folder instead (e-mails as .eml, channel messages "
+    "as .txt); changes nothing.",
 )
-@click.option("--retry-now", is_flag=True, help="Do not wait for the retry backoff.")
+@click.option(
+    "--retry-now", is_flag=True, help="Do not wait for the retry backoff (also with --dry-run)."
+)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
-    """Send the due alert e-mails over SMTP, and the due channel messages.
+    """Send the due alert messages: e-mails over SMTP, channel messages through their channels.
 
     The server comes from KN_SMTP_* (see the README); --dry-run writes .eml files (and .txt
     files for channel messages) instead.
@@ -259,10 +260,14 @@ def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
     engine = open_engine(settings)
     if dry_run is not None:
         try:
-            paths = write_dry_run(engine, settings, dry_run, now=_now())
+            paths = write_dry_run(engine, settings, dry_run, now=_now(), retry_now=retry_now)
         except OSError as exc:
             fail(f"cannot write to {dry_run}: {exc.strerror}", EXIT_FAILURE)
-        click.echo(f"Wrote {len(paths)} e-mails to {dry_run}")
+        emails = sum(p.suffix == ".eml" for p in paths)
+        click.echo(
+            f"Wrote {len(paths)} messages to {dry_run} "
+            f"({emails} e-mails, {len(paths) - emails} channel messages)"
+        )
         return
     # Channel messages need no SMTP server: without one, only they go.
     result = send_due(engine, settings, now=_now(), retry_now=retry_now, limit=limit)
@@ -283,17 +288,18 @@ def alerts_send(dry_run: Path | None, retry_now: bool, limit: int) -> None:
 
 @alerts.command("status")
 def alerts_status() -> None:
-    """The outbox: e-mails by state, retries ahead, and permanent failures with the server's
-    answer."""
+    """The outbox: messages (e-mails and channel messages) by state, retries ahead, and
+    permanent failures with the server's answer."""
     from kn_crawl.alerts.outbox import status
 
     with open_engine(load_settings()).connect() as conn:
         st = status(conn, now=_now())
     counts = st.emails
     click.echo(
-        f"E-mails: {counts.get('sent', 0)} sent, {counts.get('due', 0)} due now, "
+        f"Messages: {counts.get('sent', 0)} sent, {counts.get('due', 0)} due now, "
         f"{counts.get('waiting', 0)} waiting (digest time or retry), "
         f"{counts.get('failed', 0)} failed; {st.entries} alerts queued in total"
+        + (f"; {counts['written']} written by the demo (not sent)" if counts.get("written") else "")
     )
     if st.next_due:
         click.echo(f"Next due: {local(st.next_due)}")

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from kn_crawl.db.locks import JOB_QUEUE_SCHEMA, session_lock, session_unlock
 from kn_crawl.settings import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def ensure_queue_schema(engine: Engine) -> bool:
     if engine.dialect.name != "postgresql":
         return False
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(2121, 0)"))
+        session_lock(conn, JOB_QUEUE_SCHEMA)
         try:
             present = conn.execute(
                 text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
@@ -128,5 +129,5 @@ def ensure_queue_schema(engine: Engine) -> bool:
             logger.info("procrastinate's job queue schema applied")
             return True
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(2121, 0)"))
+            session_unlock(conn, JOB_QUEUE_SCHEMA)
             conn.commit()

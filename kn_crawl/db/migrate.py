@@ -9,7 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from kn_crawl.db import locks
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -29,12 +31,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     # Several nodes start `kn-crawl worker` at once: one migrates, the others wait for it
     # and then find nothing to do (two at once collide on CREATE TABLE).
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(2121, -1)"))
+        locks.session_lock(conn, locks.MIGRATIONS)
         conn.commit()
         try:
             command.upgrade(alembic_config(engine), revision)
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(2121, -1)"))
+            locks.session_unlock(conn, locks.MIGRATIONS)
             conn.commit()
 
 

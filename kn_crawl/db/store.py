@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from kn_crawl.cluster.fence import RunFenced, fence
 from kn_crawl.dates import BERLIN
+from kn_crawl.db import locks
 from kn_crawl.db.engine import get_engine
 from kn_crawl.db.errors import db_error_line
 from kn_crawl.db.models import (
@@ -166,8 +167,7 @@ def lock_source(conn: Connection, source_id: int) -> None:
     SQLite already holds the database write lock (BEGIN IMMEDIATE); PostgreSQL takes a
     transaction-scoped advisory lock, so look-up-then-insert cannot race another writer.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(2121, :sid)"), {"sid": source_id})
+    locks.xact_lock(conn, locks.source_key(source_id))
 
 
 def ensure_source(conn: Connection, *, name: str, family: str, title: str, base_url: str) -> int:

@@ -12,8 +12,10 @@ from typing import IO, Self
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection, make_url
 
-# Arbitrary but fixed: the advisory lock key of "the kn-crawl scheduler".
-PG_LOCK_KEY = 21_2021
+from kn_crawl.db.locks import SCHEDULER
+
+# The advisory lock key of "the kn-crawl scheduler" (kn_crawl.db.locks holds them all).
+PG_LOCK_KEY = SCHEDULER
 
 
 class AlreadyRunning(RuntimeError):

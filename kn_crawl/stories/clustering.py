@@ -34,9 +34,10 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
+from kn_crawl.db import locks
 from kn_crawl.db.models import Article, table_of
 from kn_crawl.stories.models import Story, StoryBucket, StorySignature
 from kn_crawl.stories.sketch import (
@@ -55,8 +56,6 @@ stories_t = table_of(Story)
 signatures_t = table_of(StorySignature)
 buckets_t = table_of(StoryBucket)
 
-_LOCK = (2122, 0)
-"""``pg_advisory_xact_lock`` key of the clustering step (2121 is the store's per-source lock)."""
 _CHUNK = 2000
 """Bound parameters per ``IN`` list (SQLite allows 32,766)."""
 
@@ -70,8 +69,7 @@ class _Member:
 
 
 def lock_stories(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
+    locks.xact_lock(conn, locks.STORIES)
 
 
 @dataclass(frozen=True, slots=True)
