@@ -28,6 +28,7 @@ story results. SQLite already serialises writers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,15 +107,45 @@ def told_of(conn: Connection, article_ids: Sequence[int]) -> list[Told]:
 
 
 _INSERT_STORIES = stories_t.insert().returning(stories_t.c.id, sort_by_parameter_order=True)
-_CANDIDATES = (
-    select(buckets_t.c.bucket, buckets_t.c.article_id)
-    .join(articles, articles.c.id == buckets_t.c.article_id)
-    .where(
-        buckets_t.c.bucket.in_(bindparam("keys", expanding=True)),
-        articles.c.published_at >= bindparam("earliest", type_=articles.c.published_at.type),
-        articles.c.published_at <= bindparam("latest", type_=articles.c.published_at.type),
-    )
+# The stored articles sharing a bucket with the batch, inside its time span. The bucket keys
+# go in as ONE parameter (a JSON array on SQLite, an array on PostgreSQL) instead of an
+# expanded ``IN`` list of 1,700 bound values, which SQLAlchemy renders in Python per batch.
+# The join order is fixed on SQLite (``CROSS JOIN`` is SQLite's "this table first"): with
+# statistics (``ANALYZE``), its planner walked every article of the time span and probed
+# each for all 1,700 keys — 974 ms instead of ~3 ms per batch at 10,000 articles, growing
+# with the window's article count. The bucket's primary key first is one probe per key.
+_CANDIDATES_SQLITE = text(
+    "SELECT b.bucket, b.article_id FROM story_buckets AS b CROSS JOIN articles AS a "
+    "WHERE b.bucket IN (SELECT value FROM json_each(:keys)) AND a.id = b.article_id "
+    "AND a.published_at >= :earliest AND a.published_at <= :latest"
+).bindparams(
+    bindparam("earliest", type_=articles.c.published_at.type),
+    bindparam("latest", type_=articles.c.published_at.type),
 )
+_CANDIDATES_POSTGRESQL = text(
+    "SELECT b.bucket, b.article_id FROM story_buckets AS b JOIN articles AS a "
+    "ON a.id = b.article_id WHERE b.bucket = ANY(CAST(:keys AS BIGINT[])) "
+    "AND a.published_at >= :earliest AND a.published_at <= :latest"
+).bindparams(
+    bindparam("earliest", type_=articles.c.published_at.type),
+    bindparam("latest", type_=articles.c.published_at.type),
+)
+
+
+def _candidates(
+    conn: Connection, keys: list[int], earliest: datetime, latest: datetime
+) -> Iterable[tuple[int, int]]:
+    """(bucket, article id) of every stored article in one of ``keys``, published between
+    ``earliest`` and ``latest``."""
+    value: str | list[int]
+    if conn.dialect.name == "sqlite":
+        query, value = _CANDIDATES_SQLITE, json.dumps(keys)
+    else:
+        query, value = _CANDIDATES_POSTGRESQL, keys
+    for bucket, aid in conn.execute(query, {"keys": value, "earliest": earliest, "latest": latest}):
+        yield int(bucket), int(aid)
+
+
 _SET_STORY = (
     update(articles).where(articles.c.id == bindparam("_aid")).values(story_id=bindparam("_sid"))
 )
@@ -149,11 +180,8 @@ def assign(conn: Connection, told: Sequence[Told], *, now: datetime) -> None:
     # Only the batch's time span: a bucket shared with an article years away is no candidate.
     earliest = min(rows[i].published_at for i in ids) - WINDOW
     latest = max(rows[i].published_at for i in ids) + WINDOW
-    for chunk in _chunks(list(all_keys)):
-        for bucket, aid in conn.execute(
-            _CANDIDATES, {"keys": chunk, "earliest": earliest, "latest": latest}
-        ):
-            by_bucket.setdefault(bucket, set()).add(aid)
+    for bucket, aid in _candidates(conn, list(all_keys), earliest, latest):
+        by_bucket.setdefault(bucket, set()).add(aid)
     stored = {aid for found in by_bucket.values() for aid in found} - set(ids)
     members: dict[int, _Member] = {}
     for chunk in _chunks(list(stored)):
