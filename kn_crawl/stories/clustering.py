@@ -47,7 +47,7 @@ from kn_crawl.stories.sketch import (
     bucket_matrix,
     from_bytes,
     similarity,
-    sketch,
+    sketch_many,
     to_bytes,
 )
 
@@ -159,11 +159,10 @@ def assign(conn: Connection, told: Sequence[Told], *, now: datetime) -> None:
     lock_stories(conn)
     rows = {t.id: t for t in told}  # the last copy of an article wins
     ids = list(rows)
-    sketched = [sketch(rows[i].title, rows[i].teaser, rows[i].body) for i in ids]
-    matrix = np.stack([sig for sig, _ in sketched])
+    matrix, counts = sketch_many([(rows[i].title, rows[i].teaser, rows[i].body) for i in ids])
     sigs = dict(zip(ids, matrix, strict=True))
     # Too short to tell apart (MIN_SHINGLES): no buckets, so it neither finds nor is found.
-    indexed = [n >= MIN_SHINGLES for _, n in sketched]
+    indexed = [n >= MIN_SHINGLES for n in counts]
     key_matrix = bucket_matrix(matrix)
     keys = {i: key_matrix[n].tolist() if indexed[n] else [] for n, i in enumerate(ids)}
     key_matrix = key_matrix[np.array(indexed, dtype=bool)]
