@@ -42,11 +42,11 @@ from kn_crawl.db.models import Article, table_of
 from kn_crawl.stories.models import Story, StoryBucket, StorySignature
 from kn_crawl.stories.sketch import (
     MIN_SHINGLES,
+    NUM_PERM,
     THRESHOLD,
     WINDOW,
     bucket_matrix,
     from_bytes,
-    similarity,
     sketch_many,
     to_bytes,
 )
@@ -218,22 +218,21 @@ def assign(conn: Connection, told: Sequence[Told], *, now: datetime) -> None:
         row = rows[aid]
         sig = sigs[aid]
         best: tuple[float, int] | None = None  # (estimate, story id)
-        seen: set[int] = set()
-        for k in keys[aid]:
-            for other in by_bucket.get(k, ()):
-                if other == aid or other in seen:
-                    continue
-                seen.add(other)
-                m = members.get(other)
-                if m is None or m.story_id is None:
+        found = set().union(*(by_bucket[k] for k in keys[aid] if k in by_bucket))
+        found.discard(aid)
+        cands = [m for o in found if (m := members.get(o)) is not None and m.story_id is not None]
+        if cands:
+            # The estimates of all candidates in one array operation; the window is checked
+            # only for those similar enough (most candidates of templated sites are not).
+            same = np.count_nonzero(np.stack([m.sig for m in cands]) == sig, axis=1)
+            for m, count in zip(cands, same.tolist(), strict=True):
+                estimate = count / NUM_PERM  # = similarity(sig, m.sig)
+                if estimate < THRESHOLD or m.story_id is None:
                     continue
                 if abs(m.published_at - row.published_at) > WINDOW:
                     continue
                 anchor = first_published.get(m.story_id, m.published_at)
                 if abs(row.published_at - anchor) > WINDOW:
-                    continue
-                estimate = similarity(sig, m.sig)
-                if estimate < THRESHOLD:
                     continue
                 # On a tie the older story: a stored one (lower id first), then the batch's.
                 rank = (estimate, m.story_id > 0, -abs(m.story_id))
