@@ -1,9 +1,9 @@
 """Story clustering: quality on the labelled set, cost per article, lookup at 1,000,000 articles.
 
-    .venv/bin/python bench/bench_stories.py [--quality] [--cost] [--lookup]
-        [--articles 1100] [--rounds 3] [--rows 1000000] [--postgres URL]
+    .venv/bin/python bench/bench_stories.py [--quality] [--cost] [--crawl] [--lookup]
+        [--articles 100] [--rounds 3] [--size 1000] [--rows 1000000] [--postgres URL]
 
-(no part named: all three)
+(no part named: all four)
 
 - ``--quality``: every pair of ``kn_crawl.mirror.story_pairs`` (the zoo's planted press
   releases, their look-alikes and every other cross-site pair within the window; hand-made
@@ -14,16 +14,22 @@
   crawled article — extracting its page (the zoo's own HTML, ``read_generic``) and storing it
   in batches of 50 into SQLite — with clustering and without (the store's clustering call
   replaced by a no-op), alternating, ``--rounds`` times; fresh database each run.
-- ``--lookup``: a SQLite database (and PostgreSQL with ``--postgres``) holding ``--rows``
-  articles with random sketches and their buckets (cached under /tmp/kn-bench-stories/), then
-  the store's clustering of a batch of 50 new articles (``assign``, rolled back; CPU of this
-  process), median of 20, against the same on 10,000 rows: the index is queried, never
-  rebuilt.
+- ``--crawl``: the whole crawl's CPU per article, clustering on and off: the real crawl of the
+  mirror (``--size``, three sources, ``bench/crawl_child.py``) into a fresh SQLite database,
+  CPU of the crawl process plus its page worker divided by the articles stored; off and on
+  alternate ``--rounds`` times after a warm-up (off: a ``sitecustomize`` on PYTHONPATH replaces
+  the store's hook in both processes; no production switch).
+- ``--lookup``: SQLite databases (and PostgreSQL with ``--postgres URL``: databases
+  ``URL_10000`` ... must exist) of 10,000, 100,000 and ``--rows`` articles with random sketches,
+  their buckets and one story each, built once (cached under /tmp/kn-bench-stories/) and
+  ANALYZEd; then the store's clustering of a batch of 50 new articles (``assign``, rolled back;
+  CPU of this process), median of 20: the index is queried, never rebuilt.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -231,62 +237,155 @@ def cost(per_site: int, rounds: int) -> None:
     print(f"  of which sketching {(time.process_time() - t0) / len(items) * 1000:.3f} ms")
 
 
+# -- the crawl's CPU per article, clustering on and off ---------------------------------------
+
+_OFF = "import kn_crawl.db.store as s\ns.assign_stories = lambda conn, told, *, now: None\n"
+"""Clustering off, for the bench only: a ``sitecustomize`` that replaces the store's hook in
+every process started with its directory on PYTHONPATH (the crawl and its page worker)."""
+
+
+def crawl_cost(size: int, rounds: int) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    from bench_crawl import child, start_mirror
+
+    mirror, bases = start_mirror(size)
+    pairs = [f"{name}={base}" for name, base in bases.items()]
+    figures: dict[str, list[float]] = {"off": [], "on": []}
+    # The crawl process alone never clusters (the page worker stores): its on/off ratio is
+    # the machine's drift between the paired runs, the control for the figures above.
+    crawl_only: dict[str, list[float]] = {"off": [], "on": []}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "off").mkdir()
+            (Path(tmp) / "off" / "sitecustomize.py").write_text(_OFF)
+            before = os.environ.get("PYTHONPATH")
+
+            def run(mode: str, n: int) -> dict[str, float]:
+                db = Path(tmp) / f"{mode}-{n}.sqlite3"
+                if mode == "off":
+                    os.environ["PYTHONPATH"] = str(Path(tmp) / "off")
+                try:
+                    got = child("real", f"sqlite:///{db}", str(Path(tmp) / "urls"), *pairs)
+                finally:
+                    if before is None:
+                        os.environ.pop("PYTHONPATH", None)
+                    else:
+                        os.environ["PYTHONPATH"] = before
+                engine = make_engine(f"sqlite:///{db}")
+                with engine.connect() as conn:
+                    got["stories"] = conn.execute(
+                        select(func.count()).select_from(clustering.stories_t)
+                    ).scalar_one()
+                engine.dispose()
+                db.unlink()
+                return got
+
+            run("on", 0)  # warm-up: the mirror's page cache, the disk cache
+            for n in range(rounds):
+                # Alternating, the order swapped every round: the machine's speed drifts.
+                for mode in ("off", "on") if n % 2 == 0 else ("on", "off"):
+                    got = run(mode, n + 1)
+                    per = (got["cpu_s"] + got["worker_cpu_s"]) / max(got["new"], 1)
+                    figures[mode].append(per)
+                    crawl_only[mode].append(got["cpu_s"] / max(got["new"], 1))
+                    print(
+                        f"  crawl {mode:>3}: {got['new']} articles, {got['stories']} stories, "
+                        f"CPU crawl {got['cpu_s']:.2f} s + page worker {got['worker_cpu_s']:.2f}"
+                        f" s = {per * 1000:.2f} ms per article",
+                        flush=True,
+                    )
+    finally:
+        mirror.terminate()
+        mirror.wait()
+    off, on = statistics.median(figures["off"]), statistics.median(figures["on"])
+    print(
+        f"crawl CPU per article (crawl process + page worker), median of {rounds}: "
+        f"off {off * 1000:.2f} ms, on {on * 1000:.2f} ms: clustering adds "
+        f"{(on - off) * 1000:.2f} ms = {(on - off) / off:+.1%}"
+    )
+    pairs_ = [b / a - 1 for a, b in zip(figures["off"], figures["on"], strict=True)]
+    print(f"  per round (on/off - 1): {', '.join(f'{p:+.1%}' for p in pairs_)}")
+    control = [b / a - 1 for a, b in zip(crawl_only["off"], crawl_only["on"], strict=True)]
+    print(
+        "  control, the crawl process alone (it does not cluster), per round: "
+        f"{', '.join(f'{p:+.1%}' for p in control)}"
+    )
+
+
 # -- lookup at scale -------------------------------------------------------------------------
 
 CACHE = Path("/tmp/kn-bench-stories")
 
 
 def _fill(url: str, rows: int) -> int:
-    """``rows`` articles with random sketches, their buckets and one story each (SQLite through
-    the sqlite3 module, PostgreSQL through COPY-sized executemany batches)."""
+    """A database holding ``rows`` articles with random sketches, their buckets and one story
+    each, published 5 minutes apart (~4,000 inside any 14-day window); built once (kept under
+    /tmp/kn-bench-stories/ for SQLite) and returned as is when it holds ``rows`` already.
+
+    Fast: the sketches come from numpy in blocks, every row goes in through the driver's
+    executemany in large transactions, and the 34 bucket rows per article go in sorted by
+    their key (appended to the primary key's B-tree instead of scattered over it) with the
+    ``article_id`` index built afterwards, in one sort. The fill used to insert each block's
+    buckets into a growing B-tree at random places: 10,000-45,000 articles a minute."""
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
         have = conn.execute(select(func.count()).select_from(clustering.articles)).scalar_one()
-        if have >= rows:
-            engine.dispose()
-            return int(have)
+        rows_in = conn.execute(select(func.count()).select_from(clustering.buckets_t)).scalar_one()
+    if have == rows and rows_in == rows * sketch.BANDS:
+        engine.dispose()
+        return int(have)
+    if have:
+        raise SystemExit(f"{url} is not a complete bench database of {rows:,}: remove it first")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as conn:
         sid = ensure_source(conn, name="bench", family="generic", title="b", base_url="https://b/")
-        if conn.dialect.name == "sqlite":
+        if sqlite:
             # The bench's rows need no search index: its triggers would triple the build.
             for trig in list(
                 conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars()
             ):
                 conn.execute(text(f'DROP TRIGGER "{trig}"'))
+        conn.execute(text("DROP INDEX ix_story_buckets_article_id"))
     rng = np.random.default_rng(7)
     start = datetime(2016, 1, 1, tzinfo=UTC)
-    chunk = 20_000
+    block = 50_000
     t0 = time.perf_counter()
     raw = engine.raw_connection()
-    sqlite = engine.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     cur = raw.cursor()
     if sqlite:
         # Build speed only (a bench database, rebuilt when lost): no fsync, a big page cache.
         cur.execute("PRAGMA synchronous=OFF")
-        cur.execute("PRAGMA cache_size=-1000000")
-    for base in range(have + 1, rows + 1, chunk):
-        n = min(chunk, rows + 1 - base)
+        cur.execute("PRAGMA cache_size=-2000000")
+    all_keys = np.empty((rows, sketch.BANDS), dtype=np.int64)
+    for base in range(0, rows, block):
+        n = min(block, rows - base)
         sigs = rng.integers(0, 2**32 - 1, size=(n, sketch.NUM_PERM), dtype=np.uint32)
+        all_keys[base : base + n] = sketch.bucket_matrix(sigs)
         art, sto, sig = [], [], []
         for k in range(n):
-            aid = base + k
+            aid = base + k + 1
             published = start + timedelta(minutes=5 * aid)
             when: object = f"{published:%Y-%m-%d %H:%M:%S.%f}" if sqlite else published
-            url = f"https://b/{aid}"
+            # Zero-padded: the unique URL and fingerprint indexes grow at their end too.
             art.append(
-                (aid, sid, url, str(aid), f"A {aid}", when, str(aid), when, when, aid, False)
+                (
+                    aid,
+                    sid,
+                    f"https://b/{aid:08d}",
+                    f"{aid:08d}",
+                    f"A {aid}",
+                    when,
+                    "h",
+                    when,
+                    when,
+                    aid,
+                    False,
+                )
             )
             sto.append((aid, aid, when, when, when, 1, 1, when))
-            sig.append((aid, sketch.to_bytes(sigs[k]), when))
-        keys = sketch.bucket_matrix(sigs)
-        buk = sorted(
-            zip(
-                keys.ravel().tolist(),
-                np.repeat(np.arange(base, base + n), keys.shape[1]).tolist(),
-                strict=True,
-            )
-        )
+            sig.append((aid, sigs[k].astype("<u4").tobytes(), when))
         cur.executemany(
             "INSERT INTO articles (id, source_id, url, fingerprint, title, published_at, "
             "content_hash, first_seen_at, last_seen_at, story_id, feed_only) VALUES "
@@ -304,20 +403,33 @@ def _fill(url: str, rows: int) -> int:
             f"VALUES ({mark}, {mark}, {mark})",
             sig,
         )
+        raw.commit()
+    print(
+        f"  … {rows:,} articles, sketches, stories ({time.perf_counter() - t0:.0f} s)", flush=True
+    )
+    flat = all_keys.ravel()
+    del all_keys
+    order = np.argsort(flat, kind="stable")
+    keys_sorted = flat[order]
+    owners = (order // sketch.BANDS + 1).astype(np.int64)
+    del order, flat
+    step = 1_000_000
+    for i in range(0, len(keys_sorted), step):
         cur.executemany(
-            f"INSERT INTO story_buckets (bucket, article_id) VALUES ({mark}, {mark})", buk
+            f"INSERT INTO story_buckets (bucket, article_id) VALUES ({mark}, {mark})",
+            zip(keys_sorted[i : i + step].tolist(), owners[i : i + step].tolist(), strict=True),
         )
         raw.commit()
-        done = base + n - 1
-        if done % 100_000 < chunk:
-            print(f"  … {done:,} rows ({time.perf_counter() - t0:.0f} s)", flush=True)
+    print(f"  … {len(keys_sorted):,} bucket rows ({time.perf_counter() - t0:.0f} s)", flush=True)
+    cur.execute("CREATE INDEX ix_story_buckets_article_id ON story_buckets (article_id)")
     if not sqlite:
         cur.execute("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
         cur.execute("SELECT setval('stories_id_seq', (SELECT max(id) FROM stories))")
-        cur.execute("ANALYZE")
-        raw.commit()
+    cur.execute("ANALYZE")
+    raw.commit()
     raw.close()
     engine.dispose()
+    print(f"  … built in {time.perf_counter() - t0:.0f} s", flush=True)
     return rows
 
 
@@ -368,25 +480,25 @@ def _lookup(url: str, new_articles: list[ArticleItem], repeat: int = 20) -> floa
 def lookup(rows: int, postgres: str | None) -> None:
     items, _ = _items(_crawled(5))
     batch = [
-        # Inside the span of both databases (10,000 rows cover 35 days).
+        # Inside the span of every database (10,000 rows cover 35 days).
         replace(it, published_at=datetime(2016, 1, 21, tzinfo=UTC))
         for it in items[:50]
     ]
     CACHE.mkdir(exist_ok=True)
-    targets = [("sqlite", f"sqlite:///{CACHE}/stories-scale.sqlite3")]
-    if postgres:
-        targets.append(("postgresql", postgres))
-    sizes = [n for n in (10_000, 100_000, 300_000) if n < rows] + [rows]
-    for name, url in targets:
-        # One database, grown step by step and measured at each size: the index is queried
-        # as it grows, never rebuilt.
-        for n in sizes:
+    sizes = [n for n in (10_000, 100_000) if n < rows] + [rows]
+    for n in sizes:
+        # A database per size, built once: the clustering step queries the index as stored,
+        # it never rebuilds it.
+        targets = [("sqlite", f"sqlite:///{CACHE}/stories-{n}.sqlite3")]
+        if postgres:
+            targets.append(("postgresql", f"{postgres.rstrip('/')}_{n}"))
+        for name, url in targets:
             t0 = time.perf_counter()
-            n = _fill(url, n)
+            _fill(url, n)
             built = time.perf_counter() - t0
             ms = _lookup(url, batch)
             print(
-                f"lookup {name}, {n:,} articles (grown in {built:.0f} s): "
+                f"lookup {name}, {n:,} articles (built in {built:.0f} s): "
                 f"{ms:.1f} ms CPU per batch of {len(batch)} ({ms / len(batch):.2f} ms per article)",
                 flush=True,
             )
@@ -397,6 +509,8 @@ def main() -> None:
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--lookup", action="store_true")
+    parser.add_argument("--crawl", action="store_true")
+    parser.add_argument("--size", type=int, default=1000, help="mirror size for --crawl")
     parser.add_argument("--articles", type=int, default=100, help="articles per zoo site")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -404,11 +518,13 @@ def main() -> None:
         "--postgres", help="a PostgreSQL database URL to grow the lookup database in"
     )
     args = parser.parse_args()
-    every = not (args.quality or args.cost or args.lookup)
+    every = not (args.quality or args.cost or args.lookup or args.crawl)
     if every or args.quality:
         quality()
     if every or args.cost:
         cost(args.articles, args.rounds)
+    if every or args.crawl:
+        crawl_cost(args.size, args.rounds)
     if every or args.lookup:
         lookup(args.rows, args.postgres)
 

@@ -9,6 +9,7 @@ number of permutations, changes the stored buckets: run ``kn-crawl stories rebui
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 from typing import Literal
@@ -17,7 +18,7 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from kn_crawl.stories.text import shingles, story_text
+from kn_crawl.stories.text import shingle_bytes, story_text
 
 NUM_PERM = 128
 """Hash functions per sketch: the estimate's standard error at J=0.5 is ~0.044."""
@@ -62,19 +63,60 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 def sketch(title: str, teaser: str | None, body: str | None) -> tuple[np.ndarray, int]:
     """The sketch of an article (``NUM_PERM`` unsigned 32-bit values) and its number of
     shingles."""
-    # crc32 (C) as the shingles' input hash: datasketch's affine32 scheme mixes it with the
-    # MurmurHash3 finalizer before permuting, and it costs a fifth of the default SHA-1 wrapper.
-    m = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        permutations=_permutations(),
-        scheme=SCHEME,
-        hashfunc=zlib.crc32,
-    )
-    grams = shingles(story_text(title, teaser, body))
-    if grams:
-        m.update_batch([g.encode("utf-8") for g in grams])
-    return m.hashvalues.astype("<u4"), len(grams)
+    sigs, counts = sketch_many([(title, teaser, body)])
+    return sigs[0], counts[0]
+
+
+def sketch_many(
+    texts: Sequence[tuple[str, str | None, str | None]],
+) -> tuple[np.ndarray, list[int]]:
+    """The sketches of many articles ((title, teaser, body) each; an n x ``NUM_PERM`` matrix of
+    unsigned 32-bit values) and their numbers of shingles.
+
+    The same values as datasketch's ``MinHash(..., scheme="affine32", hashfunc=zlib.crc32)``
+    fed each article's shingles (``tests/test_stories_sketch.py`` compares them), computed in
+    one numpy pass over the whole batch instead of a MinHash object and half a dozen small
+    array operations per article: crc32 (C) as the shingles' input hash, the MurmurHash3
+    finalizer, the affine permutations, and a minimum per article (``np.minimum.reduceat``)."""
+    a, b = _permutations()
+    hashed: list[int] = []
+    counts: list[int] = []
+    for title, teaser, body in texts:
+        grams = shingle_bytes(story_text(title, teaser, body))
+        counts.append(len(grams))
+        hashed.extend(map(zlib.crc32, grams))
+    out = np.full((len(texts), NUM_PERM), _EMPTY, dtype=np.uint32)
+    if not hashed:
+        return out, counts
+    hv = np.array(hashed, dtype=np.uint32)
+    hv ^= hv >> np.uint32(16)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    # Permuted in groups of articles of up to _GROUP shingles: the whole batch's matrix
+    # (50 articles, ~15,000 x 128 values) would leave the CPU cache and cost more than the
+    # per-article calls it replaces (measured: 0.24 against 0.18 ms per article).
+    filled = [n for n, c in enumerate(counts) if c]
+    first = 0
+    while first < len(filled):
+        last, rows = first, 0
+        while last < len(filled) and (rows == 0 or rows + counts[filled[last]] <= _GROUP):
+            rows += counts[filled[last]]
+            last += 1
+        group = filled[first:last]
+        start = sum(counts[n] for n in filled[:first]) if first else 0
+        sizes = [counts[n] for n in group]
+        phv = hv[start : start + rows, None] * a[None, :] + b[None, :]  # wraps mod 2^32
+        out[group] = np.minimum.reduceat(phv, np.cumsum([0, *sizes[:-1]]), axis=0)
+        first = last
+    return out, counts
+
+
+_GROUP = 512
+"""Shingles permuted at once (2,048 x 128 values: 1 MB, inside the CPU cache)."""
+_EMPTY = np.uint32(2**32 - 1)
+"""A sketch's value where no shingle was seen (datasketch's initial value, affine32)."""
 
 
 def signature(title: str, teaser: str | None, body: str | None) -> np.ndarray:

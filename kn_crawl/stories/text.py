@@ -38,3 +38,12 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def shingle_bytes(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
+    """:func:`shingles`, UTF-8 encoded (what the sketch hashes): the text is encoded once
+    instead of every shingle on its own."""
+    words = text.encode("utf-8").split()
+    if len(words) <= size:
+        return {b" ".join(words)} if words else set()
+    return {b" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
