@@ -49,6 +49,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "alerts status": ("alerts", "status"),
     "vocabulary apply": ("vocabulary", "apply"),
     "forget": ("forget", "1"),
+    "stories": ("stories",),
+    "stories show": ("stories", "show", "1"),
+    "stories rebuild": ("stories", "rebuild"),
 }
 NO_CONFIGURATION = {"parse", "mirror serve"}
 # Reads the configuration but not the database.

@@ -278,6 +278,27 @@ def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     get_engine.cache_clear()
 
 
+def test_a_fresh_folder_gets_its_data_folder_from_a_collecting_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first command on a fresh checkout: no KN_* setting, no ./data yet. The
+    default database's folder is kn-crawl's own data folder, which a collecting command makes
+    (the relative-path check is for a KN_DATABASE_URL someone wrote, not for the default)."""
+    for key in list(os.environ):
+        if key.startswith("KN_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KN_ALERTS_SECRET", SECRET)
+    refused = run("articles")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"kn-crawl: error: no database at {tmp_path}/data/")
+    assert list(tmp_path.iterdir()) == []
+    result = run("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "kn-crawl.sqlite3").is_file()
+    get_engine.cache_clear()
+
+
 @pytest.mark.parametrize("args", [("articles",), ("db", "upgrade")])
 def test_three_slashes_name_a_relative_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]

@@ -122,7 +122,10 @@ def check_sqlite_path(settings: Settings, *, create: bool) -> None:
     if path is None:
         return
     database = str(path)
-    if not path.is_absolute() and not path.resolve().parent.is_dir():
+    # kn-crawl's own data folder (KN_DATA_DIR, by default ./data, where the default database
+    # lives) is no typo: a command that collects makes it, as on a fresh checkout.
+    own_folder = path.parent.resolve() == settings.data_dir.resolve()
+    if not path.is_absolute() and not path.resolve().parent.is_dir() and not own_folder:
         fail(
             f"KN_DATABASE_URL {settings.safe_database_url} names the relative path {database} "
             f"but the folder {path.parent} does not exist here ({Path.cwd()}); for the "
@@ -134,6 +137,8 @@ def check_sqlite_path(settings: Settings, *, create: bool) -> None:
             "create it with `kn-crawl db upgrade` or a crawl (`kn-crawl crawl`, `kn-crawl demo`)",
             EXIT_FAILURE,
         )
+    if create and own_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sync_catalog(
