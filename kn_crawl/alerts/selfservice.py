@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from kn_crawl.alerts.models import AlertEmail, AlertOutbox, AlertSubscription
 from kn_crawl.alerts.smtp import make_message_id
-from kn_crawl.alerts.subscriptions import SubscriptionSpec
+from kn_crawl.alerts.subscriptions import SubscriptionSpec, spec_values
 from kn_crawl.alerts.tokens import (
     CONFIRM_TTL_SECONDS,
     confirm_token_parts,
@@ -135,16 +135,7 @@ def request_subscription(
 ) -> Requested:
     """A pending subscription for a validated ``spec`` and its confirmation e-mail."""
     address = spec.email.lower()
-    values = {
-        "email": spec.email,
-        "tags": list(spec.tags),
-        "queries": list(spec.queries),
-        "sources": list(spec.sources),
-        "new_tags": spec.new_tags,
-        "mode": spec.mode,
-        "digest_time": spec.digest_time,
-        "digest_weekday": spec.digest_weekday,
-    }
+    values = spec_values(spec)  # a web spec never has a channel (see web/selfservice.py)
     with engine.begin() as conn:
         _lock(conn)
         _check_client(conn, client, "subscribe", now=now)

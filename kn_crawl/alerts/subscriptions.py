@@ -140,9 +140,10 @@ class Subscribed:
     """False when an identical active subscription existed (subscribing is idempotent)."""
 
 
-def subscribe(engine: Engine, spec: SubscriptionSpec, *, now: datetime) -> Subscribed:
-    """Store a validated spec (see ``validate``)."""
-    values = {
+def spec_values(spec: SubscriptionSpec) -> dict[str, Any]:
+    """The ``alert_subscriptions`` columns a validated spec sets: what is stored, and what two
+    subscriptions must share to be identical."""
+    return {
         "email": spec.email,
         "tags": list(spec.tags),
         "queries": list(spec.queries),
@@ -153,6 +154,11 @@ def subscribe(engine: Engine, spec: SubscriptionSpec, *, now: datetime) -> Subsc
         "digest_weekday": spec.digest_weekday,
         "channel": spec.channel,
     }
+
+
+def subscribe(engine: Engine, spec: SubscriptionSpec, *, now: datetime) -> Subscribed:
+    """Store a validated spec (see ``validate``)."""
+    values = spec_values(spec)
     with engine.begin() as conn:
         for row in conn.execute(
             select(subs_t).where(
