@@ -239,6 +239,18 @@ def test_forget_recounts_and_removes_an_empty_story(world: World) -> None:
     assert world.count(StoryBucket) == 0
 
 
+def test_a_deleted_story_s_id_is_never_handed_out_again(world: World) -> None:
+    """Alerts remember stories by id (``story:<id>``): on SQLite too, the id of the newest
+    story, deleted with its last article, must not name the next new story."""
+    dstgb, _bs, _egov = _triple()
+    world.save(dstgb)
+    sid = world.story_of(dstgb)
+    forget(world.engine, [world.article_id(dstgb)], now=NOW + timedelta(days=1))
+    assert world.count(Story) == 0
+    world.save(dstgb, now=NOW + timedelta(days=2))
+    assert world.story_of(dstgb) > sid
+
+
 def test_rebuild_ends_where_incremental_clustering_did(world: World) -> None:
     everything = [item_of(c) for c in PLANTED]
     for it in everything:  # one batch each, as separate crawls would store them

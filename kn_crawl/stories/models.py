@@ -23,6 +23,9 @@ class Story(Base):
     __table_args__ = (
         Index("ix_stories_last_published_at", "last_published_at"),
         Index("ix_stories_first_seen_at", "first_seen_at"),
+        # Never reuse an id on SQLite (whose plain INTEGER key hands a deleted highest id out
+        # again): alerts remember stories by id (``story:<id>``), links name them.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

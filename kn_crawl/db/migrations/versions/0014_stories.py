@@ -44,6 +44,8 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stories")),
+        # SQLite would hand a deleted highest id out again; alerts remember stories by id.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_stories_last_published_at", "stories", ["last_published_at"])
     op.create_index("ix_stories_first_seen_at", "stories", ["first_seen_at"])
