@@ -389,3 +389,17 @@ def test_a_failure_is_classified_by_the_answer_first(
     statuses: list[int], lines: list[str], outcome: Outcome
 ) -> None:
     assert classify(statuses, lines) == outcome
+
+
+def test_channel_messages_need_no_alerts_secret(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only e-mails carry unsubscribe tokens: a bad KN_ALERTS_SECRET (too short) stops e-mail
+    delivery with its one-line error, not the channel messages (nor, without SMTP, the
+    after-run hook that sends them)."""
+    monkeypatch.setenv("KN_ALERTS_SECRET", "short")
+    world.subscribe(world.url())
+    world.publish()
+    result = world.send()
+    assert (result.sent, result.retry, result.failed) == (1, 0, 0)
+    assert len(world.receiver.received) == 1

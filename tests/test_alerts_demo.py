@@ -38,3 +38,22 @@ def test_what_the_demo_wrote_is_never_sent_later(
     # A second demo: nothing new, nothing rewritten, still nothing to send.
     again = demo_alerts(engine, settings, now=T0 + timedelta(days=1))
     assert (again.subscription_created, again.queued, again.files) == (False, 0, [])
+
+
+def test_the_demo_leaves_real_subscribers_messages_alone(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """On a database with subscriptions of its own, the demo adds no sample, and whatever it
+    matches for the real subscribers stays pending for the real sender: never written to
+    demo-alerts, never marked done."""
+    from kn_crawl.alerts.subscriptions import SubscriptionSpec, subscribe
+
+    subscribe(engine, SubscriptionSpec(email="bob@example.org", tags=("OZG",)), now=T0)
+    Desk(engine).crawl("kommune21", [item("kommune21", "OZG-Portal startet", ["OZG"])], now=T0)
+    settings = settings_for(db_url, tmp_path / "data")
+    shown = demo_alerts(engine, settings, now=T0)
+    assert (shown.subscription_created, shown.queued, shown.files) == (False, 1, [])
+    t = table_of(AlertEmail)
+    with engine.connect() as conn:
+        (row,) = conn.execute(select(t)).all()
+    assert (row.recipient, row.status, row.sent_at) == ("bob@example.org", "pending", None)

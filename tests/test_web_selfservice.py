@@ -369,6 +369,24 @@ def test_manage_a_cli_subscription_keeps_its_several_queries(
     )  # fmt: skip
 
 
+def test_manage_a_cli_subscription_with_sources(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """A CLI subscription limited to sources can be changed on the web: its sources are
+    checked against the catalogue, not refused as unknown."""
+    now = dt.datetime.now(UTC)
+    spec = SubscriptionSpec(email="ida@example.org", tags=("OZG",), sources=("move",))
+    made = subscribe(engine, validate(spec, ("move",), now=now), now=now)
+    with web_site(engine, db_url, tmp_path, {}) as site:
+        token = make_manage_token(load_secret(site.settings), "ida@example.org")
+        data = {"token": token, "id": str(made.id), "action": "change",
+                "stichwoerter": "OZG, Breitband", "mode": "daily"}  # fmt: skip
+        changed = http(site.url + "benachrichtigungen", data=data, origin=site.url.rstrip("/"))
+        assert "Das Abonnement ist geändert." in changed.body
+    (row,) = _rows(engine)
+    assert (row.tags, row.sources, row.mode) == (["OZG", "Breitband"], ["move"], "daily")
+
+
 def test_a_bad_alerts_secret_is_a_clear_page_not_a_500(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:

@@ -49,10 +49,12 @@ def send_due(
     """Send every due message (up to ``limit``). ``retry_now`` ignores retry backoff. Without
     an SMTP server (``KN_SMTP_HOST``) only channel messages go; e-mails stay queued."""
     result = SendResult()
-    secret = load_secret(settings)
     _send_channels(engine, settings, result, now=now, retry_now=retry_now, limit=limit)
     if not settings.smtp.host:
         return result
+    # Only e-mails carry unsubscribe tokens: a bad or unreadable alerts secret must not stop
+    # channel messages (nor, without SMTP, the after-run hook).
+    secret = load_secret(settings)
     token, ids = outbox.claim(engine, now=now, limit=limit, retry_now=retry_now, channels=False)
     if ids:
         _send_emails(engine, settings, ids, token, secret, result, now=now)
@@ -206,16 +208,18 @@ def write_dry_run(
     now: datetime,
     retry_now: bool = False,
     mark_written: bool = False,
+    recipient: str | None = None,
 ) -> list[Path]:
     """Write the e-mails a send would send now as ``.eml`` files, channel messages as ``.txt``
     files (the channel masked, then title and body); the outbox is not changed. ``retry_now``:
     as ``send_due``'s, messages in retry backoff count as due. ``mark_written`` (the demo):
-    what was written is done (status ``written``), never sent later."""
+    what was written is done (status ``written``), never sent later. ``recipient`` (the demo:
+    its sample subscriber): only that recipient's messages — never real subscribers'."""
     secret = load_secret(settings)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with engine.connect() as conn:
-        ids = outbox.due_ids(conn, now=now, retry_now=retry_now)
+        ids = outbox.due_ids(conn, now=now, retry_now=retry_now, recipient=recipient)
         views = [v for v in (load_email(conn, i) for i in ids) if v is not None and not v.is_empty]
         targets = dict(
             conn.execute(

@@ -47,6 +47,8 @@ def demo_alerts(engine: Engine, settings: Settings, *, now: datetime) -> DemoAle
     folder = settings.data_dir / "demo-alerts"
     # Nothing new (a second demo): the e-mails of the first stay as they are, not rewritten.
     files = (
-        write_dry_run(engine, settings, folder, now=now, mark_written=True) if result.queued else []
+        write_dry_run(engine, settings, folder, now=now, mark_written=True, recipient=SAMPLE.email)
+        if result.queued
+        else []
     )
     return DemoAlerts(created, result.queued, files, folder)

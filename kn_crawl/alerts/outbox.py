@@ -199,13 +199,21 @@ def delete_empty(engine: Engine, email_id: int, token: str) -> None:
 
 
 def due_ids(
-    conn: Connection, *, now: datetime, emails_only: bool = False, retry_now: bool = False
+    conn: Connection,
+    *,
+    now: datetime,
+    emails_only: bool = False,
+    retry_now: bool = False,
+    recipient: str | None = None,
 ) -> list[int]:
     """Messages a send would send now (for ``--dry-run``: nothing is claimed or changed);
-    ``emails_only``: only e-mails, no channel messages; ``retry_now`` as in ``claim``."""
+    ``emails_only``: only e-mails, no channel messages; ``retry_now`` as in ``claim``;
+    ``recipient``: only this (lower-cased) recipient's."""
     condition = _claimable(now, retry_now=retry_now)
     if emails_only:
         condition = and_(condition, emails_t.c.channel.is_(None))
+    if recipient is not None:
+        condition = and_(condition, emails_t.c.recipient == recipient.lower())
     return [
         int(i)
         for i in conn.execute(

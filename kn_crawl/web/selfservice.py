@@ -188,8 +188,12 @@ def _validated(spec: SubscriptionSpec) -> SubscriptionSpec:
         ) from None
     if spec.mode not in MODES:
         raise SubscriptionError("Bitte wählen Sie, wie oft Sie benachrichtigt werden möchten.")
+    from kn_crawl.sources import source_names
+
     try:
-        return validate(spec, (), now=_now())
+        # The catalogue's sources: a web form names none, but a subscription made with the
+        # CLI and changed here keeps its own, which must still be known.
+        return validate(spec, source_names(enabled_only=False), now=_now())
     except SubscriptionError:
         what = "Dieses Stichwort" if spec.tags else "Diese Suche"
         raise SubscriptionError(
