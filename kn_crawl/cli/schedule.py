@@ -227,23 +227,24 @@ def health(events: int, as_json: bool) -> None:
         return
     if not states:
         # An empty table read as "all fine" or as "broken"; it means nothing was checked yet.
+        # (An interrupted first crawl has no health yet, but its incomplete archive follows.)
         click.echo(
             "No source health recorded yet: it is checked after each crawl "
             "(kn-crawl crawl, kn-crawl demo, the scheduler)."
         )
-        return
-    click.echo(
-        table(
-            [
-                (n, st, local(si), "; ".join(str(e["message"]) for e in ev) or "-")
-                for n, st, si, ev in states
-            ],
-            ["source", "health", "since", "evidence"],
+    else:
+        click.echo(
+            table(
+                [
+                    (n, st, local(si), "; ".join(str(e["message"]) for e in ev) or "-")
+                    for n, st, si, ev in states
+                ],
+                ["source", "health", "since", "evidence"],
+            )
         )
-    )
     for name, archive in sorted(archives.items()):
         click.echo(f"{name}: {archive}; the next crawl continues it")
-    if events:
+    if events and states:
         click.echo("")
         click.echo(
             table(
