@@ -248,3 +248,27 @@ class Db:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_planted_dbs = iter(range(1_000_000))
+
+
+@contextmanager
+def crawled_planted_zoo(
+    request: Any, tmp_path_factory: Any, name: str
+) -> Iterator[tuple[Mirror, str]]:
+    """The zoo sites that carry the planted stories, crawled from the mirror into a fresh
+    database (SQLite or PostgreSQL by ``request.param``, for module-scoped fixtures); yields
+    (mirror, database URL) while the mirror still serves."""
+    from kn_crawl.mirror.zoo.planted import PLANTED
+
+    sources = tuple(sorted({c.source for c in PLANTED}))
+    if request.param == "sqlite":
+        db_url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'kn.sqlite3'}"
+    else:
+        server = request.getfixturevalue("postgres")
+        db_url = server.create_database(f"kn_{name}_{os.getpid()}_{next(_planted_dbs)}")
+    with Mirror(zoo=True) as mirror:
+        done = crawl(db_url, mirror, sources)
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield mirror, db_url

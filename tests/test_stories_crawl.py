@@ -5,7 +5,6 @@ story; a rebuild ends where the crawl's incremental clustering did."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -25,12 +24,11 @@ from kn_crawl.mirror.zoo.planted import (
 )
 from kn_crawl.stories.maintenance import rebuild
 from kn_crawl.stories.models import Story
-from tests.crawling import crawl
+from tests.crawling import crawled_planted_zoo
 
 pytestmark = pytest.mark.slow
 
 SOURCES = tuple(sorted({c.source for c in PLANTED}))
-_counter = iter(range(1_000_000))
 
 
 @pytest.fixture(
@@ -39,14 +37,7 @@ _counter = iter(range(1_000_000))
 def crawled(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Mirror, str]]:
-    if request.param == "sqlite":
-        db_url = f"sqlite:///{tmp_path_factory.mktemp('stories') / 'kn.sqlite3'}"
-    else:
-        server = request.getfixturevalue("postgres")
-        db_url = server.create_database(f"kn_stories_{os.getpid()}_{next(_counter)}")
-    with Mirror(zoo=True) as mirror:
-        done = crawl(db_url, mirror, SOURCES)
-        assert done.returncode == 0, done.stderr[-3000:]
+    with crawled_planted_zoo(request, tmp_path_factory, "stories") as (mirror, db_url):
         yield mirror, db_url
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,15 +20,13 @@ from sqlalchemy import select
 from kn_crawl.cli import main
 from kn_crawl.db.engine import make_engine
 from kn_crawl.db.models import Article
-from kn_crawl.mirror import Mirror
 from kn_crawl.mirror.zoo.planted import PLANTED, SAME_STORIES, TRIPLE_PUBLISHED, story_groups
 from kn_crawl.web import create_app
-from tests.crawling import crawl
+from tests.crawling import crawled_planted_zoo
 
 pytestmark = pytest.mark.slow
 
 SOURCES = tuple(sorted({c.source for c in PLANTED}))
-_counter = iter(range(1_000_000))
 
 
 @pytest.fixture(
@@ -39,14 +36,7 @@ def crawled(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, list[tuple[str, Any]]], dict[str, int]]]:
     """(database URL, the mirror's story ground truth, article URL → id)."""
-    if request.param == "sqlite":
-        db_url = f"sqlite:///{tmp_path_factory.mktemp('story-views') / 'kn.sqlite3'}"
-    else:
-        server = request.getfixturevalue("postgres")
-        db_url = server.create_database(f"kn_story_views_{os.getpid()}_{next(_counter)}")
-    with Mirror(zoo=True) as mirror:
-        done = crawl(db_url, mirror, SOURCES)
-        assert done.returncode == 0, done.stderr[-3000:]
+    with crawled_planted_zoo(request, tmp_path_factory, "story_views") as (mirror, db_url):
         truth = story_groups({s: mirror.expected_articles(s) for s in SOURCES})
     engine = make_engine(db_url)
     with engine.connect() as conn:
